@@ -1,1 +1,179 @@
+//! santepki storage: one schema and one set of queries for SQLite (the embedded default) and
+//! PostgreSQL (for several nodes and national scale).
+//!
+//! Both backends go through sqlx's `Any` driver with portable SQL (`$1` placeholders, which
+//! SQLite accepts too; `ON CONFLICT … DO UPDATE`; TEXT and BIGINT only), so there is one way to
+//! write each query and the test suite runs the same code against both.
+//!
+//! Nothing here keeps state between calls beyond the connection pool: several santepki nodes can
+//! share one PostgreSQL database.
 
+pub mod audit;
+pub mod directory;
+mod error;
+mod hash;
+pub mod time;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+pub use error::StorageError;
+pub use hash::fnv1a64;
+
+/// Which database a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, StorageError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StorageError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// A connection pool to the santepki database, migrated to the current schema.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Db {
+    /// Connects to `url` (`sqlite://path/to/file.db` or `postgres://…`), creating the SQLite
+    /// file and its folder if needed, and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Db, StorageError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::Postgres => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|e| StorageError::Connect(redact_url(&url), e.to_string()))?
+            .log_statements(tracing::log::LevelFilter::Trace);
+        let max = match backend {
+            // SQLite serialises writers anyway; a few readers beside one writer are enough.
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers (the HTTP API, LDAP) work during an import; NORMAL
+                        // synchronous is durable across process crashes in WAL mode.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA cache_size = -65536").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| StorageError::Connect(redact_url(&url), e.to_string()))?;
+        MIGRATOR.run(&pool).await.map_err(|e| StorageError::Migrate(e.to_string()))?;
+        let db = Db { pool, backend };
+        if backend == Backend::Postgres {
+            db.postgres_fixups().await?;
+        }
+        Ok(db)
+    }
+
+    /// PostgreSQL-only adjustment the shared migrations cannot express: name prefix search uses
+    /// range comparisons on `name_key`, which are only correct under a byte-order collation.
+    /// SQLite compares bytes already; on PostgreSQL the columns get `COLLATE "C"` whatever the
+    /// database's default collation is.
+    async fn postgres_fixups(&self) -> Result<(), StorageError> {
+        for table in ["structures", "professionals"] {
+            let collation: Option<String> = sqlx::query_scalar(
+                "SELECT collation_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'name_key'",
+            )
+            .bind(table)
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten();
+            if collation.as_deref() != Some("C") {
+                let sql = format!("ALTER TABLE {table} ALTER COLUMN name_key TYPE TEXT COLLATE \"C\"");
+                self.pool.execute(sql.as_str()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Makes sure the SQLite file's folder exists and the URL asks to create the file.
+fn prepare_sqlite_url(url: &str) -> Result<String, StorageError> {
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(parent) = Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| StorageError::Connect(url.to_owned(), e.to_string()))?;
+            }
+        }
+    }
+    let query = if query.contains("mode=") { query.to_owned() } else if query.is_empty() { "mode=rwc".to_owned() } else { format!("{query}&mode=rwc") };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Hides a password in a database URL before it is shown or logged.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((creds, host)) = rest.split_once('@') {
+            let user = creds.split(':').next().unwrap_or("");
+            return format!("{scheme}://{user}:***@{host}");
+        }
+    }
+    url.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(Backend::from_url("sqlite://a.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgres://u:p@h/db").unwrap(), Backend::Postgres);
+        assert!(Backend::from_url("mysql://h/db").is_err());
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(prepare_sqlite_url("sqlite://:memory:").unwrap(), "sqlite://:memory:?mode=rwc");
+    }
+}

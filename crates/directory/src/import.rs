@@ -1,0 +1,851 @@
+//! Import of the public directory files into storage.
+//!
+//! A blocking thread reads and validates lines while the async side writes batches, each batch in
+//! one transaction: parsing and writing overlap on two cores, memory stays bounded (a few batches
+//! in flight), and a crash leaves whole batches only. Upserts are idempotent, so re-running an
+//! interrupted import finishes it. Every rejected line is reported with its number and reason and
+//! never stops the import. Rows of the same source that a complete, healthy file no longer
+//! contains are closed at the end.
+
+use std::fs::File;
+use std::io::{self, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use santepki_domain::{CardNumber, CardType, Finess, IdNatPs, IdNatStruct, Sector, Siren, Siret, ValidationMode};
+use santepki_storage::audit::{self, AuditEvent};
+use santepki_storage::directory::{
+    self as store, ImportRow, ImportRunRecord, TableBatch, TableDef, WriteCounts, WritePolicy, CARDS, PROFESSIONALS, SITUATIONS,
+    STRUCTURES,
+};
+use santepki_storage::{Db, StorageError};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::formats::{cards as cards_fmt, finess, rpps as rpps_fmt, FileKind};
+use crate::normalize::name_key;
+use crate::reader::{Encoding, Next, Record, RecordReader, SAMPLE};
+
+/// How to import a file.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The kind of file; detected from its name and first lines when `None`.
+    pub kind: Option<FileKind>,
+    /// Whether test-environment identifiers are accepted.
+    pub mode: ValidationMode,
+    /// Lines per transactional batch.
+    pub batch_lines: usize,
+    /// Close rows of this source that the file no longer contains.
+    pub close_missing: bool,
+    /// Refuse to close more than this share of a source's open rows (a truncated or wrong file
+    /// must not empty the directory). 1.0 disables the guard.
+    pub max_closure_ratio: f64,
+    /// Who runs the import, for the audit log.
+    pub actor: String,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            kind: None,
+            mode: ValidationMode::Strict,
+            batch_lines: 2000,
+            close_missing: true,
+            max_closure_ratio: 0.5,
+            actor: "system".into(),
+        }
+    }
+}
+
+/// Receives progress and every rejected line while an import runs (the CLI draws a progress bar
+/// and prints rejections; tests collect them).
+pub trait ImportObserver: Send + Sync {
+    fn started(&self, _kind: FileKind, _total_bytes: Option<u64>) {}
+    fn progress(&self, _bytes: u64) {}
+    fn rejected(&self, _line: u64, _reason: &str) {}
+    fn warning(&self, _line: u64, _message: &str) {}
+}
+
+/// An observer that ignores everything.
+pub struct Quiet;
+impl ImportObserver for Quiet {}
+
+/// A rejected line.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Rejection {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// What happened to rows the file no longer contains.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Closure {
+    /// Rows not in the file were closed.
+    Done { closed: u64 },
+    /// Disabled by the options.
+    Disabled,
+    /// The file did not end with a line break or its last record was bad: it may be cut, so
+    /// nothing was closed.
+    SkippedIncompleteFile,
+    /// No line was imported: nothing was closed.
+    SkippedNothingImported,
+    /// Closing would have closed too large a share of the open rows.
+    SkippedTooMany { would_close: u64, open: u64 },
+}
+
+/// The summary of an import.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub run_id: i64,
+    pub file: PathBuf,
+    pub kind: FileKind,
+    pub encoding: Encoding,
+    pub file_date: Option<String>,
+    /// Records read (lines, except blank ones).
+    pub lines_read: u64,
+    /// Records turned into rows.
+    pub records_imported: u64,
+    /// Records read and ignored by design (header, geolocation records).
+    pub lines_skipped: u64,
+    pub lines_rejected: u64,
+    /// The first rejections (all of them are passed to the observer).
+    pub rejections: Vec<Rejection>,
+    pub warnings: u64,
+    pub written: WriteCounts,
+    pub closure: Closure,
+}
+
+impl ImportReport {
+    /// Whether every line was imported.
+    pub fn is_clean(&self) -> bool {
+        self.lines_rejected == 0
+    }
+}
+
+/// Errors that stop an import (a bad line never does).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}: {1}")]
+    Io(PathBuf, io::Error),
+    #[error("{0}: the file is empty")]
+    Empty(PathBuf),
+    #[error("{0}: unknown file format ({1}); expected a FINESS etalab extract, PS_LibreAcces_Personne_activite or a CPx card file (or say which with --kind)")]
+    UnknownFormat(PathBuf, String),
+    #[error("{0}: bad header: {1}")]
+    Header(PathBuf, String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Rejections kept in the report; the observer sees all of them.
+const KEPT_REJECTIONS: usize = 1000;
+
+/// Imports one file.
+pub async fn import_file(db: &Db, path: &Path, opts: &ImportOptions, observer: Arc<dyn ImportObserver>) -> Result<ImportReport, ImportError> {
+    let file = File::open(path).map_err(|e| ImportError::Io(path.to_owned(), e))?;
+    let total = file.metadata().ok().map(|m| m.len());
+    if total == Some(0) {
+        return Err(ImportError::Empty(path.to_owned()));
+    }
+    // Detect the kind from the first bytes before choosing delimiter and quoting.
+    let mut head = Vec::with_capacity(SAMPLE);
+    {
+        use std::io::Read;
+        let mut f = File::open(path).map_err(|e| ImportError::Io(path.to_owned(), e))?;
+        (&mut f).take(SAMPLE as u64).read_to_end(&mut head).map_err(|e| ImportError::Io(path.to_owned(), e))?;
+    }
+    if head.iter().all(u8::is_ascii_whitespace) {
+        return Err(ImportError::Empty(path.to_owned()));
+    }
+    let kind = match opts.kind.or_else(|| FileKind::detect(path, &head)) {
+        Some(k) => k,
+        None => {
+            let hint = if head.iter().take(512).any(|&b| b == 0) {
+                "binary data".to_owned()
+            } else {
+                let first = String::from_utf8_lossy(head.split(|&b| b == b'\n').next().unwrap_or_default()).chars().take(60).collect::<String>();
+                format!("first line {first:?}")
+            };
+            return Err(ImportError::UnknownFormat(path.to_owned(), hint));
+        }
+    };
+    observer.started(kind, total);
+
+    let (reader, _) = RecordReader::new(BufReader::with_capacity(1 << 20, file), kind.delimiter(), kind.quoted())
+        .map_err(|e| ImportError::Io(path.to_owned(), e))?;
+    let encoding = reader.encoding();
+    let bytes = reader.bytes_read();
+
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let run_id = store::begin_run(db, kind.name(), &file_name, None).await?;
+
+    // Parsing thread → writer: a few batches in flight bound the memory.
+    let (tx, mut rx) = mpsc::channel::<Vec<TableBatch>>(3);
+    let parse_opts = opts.clone();
+    let parse_observer = observer.clone();
+    let parse_path = path.to_owned();
+    let parser = tokio::task::spawn_blocking(move || parse_file(reader, kind, &parse_opts, parse_observer.as_ref(), tx, &parse_path));
+
+    let mut written = WriteCounts::default();
+    let mut write_error = None;
+    while let Some(batch) = rx.recv().await {
+        match store::write_batch(db, run_id, batch).await {
+            Ok(c) => written += c,
+            Err(e) => {
+                write_error = Some(e);
+                break;
+            }
+        }
+        observer.progress(bytes.load(Ordering::Relaxed));
+    }
+    drop(rx);
+    let parsed = parser.await.map_err(|e| ImportError::Io(path.to_owned(), io::Error::other(e.to_string())))?;
+    let mut record = ImportRunRecord { id: run_id, file_kind: kind.name().into(), file_name, ..Default::default() };
+    if let Some(e) = write_error {
+        record.status = "failed".into();
+        record.message = Some(e.to_string());
+        let _ = store::finish_run(db, &record).await;
+        return Err(e.into());
+    }
+    let parsed = match parsed {
+        Ok(p) => p,
+        Err(e) => {
+            record.status = "failed".into();
+            record.message = Some(e.to_string());
+            let _ = store::finish_run(db, &record).await;
+            return Err(e);
+        }
+    };
+    observer.progress(bytes.load(Ordering::Relaxed));
+
+    let closure = close_missing(db, kind, run_id, opts, &parsed).await?;
+    let report = ImportReport {
+        run_id,
+        file: path.to_owned(),
+        kind,
+        encoding,
+        file_date: parsed.file_date.clone(),
+        lines_read: parsed.lines_read,
+        records_imported: parsed.records_imported,
+        lines_skipped: parsed.lines_skipped,
+        lines_rejected: parsed.lines_rejected,
+        rejections: parsed.rejections,
+        warnings: parsed.warnings,
+        written,
+        closure: closure.clone(),
+    };
+    record.file_date = report.file_date.clone();
+    record.status = if report.is_clean() { "done".into() } else { "done_with_rejections".into() };
+    record.lines_read = report.lines_read as i64;
+    record.records_imported = report.records_imported as i64;
+    record.lines_rejected = report.lines_rejected as i64;
+    record.rows_inserted = written.inserted as i64;
+    record.rows_updated = written.updated as i64;
+    record.rows_unchanged = written.unchanged as i64;
+    record.rows_closed = match closure {
+        Closure::Done { closed } => closed as i64,
+        _ => 0,
+    };
+    record.message = Some(serde_json::to_string(&closure).unwrap_or_default());
+    store::finish_run(db, &record).await?;
+    let event = AuditEvent::new(&opts.actor, "directory.import", &format!("import_run:{run_id}")).after(&record);
+    audit::append(db.pool(), &event).await?;
+    Ok(report)
+}
+
+/// The tables a kind of file closes rows in.
+fn closure_tables(kind: FileKind) -> &'static [&'static TableDef] {
+    match kind {
+        FileKind::FinessEstablishments | FileKind::FinessLegalEntities => &[&STRUCTURES],
+        FileKind::RppsActivities => &[&SITUATIONS, &PROFESSIONALS, &STRUCTURES],
+        FileKind::Cards => &[&CARDS],
+    }
+}
+
+async fn close_missing(db: &Db, kind: FileKind, run_id: i64, opts: &ImportOptions, parsed: &Parsed) -> Result<Closure, StorageError> {
+    if !opts.close_missing {
+        return Ok(Closure::Disabled);
+    }
+    if parsed.records_imported == 0 {
+        return Ok(Closure::SkippedNothingImported);
+    }
+    if !parsed.complete {
+        return Ok(Closure::SkippedIncompleteFile);
+    }
+    let source = kind.source();
+    let (mut unseen, mut open) = (0, 0);
+    for t in closure_tables(kind) {
+        unseen += store::count_unseen(db, t, source, run_id).await?;
+        open += store::count_open(db, t, source).await?;
+    }
+    if unseen as f64 > opts.max_closure_ratio * open as f64 {
+        return Ok(Closure::SkippedTooMany { would_close: unseen, open });
+    }
+    let mut closed = 0;
+    for t in closure_tables(kind) {
+        closed += store::close_unseen(db, t, source, run_id).await?;
+    }
+    Ok(Closure::Done { closed })
+}
+
+/// What the parsing thread found.
+#[derive(Default)]
+struct Parsed {
+    file_date: Option<String>,
+    lines_read: u64,
+    records_imported: u64,
+    lines_skipped: u64,
+    lines_rejected: u64,
+    rejections: Vec<Rejection>,
+    warnings: u64,
+    /// The file ended with a line break and its last record was good.
+    complete: bool,
+}
+
+impl Parsed {
+    fn reject(&mut self, observer: &dyn ImportObserver, line: u64, reason: String) {
+        observer.rejected(line, &reason);
+        self.lines_rejected += 1;
+        if self.rejections.len() < KEPT_REJECTIONS {
+            self.rejections.push(Rejection { line, reason });
+        }
+    }
+}
+
+/// Rows produced by lines, accumulated into one batch.
+#[derive(Default)]
+struct Rows {
+    structures: Vec<ImportRow>,
+    professionals: Vec<ImportRow>,
+    situations: Vec<ImportRow>,
+    cards: Vec<ImportRow>,
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        self.structures.len().max(self.situations.len()).max(self.cards.len()).max(self.professionals.len())
+    }
+
+    fn into_batches(self, kind: FileKind) -> Vec<TableBatch> {
+        let source = kind.source();
+        let mut out = Vec::new();
+        let mut add = |table: &'static TableDef, policy, rows: Vec<ImportRow>| {
+            if !rows.is_empty() {
+                out.push(TableBatch { table, source, policy, rows });
+            }
+        };
+        add(&PROFESSIONALS, WritePolicy::Authoritative, self.professionals);
+        // Structures seen in the RPPS file only fill in what FINESS does not know.
+        let structure_policy = if kind == FileKind::RppsActivities { WritePolicy::Fallback } else { WritePolicy::Authoritative };
+        add(&STRUCTURES, structure_policy, self.structures);
+        add(&SITUATIONS, WritePolicy::Authoritative, self.situations);
+        add(&CARDS, WritePolicy::Authoritative, self.cards);
+        out
+    }
+}
+
+/// A line's outcome.
+enum LineOutcome {
+    Imported,
+    Skipped,
+}
+
+fn parse_file<R: io::Read>(
+    mut reader: RecordReader<R>,
+    kind: FileKind,
+    opts: &ImportOptions,
+    observer: &dyn ImportObserver,
+    tx: mpsc::Sender<Vec<TableBatch>>,
+    path: &Path,
+) -> Result<Parsed, ImportError> {
+    let mut parsed = Parsed::default();
+    let mut rec = Record::default();
+    let mut rows = Rows::default();
+    let mut parser = LineParser::new(kind, opts.mode);
+    let mut last_ok = true;
+    let mut warnings = Vec::new();
+    loop {
+        let next = reader.next(&mut rec).map_err(|e| ImportError::Io(path.to_owned(), e))?;
+        match next {
+            Next::End => break,
+            Next::Bad { line, reason } => {
+                parsed.lines_read += 1;
+                parsed.reject(observer, line, reason);
+                last_ok = false;
+            }
+            Next::Record => {
+                parsed.lines_read += 1;
+                warnings.clear();
+                match parser.line(&rec, &mut rows, &mut warnings, &mut parsed.file_date) {
+                    Ok(LineOutcome::Imported) => {
+                        parsed.records_imported += 1;
+                        last_ok = true;
+                    }
+                    Ok(LineOutcome::Skipped) => {
+                        parsed.lines_skipped += 1;
+                        last_ok = true;
+                    }
+                    Err(LineError::Fatal(msg)) => return Err(ImportError::Header(path.to_owned(), msg)),
+                    Err(LineError::Rejected(reason)) => {
+                        parsed.reject(observer, rec.line, reason);
+                        last_ok = false;
+                    }
+                }
+                for w in &warnings {
+                    parsed.warnings += 1;
+                    observer.warning(rec.line, w);
+                }
+            }
+        }
+        if rows.len() >= opts.batch_lines {
+            let batch = std::mem::take(&mut rows).into_batches(kind);
+            if tx.blocking_send(batch).is_err() {
+                // The writer stopped (a database error): it reports the cause.
+                return Ok(parsed);
+            }
+        }
+    }
+    if parsed.lines_read == 0 {
+        return Err(ImportError::Empty(path.to_owned()));
+    }
+    if rows.len() > 0 {
+        let _ = tx.blocking_send(rows.into_batches(kind));
+    }
+    parsed.complete = last_ok && reader.ended_with_newline();
+    Ok(parsed)
+}
+
+enum LineError {
+    /// The line is rejected; the import goes on.
+    Rejected(String),
+    /// The file cannot be imported at all (a missing required column).
+    Fatal(String),
+}
+
+impl From<String> for LineError {
+    fn from(s: String) -> Self {
+        LineError::Rejected(s)
+    }
+}
+
+/// Per-kind line handling.
+struct LineParser {
+    kind: FileKind,
+    mode: ValidationMode,
+    first: bool,
+    /// Column index by key, for files with a header line (RPPS, cards).
+    columns: Option<Columns>,
+}
+
+struct Columns {
+    count: usize,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Columns {
+    fn from_header(rec: &Record) -> Columns {
+        let index = (0..rec.len()).map(|i| (rpps_fmt::column_key(rec.get(i)), i)).collect();
+        Columns { count: rec.len(), index }
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.index.get(&rpps_fmt::column_key(name)).copied()
+    }
+}
+
+/// A view of a record through its header's column names.
+struct Named<'a> {
+    rec: &'a Record,
+    cols: &'a Columns,
+}
+
+impl Named<'_> {
+    fn opt(&self, name: &str) -> Option<&str> {
+        self.cols.find(name).and_then(|i| self.rec.opt(i))
+    }
+    fn get(&self, name: &str) -> &str {
+        self.opt(name).unwrap_or("")
+    }
+}
+
+fn s(v: Option<&str>) -> Option<String> {
+    v.map(str::to_owned)
+}
+
+impl LineParser {
+    fn new(kind: FileKind, mode: ValidationMode) -> Self {
+        LineParser { kind, mode, first: true, columns: None }
+    }
+
+    fn line(&mut self, rec: &Record, rows: &mut Rows, warnings: &mut Vec<String>, file_date: &mut Option<String>) -> Result<LineOutcome, LineError> {
+        let first = std::mem::replace(&mut self.first, false);
+        match self.kind {
+            FileKind::FinessEstablishments | FileKind::FinessLegalEntities => {
+                let tag = rec.get(0);
+                if first && tag == finess::HEADER_TAG {
+                    *file_date = rec.opt(3).map(str::to_owned);
+                    return Ok(LineOutcome::Skipped);
+                }
+                match (self.kind, tag) {
+                    (_, finess::GEOLOCATION_RECORD) => Ok(LineOutcome::Skipped),
+                    (FileKind::FinessEstablishments, finess::ESTABLISHMENT_RECORD) => {
+                        rows.structures.push(self.establishment(rec, warnings)?);
+                        Ok(LineOutcome::Imported)
+                    }
+                    (FileKind::FinessLegalEntities, finess::LEGAL_ENTITY_RECORD) => {
+                        rows.structures.push(self.legal_entity(rec, warnings)?);
+                        Ok(LineOutcome::Imported)
+                    }
+                    (_, other) => Err(format!("unknown record type {:?}", truncate(other, 30)).into()),
+                }
+            }
+            FileKind::RppsActivities | FileKind::Cards => {
+                if first {
+                    let cols = Columns::from_header(rec);
+                    let required: &[&str] = if self.kind == FileKind::Cards {
+                        &cards_fmt::HEADER[..3]
+                    } else {
+                        &["Identification nationale PP", "Nom d'exercice", "Prénom d'exercice"]
+                    };
+                    for r in required {
+                        if cols.find(r).is_none() {
+                            return Err(LineError::Fatal(format!("missing column {r:?} in the header line")));
+                        }
+                    }
+                    self.columns = Some(cols);
+                    return Ok(LineOutcome::Skipped);
+                }
+                let cols = self.columns.as_ref().expect("header read first");
+                if rec.len() != cols.count {
+                    return Err(format!("wrong column count: {} fields, the header has {}", rec.len(), cols.count).into());
+                }
+                let named = Named { rec, cols };
+                if self.kind == FileKind::Cards {
+                    rows.cards.push(self.card(&named)?);
+                } else {
+                    self.activity(&named, rows, warnings)?;
+                }
+                Ok(LineOutcome::Imported)
+            }
+        }
+    }
+
+    fn check_fields(rec: &Record, expected: &[usize]) -> Result<(), String> {
+        if expected.contains(&rec.len()) {
+            Ok(())
+        } else {
+            Err(format!("wrong column count: {} fields, expected {}", rec.len(), expected.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" or ")))
+        }
+    }
+
+    fn finess(&self, value: &str, field: &str) -> Result<Finess, String> {
+        Finess::parse(value, self.mode).map_err(|e| format!("{field}: {e}"))
+    }
+
+    /// An optional SIRET: a bad one is dropped with a warning (FINESS carries some), the line kept.
+    fn optional_siret(&self, value: Option<&str>, field: &str, warnings: &mut Vec<String>) -> Option<Siret> {
+        let v = value?;
+        match Siret::parse(v, self.mode) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warnings.push(format!("{field}: {e}; field ignored"));
+                None
+            }
+        }
+    }
+
+    fn establishment(&self, rec: &Record, warnings: &mut Vec<String>) -> Result<ImportRow, String> {
+        use finess::{idx, ESTABLISHMENT_FIELDS as F};
+        Self::check_fields(rec, &[F.len(), F.len() + 1])?;
+        let eg = self.finess(rec.get(idx(&F, "nofinesset")), "nofinesset")?;
+        let ej = self.finess(rec.get(idx(&F, "nofinessej")), "nofinessej")?;
+        let name = rec.opt(idx(&F, "rs")).ok_or("rs (raison sociale) is empty")?;
+        let siret = self.optional_siret(rec.opt(idx(&F, "siret")), "siret", warnings);
+        let (postal_code, town) = split_acheminement(rec.get(idx(&F, "ligneacheminement")));
+        let locality = join_opt(rec.opt(idx(&F, "lieuditbp")), rec.opt(idx(&F, "compldistrib")));
+        let values = vec![
+            Some("establishment".into()),
+            Some(eg.to_string()),
+            Some(ej.to_string()),
+            siret.as_ref().map(ToString::to_string),
+            siret.as_ref().map(|s| s.siren_digits().to_owned()),
+            None,
+            Some(name.to_owned()),
+            Some(name_key(name)),
+            s(rec.opt(idx(&F, "rslongue"))),
+            s(rec.opt(idx(&F, "complrs"))),
+            s(rec.opt(idx(&F, "numvoie"))),
+            s(rec.opt(idx(&F, "compvoie"))),
+            s(rec.opt(idx(&F, "typvoie"))),
+            s(rec.opt(idx(&F, "voie"))),
+            locality,
+            postal_code,
+            town,
+            s(rec.opt(idx(&F, "departement"))),
+            s(rec.opt(idx(&F, "telephone"))),
+            s(rec.opt(idx(&F, "categetab"))),
+            s(rec.opt(idx(&F, "libcategetab"))),
+            s(rec.opt(idx(&F, "codesph"))),
+            s(rec.opt(idx(&F, "libsph"))),
+            s(rec.opt(idx(&F, "dateouv"))),
+        ];
+        Ok(ImportRow { key: format!("1{eg}"), values })
+    }
+
+    fn legal_entity(&self, rec: &Record, warnings: &mut Vec<String>) -> Result<ImportRow, String> {
+        use finess::{idx, LEGAL_ENTITY_FIELDS as F};
+        Self::check_fields(rec, &[F.len()])?;
+        let ej = self.finess(rec.get(idx(&F, "nofiness")), "nofiness")?;
+        let name = rec.opt(idx(&F, "rs")).ok_or("rs (raison sociale) is empty")?;
+        let siren = rec.opt(idx(&F, "siren")).and_then(|v| match Siren::parse(v, self.mode) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warnings.push(format!("siren: {e}; field ignored"));
+                None
+            }
+        });
+        let (postal_code, town) = split_acheminement(rec.get(idx(&F, "ligneacheminement")));
+        let locality = join_opt(rec.opt(idx(&F, "lieuditbp")), rec.opt(idx(&F, "compldistrib")));
+        let values = vec![
+            Some("legal_entity".into()),
+            Some(ej.to_string()),
+            None,
+            None,
+            siren.as_ref().map(ToString::to_string),
+            None,
+            Some(name.to_owned()),
+            Some(name_key(name)),
+            s(rec.opt(idx(&F, "rslongue"))),
+            s(rec.opt(idx(&F, "complrs"))),
+            s(rec.opt(idx(&F, "numvoie"))),
+            s(rec.opt(idx(&F, "compvoie"))),
+            s(rec.opt(idx(&F, "typvoie"))),
+            s(rec.opt(idx(&F, "voie"))),
+            locality,
+            postal_code,
+            town,
+            s(rec.opt(idx(&F, "departement"))),
+            s(rec.opt(idx(&F, "telephone"))),
+            s(rec.opt(idx(&F, "categetab"))),
+            s(rec.opt(idx(&F, "libcategetab"))),
+            s(rec.opt(idx(&F, "statutjuridique"))),
+            s(rec.opt(idx(&F, "libstatutjuridique"))),
+            s(rec.opt(idx(&F, "datecrea"))),
+        ];
+        Ok(ImportRow { key: format!("1{ej}"), values })
+    }
+
+    fn activity(&self, r: &Named<'_>, rows: &mut Rows, warnings: &mut Vec<String>) -> Result<(), String> {
+        let idnat_raw = r.get("Identification nationale PP");
+        let idnat = IdNatPs::parse(idnat_raw, self.mode).map_err(|e| format!("Identification nationale PP: {e}"))?;
+        if let (Some(t), Some(id)) = (r.opt("Type d'identifiant PP"), r.opt("Identifiant PP")) {
+            if format!("{t}{id}") != idnat.to_string() {
+                return Err(format!(
+                    "Identification nationale PP {idnat} does not match Type d'identifiant PP {t:?} + Identifiant PP {id:?} (R43)"
+                ));
+            }
+        }
+        let last = r.opt("Nom d'exercice").ok_or("Nom d'exercice is empty")?;
+        let first = r.get("Prénom d'exercice");
+        let finess_site = match r.opt("Numéro FINESS site") {
+            Some(v) => Some(self.finess(v, "Numéro FINESS site")?),
+            None => None,
+        };
+        let finess_ej = match r.opt("Numéro FINESS établissement juridique") {
+            Some(v) => Some(self.finess(v, "Numéro FINESS établissement juridique")?),
+            None => None,
+        };
+        let siret = self.optional_siret(r.opt("Numéro SIRET site"), "Numéro SIRET site", warnings);
+        let structure = match r.opt("Ancien identifiant de la structure") {
+            Some(v) => Some(IdNatStruct::parse(v, self.mode).map_err(|e| format!("Ancien identifiant de la structure: {e}"))?),
+            None => finess_site
+                .clone()
+                .map(IdNatStruct::Finess)
+                .or_else(|| siret.clone().map(IdNatStruct::Siret)),
+        };
+        let sector = match r.opt("Code secteur d'activité") {
+            Some(v) => Some(Sector::parse(v).map_err(|e| format!("Code secteur d'activité: {e}"))?),
+            None => None,
+        };
+
+        let idnat_s = idnat.to_string();
+        rows.professionals.push(ImportRow {
+            key: idnat_s.clone(),
+            values: vec![
+                Some(idnat.type_digit().to_string()),
+                Some(idnat.id().to_owned()),
+                s(r.opt("Libellé civilité d'exercice").or(r.opt("Libellé civilité"))),
+                Some(last.to_owned()),
+                Some(first.to_owned()),
+                Some(name_key(&format!("{last} {first}"))),
+                s(r.opt("Code profession")),
+                s(r.opt("Libellé profession")),
+                s(r.opt("Code catégorie professionnelle")),
+                s(r.opt("Libellé catégorie professionnelle")),
+            ],
+        });
+
+        let struct_s = structure.as_ref().map(ToString::to_string);
+        let tech_id = r.opt("Identifiant technique de la structure");
+        let situation_key = format!(
+            "{idnat_s}|{}|{}|{}|{}|{}",
+            struct_s.as_deref().or(tech_id).unwrap_or(""),
+            r.get("Code profession"),
+            r.get("Code fonction"),
+            r.get("Code mode exercice"),
+            r.get("Code genre activité"),
+        );
+        let name = r.opt("Raison sociale site");
+        let siren = r.opt("Numéro SIREN site").map(str::to_owned).or_else(|| siret.as_ref().map(|s| s.siren_digits().to_owned()));
+        let address = [
+            s(r.opt("Complément destinataire")),
+            s(r.opt("Numéro Voie")),
+            s(r.opt("Indice répétition voie")),
+            s(r.opt("Libellé type de voie").or(r.opt("Code type de voie"))),
+            s(r.opt("Libellé Voie")),
+            join_opt(r.opt("Complément point géographique"), r.opt("Mention distribution")),
+            s(r.opt("Code postal")),
+            s(r.opt("Libellé commune")),
+        ];
+        let departement = s(r.opt("Code Département"));
+        let mut situation = vec![
+            Some(idnat_s.clone()),
+            struct_s.clone(),
+            s(tech_id),
+            s(r.opt("Code profession")),
+            s(r.opt("Libellé profession")),
+            s(r.opt("Code mode exercice")),
+            s(r.opt("Libellé mode exercice")),
+            sector.as_ref().map(ToString::to_string),
+            s(r.opt("Libellé secteur d'activité")),
+            s(r.opt("Code fonction")),
+            s(r.opt("Libellé fonction")),
+            s(r.opt("Code genre activité")),
+            s(r.opt("Libellé genre activité")),
+            s(name),
+            s(r.opt("Enseigne commerciale site")),
+            siret.as_ref().map(ToString::to_string),
+            siren.clone(),
+            finess_site.as_ref().map(ToString::to_string),
+            finess_ej.as_ref().map(ToString::to_string),
+        ];
+        situation.extend(address.iter().cloned());
+        situation.extend([
+            departement.clone(),
+            s(r.opt("Téléphone")),
+            s(r.opt("Adresse e-mail")),
+            s(r.opt("Autorité d'enregistrement")),
+        ]);
+        rows.situations.push(ImportRow { key: situation_key, values: situation });
+
+        // The structure itself, when the file names it: practices are known only from here; a
+        // FINESS establishment is only filled in if the FINESS files did not bring it.
+        if let (Some(st), Some(name)) = (structure.as_ref(), name.or(r.opt("Enseigne commerciale site"))) {
+            let kind = santepki_domain::StructureKind::from_idnat(st);
+            let rpps_rang = match st {
+                IdNatStruct::RppsRang(rr) => Some(rr.to_string()),
+                _ => None,
+            };
+            let struct_siret = match st {
+                IdNatStruct::Siret(v) => Some(v.to_string()),
+                _ => siret.as_ref().map(ToString::to_string),
+            };
+            let mut values = vec![
+                Some(kind.as_str().to_owned()),
+                finess_site.as_ref().map(ToString::to_string),
+                finess_ej.as_ref().map(ToString::to_string),
+                struct_siret,
+                siren,
+                rpps_rang,
+                Some(name.to_owned()),
+                Some(name_key(name)),
+                s(r.opt("Enseigne commerciale site")),
+            ];
+            values.extend(address.iter().cloned());
+            values.extend([departement, s(r.opt("Téléphone")), None, None, None, None, None]);
+            rows.structures.push(ImportRow { key: st.to_string(), values });
+        }
+        Ok(())
+    }
+
+    fn card(&self, r: &Named<'_>) -> Result<ImportRow, String> {
+        let card_type = r.get("Type de carte");
+        let card_type = CardType::parse(card_type).ok_or_else(|| format!("Type de carte {card_type:?} is not CPS, CPE, CPA, CDE, CDA or CPF"))?;
+        let number = CardNumber::parse(r.get("Numéro carte"), self.mode).map_err(|e| format!("Numéro carte: {e}"))?;
+        let holder = IdNatPs::parse(r.get("Identification nationale PP"), self.mode).map_err(|e| format!("Identification nationale PP: {e}"))?;
+        let from = parse_date(r.get("Date début validité")).map_err(|e| format!("Date début validité: {e}"))?;
+        let until = parse_date(r.get("Date fin validité")).map_err(|e| format!("Date fin validité: {e}"))?;
+        if until < from {
+            return Err(format!("Date fin validité {until} is before Date début validité {from}"));
+        }
+        let opposed = match r.opt("Date opposition") {
+            Some(v) => Some(parse_date(v).map_err(|e| format!("Date opposition: {e}"))?),
+            None => None,
+        };
+        Ok(ImportRow {
+            key: number.to_string(),
+            values: vec![
+                Some(card_type.as_str().to_owned()),
+                Some(holder.to_string()),
+                Some(from.to_string()),
+                Some(until.to_string()),
+                opposed.map(|d| d.to_string()),
+            ],
+        })
+    }
+}
+
+/// Parses `YYYY-MM-DD` or `DD/MM/YYYY`.
+fn parse_date(v: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(v, "%d/%m/%Y"))
+        .map_err(|_| format!("{:?} is not a date (YYYY-MM-DD or DD/MM/YYYY)", truncate(v, 20)))
+}
+
+/// `01440 VIRIAT` → (`01440`, `VIRIAT`); a line without postal code is all town.
+fn split_acheminement(line: &str) -> (Option<String>, Option<String>) {
+    let line = line.trim();
+    if line.is_empty() {
+        return (None, None);
+    }
+    match line.split_once(' ') {
+        Some((cp, town)) if cp.len() == 5 && cp.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            (Some(cp.to_owned()), Some(town.trim().to_owned()).filter(|t| !t.is_empty()))
+        }
+        _ => (None, Some(line.to_owned())),
+    }
+}
+
+fn join_opt(a: Option<&str>, b: Option<&str>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(format!("{a} {b}")),
+        (a, b) => a.or(b).map(str::to_owned),
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn acheminement() {
+        assert_eq!(split_acheminement("01440 VIRIAT"), (Some("01440".into()), Some("VIRIAT".into())));
+        assert_eq!(split_acheminement("06003 NICE CEDEX 1"), (Some("06003".into()), Some("NICE CEDEX 1".into())));
+        assert_eq!(split_acheminement("NICE"), (None, Some("NICE".into())));
+        assert_eq!(split_acheminement(""), (None, None));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2026-01-31").unwrap().to_string(), "2026-01-31");
+        assert_eq!(parse_date("31/01/2026").unwrap().to_string(), "2026-01-31");
+        assert!(parse_date("2026-02-31").is_err());
+    }
+}

@@ -1,0 +1,488 @@
+//! Directory search, like annuaire.sante.fr (R45): a professional by RPPS, idNat_PS or card
+//! number with every exercise situation and the structure identifier it orders with (FINESS,
+//! SIRET or RPPS rang); a structure by FINESS with its legal entity and the entity's other
+//! establishments, or by SIRET / RPPS rang / idNat_Struct; professionals and structures by name
+//! prefix.
+
+use santepki_domain::{
+    Adeli, CardNumber, Departement, Finess, IdError, IdNatPs, IdNatStruct, Rpps, RppsRang, Sector, Siret, StructureKind,
+    ValidationMode,
+};
+use santepki_storage::directory::{self as store, CardRow, ProfessionalRow, SituationRow, StructureRow};
+use santepki_storage::{Db, StorageError};
+use serde::Serialize;
+
+use crate::normalize::prefix_key;
+
+/// What to look for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// A professional by RPPS (11 digits).
+    Rpps(Rpps),
+    /// A professional by ADELI (9 characters).
+    Adeli(Adeli),
+    /// A professional by national identifier (`8` + RPPS, `0` + ADELI).
+    IdNatPs(IdNatPs),
+    /// A professional by CPx card number.
+    Card(CardNumber),
+    /// A structure by FINESS (juridique or géographique).
+    Finess(Finess),
+    /// Structures by SIRET.
+    Siret(Siret),
+    /// A practice by RPPS rang.
+    RppsRang(RppsRang),
+    /// A structure by national identifier.
+    IdNatStruct(IdNatStruct),
+    /// Professionals whose "LAST FIRST" name starts with this prefix.
+    ProfessionalName(String),
+    /// Structures whose name starts with this prefix.
+    StructureName(String),
+}
+
+/// The kinds of query, as named on the command line and in the HTTP API.
+pub const QUERY_KINDS: &[&str] = &["rpps", "adeli", "idnat-ps", "card", "finess", "siret", "rpps-rang", "idnat-struct", "name", "structure-name"];
+
+impl Query {
+    /// Parses `value` as a query of the named kind.
+    pub fn parse(kind: &str, value: &str, mode: ValidationMode) -> Result<Query, SearchError> {
+        let v = value.trim();
+        let id = |r: Result<Query, IdError>| r.map_err(SearchError::InvalidIdentifier);
+        match kind {
+            "rpps" => id(Rpps::parse(v, mode).map(Query::Rpps)),
+            "adeli" => id(Adeli::parse(v, mode).map(Query::Adeli)),
+            "idnat-ps" => id(IdNatPs::parse(v, mode).map(Query::IdNatPs)),
+            "card" => id(CardNumber::parse(v, mode).map(Query::Card)),
+            "finess" => id(Finess::parse(v, mode).map(Query::Finess)),
+            "siret" => id(Siret::parse(v, mode).map(Query::Siret)),
+            "rpps-rang" => id(RppsRang::parse(v, mode).map(Query::RppsRang)),
+            "idnat-struct" => id(IdNatStruct::parse(v, mode).map(Query::IdNatStruct)),
+            "name" | "structure-name" => {
+                if prefix_key(v).chars().count() < 2 {
+                    return Err(SearchError::NameTooShort);
+                }
+                Ok(if kind == "name" { Query::ProfessionalName(v.to_owned()) } else { Query::StructureName(v.to_owned()) })
+            }
+            other => Err(SearchError::UnknownKind(other.to_owned())),
+        }
+    }
+
+    /// Guesses the kind from the value's form, as the public directory's single search box does:
+    /// 11 digits RPPS, 12 characters idNat_PS, 10 digits card, 9 characters FINESS, 14 digits
+    /// SIRET or RPPS rang (whichever is valid), 15 characters idNat_Struct, letters a name.
+    pub fn guess(value: &str, mode: ValidationMode) -> Result<Query, SearchError> {
+        let v = value.trim();
+        let digits = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
+        let alnum = !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric());
+        let kind = match v.len() {
+            11 if digits => "rpps",
+            10 if digits => "card",
+            12 if digits && (v.starts_with('8') || v.starts_with('0')) => "idnat-ps",
+            9 if alnum && v.bytes().any(|b| b.is_ascii_digit()) => "finess",
+            14 if digits => {
+                return Siret::parse(v, mode)
+                    .map(Query::Siret)
+                    .or_else(|_| RppsRang::parse(v, mode).map(Query::RppsRang))
+                    .map_err(SearchError::InvalidIdentifier)
+            }
+            10 | 13..=16 if alnum && v.bytes().any(|b| b.is_ascii_digit()) => "idnat-struct",
+            _ if v.chars().any(char::is_alphabetic) => "name",
+            _ => return Err(SearchError::Unrecognised(v.chars().take(40).collect())),
+        };
+        Query::parse(kind, v, mode)
+    }
+}
+
+/// Why a search could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    InvalidIdentifier(IdError),
+    #[error("unknown search kind {0:?}; use one of rpps, adeli, idnat-ps, card, finess, siret, rpps-rang, idnat-struct, name, structure-name")]
+    UnknownKind(String),
+    #[error("a name search needs at least 2 letters or digits")]
+    NameTooShort,
+    #[error("{0:?} is neither an identifier (RPPS, idNat_PS, card, FINESS, SIRET, RPPS rang) nor a name")]
+    Unrecognised(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl SearchError {
+    /// A stable machine-readable code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SearchError::InvalidIdentifier(_) => "invalid_identifier",
+            SearchError::UnknownKind(_) => "unknown_search_kind",
+            SearchError::NameTooShort => "name_too_short",
+            SearchError::Unrecognised(_) => "unrecognised_query",
+            SearchError::Storage(_) => "storage_error",
+        }
+    }
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SearchResult {
+    Professional(Box<ProfessionalView>),
+    Professionals { items: Vec<ProfessionalSummary> },
+    Structure(Box<StructureView>),
+    Structures { items: Vec<StructureSummary> },
+    NotFound,
+}
+
+/// A professional with cards and exercise situations.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfessionalView {
+    pub idnat_ps: String,
+    /// `RPPS` or `ADELI`.
+    pub identifier_kind: &'static str,
+    pub national_id: String,
+    pub civility: Option<String>,
+    pub last_name: String,
+    pub first_name: String,
+    pub profession: Option<CodeLabel>,
+    pub category: Option<CodeLabel>,
+    pub closed: bool,
+    pub cards: Vec<CardView>,
+    pub situations: Vec<SituationView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfessionalSummary {
+    pub idnat_ps: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub profession: Option<CodeLabel>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CodeLabel {
+    pub code: String,
+    pub label: Option<String>,
+}
+
+fn code_label(code: &Option<String>, label: &Option<String>) -> Option<CodeLabel> {
+    code.as_ref().map(|c| CodeLabel { code: c.clone(), label: label.clone() })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CardView {
+    pub number: String,
+    pub card_type: String,
+    pub valid_from: String,
+    pub valid_until: String,
+    pub opposed_on: Option<String>,
+}
+
+impl From<CardRow> for CardView {
+    fn from(c: CardRow) -> Self {
+        CardView { number: c.card_number, card_type: c.card_type, valid_from: c.valid_from, valid_until: c.valid_until, opposed_on: c.opposed_on }
+    }
+}
+
+/// One exercise situation, with the identifier its structure orders certificates with (R45).
+#[derive(Debug, Clone, Serialize)]
+pub struct SituationView {
+    /// The structure's idNat_Struct (`1…` FINESS, `3…` SIRET, `4…` RPPS rang).
+    pub idnat_struct: Option<String>,
+    /// `FINESS`, `SIRET`, `RPPS rang`…
+    pub identifier_kind: Option<&'static str>,
+    pub identifier: Option<String>,
+    pub finess: Option<String>,
+    pub legal_entity_finess: Option<String>,
+    pub siret: Option<String>,
+    pub rpps_rang: Option<String>,
+    pub name: Option<String>,
+    pub brand: Option<String>,
+    pub address: String,
+    pub postal_code: Option<String>,
+    pub town: Option<String>,
+    pub departement: Option<Departement>,
+    pub sector: Option<CodeLabel>,
+    pub mode: Option<CodeLabel>,
+    pub role: Option<CodeLabel>,
+    pub profession: Option<CodeLabel>,
+    pub closed: bool,
+}
+
+impl From<SituationRow> for SituationView {
+    fn from(s: SituationRow) -> Self {
+        let parsed = s.idnat_struct.as_deref().and_then(|v| IdNatStruct::parse(v, ValidationMode::Test).ok());
+        let rpps_rang = match &parsed {
+            Some(IdNatStruct::RppsRang(r)) => Some(r.to_string()),
+            _ => None,
+        };
+        let address = santepki_domain::Address {
+            recipient: s.recipient.clone(),
+            street_number: s.street_number.clone(),
+            street_number_suffix: s.street_number_suffix.clone(),
+            street_type: s.street_type.clone(),
+            street_name: s.street_name.clone(),
+            locality: s.locality.clone(),
+            postal_code: None,
+            town: None,
+        }
+        .one_line();
+        let sector_label = s.sector_label.clone().or_else(|| s.sector_code.as_deref().and_then(|c| Sector::parse(c).ok()).and_then(|x| x.label_fr()).map(str::to_owned));
+        SituationView {
+            identifier_kind: parsed.as_ref().map(IdNatStruct::kind_name),
+            identifier: parsed.as_ref().map(|p| p.id().to_owned()),
+            idnat_struct: s.idnat_struct,
+            finess: s.finess,
+            legal_entity_finess: s.legal_entity_finess,
+            siret: s.siret,
+            rpps_rang,
+            name: s.name,
+            brand: s.brand,
+            address,
+            postal_code: s.postal_code,
+            town: s.town,
+            departement: s.departement_code.as_deref().and_then(Departement::by_code),
+            sector: s.sector_code.map(|code| CodeLabel { code, label: sector_label }),
+            mode: code_label(&s.mode_code, &s.mode_label),
+            role: code_label(&s.role_code, &s.role_label),
+            profession: code_label(&s.profession_code, &s.profession_label),
+            closed: s.closed_at.is_some(),
+        }
+    }
+}
+
+/// A structure with its legal entity and sibling establishments.
+#[derive(Debug, Clone, Serialize)]
+pub struct StructureView {
+    #[serde(flatten)]
+    pub summary: StructureSummary,
+    pub long_name: Option<String>,
+    pub siren: Option<String>,
+    pub phone: Option<String>,
+    pub category: Option<CodeLabel>,
+    pub legal_status: Option<CodeLabel>,
+    /// Sectors of the situations registered at this structure (FINESS files carry none).
+    pub sectors: Vec<CodeLabel>,
+    pub source: String,
+    pub closed: bool,
+    /// For an establishment, its legal entity (exactly one).
+    pub legal_entity: Option<StructureSummary>,
+    /// For a legal entity, its establishments; for an establishment, the other establishments
+    /// of its legal entity.
+    pub establishments: Vec<StructureSummary>,
+    /// Professionals exercising here (the first 100).
+    pub professionals: Vec<SituationAtStructure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StructureSummary {
+    pub idnat_struct: String,
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub finess: Option<String>,
+    pub legal_entity_finess: Option<String>,
+    pub siret: Option<String>,
+    pub rpps_rang: Option<String>,
+    pub name: String,
+    pub address: String,
+    pub postal_code: Option<String>,
+    pub town: Option<String>,
+    pub departement: Option<Departement>,
+}
+
+impl From<&StructureRow> for StructureSummary {
+    fn from(s: &StructureRow) -> Self {
+        let address = santepki_domain::Address {
+            recipient: s.recipient.clone(),
+            street_number: s.street_number.clone(),
+            street_number_suffix: s.street_number_suffix.clone(),
+            street_type: s.street_type.clone(),
+            street_name: s.street_name.clone(),
+            locality: s.locality.clone(),
+            postal_code: None,
+            town: None,
+        }
+        .one_line();
+        StructureSummary {
+            idnat_struct: s.idnat_struct.clone(),
+            kind: s.kind.clone(),
+            kind_label: StructureKind::parse(&s.kind).map(StructureKind::label_fr).unwrap_or("Structure"),
+            finess: s.finess.clone(),
+            legal_entity_finess: s.legal_entity_finess.clone(),
+            siret: s.siret.clone(),
+            rpps_rang: s.rpps_rang.clone(),
+            name: s.name.clone(),
+            address,
+            postal_code: s.postal_code.clone(),
+            town: s.town.clone(),
+            departement: s.departement_code.as_deref().and_then(Departement::by_code),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SituationAtStructure {
+    pub idnat_ps: String,
+    pub profession: Option<CodeLabel>,
+    pub role: Option<CodeLabel>,
+    pub sector: Option<String>,
+}
+
+/// Default and maximum number of items of a name search.
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 200;
+
+/// The directory search service.
+#[derive(Clone)]
+pub struct Directory {
+    db: Db,
+}
+
+impl Directory {
+    pub fn new(db: Db) -> Self {
+        Directory { db }
+    }
+
+    /// Runs a query. `limit` bounds name searches (1–200).
+    pub async fn search(&self, q: &Query, limit: i64) -> Result<SearchResult, SearchError> {
+        let limit = limit.clamp(1, MAX_LIMIT);
+        Ok(match q {
+            Query::Rpps(r) => self.professional(&format!("8{r}")).await?,
+            Query::Adeli(a) => self.professional(&format!("0{a}")).await?,
+            Query::IdNatPs(id) => self.professional(&id.to_string()).await?,
+            Query::Card(n) => match store::card(&self.db, n.as_str()).await? {
+                Some(card) => self.professional(&card.idnat_ps).await?,
+                None => SearchResult::NotFound,
+            },
+            Query::Finess(f) => self.structure(&format!("1{f}")).await?,
+            Query::RppsRang(r) => self.structure(&format!("4{r}")).await?,
+            Query::IdNatStruct(id) => self.structure(&id.to_string()).await?,
+            Query::Siret(s) => {
+                let own = format!("3{s}");
+                if let Some(found) = store::structure(&self.db, &own).await? {
+                    SearchResult::Structure(Box::new(self.structure_view(found).await?))
+                } else {
+                    let mut rows = store::structures_by_siret(&self.db, s.as_str()).await?;
+                    match rows.len() {
+                        0 => SearchResult::NotFound,
+                        1 => SearchResult::Structure(Box::new(self.structure_view(rows.remove(0)).await?)),
+                        _ => SearchResult::Structures { items: rows.iter().map(StructureSummary::from).collect() },
+                    }
+                }
+            }
+            Query::ProfessionalName(n) => {
+                let rows = store::professionals_by_name_prefix(&self.db, &prefix_key(n), limit).await?;
+                SearchResult::Professionals { items: rows.into_iter().map(summary).collect() }
+            }
+            Query::StructureName(n) => {
+                let rows = store::structures_by_name_prefix(&self.db, &prefix_key(n), limit).await?;
+                SearchResult::Structures { items: rows.iter().map(StructureSummary::from).collect() }
+            }
+        })
+    }
+
+    async fn professional(&self, idnat_ps: &str) -> Result<SearchResult, SearchError> {
+        let Some(p) = store::professional(&self.db, idnat_ps).await? else {
+            return Ok(SearchResult::NotFound);
+        };
+        let situations = store::situations_of(&self.db, idnat_ps, false).await?;
+        let cards = store::cards_of(&self.db, idnat_ps).await?;
+        Ok(SearchResult::Professional(Box::new(ProfessionalView {
+            identifier_kind: if p.id_type == "8" { "RPPS" } else { "ADELI" },
+            profession: code_label(&p.profession_code, &p.profession_label),
+            category: code_label(&p.category_code, &p.category_label),
+            closed: p.closed_at.is_some(),
+            idnat_ps: p.idnat_ps,
+            national_id: p.national_id,
+            civility: p.civility,
+            last_name: p.last_name,
+            first_name: p.first_name,
+            cards: cards.into_iter().map(CardView::from).collect(),
+            situations: situations.into_iter().map(SituationView::from).collect(),
+        })))
+    }
+
+    async fn structure(&self, idnat_struct: &str) -> Result<SearchResult, SearchError> {
+        Ok(match store::structure(&self.db, idnat_struct).await? {
+            Some(s) => SearchResult::Structure(Box::new(self.structure_view(s).await?)),
+            None => SearchResult::NotFound,
+        })
+    }
+
+    async fn structure_view(&self, s: StructureRow) -> Result<StructureView, SearchError> {
+        let (legal_entity, establishments) = match s.kind.as_str() {
+            "legal_entity" => {
+                let ej = s.finess.clone().unwrap_or_default();
+                (None, store::establishments_of(&self.db, &ej, false).await?)
+            }
+            "establishment" => match s.legal_entity_finess.clone() {
+                Some(ej) => {
+                    let entity = store::structure(&self.db, &format!("1{ej}")).await?;
+                    let siblings = store::establishments_of(&self.db, &ej, false).await?.into_iter().filter(|e| e.idnat_struct != s.idnat_struct).collect();
+                    (entity.as_ref().map(StructureSummary::from), siblings)
+                }
+                None => (None, vec![]),
+            },
+            _ => (None, vec![]),
+        };
+        let sectors = store::sectors_at(&self.db, &s.idnat_struct)
+            .await?
+            .into_iter()
+            .map(|code| {
+                let label = Sector::parse(&code).ok().and_then(|x| x.label_fr()).map(str::to_owned);
+                CodeLabel { code, label }
+            })
+            .collect();
+        let professionals = store::situations_at(&self.db, &s.idnat_struct, 100)
+            .await?
+            .into_iter()
+            .map(|x| SituationAtStructure {
+                profession: code_label(&x.profession_code, &x.profession_label),
+                role: code_label(&x.role_code, &x.role_label),
+                sector: x.sector_code,
+                idnat_ps: x.idnat_ps,
+            })
+            .collect();
+        Ok(StructureView {
+            summary: StructureSummary::from(&s),
+            long_name: s.long_name.clone(),
+            siren: s.siren.clone(),
+            phone: s.phone.clone(),
+            category: code_label(&s.category_code, &s.category_label),
+            legal_status: code_label(&s.legal_status_code, &s.legal_status_label),
+            sectors,
+            source: s.source.clone(),
+            closed: s.closed_at.is_some(),
+            legal_entity,
+            establishments: establishments.iter().map(StructureSummary::from).collect(),
+            professionals,
+        })
+    }
+}
+
+fn summary(p: ProfessionalRow) -> ProfessionalSummary {
+    ProfessionalSummary {
+        profession: code_label(&p.profession_code, &p.profession_label),
+        idnat_ps: p.idnat_ps,
+        last_name: p.last_name,
+        first_name: p.first_name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guesses_the_kind_from_the_form() {
+        let m = ValidationMode::Test;
+        assert!(matches!(Query::guess("99700270616", m).unwrap(), Query::Rpps(_)));
+        assert!(matches!(Query::guess("899700270616", m).unwrap(), Query::IdNatPs(_)));
+        assert!(matches!(Query::guess("8000123456", m).unwrap(), Query::Card(_)));
+        assert!(matches!(Query::guess("060785003", m).unwrap(), Query::Finess(_)));
+        assert!(matches!(Query::guess("26010004500012", m).unwrap(), Query::Siret(_)));
+        assert!(matches!(Query::guess("99700270616029", m).unwrap(), Query::RppsRang(_)));
+        assert!(matches!(Query::guess("499700270616029", m).unwrap(), Query::IdNatStruct(_)));
+        assert!(matches!(Query::guess("CHU de Nice", m).unwrap(), Query::ProfessionalName(_)));
+        assert!(matches!(Query::guess("99700270617", m), Err(SearchError::InvalidIdentifier(_))));
+        assert!(matches!(Query::guess("12", m), Err(SearchError::Unrecognised(_))));
+        assert!(matches!(Query::parse("name", "a", m), Err(SearchError::NameTooShort)));
+    }
+}

@@ -1,0 +1,590 @@
+//! Directory tables: batch upserts for imports, closure of rows that disappeared, and the
+//! read queries of the directory search.
+//!
+//! Imports write in batches, each batch in one transaction: a crash leaves every batch either
+//! fully written or not at all, and a re-run of the same file finishes the job (upserts are
+//! idempotent). Rows a complete run of their source did not see are closed (`closed_at`), never
+//! deleted, so that history and references (habilitations, certificates) stay valid.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sqlx::{Any, AnyConnection, Row, Transaction};
+
+use crate::{fnv1a64, time, Db, StorageError};
+
+/// A directory table that imports write to.
+#[derive(Debug)]
+pub struct TableDef {
+    pub name: &'static str,
+    pub key: &'static str,
+    /// Imported columns, in the order of [`ImportRow::values`].
+    pub columns: &'static [&'static str],
+}
+
+pub const STRUCTURES: TableDef = TableDef {
+    name: "structures",
+    key: "idnat_struct",
+    columns: &[
+        "kind", "finess", "legal_entity_finess", "siret", "siren", "rpps_rang", "name", "name_key", "long_name",
+        "recipient", "street_number", "street_number_suffix", "street_type", "street_name", "locality",
+        "postal_code", "town", "departement_code", "phone", "category_code", "category_label", "legal_status_code",
+        "legal_status_label", "opened_on",
+    ],
+};
+
+pub const PROFESSIONALS: TableDef = TableDef {
+    name: "professionals",
+    key: "idnat_ps",
+    columns: &[
+        "id_type", "national_id", "civility", "last_name", "first_name", "name_key", "profession_code",
+        "profession_label", "category_code", "category_label",
+    ],
+};
+
+pub const SITUATIONS: TableDef = TableDef {
+    name: "situations",
+    key: "situation_key",
+    columns: &[
+        "idnat_ps", "idnat_struct", "structure_tech_id", "profession_code", "profession_label", "mode_code",
+        "mode_label", "sector_code", "sector_label", "role_code", "role_label", "activity_code", "activity_label",
+        "name", "brand", "siret", "siren", "finess", "legal_entity_finess", "recipient", "street_number",
+        "street_number_suffix", "street_type", "street_name", "locality", "postal_code", "town",
+        "departement_code", "phone", "email", "registration_authority",
+    ],
+};
+
+pub const CARDS: TableDef = TableDef {
+    name: "cards",
+    key: "card_number",
+    columns: &["card_type", "idnat_ps", "valid_from", "valid_until", "opposed_on"],
+};
+
+/// One row to import: its key and its values in the table's column order.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub key: String,
+    pub values: Vec<Option<String>>,
+}
+
+impl ImportRow {
+    fn hash(&self) -> i64 {
+        fnv1a64(self.values.iter().map(|v| v.as_deref()))
+    }
+}
+
+/// How rows of one table are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WritePolicy {
+    /// This source is authoritative: it overwrites rows written by any source.
+    Authoritative,
+    /// Insert missing rows, update only rows this source wrote; leave other sources' rows alone
+    /// (a practice seen in the RPPS file does not overwrite the FINESS record of the same id).
+    Fallback,
+}
+
+/// Rows of one table within a batch.
+#[derive(Debug)]
+pub struct TableBatch {
+    pub table: &'static TableDef,
+    pub source: &'static str,
+    pub policy: WritePolicy,
+    pub rows: Vec<ImportRow>,
+}
+
+/// What a batch did, per kind of outcome.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WriteCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Rows left alone because another, authoritative source owns them.
+    pub kept_other_source: u64,
+}
+
+impl std::ops::AddAssign for WriteCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+        self.kept_other_source += o.kept_other_source;
+    }
+}
+
+/// SQLite allows 32766 bound variables per statement, PostgreSQL 65535: stay well below both.
+const MAX_VARS: usize = 30_000;
+
+/// Writes a batch of rows of several tables in one transaction.
+pub async fn write_batch(db: &Db, run_id: i64, tables: Vec<TableBatch>) -> Result<WriteCounts, StorageError> {
+    let mut tx = db.pool().begin().await?;
+    let now = time::now();
+    let mut counts = WriteCounts::default();
+    for t in tables {
+        counts += write_table(&mut tx, run_id, &now, t).await?;
+    }
+    tx.commit().await?;
+    Ok(counts)
+}
+
+async fn write_table(tx: &mut Transaction<'_, Any>, run_id: i64, now: &str, batch: TableBatch) -> Result<WriteCounts, StorageError> {
+    let TableBatch { table, source, policy, rows } = batch;
+    // The last row for a key wins (a file may repeat a key within a batch).
+    let mut by_key: HashMap<String, ImportRow> = HashMap::with_capacity(rows.len());
+    let mut order: Vec<String> = Vec::with_capacity(rows.len());
+    for r in rows {
+        if !by_key.contains_key(&r.key) {
+            order.push(r.key.clone());
+        }
+        by_key.insert(r.key.clone(), r);
+    }
+    let mut counts = WriteCounts::default();
+    let chunk = (MAX_VARS / (table.columns.len() + 6)).max(1);
+    for keys in order.chunks(chunk) {
+        let existing = existing_rows(tx, table, keys).await?;
+        let mut to_write: Vec<(&ImportRow, i64)> = Vec::new();
+        let mut to_touch: Vec<&str> = Vec::new();
+        for k in keys {
+            let row = &by_key[k];
+            let hash = row.hash();
+            match existing.get(k) {
+                None => {
+                    counts.inserted += 1;
+                    to_write.push((row, hash));
+                }
+                Some(e) if e.source != source && policy == WritePolicy::Fallback => counts.kept_other_source += 1,
+                Some(e) if e.hash == hash && !e.closed && e.source == source => {
+                    counts.unchanged += 1;
+                    to_touch.push(k);
+                }
+                Some(_) => {
+                    counts.updated += 1;
+                    to_write.push((row, hash));
+                }
+            }
+        }
+        upsert_rows(tx, table, source, run_id, now, &to_write).await?;
+        touch_rows(tx, table, run_id, &to_touch).await?;
+    }
+    Ok(counts)
+}
+
+struct Existing {
+    hash: i64,
+    source: String,
+    closed: bool,
+}
+
+async fn existing_rows(tx: &mut AnyConnection, table: &TableDef, keys: &[String]) -> Result<HashMap<String, Existing>, StorageError> {
+    let mut out = HashMap::with_capacity(keys.len());
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT {key}, content_hash, source, closed_at FROM {t} WHERE {key} IN ({ph})",
+        key = table.key,
+        t = table.name,
+        ph = placeholders(1, keys.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for k in keys {
+        q = q.bind(k);
+    }
+    for row in q.fetch_all(&mut *tx).await? {
+        let key: String = row.try_get(0)?;
+        let closed: Option<String> = row.try_get(3)?;
+        out.insert(key, Existing { hash: row.try_get(1)?, source: row.try_get(2)?, closed: closed.is_some() });
+    }
+    Ok(out)
+}
+
+async fn upsert_rows(
+    tx: &mut AnyConnection,
+    table: &TableDef,
+    source: &str,
+    run_id: i64,
+    now: &str,
+    rows: &[(&ImportRow, i64)],
+) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ncols = table.columns.len();
+    let per_row = ncols + 6;
+    let mut values = String::new();
+    for i in 0..rows.len() {
+        if i > 0 {
+            values.push(',');
+        }
+        values.push('(');
+        values.push_str(&placeholders(i * per_row + 1, per_row));
+        values.push_str(",NULL)");
+    }
+    let cols = table.columns.join(", ");
+    let set: Vec<String> = table
+        .columns
+        .iter()
+        .chain(["source", "content_hash", "last_import", "updated_at"].iter())
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO {t} ({key}, {cols}, source, content_hash, last_import, created_at, updated_at, closed_at) \
+         VALUES {values} ON CONFLICT ({key}) DO UPDATE SET {set}, closed_at = NULL",
+        t = table.name,
+        key = table.key,
+        set = set.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for (row, hash) in rows {
+        debug_assert_eq!(row.values.len(), ncols, "row for {} has the wrong number of values", table.name);
+        q = q.bind(row.key.as_str());
+        for v in &row.values {
+            q = q.bind(v.as_deref());
+        }
+        q = q.bind(source).bind(*hash).bind(run_id).bind(now).bind(now);
+    }
+    q.execute(&mut *tx).await?;
+    Ok(())
+}
+
+async fn touch_rows(tx: &mut AnyConnection, table: &TableDef, run_id: i64, keys: &[&str]) -> Result<(), StorageError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("UPDATE {t} SET last_import = $1 WHERE {key} IN ({ph})", t = table.name, key = table.key, ph = placeholders(2, keys.len()));
+    let mut q = sqlx::query(&sql).bind(run_id);
+    for k in keys {
+        q = q.bind(*k);
+    }
+    q.execute(&mut *tx).await?;
+    Ok(())
+}
+
+fn placeholders(first: usize, n: usize) -> String {
+    let mut s = String::with_capacity(n * 6);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('$');
+        s.push_str(&(first + i).to_string());
+    }
+    s
+}
+
+/// Number of open rows of `source` in `table` that run `run_id` did not see.
+pub async fn count_unseen(db: &Db, table: &TableDef, source: &str, run_id: i64) -> Result<u64, StorageError> {
+    let sql = format!("SELECT COUNT(*) FROM {} WHERE source = $1 AND last_import < $2 AND closed_at IS NULL", table.name);
+    let n: i64 = sqlx::query_scalar(&sql).bind(source).bind(run_id).fetch_one(db.pool()).await?;
+    Ok(n as u64)
+}
+
+/// Number of open rows of `source` in `table`.
+pub async fn count_open(db: &Db, table: &TableDef, source: &str) -> Result<u64, StorageError> {
+    let sql = format!("SELECT COUNT(*) FROM {} WHERE source = $1 AND closed_at IS NULL", table.name);
+    let n: i64 = sqlx::query_scalar(&sql).bind(source).fetch_one(db.pool()).await?;
+    Ok(n as u64)
+}
+
+/// Closes the open rows of `source` in `table` that run `run_id` did not see.
+pub async fn close_unseen(db: &Db, table: &TableDef, source: &str, run_id: i64) -> Result<u64, StorageError> {
+    let now = time::now();
+    let sql = format!(
+        "UPDATE {} SET closed_at = $1, updated_at = $1 WHERE source = $2 AND last_import < $3 AND closed_at IS NULL",
+        table.name
+    );
+    let r = sqlx::query(&sql).bind(&now).bind(source).bind(run_id).execute(db.pool()).await?;
+    Ok(r.rows_affected())
+}
+
+/// The record of one import run.
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
+pub struct ImportRunRecord {
+    pub id: i64,
+    pub file_kind: String,
+    pub file_name: String,
+    pub file_date: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+    pub lines_read: i64,
+    pub records_imported: i64,
+    pub lines_rejected: i64,
+    pub rows_inserted: i64,
+    pub rows_updated: i64,
+    pub rows_unchanged: i64,
+    pub rows_closed: i64,
+    pub message: Option<String>,
+}
+
+/// Starts an import run; its id orders runs in time (microseconds) and is unique.
+pub async fn begin_run(db: &Db, file_kind: &str, file_name: &str, file_date: Option<&str>) -> Result<i64, StorageError> {
+    let mut id = chrono::Utc::now().timestamp_micros();
+    loop {
+        let r = sqlx::query(
+            "INSERT INTO import_runs (id, file_kind, file_name, file_date, started_at, status) VALUES ($1, $2, $3, $4, $5, 'running') \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(file_kind)
+        .bind(file_name)
+        .bind(file_date)
+        .bind(time::now())
+        .execute(db.pool())
+        .await?;
+        if r.rows_affected() == 1 {
+            return Ok(id);
+        }
+        id += 1;
+    }
+}
+
+/// Records the outcome of an import run.
+pub async fn finish_run(db: &Db, run: &ImportRunRecord) -> Result<(), StorageError> {
+    sqlx::query(
+        "UPDATE import_runs SET finished_at = $2, status = $3, lines_read = $4, records_imported = $5, lines_rejected = $6, \
+         rows_inserted = $7, rows_updated = $8, rows_unchanged = $9, rows_closed = $10, message = $11 WHERE id = $1",
+    )
+    .bind(run.id)
+    .bind(time::now())
+    .bind(&run.status)
+    .bind(run.lines_read)
+    .bind(run.records_imported)
+    .bind(run.lines_rejected)
+    .bind(run.rows_inserted)
+    .bind(run.rows_updated)
+    .bind(run.rows_unchanged)
+    .bind(run.rows_closed)
+    .bind(&run.message)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn recent_runs(db: &Db, limit: i64) -> Result<Vec<ImportRunRecord>, StorageError> {
+    Ok(sqlx::query_as(
+        "SELECT id, file_kind, file_name, file_date, started_at, finished_at, status, lines_read, records_imported, \
+         lines_rejected, rows_inserted, rows_updated, rows_unchanged, rows_closed, message FROM import_runs ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read side
+// ---------------------------------------------------------------------------------------------
+
+/// A structure as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StructureRow {
+    pub idnat_struct: String,
+    pub kind: String,
+    pub finess: Option<String>,
+    pub legal_entity_finess: Option<String>,
+    pub siret: Option<String>,
+    pub siren: Option<String>,
+    pub rpps_rang: Option<String>,
+    pub name: String,
+    pub long_name: Option<String>,
+    pub recipient: Option<String>,
+    pub street_number: Option<String>,
+    pub street_number_suffix: Option<String>,
+    pub street_type: Option<String>,
+    pub street_name: Option<String>,
+    pub locality: Option<String>,
+    pub postal_code: Option<String>,
+    pub town: Option<String>,
+    pub departement_code: Option<String>,
+    pub phone: Option<String>,
+    pub category_code: Option<String>,
+    pub category_label: Option<String>,
+    pub legal_status_code: Option<String>,
+    pub legal_status_label: Option<String>,
+    pub source: String,
+    pub closed_at: Option<String>,
+    pub updated_at: String,
+}
+
+const STRUCTURE_COLS: &str = "idnat_struct, kind, finess, legal_entity_finess, siret, siren, rpps_rang, name, long_name, \
+    recipient, street_number, street_number_suffix, street_type, street_name, locality, postal_code, town, departement_code, \
+    phone, category_code, category_label, legal_status_code, legal_status_label, source, closed_at, updated_at";
+
+/// A professional as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ProfessionalRow {
+    pub idnat_ps: String,
+    pub id_type: String,
+    pub national_id: String,
+    pub civility: Option<String>,
+    pub last_name: String,
+    pub first_name: String,
+    pub profession_code: Option<String>,
+    pub profession_label: Option<String>,
+    pub category_code: Option<String>,
+    pub category_label: Option<String>,
+    pub closed_at: Option<String>,
+    pub updated_at: String,
+}
+
+const PROFESSIONAL_COLS: &str = "idnat_ps, id_type, national_id, civility, last_name, first_name, profession_code, \
+    profession_label, category_code, category_label, closed_at, updated_at";
+
+/// An exercise situation as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SituationRow {
+    pub situation_key: String,
+    pub idnat_ps: String,
+    pub idnat_struct: Option<String>,
+    pub structure_tech_id: Option<String>,
+    pub profession_code: Option<String>,
+    pub profession_label: Option<String>,
+    pub mode_code: Option<String>,
+    pub mode_label: Option<String>,
+    pub sector_code: Option<String>,
+    pub sector_label: Option<String>,
+    pub role_code: Option<String>,
+    pub role_label: Option<String>,
+    pub activity_code: Option<String>,
+    pub activity_label: Option<String>,
+    pub name: Option<String>,
+    pub brand: Option<String>,
+    pub siret: Option<String>,
+    pub siren: Option<String>,
+    pub finess: Option<String>,
+    pub legal_entity_finess: Option<String>,
+    pub recipient: Option<String>,
+    pub street_number: Option<String>,
+    pub street_number_suffix: Option<String>,
+    pub street_type: Option<String>,
+    pub street_name: Option<String>,
+    pub locality: Option<String>,
+    pub postal_code: Option<String>,
+    pub town: Option<String>,
+    pub departement_code: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub closed_at: Option<String>,
+    pub updated_at: String,
+}
+
+const SITUATION_COLS: &str = "situation_key, idnat_ps, idnat_struct, structure_tech_id, profession_code, profession_label, \
+    mode_code, mode_label, sector_code, sector_label, role_code, role_label, activity_code, activity_label, name, brand, \
+    siret, siren, finess, legal_entity_finess, recipient, street_number, street_number_suffix, street_type, street_name, \
+    locality, postal_code, town, departement_code, phone, email, closed_at, updated_at";
+
+/// A card as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CardRow {
+    pub card_number: String,
+    pub card_type: String,
+    pub idnat_ps: String,
+    pub valid_from: String,
+    pub valid_until: String,
+    pub opposed_on: Option<String>,
+    pub closed_at: Option<String>,
+}
+
+const CARD_COLS: &str = "card_number, card_type, idnat_ps, valid_from, valid_until, opposed_on, closed_at";
+
+pub async fn professional(db: &Db, idnat_ps: &str) -> Result<Option<ProfessionalRow>, StorageError> {
+    let sql = format!("SELECT {PROFESSIONAL_COLS} FROM professionals WHERE idnat_ps = $1");
+    Ok(sqlx::query_as(&sql).bind(idnat_ps).fetch_optional(db.pool()).await?)
+}
+
+/// Open situations of a professional (closed ones too when `include_closed`), ordered by
+/// structure identifier.
+pub async fn situations_of(db: &Db, idnat_ps: &str, include_closed: bool) -> Result<Vec<SituationRow>, StorageError> {
+    let filter = if include_closed { "" } else { " AND closed_at IS NULL" };
+    let sql = format!("SELECT {SITUATION_COLS} FROM situations WHERE idnat_ps = $1{filter} ORDER BY idnat_struct DESC, situation_key");
+    Ok(sqlx::query_as(&sql).bind(idnat_ps).fetch_all(db.pool()).await?)
+}
+
+/// Open situations at a structure, with at most `limit` rows.
+pub async fn situations_at(db: &Db, idnat_struct: &str, limit: i64) -> Result<Vec<SituationRow>, StorageError> {
+    let sql = format!("SELECT {SITUATION_COLS} FROM situations WHERE idnat_struct = $1 AND closed_at IS NULL ORDER BY idnat_ps LIMIT $2");
+    Ok(sqlx::query_as(&sql).bind(idnat_struct).bind(limit).fetch_all(db.pool()).await?)
+}
+
+pub async fn card(db: &Db, number: &str) -> Result<Option<CardRow>, StorageError> {
+    let sql = format!("SELECT {CARD_COLS} FROM cards WHERE card_number = $1");
+    Ok(sqlx::query_as(&sql).bind(number).fetch_optional(db.pool()).await?)
+}
+
+pub async fn cards_of(db: &Db, idnat_ps: &str) -> Result<Vec<CardRow>, StorageError> {
+    let sql = format!("SELECT {CARD_COLS} FROM cards WHERE idnat_ps = $1 ORDER BY valid_until DESC");
+    Ok(sqlx::query_as(&sql).bind(idnat_ps).fetch_all(db.pool()).await?)
+}
+
+pub async fn structure(db: &Db, idnat_struct: &str) -> Result<Option<StructureRow>, StorageError> {
+    let sql = format!("SELECT {STRUCTURE_COLS} FROM structures WHERE idnat_struct = $1");
+    Ok(sqlx::query_as(&sql).bind(idnat_struct).fetch_optional(db.pool()).await?)
+}
+
+/// Structures with this SIRET (a FINESS establishment may carry one, a practice is keyed by it).
+pub async fn structures_by_siret(db: &Db, siret: &str) -> Result<Vec<StructureRow>, StorageError> {
+    let sql = format!("SELECT {STRUCTURE_COLS} FROM structures WHERE siret = $1 ORDER BY idnat_struct");
+    Ok(sqlx::query_as(&sql).bind(siret).fetch_all(db.pool()).await?)
+}
+
+/// The geographic establishments of a legal entity (by FINESS juridique).
+pub async fn establishments_of(db: &Db, legal_entity_finess: &str, include_closed: bool) -> Result<Vec<StructureRow>, StorageError> {
+    let filter = if include_closed { "" } else { " AND closed_at IS NULL" };
+    let sql = format!(
+        "SELECT {STRUCTURE_COLS} FROM structures WHERE legal_entity_finess = $1 AND kind = 'establishment'{filter} ORDER BY finess"
+    );
+    Ok(sqlx::query_as(&sql).bind(legal_entity_finess).fetch_all(db.pool()).await?)
+}
+
+/// Sector codes found in the open situations at a structure (FINESS files carry no sector).
+pub async fn sectors_at(db: &Db, idnat_struct: &str) -> Result<Vec<String>, StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT sector_code FROM situations WHERE idnat_struct = $1 AND closed_at IS NULL AND sector_code IS NOT NULL ORDER BY sector_code",
+    )
+    .bind(idnat_struct)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Upper bound of a prefix range: every key starting with `prefix` sorts below it.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Open structures whose normalised name starts with `name_key_prefix`.
+pub async fn structures_by_name_prefix(db: &Db, name_key_prefix: &str, limit: i64) -> Result<Vec<StructureRow>, StorageError> {
+    let sql = format!(
+        "SELECT {STRUCTURE_COLS} FROM structures WHERE name_key >= $1 AND name_key < $2 AND closed_at IS NULL ORDER BY name_key, idnat_struct LIMIT $3"
+    );
+    Ok(sqlx::query_as(&sql).bind(name_key_prefix).bind(prefix_end(name_key_prefix)).bind(limit).fetch_all(db.pool()).await?)
+}
+
+/// Open professionals whose normalised "LAST FIRST" name starts with `name_key_prefix`.
+pub async fn professionals_by_name_prefix(db: &Db, name_key_prefix: &str, limit: i64) -> Result<Vec<ProfessionalRow>, StorageError> {
+    let sql = format!(
+        "SELECT {PROFESSIONAL_COLS} FROM professionals WHERE name_key >= $1 AND name_key < $2 AND closed_at IS NULL ORDER BY name_key, idnat_ps LIMIT $3"
+    );
+    Ok(sqlx::query_as(&sql).bind(name_key_prefix).bind(prefix_end(name_key_prefix)).bind(limit).fetch_all(db.pool()).await?)
+}
+
+/// Row counts of the directory (open rows only).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct DirectoryCounts {
+    pub legal_entities: i64,
+    pub establishments: i64,
+    pub practices: i64,
+    pub professionals: i64,
+    pub situations: i64,
+    pub cards: i64,
+}
+
+pub async fn counts(db: &Db) -> Result<DirectoryCounts, StorageError> {
+    let count = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(db.pool()).await };
+    Ok(DirectoryCounts {
+        legal_entities: count("SELECT COUNT(*) FROM structures WHERE kind = 'legal_entity' AND closed_at IS NULL").await?,
+        establishments: count("SELECT COUNT(*) FROM structures WHERE kind = 'establishment' AND closed_at IS NULL").await?,
+        practices: count("SELECT COUNT(*) FROM structures WHERE kind LIKE 'practice%' AND closed_at IS NULL").await?,
+        professionals: count("SELECT COUNT(*) FROM professionals WHERE closed_at IS NULL").await?,
+        situations: count("SELECT COUNT(*) FROM situations WHERE closed_at IS NULL").await?,
+        cards: count("SELECT COUNT(*) FROM cards WHERE closed_at IS NULL").await?,
+    })
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs to build and test.
+#
+#   scripts/install-deps.sh            install everything in PACKAGES below
+#   scripts/install-deps.sh PKG...     install only the given packages
+#                                      (scripts/services.sh uses this)
+#
+# Idempotent and quick when nothing is missing: apt is only touched if at
+# least one package is not installed yet. Needs root (CI runs as root) to
+# install anything; without root it only reports what is missing.
+set -euo pipefail
+
+# System packages the project needs. Add new ones here (e.g. softhsm2,
+# ldap-utils, slapd, chromium, python3-venv) as issues require them.
+PACKAGES=(
+  postgresql          # private test cluster started by scripts/services.sh
+  postgresql-client   # psql / pg_isready
+  ca-certificates
+  curl
+  openssl
+  pkg-config
+  build-essential     # cc/linker for crates with C parts
+)
+
+if (($# > 0)); then
+  PACKAGES=("$@")
+fi
+
+log() { echo "install-deps: $*" >&2; }
+
+# dpkg-query prints "install ok installed" only for fully installed packages
+# (not for removed-but-configured or half-installed ones).
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != "install ok installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  log "all ${#PACKAGES[@]} packages already installed, nothing to do"
+  exit 0
+fi
+
+if ((EUID != 0)); then
+  log "missing packages: ${missing[*]}"
+  log "run as root (or: sudo apt-get install -y --no-install-recommends ${missing[*]})"
+  exit 1
+fi
+
+# Remember which distro PostgreSQL clusters are running before the install:
+# on machines without a policy-rc.d that blocks services, installing the
+# postgresql package creates *and starts* a default cluster on port 5432,
+# which the tests do not use (they use the private cluster of services.sh).
+running_clusters() {
+  if command -v pg_lsclusters >/dev/null 2>&1; then
+    pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online" { print $1 "/" $2 }' || true
+  fi
+}
+before=$(running_clusters)
+
+log "installing: ${missing[*]}"
+# No stdin in CI: never let debconf or dpkg ask questions.
+export DEBIAN_FRONTEND=noninteractive
+apt-get update >&2
+apt-get install -y --no-install-recommends "${missing[@]}" >&2
+
+# Stop any distro cluster that the install itself just started.
+for cluster in $(running_clusters); do
+  if ! grep -qxF "$cluster" <<<"$before"; then
+    log "stopping distro PostgreSQL cluster $cluster started by the package install (tests use their own)"
+    pg_ctlcluster "${cluster%%/*}" "${cluster#*/}" stop >&2 || log "warning: could not stop $cluster"
+  fi
+done
+
+log "done"
