@@ -84,11 +84,11 @@ impl FileKind {
             return None;
         }
         let first = String::from_utf8_lossy(first);
-        if first.starts_with("Type d") && first.contains("Identification nationale PP") {
-            return Some(FileKind::RppsActivities);
-        }
         if first.starts_with("Type de carte") {
             return Some(FileKind::Cards);
+        }
+        if first.starts_with("Type d") && first.contains("Identification nationale PP") {
+            return Some(FileKind::RppsActivities);
         }
         None
     }

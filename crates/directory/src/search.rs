@@ -33,6 +33,8 @@ pub enum Query {
     RppsRang(RppsRang),
     /// A structure by national identifier.
     IdNatStruct(IdNatStruct),
+    /// 14 digits that are both a valid SIRET and a valid RPPS rang: whichever exists.
+    SiretOrRppsRang(Siret, RppsRang),
     /// Professionals whose "LAST FIRST" name starts with this prefix.
     ProfessionalName(String),
     /// Structures whose name starts with this prefix.
@@ -79,10 +81,12 @@ impl Query {
             12 if digits && (v.starts_with('8') || v.starts_with('0')) => "idnat-ps",
             9 if alnum && v.bytes().any(|b| b.is_ascii_digit()) => "finess",
             14 if digits => {
-                return Siret::parse(v, mode)
-                    .map(Query::Siret)
-                    .or_else(|_| RppsRang::parse(v, mode).map(Query::RppsRang))
-                    .map_err(SearchError::InvalidIdentifier)
+                return match (Siret::parse(v, mode), RppsRang::parse(v, mode)) {
+                    (Ok(s), Ok(r)) => Ok(Query::SiretOrRppsRang(s, r)),
+                    (Ok(s), Err(_)) => Ok(Query::Siret(s)),
+                    (Err(_), Ok(r)) => Ok(Query::RppsRang(r)),
+                    (Err(e), Err(_)) => Err(SearchError::InvalidIdentifier(e)),
+                }
             }
             10 | 13..=16 if alnum && v.bytes().any(|b| b.is_ascii_digit()) => "idnat-struct",
             _ if v.chars().any(char::is_alphabetic) => "name",
@@ -354,6 +358,10 @@ impl Directory {
             Query::Finess(f) => self.structure(&format!("1{f}")).await?,
             Query::RppsRang(r) => self.structure(&format!("4{r}")).await?,
             Query::IdNatStruct(id) => self.structure(&id.to_string()).await?,
+            Query::SiretOrRppsRang(s, r) => match self.structure(&format!("4{r}")).await? {
+                SearchResult::NotFound => Box::pin(self.search(&Query::Siret(s.clone()), limit)).await?,
+                found => found,
+            },
             Query::Siret(s) => {
                 let own = format!("3{s}");
                 if let Some(found) = store::structure(&self.db, &own).await? {
@@ -477,8 +485,11 @@ mod tests {
         assert!(matches!(Query::guess("899700270616", m).unwrap(), Query::IdNatPs(_)));
         assert!(matches!(Query::guess("8000123456", m).unwrap(), Query::Card(_)));
         assert!(matches!(Query::guess("060785003", m).unwrap(), Query::Finess(_)));
-        assert!(matches!(Query::guess("26010004500012", m).unwrap(), Query::Siret(_)));
-        assert!(matches!(Query::guess("99700270616029", m).unwrap(), Query::RppsRang(_)));
+        assert!(matches!(Query::guess("26010004500012", m).unwrap(), Query::Siret(_) | Query::SiretOrRppsRang(..)));
+        assert!(matches!(Query::guess("35600000000015", m).unwrap(), Query::Siret(_)));
+        // Both a valid SIRET and a valid RPPS rang: the search tries both.
+        assert!(matches!(Query::guess("99700270616029", m).unwrap(), Query::SiretOrRppsRang(..)));
+        assert!(matches!(Query::guess("99700270616003", m).unwrap(), Query::RppsRang(_) | Query::SiretOrRppsRang(..)));
         assert!(matches!(Query::guess("499700270616029", m).unwrap(), Query::IdNatStruct(_)));
         assert!(matches!(Query::guess("CHU de Nice", m).unwrap(), Query::ProfessionalName(_)));
         assert!(matches!(Query::guess("99700270617", m), Err(SearchError::InvalidIdentifier(_))));
