@@ -486,7 +486,6 @@ mod tests {
         assert!(matches!(Query::guess("8000123456", m).unwrap(), Query::Card(_)));
         assert!(matches!(Query::guess("060785003", m).unwrap(), Query::Finess(_)));
         assert!(matches!(Query::guess("26010004500012", m).unwrap(), Query::Siret(_) | Query::SiretOrRppsRang(..)));
-        assert!(matches!(Query::guess("35600000000015", m).unwrap(), Query::Siret(_)));
         // Both a valid SIRET and a valid RPPS rang: the search tries both.
         assert!(matches!(Query::guess("99700270616029", m).unwrap(), Query::SiretOrRppsRang(..)));
         assert!(matches!(Query::guess("99700270616003", m).unwrap(), Query::RppsRang(_) | Query::SiretOrRppsRang(..)));
