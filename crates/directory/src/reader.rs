@@ -21,6 +21,9 @@ impl Encoding {
     /// its invalid ones (a damaged UTF-8 file: its bad lines are then reported, not mis-decoded);
     /// Latin-1 otherwise (accented Latin-1 bytes are almost never valid UTF-8 sequences).
     pub fn sniff(sample: &[u8]) -> Encoding {
+        if sample.starts_with(b"\xEF\xBB\xBF") {
+            return Encoding::Utf8; // a BOM declares UTF-8
+        }
         let (mut valid_multibyte, mut invalid) = (0usize, 0usize);
         let mut rest = sample;
         loop {

@@ -1,1 +1,85 @@
-fn main() {}
+//! `santepki`: one binary for every part of the platform.
+
+mod commands;
+mod config;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// santepki — the IGC-Santé certificate platform, self-hostable: the national directory, the
+/// habilitation workflow (formulaire 413), the ordering platform and the certificate authority.
+#[derive(Parser)]
+#[command(name = "santepki", version, propagate_version = true)]
+struct Cli {
+    /// Configuration file (default: ./santepki-demo/santepki.toml when a demo was started here,
+    /// else ./santepki.toml, else built-in defaults; SANTEPKI_* variables override it).
+    #[arg(long, global = true, env = "SANTEPKI_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start a demo platform on the embedded defaults in ./santepki-demo (created on first run,
+    /// reused afterwards) with the demo directory loaded.
+    Demo(commands::demo::DemoArgs),
+    /// Run the platform's servers with the configuration.
+    Serve(commands::serve::ServeArgs),
+    /// The national directory: import the public extracts, generate synthetic ones, search.
+    #[command(subcommand)]
+    Directory(commands::directory::DirectoryCommand),
+    /// Show the configuration in effect (file and environment merged).
+    Config,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Demo(args) => commands::demo::run(args, cli.config).await,
+        Command::Serve(args) => commands::serve::run(args, cli.config).await,
+        Command::Directory(cmd) => commands::directory::run(cmd, cli.config).await,
+        Command::Config => {
+            let loaded = config::load(config::discover(cli.config.as_deref()))?;
+            match &loaded.file {
+                Some(f) => eprintln!("# from {} and SANTEPKI_* variables", f.display()),
+                None => eprintln!("# built-in defaults and SANTEPKI_* variables"),
+            }
+            print!("{}", toml::to_string_pretty(&loaded.config)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Logs go to stderr; `SANTEPKI_LOG` (or `RUST_LOG`) sets the filter, `info` by default.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = std::env::var("SANTEPKI_LOG")
+        .ok()
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .or_else(|| EnvFilter::try_from_default_env().ok())
+        .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

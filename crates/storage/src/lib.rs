@@ -13,6 +13,8 @@ pub mod directory;
 mod error;
 mod hash;
 pub mod time;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -33,9 +33,11 @@ string_identifier!(Siret);
 
 impl Siret {
     pub fn parse(value: &str, mode: ValidationMode) -> Result<Self, IdError> {
-        if mode == ValidationMode::Test && value.starts_with("9999") && value.len() == 13 && value.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Ok(Siret(value.to_owned()));
+        if value.starts_with("9999") && value.len() == 13 && value.bytes().all(|b| b.is_ascii_digit()) {
+            return match mode {
+                ValidationMode::Test => Ok(Siret(value.to_owned())),
+                ValidationMode::Strict => Err(IdError::new(IdKind::Siret, value, IdErrorReason::TestOnly)),
+            };
         }
         expect_digits(IdKind::Siret, value, 14, "14")?;
         let valid = luhn::is_valid(value) || (value.starts_with(LA_POSTE_SIREN) && luhn::digit_sum(value) % 5 == 0);
@@ -85,7 +87,7 @@ mod tests {
     #[test]
     fn seed_test_siret_only_in_test_mode() {
         // R44: the seed's SOCIETE MAXI, ou=39999999800514 → SIRET 9999999800514 (13 digits).
-        assert!(Siret::parse("9999999800514", ValidationMode::Strict).is_err());
+        assert_eq!(Siret::parse("9999999800514", ValidationMode::Strict).unwrap_err().reason, IdErrorReason::TestOnly);
         Siret::parse("9999999800514", ValidationMode::Test).unwrap();
     }
 

@@ -1,0 +1,161 @@
+//! `santepki demo`: a whole platform on the embedded defaults, in one command.
+//!
+//! On first run it creates `./santepki-demo` with a configuration (SQLite, test-environment
+//! identifiers), generates the demo directory (seed cases included) and imports it; later runs
+//! reuse the folder as it is. It then serves, prints what listens where, and writes
+//! `santepki-demo/demo.json` with the same facts for scripts.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use santepki_directory::generate::{self, GenerateOptions, Scale};
+use santepki_directory::import::Quiet;
+use santepki_directory::{import_file, ImportOptions};
+use santepki_domain::ValidationMode;
+use santepki_storage::directory as store;
+use santepki_storage::{redact_url, Db};
+use serde::Serialize;
+
+use crate::config::{self, CONFIG_FILE, DEMO_DIR};
+use crate::output;
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// The demo folder (created on first run, reused afterwards).
+    #[arg(long, default_value = DEMO_DIR, value_name = "DIR")]
+    dir: PathBuf,
+    /// Set the demo up (folder, directory) and exit without serving.
+    #[arg(long)]
+    setup_only: bool,
+}
+
+/// What `demo.json` holds: the facts a script needs to use the running demo. Parts that later
+/// components provide (HTTPS portal, LDAP, CA bundle, card files) are `null` / empty until then.
+#[derive(Debug, Serialize)]
+pub struct DemoFacts {
+    pub portal_url: Option<String>,
+    pub http_url: String,
+    pub api_url: String,
+    pub ldap_url: Option<String>,
+    pub ca_bundle: Option<String>,
+    pub cards: Vec<DemoCard>,
+    pub config_file: String,
+    pub database_url: String,
+    pub directory: store::DirectoryCounts,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DemoCard {
+    pub role: String,
+    pub name: String,
+    pub idnat_ps: String,
+    pub p12: String,
+    pub passphrase: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+const DEMO_CONFIG: &str = r#"# santepki demo configuration, written by `santepki demo` on first run.
+# Every santepki subcommand run from the folder above uses it (or pass --config FILE).
+# SANTEPKI_* environment variables override it (SANTEPKI_HTTP__LISTEN=127.0.0.1:9080…).
+
+[database]
+# Relative to this file's folder.
+url = "sqlite://santepki.db"
+
+[directory]
+# The demo directory holds the agency's test identities (RPPS 997…, test SIRETs).
+identifiers = "test"
+
+[http]
+listen = "127.0.0.1:8080"
+
+[portal]
+listen = "127.0.0.1:8443"
+
+[ldap]
+listen = "127.0.0.1:3890"
+"#;
+
+pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCode> {
+    let dir = args.dir.clone();
+    let created = !dir.join(CONFIG_FILE).is_file();
+    if created {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::write(dir.join(CONFIG_FILE), DEMO_CONFIG).with_context(|| format!("writing {}", dir.join(CONFIG_FILE).display()))?;
+        eprintln!("created the demo folder {}", dir.display());
+    } else {
+        eprintln!("reusing the demo folder {}", dir.display());
+    }
+    let _ = std::fs::remove_file(dir.join("demo.json"));
+    let loaded = config::load(Some(config_file.unwrap_or_else(|| dir.join(CONFIG_FILE))))?;
+    let url = loaded.database_url();
+    let db = Db::connect(&url).await.with_context(|| format!("opening {}", redact_url(&url)))?;
+
+    load_demo_directory(&db, &dir, loaded.config.directory.identifiers).await?;
+    let counts = store::counts(&db).await?;
+    if args.setup_only {
+        eprintln!("demo ready in {} (not serving: --setup-only)", dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let running = super::serve::start(&loaded, db.clone()).await?;
+    let facts = DemoFacts {
+        portal_url: None,
+        api_url: format!("{}/api/v1", running.http_url),
+        http_url: running.http_url.clone(),
+        ldap_url: None,
+        ca_bundle: None,
+        cards: vec![],
+        config_file: dir.join(CONFIG_FILE).display().to_string(),
+        database_url: redact_url(&url),
+        directory: counts,
+    };
+    let json_path = dir.join("demo.json");
+    let tmp = dir.join("demo.json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&facts)?)?;
+    // Rename so that a script polling for demo.json never reads half a file.
+    std::fs::rename(&tmp, &json_path)?;
+
+    print_banner(&facts, &json_path);
+    super::serve::shutdown_signal().await;
+    eprintln!("stopping");
+    running.stop().await;
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Generates and imports the demo directory when the database has none yet.
+async fn load_demo_directory(db: &Db, dir: &Path, mode: ValidationMode) -> Result<()> {
+    if store::counts(db).await?.professionals > 0 {
+        return Ok(());
+    }
+    let files_dir = dir.join("directory");
+    eprintln!("generating the demo directory in {}", files_dir.display());
+    let files = generate::generate(&files_dir, &GenerateOptions { scale: Scale::Demo, ..Default::default() })
+        .with_context(|| format!("writing {}", files_dir.display()))?;
+    let opts = ImportOptions { mode, actor: "demo".into(), ..Default::default() };
+    for f in files.in_import_order() {
+        let report = import_file(db, f, &opts, Arc::new(Quiet)).await.with_context(|| format!("importing {}", f.display()))?;
+        output::print_import_report(&report);
+    }
+    Ok(())
+}
+
+fn print_banner(f: &DemoFacts, json: &Path) {
+    let c = &f.directory;
+    println!("santepki demo is running.");
+    println!();
+    println!("  HTTP (directory API)  {}", f.http_url);
+    println!("    try: curl {}/directory/professionals/99700270616", f.api_url);
+    println!("  Directory             {} professionals, {} situations, {} legal entities, {} establishments, {} practices", c.professionals, c.situations, c.legal_entities, c.establishments, c.practices);
+    println!("  Database              {}", f.database_url);
+    println!("  Configuration         {}", f.config_file);
+    println!("  Facts for scripts     {}", json.display());
+    println!();
+    println!("From this folder, other commands use the demo: santepki directory search 99700270616");
+    println!("Stop with Ctrl-C.");
+}

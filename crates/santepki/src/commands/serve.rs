@@ -1,0 +1,72 @@
+//! `santepki serve`: the platform's listeners, from the configuration.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use santepki_http::{router, AppState};
+use santepki_storage::Db;
+
+use crate::config::Loaded;
+
+#[derive(Args)]
+pub struct ServeArgs {}
+
+pub async fn run(_args: ServeArgs, config: Option<PathBuf>) -> Result<ExitCode> {
+    let (loaded, db) = super::open(config).await?;
+    let running = start(&loaded, db).await?;
+    eprintln!("santepki listening: HTTP {}", running.http_url);
+    shutdown_signal().await;
+    running.stop().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The servers of a running platform.
+pub struct Running {
+    pub http_url: String,
+    http: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.http.await;
+    }
+}
+
+/// Binds every listener (failing clearly if an address is taken) and serves in the background.
+pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
+    let cfg = &loaded.config;
+    let state = AppState::new(db, cfg.directory.identifiers);
+    let listener = tokio::net::TcpListener::bind(&cfg.http.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (http.listen): is another santepki running?", cfg.http.listen))?;
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let http = tokio::spawn(santepki_http::serve(listener, router(state), async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
+    Ok(Running { http_url: loaded.http_public_url(), http, stop })
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

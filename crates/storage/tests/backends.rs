@@ -1,0 +1,121 @@
+//! The storage layer behaves the same on SQLite and PostgreSQL.
+
+use santepki_storage::audit::{self, AuditEvent};
+use santepki_storage::directory::{self as store, ImportRow, TableBatch, WritePolicy, PROFESSIONALS, STRUCTURES};
+use santepki_storage::testing;
+
+fn professional(id: &str, last: &str) -> ImportRow {
+    ImportRow {
+        key: format!("8{id}"),
+        values: vec![
+            Some("8".into()),
+            Some(id.into()),
+            None,
+            Some(last.into()),
+            Some("JEAN".into()),
+            Some(format!("{last} JEAN")),
+            Some("10".into()),
+            Some("Médecin".into()),
+            None,
+            None,
+        ],
+    }
+}
+
+#[tokio::test]
+async fn upsert_counts_touch_and_close_on_both_backends() {
+    for t in testing::both().await {
+        let db = &t.db;
+        let run1 = store::begin_run(db, "rpps-activities", "a.txt", None).await.unwrap();
+        let rows = vec![professional("10000000017", "DUPONT"), professional("10000000025", "MARTIN")];
+        let c = store::write_batch(db, run1, vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }])
+            .await
+            .unwrap();
+        assert_eq!((c.inserted, c.updated, c.unchanged), (2, 0, 0), "{}", t.label());
+
+        // Second run: one unchanged, one changed, one missing from the file.
+        let run2 = store::begin_run(db, "rpps-activities", "b.txt", None).await.unwrap();
+        assert!(run2 > run1);
+        let rows = vec![professional("10000000017", "DUPONT"), professional("10000000033", "DURAND")];
+        let c = store::write_batch(db, run2, vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }])
+            .await
+            .unwrap();
+        assert_eq!((c.inserted, c.updated, c.unchanged), (1, 0, 1), "{}", t.label());
+        assert_eq!(store::count_unseen(db, &PROFESSIONALS, "rpps", run2).await.unwrap(), 1);
+        assert_eq!(store::close_unseen(db, &PROFESSIONALS, "rpps", run2).await.unwrap(), 1);
+        let martin = store::professional(db, "810000000025").await.unwrap().unwrap();
+        assert!(martin.closed_at.is_some(), "{}: MARTIN disappeared and is closed", t.label());
+
+        // MARTIN comes back in a later file: reopened, counted as updated.
+        let run3 = store::begin_run(db, "rpps-activities", "c.txt", None).await.unwrap();
+        let rows = vec![professional("10000000025", "MARTIN")];
+        let c = store::write_batch(db, run3, vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }])
+            .await
+            .unwrap();
+        assert_eq!(c.updated, 1);
+        assert!(store::professional(db, "810000000025").await.unwrap().unwrap().closed_at.is_none());
+
+        // Name prefix search is byte-ordered on both backends (PostgreSQL gets COLLATE "C").
+        let found = store::professionals_by_name_prefix(db, "DU", 10).await.unwrap();
+        let names: Vec<_> = found.iter().map(|p| p.last_name.as_str()).collect();
+        assert_eq!(names, ["DUPONT", "DURAND"], "{}", t.label());
+    }
+}
+
+fn structure(id: &str, name: &str) -> ImportRow {
+    let mut values = vec![None; STRUCTURES.columns.len()];
+    values[0] = Some("establishment".into());
+    values[6] = Some(name.into());
+    values[7] = Some(name.into());
+    ImportRow { key: id.into(), values }
+}
+
+#[tokio::test]
+async fn fallback_policy_leaves_other_sources_alone() {
+    for t in testing::both().await {
+        let db = &t.db;
+        let run = store::begin_run(db, "finess-establishments", "eg.csv", None).await.unwrap();
+        let rows = vec![structure("1060785003", "CHU DE NICE HOPITAL PASTEUR")];
+        store::write_batch(db, run, vec![TableBatch { table: &STRUCTURES, source: "finess_eg", policy: WritePolicy::Authoritative, rows }])
+            .await
+            .unwrap();
+        let run = store::begin_run(db, "rpps-activities", "ps.txt", None).await.unwrap();
+        let rows = vec![structure("1060785003", "PASTEUR (RPPS SPELLING)"), structure("399999998005140", "SOCIETE")];
+        let c = store::write_batch(db, run, vec![TableBatch { table: &STRUCTURES, source: "rpps", policy: WritePolicy::Fallback, rows }])
+            .await
+            .unwrap();
+        assert_eq!((c.inserted, c.kept_other_source), (1, 1), "{}", t.label());
+        let s = store::structure(db, "1060785003").await.unwrap().unwrap();
+        assert_eq!(s.name, "CHU DE NICE HOPITAL PASTEUR");
+        assert_eq!(s.source, "finess_eg");
+    }
+}
+
+#[tokio::test]
+async fn large_batches_split_below_the_bind_limits() {
+    for t in testing::both().await {
+        let db = &t.db;
+        let run = store::begin_run(db, "rpps-activities", "big.txt", None).await.unwrap();
+        let rows: Vec<ImportRow> = (0..5000).map(|i| professional(&format!("1{i:010}"), "X")).collect();
+        let c = store::write_batch(db, run, vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }])
+            .await
+            .unwrap();
+        assert_eq!(c.inserted, 5000, "{}", t.label());
+        assert_eq!(store::counts(db).await.unwrap().professionals, 5000);
+    }
+}
+
+#[tokio::test]
+async fn audit_events_append_in_order() {
+    for t in testing::both().await {
+        let db = &t.db;
+        let e1 = AuditEvent::new("cli:test", "directory.import", "import_run:1").after(&serde_json::json!({"n": 1}));
+        let e2 = AuditEvent::new("cli:test", "directory.import", "import_run:1");
+        audit::append(db.pool(), &e1).await.unwrap();
+        audit::append(db.pool(), &e2).await.unwrap();
+        let got = audit::events_for(db.pool(), "import_run:1").await.unwrap();
+        assert_eq!(got.len(), 2, "{}", t.label());
+        assert_eq!(got[0].id, e1.id);
+        assert_eq!(got[0].after_json.as_deref(), Some(r#"{"n":1}"#));
+    }
+}
