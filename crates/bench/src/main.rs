@@ -1,0 +1,132 @@
+//! `santepki-bench`: measurements recorded in `docs/benchmarks.md`, each with the command that
+//! produced it. Speed targets are checked here, never by timed unit tests.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use hdrhistogram::Histogram;
+use rand::seq::SliceRandom;
+use santepki_directory::search::{Directory, Query, SearchResult};
+use santepki_domain::ValidationMode;
+use santepki_storage::Db;
+
+#[derive(Parser)]
+#[command(name = "santepki-bench")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Latency of directory searches by RPPS (random professionals of the database), through the
+    /// search service and through the HTTP API.
+    DirectorySearch {
+        /// Database to query (an imported directory, e.g. the national-scale one).
+        #[arg(long, env = "SANTEPKI_DATABASE__URL")]
+        database_url: String,
+        /// Number of searches per measurement.
+        #[arg(long, default_value_t = 20_000)]
+        queries: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::DirectorySearch { database_url, queries, concurrency } => directory_search(&database_url, queries, concurrency).await,
+    }
+}
+
+async fn directory_search(url: &str, queries: usize, concurrency: usize) -> Result<()> {
+    let db = Db::connect(url).await.context("opening the database")?;
+    let mut ids: Vec<String> = sqlx::query_scalar("SELECT national_id FROM professionals WHERE id_type = '8' AND closed_at IS NULL")
+        .fetch_all(db.pool())
+        .await?;
+    anyhow::ensure!(!ids.is_empty(), "the database has no professional: import a directory first");
+    let mut rng = rand::thread_rng();
+    ids.shuffle(&mut rng);
+    let sample: Vec<String> = ids.iter().cycle().take(queries).cloned().collect();
+    println!("backend {}, {} professionals, {queries} queries, {concurrency} client(s)", db.backend().name(), ids.len());
+
+    // Through the search service (what the CLI and every front end call).
+    let directory = Directory::new(db.clone());
+    let (hist, elapsed) = run_clients(&sample, concurrency, move |rpps| {
+        let directory = directory.clone();
+        async move {
+            let q = Query::parse("rpps", &rpps, ValidationMode::Test)?;
+            match directory.search(&q, 20).await? {
+                SearchResult::Professional(_) => Ok(()),
+                other => anyhow::bail!("RPPS {rpps} not found: {other:?}"),
+            }
+        }
+    })
+    .await?;
+    report("service   Directory::search(rpps)", &hist, elapsed, queries);
+
+    // Through HTTP: the router served on an ephemeral port, a keep-alive client.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = santepki_http::router(santepki_http::AppState::new(db.clone(), ValidationMode::Test));
+    tokio::spawn(santepki_http::serve(listener, router, std::future::pending()));
+    let client = reqwest::Client::new();
+    let (hist, elapsed) = run_clients(&sample, concurrency, move |rpps| {
+        let client = client.clone();
+        async move {
+            let r = client.get(format!("http://{addr}/api/v1/directory/professionals/{rpps}")).send().await?;
+            anyhow::ensure!(r.status().is_success(), "HTTP {}", r.status());
+            r.bytes().await?;
+            Ok(())
+        }
+    })
+    .await?;
+    report("http      GET /api/v1/directory/professionals/{rpps}", &hist, elapsed, queries);
+    Ok(())
+}
+
+async fn run_clients<F, Fut>(sample: &[String], concurrency: usize, op: F) -> Result<(Histogram<u64>, Duration)>
+where
+    F: Fn(String) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<()>> + Send,
+{
+    // Warm-up: caches and connections, not measured.
+    for id in sample.iter().take(500) {
+        op(id.clone()).await?;
+    }
+    let chunks: Vec<Vec<String>> = sample.chunks(sample.len().div_ceil(concurrency.max(1))).map(<[String]>::to_vec).collect();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for chunk in chunks {
+        let op = op.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+            for id in chunk {
+                let t = Instant::now();
+                op(id).await?;
+                h.record(t.elapsed().as_micros().max(1) as u64).ok();
+            }
+            Ok::<_, anyhow::Error>(h)
+        }));
+    }
+    let mut all = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    for t in tasks {
+        all.add(t.await??)?;
+    }
+    Ok((all, start.elapsed()))
+}
+
+fn report(what: &str, h: &Histogram<u64>, elapsed: Duration, n: usize) {
+    let ms = |us: u64| us as f64 / 1000.0;
+    println!(
+        "{what}: {:.0} req/s; latency ms p50 {:.3}  p90 {:.3}  p99 {:.3}  max {:.3}",
+        n as f64 / elapsed.as_secs_f64(),
+        ms(h.value_at_quantile(0.50)),
+        ms(h.value_at_quantile(0.90)),
+        ms(h.value_at_quantile(0.99)),
+        ms(h.max())
+    );
+}
