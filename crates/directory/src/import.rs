@@ -447,8 +447,9 @@ struct Columns {
 
 impl Columns {
     fn from_header(rec: &Record) -> Columns {
-        let index = (0..rec.len()).map(|i| (rpps_fmt::column_key(rec.get(i)), i)).collect();
-        Columns { count: rec.len(), index }
+        let count = rec.len_without_trailing_empty();
+        let index = (0..count).map(|i| (rpps_fmt::column_key(rec.get(i)), i)).collect();
+        Columns { count, index }
     }
 
     fn find(&self, name: &str) -> Option<usize> {
@@ -519,8 +520,8 @@ impl LineParser {
                     return Ok(LineOutcome::Skipped);
                 }
                 let cols = self.columns.as_ref().expect("header read first");
-                if rec.len() != cols.count {
-                    return Err(format!("wrong column count: {} fields, the header has {}", rec.len(), cols.count).into());
+                if !rec.has_fields(cols.count) {
+                    return Err(format!("wrong column count: {} fields, the header has {}", rec.len_without_trailing_empty(), cols.count).into());
                 }
                 let named = Named { rec, cols };
                 if self.kind == FileKind::Cards {
@@ -534,10 +535,11 @@ impl LineParser {
     }
 
     fn check_fields(rec: &Record, expected: &[usize]) -> Result<(), String> {
-        if expected.contains(&rec.len()) {
+        if expected.iter().any(|&n| rec.has_fields(n)) {
             Ok(())
         } else {
-            Err(format!("wrong column count: {} fields, expected {}", rec.len(), expected.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" or ")))
+            let found = rec.len_without_trailing_empty();
+            Err(format!("wrong column count: {found} fields, expected {}", expected.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" or ")))
         }
     }
 

@@ -105,12 +105,20 @@ impl Record {
         Some(self.get(i)).filter(|s| !s.is_empty())
     }
 
-    /// Drops one trailing empty field left by a trailing separator.
-    fn drop_trailing_empty(&mut self) {
-        if self.ends.len() > 1 && self.get(self.ends.len() - 1).is_empty() {
-            self.ends.pop();
-            self.buf.truncate(*self.ends.last().unwrap_or(&0));
+    /// Whether the record has `n` fields, allowing the empty extra field a trailing separator
+    /// leaves (the public files end their lines with `;` or `|`; some exports do not).
+    pub fn has_fields(&self, n: usize) -> bool {
+        self.len() == n || (self.len() == n + 1 && self.get(n).is_empty())
+    }
+
+    /// The number of fields without trailing empty ones (for header lines, whose names are
+    /// never empty).
+    pub fn len_without_trailing_empty(&self) -> usize {
+        let mut n = self.len();
+        while n > 0 && self.get(n - 1).is_empty() {
+            n -= 1;
         }
+        n
     }
 }
 
@@ -215,7 +223,6 @@ impl<R: Read> RecordReader<R> {
                 }
                 out.ends.push(out.buf.len());
             }
-            out.drop_trailing_empty();
             return Ok(Next::Record);
         }
     }
@@ -257,8 +264,9 @@ mod tests {
     fn bom_crlf_quotes_trailing_separator() {
         let data = b"\xEF\xBB\xBFa;\"b;c\";\"d\"\"e\";\r\nf;g;h;\r\n";
         let rows = read_all(data, b';', true);
-        assert_eq!(rows[0].as_ref().unwrap(), &vec!["a", "b;c", "d\"e"]);
-        assert_eq!(rows[1].as_ref().unwrap(), &vec!["f", "g", "h"]);
+        // The trailing separator leaves an empty last field; parsers allow it with has_fields().
+        assert_eq!(rows[0].as_ref().unwrap(), &vec!["a", "b;c", "d\"e", ""]);
+        assert_eq!(rows[1].as_ref().unwrap(), &vec!["f", "g", "h", ""]);
     }
 
     #[test]
@@ -267,6 +275,10 @@ mod tests {
         let (r, _) = RecordReader::new(&data[..], b';', true).unwrap();
         assert_eq!(r.encoding(), Encoding::Latin1);
         assert_eq!(read_all(data, b';', true)[0].as_ref().unwrap(), &vec!["CHÉRIE", "CÔTE"]);
+        let (mut r, _) = RecordReader::new(&b"a|b||\nc|d|\n"[..], b'|', false).unwrap();
+        let mut rec = Record::default();
+        r.next(&mut rec).unwrap();
+        assert!(rec.has_fields(3) && !rec.has_fields(2) && rec.len_without_trailing_empty() == 2);
     }
 
     #[test]

@@ -44,6 +44,8 @@ fn limit(params: &HashMap<String, String>) -> Result<i64, ApiError> {
     }
 }
 
+/// Runs a query; a look-up that finds nothing is a 404, a name search that finds nothing an empty
+/// list.
 async fn run(state: &AppState, q: Query, limit: i64, field: &str) -> Result<Json<SearchResult>, ApiError> {
     let result = state.directory.search(&q, limit).await.map_err(|e| ApiError::from_search(e, field))?;
     match result {
@@ -63,11 +65,7 @@ async fn search(State(state): State<AppState>, QueryString(params): Params) -> R
         None => Query::guess(value, state.mode),
     }
     .map_err(|e| ApiError::from_search(e, "q"))?;
-    // A name search that finds nothing is an empty list, not a 404.
-    match state.directory.search(&query, limit).await.map_err(|e| ApiError::from_search(e, "q"))? {
-        SearchResult::NotFound => Err(ApiError::not_found("nothing in the directory matches")),
-        found => Ok(Json(found)),
-    }
+    run(&state, query, limit, "q").await
 }
 
 async fn professional(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<SearchResult>, ApiError> {
@@ -124,8 +122,7 @@ async fn by_name(state: AppState, params: HashMap<String, String>, kind: &str) -
     let name = params.get("name").map(String::as_str).unwrap_or("");
     let limit = limit(&params)?;
     let q = Query::parse(kind, name, state.mode).map_err(|e| ApiError::from_search(e, "name"))?;
-    let result = state.directory.search(&q, limit).await.map_err(|e| ApiError::from_search(e, "name"))?;
-    Ok(Json(result))
+    run(&state, q, limit, "name").await
 }
 
 async fn stats(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {

@@ -93,10 +93,6 @@ impl Loaded {
     pub fn database_url(&self) -> String {
         resolve_sqlite(&self.config.database.url, &self.base_dir())
     }
-
-    pub fn http_public_url(&self) -> String {
-        self.config.http.public_url.clone().unwrap_or_else(|| format!("http://{}", self.config.http.listen))
-    }
 }
 
 fn resolve_sqlite(url: &str, base: &Path) -> String {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
-use crate::{fnv1a64, time, Db, StorageError};
+use crate::{fnv1a64, time, Backend, Db, StorageError};
 
 /// A directory table that imports write to.
 #[derive(Debug)]
@@ -120,13 +120,19 @@ pub async fn write_batch(db: &Db, run_id: i64, tables: Vec<TableBatch>) -> Resul
     let now = time::now();
     let mut counts = WriteCounts::default();
     for t in tables {
-        counts += write_table(&mut tx, run_id, &now, t).await?;
+        counts += write_table(&mut tx, db.backend(), run_id, &now, t).await?;
     }
     tx.commit().await?;
     Ok(counts)
 }
 
-async fn write_table(tx: &mut Transaction<'_, Any>, run_id: i64, now: &str, batch: TableBatch) -> Result<WriteCounts, StorageError> {
+async fn write_table(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    run_id: i64,
+    now: &str,
+    batch: TableBatch,
+) -> Result<WriteCounts, StorageError> {
     let TableBatch { table, source, policy, rows } = batch;
     // The last row for a key wins (a file may repeat a key within a batch).
     let mut by_key: HashMap<String, ImportRow> = HashMap::with_capacity(rows.len());
@@ -140,7 +146,7 @@ async fn write_table(tx: &mut Transaction<'_, Any>, run_id: i64, now: &str, batc
     let mut counts = WriteCounts::default();
     let chunk = (MAX_VARS / (table.columns.len() + 6)).max(1);
     for keys in order.chunks(chunk) {
-        let existing = existing_rows(tx, table, keys).await?;
+        let existing = existing_rows(tx, backend, table, keys).await?;
         let mut to_write: Vec<(&ImportRow, i64)> = Vec::new();
         let mut to_touch: Vec<&str> = Vec::new();
         for k in keys {
@@ -162,8 +168,8 @@ async fn write_table(tx: &mut Transaction<'_, Any>, run_id: i64, now: &str, batc
                 }
             }
         }
-        upsert_rows(tx, table, source, run_id, now, &to_write).await?;
-        touch_rows(tx, table, run_id, &to_touch).await?;
+        upsert_rows(tx, backend, table, source, run_id, now, &to_write).await?;
+        touch_rows(tx, backend, table, run_id, &to_touch).await?;
     }
     Ok(counts)
 }
@@ -174,7 +180,12 @@ struct Existing {
     closed: bool,
 }
 
-async fn existing_rows(tx: &mut AnyConnection, table: &TableDef, keys: &[String]) -> Result<HashMap<String, Existing>, StorageError> {
+async fn existing_rows(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    table: &TableDef,
+    keys: &[String],
+) -> Result<HashMap<String, Existing>, StorageError> {
     let mut out = HashMap::with_capacity(keys.len());
     if keys.is_empty() {
         return Ok(out);
@@ -183,7 +194,7 @@ async fn existing_rows(tx: &mut AnyConnection, table: &TableDef, keys: &[String]
         "SELECT {key}, content_hash, source, closed_at FROM {t} WHERE {key} IN ({ph})",
         key = table.key,
         t = table.name,
-        ph = placeholders(1, keys.len())
+        ph = placeholders(backend, 1, keys.len())
     );
     let mut q = sqlx::query(&sql);
     for k in keys {
@@ -199,6 +210,7 @@ async fn existing_rows(tx: &mut AnyConnection, table: &TableDef, keys: &[String]
 
 async fn upsert_rows(
     tx: &mut AnyConnection,
+    backend: Backend,
     table: &TableDef,
     source: &str,
     run_id: i64,
@@ -216,7 +228,7 @@ async fn upsert_rows(
             values.push(',');
         }
         values.push('(');
-        values.push_str(&placeholders(i * per_row + 1, per_row));
+        values.push_str(&placeholders(backend, i * per_row + 1, per_row));
         values.push_str(",NULL)");
     }
     let cols = table.columns.join(", ");
@@ -246,11 +258,17 @@ async fn upsert_rows(
     Ok(())
 }
 
-async fn touch_rows(tx: &mut AnyConnection, table: &TableDef, run_id: i64, keys: &[&str]) -> Result<(), StorageError> {
+async fn touch_rows(tx: &mut AnyConnection, backend: Backend, table: &TableDef, run_id: i64, keys: &[&str]) -> Result<(), StorageError> {
     if keys.is_empty() {
         return Ok(());
     }
-    let sql = format!("UPDATE {t} SET last_import = $1 WHERE {key} IN ({ph})", t = table.name, key = table.key, ph = placeholders(2, keys.len()));
+    let sql = format!(
+        "UPDATE {t} SET last_import = {first} WHERE {key} IN ({ph})",
+        t = table.name,
+        key = table.key,
+        first = placeholders(backend, 1, 1),
+        ph = placeholders(backend, 2, keys.len())
+    );
     let mut q = sqlx::query(&sql).bind(run_id);
     for k in keys {
         q = q.bind(*k);
@@ -259,14 +277,24 @@ async fn touch_rows(tx: &mut AnyConnection, table: &TableDef, run_id: i64, keys:
     Ok(())
 }
 
-fn placeholders(first: usize, n: usize) -> String {
+/// `n` bind placeholders numbered from `first`, comma-separated.
+///
+/// PostgreSQL needs `$n`. On SQLite the generated batch statements use anonymous `?`: sqlx-sqlite
+/// resolves each `$n` by name, and SQLite finds a parameter name by a linear scan, which makes
+/// binding a statement with thousands of parameters quadratic (it dominated import time).
+fn placeholders(backend: Backend, first: usize, n: usize) -> String {
     let mut s = String::with_capacity(n * 6);
     for i in 0..n {
         if i > 0 {
             s.push(',');
         }
-        s.push('$');
-        s.push_str(&(first + i).to_string());
+        match backend {
+            Backend::Sqlite => s.push('?'),
+            Backend::Postgres => {
+                s.push('$');
+                s.push_str(&(first + i).to_string());
+            }
+        }
     }
     s
 }

@@ -43,11 +43,14 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     let listener = tokio::net::TcpListener::bind(&cfg.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen): is another santepki running?", cfg.http.listen))?;
+    // The bound address, so that port 0 (any free port, as tests use) is reported correctly.
+    let local = listener.local_addr()?;
+    let http_url = cfg.http.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let http = tokio::spawn(santepki_http::serve(listener, router(state), async move {
         let _ = stopped.wait_for(|s| *s).await;
     }));
-    Ok(Running { http_url: loaded.http_public_url(), http, stop })
+    Ok(Running { http_url, http, stop })
 }
 
 /// Completes on Ctrl-C or SIGTERM.

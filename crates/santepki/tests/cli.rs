@@ -1,0 +1,173 @@
+//! The `santepki` binary as an operator uses it: help everywhere, exit codes and messages of the
+//! directory import, generate → import → search, and the demo with other commands beside it.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn santepki(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_santepki"));
+    c.current_dir(dir).env_remove("SANTEPKI_CONFIG").env_remove("SANTEPKI_DATABASE__URL").env("SANTEPKI_LOG", "warn");
+    c
+}
+
+fn run(mut c: Command) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = c.output().expect("run santepki");
+    (status.code().unwrap_or(-1), String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
+}
+
+#[test]
+fn help_on_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--help"][..],
+        &["demo", "--help"],
+        &["serve", "--help"],
+        &["config", "--help"],
+        &["directory", "--help"],
+        &["directory", "import", "--help"],
+        &["directory", "generate", "--help"],
+        &["directory", "search", "--help"],
+        &["directory", "stats", "--help"],
+    ] {
+        let mut c = santepki(dir.path());
+        c.args(args);
+        let (code, out, _) = run(c);
+        assert_eq!(code, 0, "{args:?}");
+        assert!(out.contains("Usage:"), "{args:?}: {out}");
+    }
+    let mut c = santepki(dir.path());
+    c.args(["directory", "import", "--help"]);
+    assert!(run(c).1.contains("3 some lines"), "import --help documents its exit codes");
+}
+
+#[test]
+fn import_reports_bad_lines_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/t.db", dir.path().display());
+    let with_db = |args: &[&str]| {
+        let mut c = santepki(dir.path());
+        c.env("SANTEPKI_DATABASE__URL", &db).args(args);
+        run(c)
+    };
+    let good = "structureet;060785003;060785011;CHU DE NICE HOPITAL PASTEUR;;;;30;AV;DE LA VOIE ROMANE;;;088;06;ALPES MARITIMES;06000 NICE;;;101;C.H.R.;1101;CHR;;;;;;;2000-01-01;2000-01-01;2026-01-01;";
+    let file = dir.path().join("etalab-cs1100502-stock-2026-11-01.csv");
+    std::fs::write(&file, format!("finess;etalab;2;2026-11-01\n{good}\nstructureet;06078500X;060785011;BAD;\n")).unwrap();
+    let (code, _, err) = with_db(&["directory", "import", file.to_str().unwrap()]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("etalab-cs1100502-stock-2026-11-01.csv:3: rejected: wrong column count"), "{err}");
+    assert!(err.contains("1 imported, 1 rejected"), "{err}");
+
+    std::fs::write(dir.path().join("empty.csv"), "").unwrap();
+    let (code, _, err) = with_db(&["directory", "import", "empty.csv"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("empty.csv: not imported") && err.contains("empty"), "{err}");
+
+    std::fs::write(dir.path().join("junk.bin"), (0..200_000u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<u8>>()).unwrap();
+    let (code, _, err) = with_db(&["directory", "import", "junk.bin"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("unknown file format"), "{err}");
+
+    let (code, _, err) = with_db(&["directory", "import", "missing.csv"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("missing.csv"), "{err}");
+
+    // A bad flag value names the flag.
+    let (code, _, err) = with_db(&["directory", "import", "--max-closure-ratio", "2", "x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--max-closure-ratio"), "{err}");
+
+    // A bad search value names the identifier and the reason.
+    let (code, _, err) = with_db(&["directory", "search", "--rpps", "99700270617"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("RPPS") && err.contains("check key"), "{err}");
+}
+
+#[test]
+fn generate_import_search_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/t.db", dir.path().display());
+    let mut c = santepki(dir.path());
+    c.args(["directory", "generate", "--scale", "small", "--out", "files"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 4, "{out}");
+
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "import", "--identifiers", "test", "--json", "files"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let reports: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(reports["reports"].as_array().unwrap().len(), 4);
+
+    // R44/R45: the seed's test professional by RPPS, with its four practices.
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "search", "99700270616", "--json"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["type"], "professional");
+    let mut ous: Vec<&str> = v["situations"].as_array().unwrap().iter().map(|s| s["idnat_struct"].as_str().unwrap()).collect();
+    ous.sort();
+    assert_eq!(ous, ["39999999800514", "499700270616003", "499700270616011", "499700270616029"]);
+
+    // Human output, and "not found" is exit 1 like grep.
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "search", "--idnat-ps", "899700270616"]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 0);
+    assert!(out.contains("RPPS rang 99700270616029") && out.contains("SA08"), "{out}");
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "search", "--rpps", "19999999998"]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(out.contains("Aucun résultat"), "{out}");
+}
+
+#[test]
+fn demo_serves_and_other_commands_use_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = santepki(dir.path());
+    // Port 0: any free port; demo.json tells which.
+    c.args(["demo"]).env("SANTEPKI_HTTP__LISTEN", "127.0.0.1:0").stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut demo = c.spawn().unwrap();
+    let facts_path = dir.path().join("santepki-demo/demo.json");
+    let start = Instant::now();
+    while !facts_path.exists() {
+        if let Some(status) = demo.try_wait().unwrap() {
+            let out = demo.wait_with_output().unwrap();
+            panic!("demo exited with {status}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        assert!(start.elapsed() < Duration::from_secs(180), "demo.json did not appear");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let facts: serde_json::Value = serde_json::from_slice(&std::fs::read(&facts_path).unwrap()).unwrap();
+    for key in ["portal_url", "http_url", "ldap_url", "ca_bundle", "cards"] {
+        assert!(facts.get(key).is_some(), "demo.json lacks {key}");
+    }
+    let http_url = facts["http_url"].as_str().unwrap().to_owned();
+
+    let body = reqwest::blocking::get(format!("{http_url}/api/v1/directory/professionals/99700270616")).unwrap();
+    assert!(body.status().is_success());
+    let v: serde_json::Value = body.json().unwrap();
+    assert_eq!(v["situations"].as_array().unwrap().len(), 4, "{v}");
+
+    // From the demo's folder, other subcommands use the demo's database while it runs.
+    let mut c = santepki(dir.path());
+    c.args(["directory", "search", "--finess", "060785003", "--json"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["legal_entity"]["finess"], "060785011", "{v}");
+
+    // Stop it (SIGTERM) and start again: the folder is reused, nothing regenerated.
+    let pid = demo.id().to_string();
+    Command::new("kill").arg(&pid).status().unwrap();
+    let out = demo.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut c = santepki(dir.path());
+    c.args(["demo", "--setup-only"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("reusing the demo folder") && !err.contains("generating"), "{err}");
+}
