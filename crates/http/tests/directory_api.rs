@@ -66,7 +66,7 @@ async fn directory_api_on_both_backends() {
         let cases = [
             ("/api/v1/directory/professionals/99700270617", StatusCode::BAD_REQUEST, "invalid_identifier", Some("id")),
             ("/api/v1/directory/professionals/12", StatusCode::BAD_REQUEST, "invalid_identifier", Some("id")),
-            ("/api/v1/directory/professionals/10000000017", StatusCode::NOT_FOUND, "not_found", None),
+            ("/api/v1/directory/professionals/19999999998", StatusCode::NOT_FOUND, "not_found", None),
             ("/api/v1/directory/structures/06078500X", StatusCode::BAD_REQUEST, "invalid_identifier", Some("id")),
             ("/api/v1/directory/cards/abc", StatusCode::BAD_REQUEST, "invalid_identifier", Some("number")),
             ("/api/v1/directory/search", StatusCode::BAD_REQUEST, "missing_parameter", Some("q")),
