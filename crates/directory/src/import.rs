@@ -7,6 +7,8 @@
 //! never stops the import. Rows of the same source that a complete, healthy file no longer
 //! contains are closed at the end.
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
@@ -44,6 +46,9 @@ pub struct ImportOptions {
     pub max_closure_ratio: f64,
     /// Who runs the import, for the audit log.
     pub actor: String,
+    /// Load a table without its secondary indexes (rebuilt at the end) when the file holds more
+    /// than this many lines and more lines than the table has rows.
+    pub bulk_load_min_lines: u64,
 }
 
 impl Default for ImportOptions {
@@ -51,10 +56,11 @@ impl Default for ImportOptions {
         ImportOptions {
             kind: None,
             mode: ValidationMode::Strict,
-            batch_lines: 2000,
+            batch_lines: 5000,
             close_missing: true,
             max_closure_ratio: 0.5,
             actor: "system".into(),
+            bulk_load_min_lines: 50_000,
         }
     }
 }
@@ -176,14 +182,58 @@ pub async fn import_file(db: &Db, path: &Path, opts: &ImportOptions, observer: A
 
     let (reader, _) = RecordReader::new(BufReader::with_capacity(1 << 20, file), kind.delimiter(), kind.quoted())
         .map_err(|e| ImportError::Io(path.to_owned(), e))?;
-    let encoding = reader.encoding();
-    let bytes = reader.bytes_read();
 
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let run_id = store::begin_run(db, kind.name(), &file_name, None).await?;
+    let bulk_tables = bulk_load_tables(db, kind, total, &head, opts.bulk_load_min_lines).await?;
+    for t in &bulk_tables {
+        store::drop_indexes_of(db, t.name).await?;
+    }
+    let result = import_rows(db, path, kind, reader, run_id, file_name, opts, observer).await;
+    // Rebuild the indexes whatever happened (Db::connect does it too after a crash).
+    for t in &bulk_tables {
+        store::ensure_indexes_of(db, Some(t.name)).await?;
+    }
+    result
+}
+
+/// Tables to load without their secondary indexes: those the file will add more rows to than
+/// they hold (a first import, or a much larger file), estimated from the file size and the
+/// average line length of its first 64 KiB.
+async fn bulk_load_tables(
+    db: &Db,
+    kind: FileKind,
+    total: Option<u64>,
+    head: &[u8],
+    min_lines: u64,
+) -> Result<Vec<&'static TableDef>, StorageError> {
+    let lines_in_head = head.iter().filter(|&&b| b == b'\n').count().max(1) as u64;
+    let estimated_lines = total.unwrap_or(0) * lines_in_head / head.len().max(1) as u64;
+    let mut out = Vec::new();
+    for t in closure_tables(kind) {
+        if estimated_lines > min_lines && estimated_lines > store::count_rows(db, t).await? {
+            out.push(*t);
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import_rows(
+    db: &Db,
+    path: &Path,
+    kind: FileKind,
+    reader: RecordReader<BufReader<File>>,
+    run_id: i64,
+    file_name: String,
+    opts: &ImportOptions,
+    observer: Arc<dyn ImportObserver>,
+) -> Result<ImportReport, ImportError> {
+    let encoding = reader.encoding();
+    let bytes = reader.bytes_read();
 
     // Parsing thread → writer: a few batches in flight bound the memory.
-    let (tx, mut rx) = mpsc::channel::<Vec<TableBatch>>(3);
+    let (tx, mut rx) = mpsc::channel::<Vec<TableBatch>>(2);
     let parse_opts = opts.clone();
     let parse_observer = observer.clone();
     let parse_path = path.to_owned();
@@ -436,24 +486,37 @@ struct LineParser {
     kind: FileKind,
     mode: ValidationMode,
     first: bool,
+    /// Professionals and structures already sent in this run: an activities file repeats them
+    /// on every situation line of a professional or a structure, and the first occurrence is
+    /// enough (the rest would only be looked up and found unchanged).
+    sent_professionals: HashSet<String>,
+    sent_structures: HashSet<String>,
     /// Column index by key, for files with a header line (RPPS, cards).
     columns: Option<Columns>,
 }
 
 struct Columns {
     count: usize,
-    index: std::collections::HashMap<String, usize>,
+    index: HashMap<String, usize>,
+    /// Column names as the parser asks for them (static literals) → index, resolved once per
+    /// file: normalising a header name on every field of every line dominated the import.
+    resolved: RefCell<HashMap<&'static str, Option<usize>>>,
 }
 
 impl Columns {
     fn from_header(rec: &Record) -> Columns {
         let count = rec.len_without_trailing_empty();
         let index = (0..count).map(|i| (rpps_fmt::column_key(rec.get(i)), i)).collect();
-        Columns { count, index }
+        Columns { count, index, resolved: RefCell::new(HashMap::new()) }
     }
 
-    fn find(&self, name: &str) -> Option<usize> {
-        self.index.get(&rpps_fmt::column_key(name)).copied()
+    fn find(&self, name: &'static str) -> Option<usize> {
+        if let Some(&i) = self.resolved.borrow().get(name) {
+            return i;
+        }
+        let i = self.index.get(&rpps_fmt::column_key(name)).copied();
+        self.resolved.borrow_mut().insert(name, i);
+        i
     }
 }
 
@@ -464,10 +527,10 @@ struct Named<'a> {
 }
 
 impl Named<'_> {
-    fn opt(&self, name: &str) -> Option<&str> {
+    fn opt(&self, name: &'static str) -> Option<&str> {
         self.cols.find(name).and_then(|i| self.rec.opt(i))
     }
-    fn get(&self, name: &str) -> &str {
+    fn get(&self, name: &'static str) -> &str {
         self.opt(name).unwrap_or("")
     }
 }
@@ -478,7 +541,7 @@ fn s(v: Option<&str>) -> Option<String> {
 
 impl LineParser {
     fn new(kind: FileKind, mode: ValidationMode) -> Self {
-        LineParser { kind, mode, first: true, columns: None }
+        LineParser { kind, mode, first: true, sent_professionals: HashSet::new(), sent_structures: HashSet::new(), columns: None }
     }
 
     fn line(&mut self, rec: &Record, rows: &mut Rows, warnings: &mut Vec<String>, file_date: &mut Option<String>) -> Result<LineOutcome, LineError> {
@@ -519,19 +582,26 @@ impl LineParser {
                     self.columns = Some(cols);
                     return Ok(LineOutcome::Skipped);
                 }
-                let cols = self.columns.as_ref().expect("header read first");
-                if !rec.has_fields(cols.count) {
-                    return Err(format!("wrong column count: {} fields, the header has {}", rec.len_without_trailing_empty(), cols.count).into());
-                }
-                let named = Named { rec, cols };
-                if self.kind == FileKind::Cards {
-                    rows.cards.push(self.card(&named)?);
-                } else {
-                    self.activity(&named, rows, warnings)?;
-                }
-                Ok(LineOutcome::Imported)
+                // Taken out for the line so that the parser can update its own state meanwhile.
+                let cols = self.columns.take().expect("header read first");
+                let result = self.data_line(rec, &cols, rows, warnings);
+                self.columns = Some(cols);
+                result.map(|()| LineOutcome::Imported)
             }
         }
+    }
+
+    fn data_line(&mut self, rec: &Record, cols: &Columns, rows: &mut Rows, warnings: &mut Vec<String>) -> Result<(), LineError> {
+        if !rec.has_fields(cols.count) {
+            return Err(format!("wrong column count: {} fields, the header has {}", rec.len_without_trailing_empty(), cols.count).into());
+        }
+        let named = Named { rec, cols };
+        if self.kind == FileKind::Cards {
+            rows.cards.push(self.card(&named)?);
+        } else {
+            self.activity(&named, rows, warnings)?;
+        }
+        Ok(())
     }
 
     fn check_fields(rec: &Record, expected: &[usize]) -> Result<(), String> {
@@ -588,13 +658,14 @@ impl LineParser {
             town,
             s(rec.opt(idx(&F, "departement"))),
             s(rec.opt(idx(&F, "telephone"))),
+            None,
             s(rec.opt(idx(&F, "categetab"))),
             s(rec.opt(idx(&F, "libcategetab"))),
             s(rec.opt(idx(&F, "codesph"))),
             s(rec.opt(idx(&F, "libsph"))),
             s(rec.opt(idx(&F, "dateouv"))),
         ];
-        Ok(ImportRow { key: format!("1{eg}"), values })
+        Ok(ImportRow::new(format!("1{eg}"), values))
     }
 
     fn legal_entity(&self, rec: &Record, warnings: &mut Vec<String>) -> Result<ImportRow, String> {
@@ -631,16 +702,17 @@ impl LineParser {
             town,
             s(rec.opt(idx(&F, "departement"))),
             s(rec.opt(idx(&F, "telephone"))),
+            None,
             s(rec.opt(idx(&F, "categetab"))),
             s(rec.opt(idx(&F, "libcategetab"))),
             s(rec.opt(idx(&F, "statutjuridique"))),
             s(rec.opt(idx(&F, "libstatutjuridique"))),
             s(rec.opt(idx(&F, "datecrea"))),
         ];
-        Ok(ImportRow { key: format!("1{ej}"), values })
+        Ok(ImportRow::new(format!("1{ej}"), values))
     }
 
-    fn activity(&self, r: &Named<'_>, rows: &mut Rows, warnings: &mut Vec<String>) -> Result<(), String> {
+    fn activity(&mut self, r: &Named<'_>, rows: &mut Rows, warnings: &mut Vec<String>) -> Result<(), String> {
         let idnat_raw = r.get("Identification nationale PP");
         let idnat = IdNatPs::parse(idnat_raw, self.mode).map_err(|e| format!("Identification nationale PP: {e}"))?;
         if let (Some(t), Some(id)) = (r.opt("Type d'identifiant PP"), r.opt("Identifiant PP")) {
@@ -674,9 +746,10 @@ impl LineParser {
         };
 
         let idnat_s = idnat.to_string();
-        rows.professionals.push(ImportRow {
-            key: idnat_s.clone(),
-            values: vec![
+        if self.sent_professionals.insert(idnat_s.clone()) {
+            rows.professionals.push(ImportRow::new(
+            idnat_s.clone(),
+            vec![
                 Some(idnat.type_digit().to_string()),
                 Some(idnat.id().to_owned()),
                 s(r.opt("Libellé civilité d'exercice").or(r.opt("Libellé civilité"))),
@@ -688,7 +761,8 @@ impl LineParser {
                 s(r.opt("Code catégorie professionnelle")),
                 s(r.opt("Libellé catégorie professionnelle")),
             ],
-        });
+            ));
+        }
 
         let struct_s = structure.as_ref().map(ToString::to_string);
         let tech_id = r.opt("Identifiant technique de la structure");
@@ -713,7 +787,7 @@ impl LineParser {
             s(r.opt("Libellé commune")),
         ];
         let departement = s(r.opt("Code Département"));
-        let mut situation = vec![
+        let situation = vec![
             Some(idnat_s.clone()),
             struct_s.clone(),
             s(tech_id),
@@ -727,25 +801,15 @@ impl LineParser {
             s(r.opt("Libellé fonction")),
             s(r.opt("Code genre activité")),
             s(r.opt("Libellé genre activité")),
-            s(name),
-            s(r.opt("Enseigne commerciale site")),
-            siret.as_ref().map(ToString::to_string),
-            siren.clone(),
-            finess_site.as_ref().map(ToString::to_string),
-            finess_ej.as_ref().map(ToString::to_string),
-        ];
-        situation.extend(address.iter().cloned());
-        situation.extend([
-            departement.clone(),
-            s(r.opt("Téléphone")),
-            s(r.opt("Adresse e-mail")),
             s(r.opt("Autorité d'enregistrement")),
-        ]);
-        rows.situations.push(ImportRow { key: situation_key, values: situation });
+        ];
+        rows.situations.push(ImportRow::new(situation_key, situation));
 
         // The structure itself, when the file names it: practices are known only from here; a
         // FINESS establishment is only filled in if the FINESS files did not bring it.
-        if let (Some(st), Some(name)) = (structure.as_ref(), name.or(r.opt("Enseigne commerciale site"))) {
+        let site_name = name.or(r.opt("Enseigne commerciale site"));
+        let first_sight = |sent: &mut HashSet<String>| struct_s.as_ref().is_some_and(|k| sent.insert(k.clone()));
+        if let (Some(st), Some(name)) = (structure.as_ref(), site_name.filter(|_| first_sight(&mut self.sent_structures))) {
             let kind = santepki_domain::StructureKind::from_idnat(st);
             let rpps_rang = match st {
                 IdNatStruct::RppsRang(rr) => Some(rr.to_string()),
@@ -767,8 +831,8 @@ impl LineParser {
                 s(r.opt("Enseigne commerciale site")),
             ];
             values.extend(address.iter().cloned());
-            values.extend([departement, s(r.opt("Téléphone")), None, None, None, None, None]);
-            rows.structures.push(ImportRow { key: st.to_string(), values });
+            values.extend([departement, s(r.opt("Téléphone")), s(r.opt("Adresse e-mail")), None, None, None, None, None]);
+            rows.structures.push(ImportRow::new(st.to_string(), values));
         }
         Ok(())
     }
@@ -787,16 +851,16 @@ impl LineParser {
             Some(v) => Some(parse_date(v).map_err(|e| format!("Date opposition: {e}"))?),
             None => None,
         };
-        Ok(ImportRow {
-            key: number.to_string(),
-            values: vec![
+        Ok(ImportRow::new(
+            number.to_string(),
+            vec![
                 Some(card_type.as_str().to_owned()),
                 Some(holder.to_string()),
                 Some(from.to_string()),
                 Some(until.to_string()),
                 opposed.map(|d| d.to_string()),
             ],
-        })
+        ))
     }
 }
 

@@ -8,8 +8,15 @@ pub fn name_key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
     for c in s.chars() {
-        let folded = fold(c);
-        for f in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c.to_ascii_uppercase());
+            continue;
+        }
+        for f in fold(c).chars() {
             if f.is_ascii_alphanumeric() {
                 if pending_space && !out.is_empty() {
                     out.push(' ');
@@ -47,15 +54,9 @@ fn fold(c: char) -> &'static str {
         'Ù' | 'Ú' | 'Û' | 'Ü' | 'ù' | 'ú' | 'û' | 'ü' => "U",
         'Ý' | 'ý' | 'ÿ' | 'Ÿ' => "Y",
         'ß' => "SS",
-        c if c.is_ascii_alphanumeric() => ascii(c),
+        // ASCII letters and digits never reach here (name_key handles them first).
         _ => " ",
     }
-}
-
-fn ascii(c: char) -> &'static str {
-    const TABLE: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let i = TABLE.find(c).unwrap_or(0);
-    &TABLE[i..i + 1]
 }
 
 #[cfg(test)]

@@ -6,10 +6,12 @@
 --
 -- Managed columns on imported tables:
 --   source        which file kind last wrote the row (finess_ej, finess_eg, rpps, cards)
---   content_hash  FNV-1a of the imported values, to tell changed rows from unchanged ones
+--   content_hash  xxh3 of the imported values, to tell changed rows from unchanged ones
 --   last_import   id of the last import run that saw the row (rows not seen by a complete run
 --                 of their source are closed)
 --   closed_at     when the row disappeared from a newer file (NULL while present)
+-- There is deliberately no index on (source, last_import): every import touches every row it
+-- sees, and keeping such an index current cost more than the one scan that closes rows.
 
 CREATE TABLE structures (
     idnat_struct        TEXT PRIMARY KEY,
@@ -32,6 +34,7 @@ CREATE TABLE structures (
     town                TEXT,
     departement_code    TEXT,
     phone               TEXT,
+    email               TEXT,
     category_code       TEXT,
     category_label      TEXT,
     legal_status_code   TEXT,
@@ -44,11 +47,11 @@ CREATE TABLE structures (
     created_at          TEXT NOT NULL,
     updated_at          TEXT NOT NULL
 );
-CREATE INDEX structures_finess ON structures (finess);
-CREATE INDEX structures_legal_entity ON structures (legal_entity_finess);
-CREATE INDEX structures_siret ON structures (siret);
+-- Partial indexes: most structures are practices known by RPPS rang, without FINESS or SIRET.
+CREATE INDEX structures_finess ON structures (finess) WHERE finess IS NOT NULL;
+CREATE INDEX structures_legal_entity ON structures (legal_entity_finess) WHERE legal_entity_finess IS NOT NULL;
+CREATE INDEX structures_siret ON structures (siret) WHERE siret IS NOT NULL;
 CREATE INDEX structures_name_key ON structures (name_key);
-CREATE INDEX structures_source_import ON structures (source, last_import);
 
 CREATE TABLE professionals (
     idnat_ps            TEXT PRIMARY KEY,
@@ -69,10 +72,10 @@ CREATE TABLE professionals (
     created_at          TEXT NOT NULL,
     updated_at          TEXT NOT NULL
 );
-CREATE INDEX professionals_national_id ON professionals (national_id);
 CREATE INDEX professionals_name_key ON professionals (name_key);
-CREATE INDEX professionals_source_import ON professionals (source, last_import);
 
+-- An exercise situation links a professional to a structure (the site) with a role, a sector
+-- and a mode. The site's name, address and contacts live on the structure row, once.
 CREATE TABLE situations (
     situation_key       TEXT PRIMARY KEY,
     idnat_ps            TEXT NOT NULL,
@@ -88,23 +91,6 @@ CREATE TABLE situations (
     role_label          TEXT,
     activity_code       TEXT,
     activity_label      TEXT,
-    name                TEXT,
-    brand               TEXT,
-    siret               TEXT,
-    siren               TEXT,
-    finess              TEXT,
-    legal_entity_finess TEXT,
-    recipient           TEXT,
-    street_number       TEXT,
-    street_number_suffix TEXT,
-    street_type         TEXT,
-    street_name         TEXT,
-    locality            TEXT,
-    postal_code         TEXT,
-    town                TEXT,
-    departement_code    TEXT,
-    phone               TEXT,
-    email               TEXT,
     registration_authority TEXT,
     source              TEXT NOT NULL,
     content_hash        BIGINT NOT NULL,
@@ -115,7 +101,6 @@ CREATE TABLE situations (
 );
 CREATE INDEX situations_idnat_ps ON situations (idnat_ps);
 CREATE INDEX situations_idnat_struct ON situations (idnat_struct);
-CREATE INDEX situations_source_import ON situations (source, last_import);
 
 CREATE TABLE cards (
     card_number         TEXT PRIMARY KEY,
@@ -132,7 +117,6 @@ CREATE TABLE cards (
     updated_at          TEXT NOT NULL
 );
 CREATE INDEX cards_idnat_ps ON cards (idnat_ps);
-CREATE INDEX cards_source_import ON cards (source, last_import);
 
 CREATE TABLE import_runs (
     id                  BIGINT PRIMARY KEY,

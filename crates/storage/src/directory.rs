@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
-use crate::{fnv1a64, time, Backend, Db, StorageError};
+use crate::{row_hash, time, Backend, Db, StorageError};
 
 /// A directory table that imports write to.
 #[derive(Debug)]
@@ -28,8 +28,8 @@ pub const STRUCTURES: TableDef = TableDef {
     columns: &[
         "kind", "finess", "legal_entity_finess", "siret", "siren", "rpps_rang", "name", "name_key", "long_name",
         "recipient", "street_number", "street_number_suffix", "street_type", "street_name", "locality",
-        "postal_code", "town", "departement_code", "phone", "category_code", "category_label", "legal_status_code",
-        "legal_status_label", "opened_on",
+        "postal_code", "town", "departement_code", "phone", "email", "category_code", "category_label",
+        "legal_status_code", "legal_status_label", "opened_on",
     ],
 };
 
@@ -48,9 +48,7 @@ pub const SITUATIONS: TableDef = TableDef {
     columns: &[
         "idnat_ps", "idnat_struct", "structure_tech_id", "profession_code", "profession_label", "mode_code",
         "mode_label", "sector_code", "sector_label", "role_code", "role_label", "activity_code", "activity_label",
-        "name", "brand", "siret", "siren", "finess", "legal_entity_finess", "recipient", "street_number",
-        "street_number_suffix", "street_type", "street_name", "locality", "postal_code", "town",
-        "departement_code", "phone", "email", "registration_authority",
+        "registration_authority",
     ],
 };
 
@@ -60,16 +58,20 @@ pub const CARDS: TableDef = TableDef {
     columns: &["card_type", "idnat_ps", "valid_from", "valid_until", "opposed_on"],
 };
 
-/// One row to import: its key and its values in the table's column order.
+/// One row to import: its key, its values in the table's column order, and their hash.
 #[derive(Debug, Clone)]
 pub struct ImportRow {
     pub key: String,
     pub values: Vec<Option<String>>,
+    hash: i64,
 }
 
 impl ImportRow {
-    fn hash(&self) -> i64 {
-        fnv1a64(self.values.iter().map(|v| v.as_deref()))
+    /// Builds a row and hashes its values (on the caller's thread: the importer's parsing
+    /// thread, off the writer's critical path).
+    pub fn new(key: String, values: Vec<Option<String>>) -> Self {
+        let hash = row_hash(values.iter().map(|v| v.as_deref()));
+        ImportRow { key, values, hash }
     }
 }
 
@@ -109,6 +111,61 @@ impl std::ops::AddAssign for WriteCounts {
         self.unchanged += o.unchanged;
         self.kept_other_source += o.kept_other_source;
     }
+}
+
+/// A secondary index of a directory table. The migration creates them; bulk imports drop and
+/// rebuild them (a sorted build is several times faster than inserting into them row by row,
+/// once the table outgrows the cache). The definitions here must stay identical to the
+/// migration's; a test checks it.
+#[derive(Debug)]
+pub struct IndexDef {
+    pub name: &'static str,
+    pub table: &'static str,
+    /// Everything after `CREATE INDEX <name>`.
+    pub definition: &'static str,
+}
+
+pub const SECONDARY_INDEXES: &[IndexDef] = &[
+    IndexDef { name: "structures_finess", table: "structures", definition: "ON structures (finess) WHERE finess IS NOT NULL" },
+    IndexDef {
+        name: "structures_legal_entity",
+        table: "structures",
+        definition: "ON structures (legal_entity_finess) WHERE legal_entity_finess IS NOT NULL",
+    },
+    IndexDef { name: "structures_siret", table: "structures", definition: "ON structures (siret) WHERE siret IS NOT NULL" },
+    IndexDef { name: "structures_name_key", table: "structures", definition: "ON structures (name_key)" },
+    IndexDef { name: "professionals_name_key", table: "professionals", definition: "ON professionals (name_key)" },
+    IndexDef { name: "situations_idnat_ps", table: "situations", definition: "ON situations (idnat_ps)" },
+    IndexDef { name: "situations_idnat_struct", table: "situations", definition: "ON situations (idnat_struct)" },
+    IndexDef { name: "cards_idnat_ps", table: "cards", definition: "ON cards (idnat_ps)" },
+];
+
+/// Creates the secondary indexes that are missing (of `table`, or of every table).
+pub async fn ensure_indexes_of(db: &Db, table: Option<&str>) -> Result<(), StorageError> {
+    for ix in SECONDARY_INDEXES.iter().filter(|ix| table.is_none_or(|t| t == ix.table)) {
+        let sql = format!("CREATE INDEX IF NOT EXISTS {} {}", ix.name, ix.definition);
+        sqlx::query(&sql).execute(db.pool()).await?;
+    }
+    Ok(())
+}
+
+pub async fn ensure_indexes(db: &Db) -> Result<(), StorageError> {
+    ensure_indexes_of(db, None).await
+}
+
+/// Drops the secondary indexes of `table` before a bulk load; [`ensure_indexes_of`] rebuilds
+/// them after it (and [`Db::connect`] does if the process died in between).
+pub async fn drop_indexes_of(db: &Db, table: &str) -> Result<(), StorageError> {
+    for ix in SECONDARY_INDEXES.iter().filter(|ix| ix.table == table) {
+        sqlx::query(&format!("DROP INDEX IF EXISTS {}", ix.name)).execute(db.pool()).await?;
+    }
+    Ok(())
+}
+
+/// Number of rows (open or closed) in a table.
+pub async fn count_rows(db: &Db, table: &TableDef) -> Result<u64, StorageError> {
+    let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", table.name)).fetch_one(db.pool()).await?;
+    Ok(n as u64)
 }
 
 /// SQLite allows 32766 bound variables per statement, PostgreSQL 65535: stay well below both.
@@ -151,7 +208,7 @@ async fn write_table(
         let mut to_touch: Vec<&str> = Vec::new();
         for k in keys {
             let row = &by_key[k];
-            let hash = row.hash();
+            let hash = row.hash;
             match existing.get(k) {
                 None => {
                     counts.inserted += 1;
@@ -424,6 +481,7 @@ pub struct StructureRow {
     pub town: Option<String>,
     pub departement_code: Option<String>,
     pub phone: Option<String>,
+    pub email: Option<String>,
     pub category_code: Option<String>,
     pub category_label: Option<String>,
     pub legal_status_code: Option<String>,
@@ -435,7 +493,7 @@ pub struct StructureRow {
 
 const STRUCTURE_COLS: &str = "idnat_struct, kind, finess, legal_entity_finess, siret, siren, rpps_rang, name, long_name, \
     recipient, street_number, street_number_suffix, street_type, street_name, locality, postal_code, town, departement_code, \
-    phone, category_code, category_label, legal_status_code, legal_status_label, source, closed_at, updated_at";
+    phone, email, category_code, category_label, legal_status_code, legal_status_label, source, closed_at, updated_at";
 
 /// A professional as stored.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -457,7 +515,7 @@ pub struct ProfessionalRow {
 const PROFESSIONAL_COLS: &str = "idnat_ps, id_type, national_id, civility, last_name, first_name, profession_code, \
     profession_label, category_code, category_label, closed_at, updated_at";
 
-/// An exercise situation as stored.
+/// An exercise situation with its site (the structure's name, address and contacts).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct SituationRow {
     pub situation_key: String,
@@ -495,10 +553,13 @@ pub struct SituationRow {
     pub updated_at: String,
 }
 
-const SITUATION_COLS: &str = "situation_key, idnat_ps, idnat_struct, structure_tech_id, profession_code, profession_label, \
-    mode_code, mode_label, sector_code, sector_label, role_code, role_label, activity_code, activity_label, name, brand, \
-    siret, siren, finess, legal_entity_finess, recipient, street_number, street_number_suffix, street_type, street_name, \
-    locality, postal_code, town, departement_code, phone, email, closed_at, updated_at";
+/// Situations joined with their structure (`st`), which holds the site's data.
+const SITUATION_SELECT: &str = "SELECT s.situation_key, s.idnat_ps, s.idnat_struct, s.structure_tech_id, s.profession_code, \
+    s.profession_label, s.mode_code, s.mode_label, s.sector_code, s.sector_label, s.role_code, s.role_label, s.activity_code, \
+    s.activity_label, st.name, st.long_name AS brand, st.siret, st.siren, st.finess, st.legal_entity_finess, st.recipient, \
+    st.street_number, st.street_number_suffix, st.street_type, st.street_name, st.locality, st.postal_code, st.town, \
+    st.departement_code, st.phone, st.email, s.closed_at, s.updated_at \
+    FROM situations s LEFT JOIN structures st ON st.idnat_struct = s.idnat_struct";
 
 /// A card as stored.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -522,14 +583,14 @@ pub async fn professional(db: &Db, idnat_ps: &str) -> Result<Option<Professional
 /// Open situations of a professional (closed ones too when `include_closed`), ordered by
 /// structure identifier.
 pub async fn situations_of(db: &Db, idnat_ps: &str, include_closed: bool) -> Result<Vec<SituationRow>, StorageError> {
-    let filter = if include_closed { "" } else { " AND closed_at IS NULL" };
-    let sql = format!("SELECT {SITUATION_COLS} FROM situations WHERE idnat_ps = $1{filter} ORDER BY idnat_struct DESC, situation_key");
+    let filter = if include_closed { "" } else { " AND s.closed_at IS NULL" };
+    let sql = format!("{SITUATION_SELECT} WHERE s.idnat_ps = $1{filter} ORDER BY s.idnat_struct DESC, s.situation_key");
     Ok(sqlx::query_as(&sql).bind(idnat_ps).fetch_all(db.pool()).await?)
 }
 
 /// Open situations at a structure, with at most `limit` rows.
 pub async fn situations_at(db: &Db, idnat_struct: &str, limit: i64) -> Result<Vec<SituationRow>, StorageError> {
-    let sql = format!("SELECT {SITUATION_COLS} FROM situations WHERE idnat_struct = $1 AND closed_at IS NULL ORDER BY idnat_ps LIMIT $2");
+    let sql = format!("{SITUATION_SELECT} WHERE s.idnat_struct = $1 AND s.closed_at IS NULL ORDER BY s.idnat_ps LIMIT $2");
     Ok(sqlx::query_as(&sql).bind(idnat_struct).bind(limit).fetch_all(db.pool()).await?)
 }
 
@@ -615,4 +676,19 @@ pub async fn counts(db: &Db) -> Result<DirectoryCounts, StorageError> {
         situations: count("SELECT COUNT(*) FROM situations WHERE closed_at IS NULL").await?,
         cards: count("SELECT COUNT(*) FROM cards WHERE closed_at IS NULL").await?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_definitions_match_the_migration() {
+        let migration = include_str!("../migrations/0001_directory.sql");
+        for ix in SECONDARY_INDEXES {
+            let stmt = format!("CREATE INDEX {} {};", ix.name, ix.definition);
+            assert!(migration.contains(&stmt), "the migration lacks `{stmt}`");
+        }
+        assert_eq!(migration.matches("CREATE INDEX").count(), SECONDARY_INDEXES.len() + 1, "audit_events_subject is the only other index");
+    }
 }

@@ -23,7 +23,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use error::StorageError;
-pub use hash::fnv1a64;
+pub use hash::row_hash;
 
 /// Which database a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +90,11 @@ impl Db {
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA cache_size = -65536").await?;
+                        // Statement journals of multi-row upserts stay in memory, and WAL
+                        // checkpoints run every ~32 MiB instead of 4 MiB: a checkpoint copies
+                        // each page once however often it changed since the last one.
+                        conn.execute("PRAGMA temp_store = MEMORY").await?;
+                        conn.execute("PRAGMA wal_autocheckpoint = 8192").await?;
                     }
                     Ok(())
                 })
@@ -102,6 +107,9 @@ impl Db {
         if backend == Backend::Postgres {
             db.postgres_fixups().await?;
         }
+        // A bulk import drops secondary indexes and rebuilds them at its end; if it was killed
+        // in between, they come back here.
+        directory::ensure_indexes(&db).await?;
         Ok(db)
     }
 

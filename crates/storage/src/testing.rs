@@ -18,7 +18,8 @@ pub struct TestDb {
     pub db: Db,
     pub backend: Backend,
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
+    /// The SQLite file's folder, removed on drop (`None` for PostgreSQL).
+    pub _dir: Option<tempfile::TempDir>,
 }
 
 impl TestDb {

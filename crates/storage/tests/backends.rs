@@ -5,9 +5,9 @@ use santepki_storage::directory::{self as store, ImportRow, TableBatch, WritePol
 use santepki_storage::testing;
 
 fn professional(id: &str, last: &str) -> ImportRow {
-    ImportRow {
-        key: format!("8{id}"),
-        values: vec![
+    ImportRow::new(
+        format!("8{id}"),
+        vec![
             Some("8".into()),
             Some(id.into()),
             None,
@@ -19,7 +19,7 @@ fn professional(id: &str, last: &str) -> ImportRow {
             None,
             None,
         ],
-    }
+    )
 }
 
 #[tokio::test]
@@ -67,7 +67,7 @@ fn structure(id: &str, name: &str) -> ImportRow {
     values[0] = Some("establishment".into());
     values[6] = Some(name.into());
     values[7] = Some(name.into());
-    ImportRow { key: id.into(), values }
+    ImportRow::new(id.into(), values)
 }
 
 #[tokio::test]

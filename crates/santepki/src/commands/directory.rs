@@ -261,6 +261,7 @@ async fn import_cmd(db: &Db, args: ImportArgs, mode: ValidationMode) -> Result<E
         close_missing: !args.no_close,
         max_closure_ratio: args.max_closure_ratio,
         actor: format!("cli:{}", whoami()),
+        ..Default::default()
     };
     let mut reports: Vec<ImportReport> = Vec::new();
     let mut failures = Vec::new();
