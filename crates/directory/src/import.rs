@@ -774,19 +774,6 @@ impl LineParser {
             r.get("Code mode exercice"),
             r.get("Code genre activité"),
         );
-        let name = r.opt("Raison sociale site");
-        let siren = r.opt("Numéro SIREN site").map(str::to_owned).or_else(|| siret.as_ref().map(|s| s.siren_digits().to_owned()));
-        let address = [
-            s(r.opt("Complément destinataire")),
-            s(r.opt("Numéro Voie")),
-            s(r.opt("Indice répétition voie")),
-            s(r.opt("Libellé type de voie").or(r.opt("Code type de voie"))),
-            s(r.opt("Libellé Voie")),
-            join_opt(r.opt("Complément point géographique"), r.opt("Mention distribution")),
-            s(r.opt("Code postal")),
-            s(r.opt("Libellé commune")),
-        ];
-        let departement = s(r.opt("Code Département"));
         let situation = vec![
             Some(idnat_s.clone()),
             struct_s.clone(),
@@ -807,9 +794,11 @@ impl LineParser {
 
         // The structure itself, when the file names it: practices are known only from here; a
         // FINESS establishment is only filled in if the FINESS files did not bring it.
-        let site_name = name.or(r.opt("Enseigne commerciale site"));
+        // Only the first line of a structure in this run builds its row.
+        let site_name = r.opt("Raison sociale site").or(r.opt("Enseigne commerciale site"));
         let first_sight = |sent: &mut HashSet<String>| struct_s.as_ref().is_some_and(|k| sent.insert(k.clone()));
         if let (Some(st), Some(name)) = (structure.as_ref(), site_name.filter(|_| first_sight(&mut self.sent_structures))) {
+            let siren = r.opt("Numéro SIREN site").map(str::to_owned).or_else(|| siret.as_ref().map(|s| s.siren_digits().to_owned()));
             let kind = santepki_domain::StructureKind::from_idnat(st);
             let rpps_rang = match st {
                 IdNatStruct::RppsRang(rr) => Some(rr.to_string()),
@@ -830,8 +819,24 @@ impl LineParser {
                 Some(name_key(name)),
                 s(r.opt("Enseigne commerciale site")),
             ];
-            values.extend(address.iter().cloned());
-            values.extend([departement, s(r.opt("Téléphone")), s(r.opt("Adresse e-mail")), None, None, None, None, None]);
+            values.extend([
+                s(r.opt("Complément destinataire")),
+                s(r.opt("Numéro Voie")),
+                s(r.opt("Indice répétition voie")),
+                s(r.opt("Libellé type de voie").or(r.opt("Code type de voie"))),
+                s(r.opt("Libellé Voie")),
+                join_opt(r.opt("Complément point géographique"), r.opt("Mention distribution")),
+                s(r.opt("Code postal")),
+                s(r.opt("Libellé commune")),
+                s(r.opt("Code Département")),
+                s(r.opt("Téléphone")),
+                s(r.opt("Adresse e-mail")),
+                None,
+                None,
+                None,
+                None,
+                None,
+            ]);
             rows.structures.push(ImportRow::new(st.to_string(), values));
         }
         Ok(())

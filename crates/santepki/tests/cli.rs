@@ -171,3 +171,68 @@ fn demo_serves_and_other_commands_use_its_database() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("reusing the demo folder") && !err.contains("generating"), "{err}");
 }
+
+#[test]
+fn an_import_killed_midway_is_finished_by_a_rerun() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/t.db", dir.path().display());
+    let mut c = santepki(dir.path());
+    c.args(["directory", "generate", "--scale", "demo", "--out", "files"]);
+    assert_eq!(run(c).0, 0);
+    let activities = std::fs::read_dir(dir.path().join("files"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("PS_LibreAcces"))
+        .unwrap();
+    // A longer file: the demo's lines twenty times over (later copies change nothing).
+    let text = std::fs::read_to_string(&activities).unwrap();
+    let (header, body) = text.split_once('\n').unwrap();
+    let lines = body.lines().count();
+    let activities = dir.path().join("PS_LibreAcces_Personne_activite_big.txt");
+    std::fs::write(&activities, format!("{header}\n{}", body.repeat(20))).unwrap();
+
+    // Small batches and a bulk load (indexes dropped), then SIGKILL once some batches committed.
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_DATABASE__URL", &db)
+        .args(["directory", "import", "--identifiers", "test", "--quiet", "--batch-lines", "100", "--bulk-load-min-lines", "0"])
+        .arg(&activities)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = c.spawn().unwrap();
+    let start = Instant::now();
+    loop {
+        let mut s = santepki(dir.path());
+        s.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "stats", "--json"]);
+        let (code, out, _) = run(s);
+        if code == 0 {
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            if v["counts"]["situations"].as_i64().unwrap_or(0) > 0 {
+                break;
+            }
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed");
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    // The re-run completes the import; the database holds every situation once, with its indexes.
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "import", "--identifiers", "test", "--json"]).arg(&activities);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["reports"][0]["lines_rejected"], 0);
+    let mut s = santepki(dir.path());
+    s.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "stats", "--json"]);
+    let (_, out, _) = run(s);
+    let stats: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(stats["counts"]["situations"].as_u64().unwrap() as usize, lines, "{stats}");
+    // The seed professional is searchable again (the situations index is back).
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "search", "--structure-name", "CG MAXI", "--json"]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 0);
+    assert!(out.contains("499700270616029"), "{out}");
+}

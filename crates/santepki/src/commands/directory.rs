@@ -65,6 +65,10 @@ pub struct ImportArgs {
     /// Lines per transactional batch.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     batch_lines: u32,
+    /// Load tables without their secondary indexes (rebuilt at the end) when a file has more
+    /// lines than this and than the table has rows.
+    #[arg(long, default_value_t = 50_000, hide = true)]
+    bulk_load_min_lines: u64,
     /// Print the reports as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -261,7 +265,7 @@ async fn import_cmd(db: &Db, args: ImportArgs, mode: ValidationMode) -> Result<E
         close_missing: !args.no_close,
         max_closure_ratio: args.max_closure_ratio,
         actor: format!("cli:{}", whoami()),
-        ..Default::default()
+        bulk_load_min_lines: args.bulk_load_min_lines,
     };
     let mut reports: Vec<ImportReport> = Vec::new();
     let mut failures = Vec::new();
