@@ -636,35 +636,15 @@ impl LineParser {
         let ej = self.finess(rec.get(idx(&F, "nofinessej")), "nofinessej")?;
         let name = rec.opt(idx(&F, "rs")).ok_or("rs (raison sociale) is empty")?;
         let siret = self.optional_siret(rec.opt(idx(&F, "siret")), "siret", warnings);
-        let (postal_code, town) = split_acheminement(rec.get(idx(&F, "ligneacheminement")));
-        let locality = join_opt(rec.opt(idx(&F, "lieuditbp")), rec.opt(idx(&F, "compldistrib")));
-        let values = vec![
-            Some("establishment".into()),
+        let head = [
+            Some("establishment".to_owned()),
             Some(eg.to_string()),
             Some(ej.to_string()),
             siret.as_ref().map(ToString::to_string),
             siret.as_ref().map(|s| s.siren_digits().to_owned()),
             None,
-            Some(name.to_owned()),
-            Some(name_key(name)),
-            s(rec.opt(idx(&F, "rslongue"))),
-            s(rec.opt(idx(&F, "complrs"))),
-            s(rec.opt(idx(&F, "numvoie"))),
-            s(rec.opt(idx(&F, "compvoie"))),
-            s(rec.opt(idx(&F, "typvoie"))),
-            s(rec.opt(idx(&F, "voie"))),
-            locality,
-            postal_code,
-            town,
-            s(rec.opt(idx(&F, "departement"))),
-            s(rec.opt(idx(&F, "telephone"))),
-            None,
-            s(rec.opt(idx(&F, "categetab"))),
-            s(rec.opt(idx(&F, "libcategetab"))),
-            s(rec.opt(idx(&F, "codesph"))),
-            s(rec.opt(idx(&F, "libsph"))),
-            s(rec.opt(idx(&F, "dateouv"))),
         ];
+        let values = finess_row(rec, &F, name, head, ["codesph", "libsph"], "dateouv");
         Ok(ImportRow::new(format!("1{eg}"), values))
     }
 
@@ -680,35 +660,8 @@ impl LineParser {
                 None
             }
         });
-        let (postal_code, town) = split_acheminement(rec.get(idx(&F, "ligneacheminement")));
-        let locality = join_opt(rec.opt(idx(&F, "lieuditbp")), rec.opt(idx(&F, "compldistrib")));
-        let values = vec![
-            Some("legal_entity".into()),
-            Some(ej.to_string()),
-            None,
-            None,
-            siren.as_ref().map(ToString::to_string),
-            None,
-            Some(name.to_owned()),
-            Some(name_key(name)),
-            s(rec.opt(idx(&F, "rslongue"))),
-            s(rec.opt(idx(&F, "complrs"))),
-            s(rec.opt(idx(&F, "numvoie"))),
-            s(rec.opt(idx(&F, "compvoie"))),
-            s(rec.opt(idx(&F, "typvoie"))),
-            s(rec.opt(idx(&F, "voie"))),
-            locality,
-            postal_code,
-            town,
-            s(rec.opt(idx(&F, "departement"))),
-            s(rec.opt(idx(&F, "telephone"))),
-            None,
-            s(rec.opt(idx(&F, "categetab"))),
-            s(rec.opt(idx(&F, "libcategetab"))),
-            s(rec.opt(idx(&F, "statutjuridique"))),
-            s(rec.opt(idx(&F, "libstatutjuridique"))),
-            s(rec.opt(idx(&F, "datecrea"))),
-        ];
+        let head = [Some("legal_entity".to_owned()), Some(ej.to_string()), None, None, siren.as_ref().map(ToString::to_string), None];
+        let values = finess_row(rec, &F, name, head, ["statutjuridique", "libstatutjuridique"], "datecrea");
         Ok(ImportRow::new(format!("1{ej}"), values))
     }
 
@@ -867,6 +820,37 @@ impl LineParser {
             ],
         ))
     }
+}
+
+/// A structure row from a FINESS record: `head` holds the identifiers (kind, FINESS, legal
+/// entity, SIRET, SIREN, RPPS rang); both FINESS files share the name and address fields; the
+/// legal-status and opening-date fields differ by file.
+fn finess_row(rec: &Record, fields: &[&str], name: &str, head: [Option<String>; 6], status: [&str; 2], opened: &str) -> Vec<Option<String>> {
+    let f = |field: &str| s(rec.opt(finess::idx(fields, field)));
+    let (postal_code, town) = split_acheminement(rec.get(finess::idx(fields, "ligneacheminement")));
+    let mut values = Vec::from(head);
+    values.extend([
+        Some(name.to_owned()),
+        Some(name_key(name)),
+        f("rslongue"),
+        f("complrs"),
+        f("numvoie"),
+        f("compvoie"),
+        f("typvoie"),
+        f("voie"),
+        join_opt(rec.opt(finess::idx(fields, "lieuditbp")), rec.opt(finess::idx(fields, "compldistrib"))),
+        postal_code,
+        town,
+        f("departement"),
+        f("telephone"),
+        None,
+        f("categetab"),
+        f("libcategetab"),
+        f(status[0]),
+        f(status[1]),
+        f(opened),
+    ]);
+    values
 }
 
 /// Parses `YYYY-MM-DD` or `DD/MM/YYYY`.

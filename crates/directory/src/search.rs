@@ -217,17 +217,7 @@ impl From<SituationRow> for SituationView {
             Some(IdNatStruct::RppsRang(r)) => Some(r.to_string()),
             _ => None,
         };
-        let address = santepki_domain::Address {
-            recipient: s.recipient.clone(),
-            street_number: s.street_number.clone(),
-            street_number_suffix: s.street_number_suffix.clone(),
-            street_type: s.street_type.clone(),
-            street_name: s.street_name.clone(),
-            locality: s.locality.clone(),
-            postal_code: None,
-            town: None,
-        }
-        .one_line();
+        let address = address_line([&s.recipient, &s.street_number, &s.street_number_suffix, &s.street_type, &s.street_name, &s.locality]);
         let sector_label = s.sector_label.clone().or_else(|| s.sector_code.as_deref().and_then(|c| Sector::parse(c).ok()).and_then(|x| x.label_fr()).map(str::to_owned));
         SituationView {
             identifier_kind: parsed.as_ref().map(IdNatStruct::kind_name),
@@ -293,17 +283,7 @@ pub struct StructureSummary {
 
 impl From<&StructureRow> for StructureSummary {
     fn from(s: &StructureRow) -> Self {
-        let address = santepki_domain::Address {
-            recipient: s.recipient.clone(),
-            street_number: s.street_number.clone(),
-            street_number_suffix: s.street_number_suffix.clone(),
-            street_type: s.street_type.clone(),
-            street_name: s.street_name.clone(),
-            locality: s.locality.clone(),
-            postal_code: None,
-            town: None,
-        }
-        .one_line();
+        let address = address_line([&s.recipient, &s.street_number, &s.street_number_suffix, &s.street_type, &s.street_name, &s.locality]);
         StructureSummary {
             idnat_struct: s.idnat_struct.clone(),
             kind: s.kind.clone(),
@@ -463,6 +443,22 @@ impl Directory {
             professionals,
         })
     }
+}
+
+/// The address on one line, without postal code and town (shown apart): recipient, street,
+/// locality, in the order of [`santepki_domain::Address`].
+fn address_line([recipient, number, suffix, street_type, street, locality]: [&Option<String>; 6]) -> String {
+    santepki_domain::Address {
+        recipient: recipient.clone(),
+        street_number: number.clone(),
+        street_number_suffix: suffix.clone(),
+        street_type: street_type.clone(),
+        street_name: street.clone(),
+        locality: locality.clone(),
+        postal_code: None,
+        town: None,
+    }
+    .one_line()
 }
 
 fn summary(p: ProfessionalRow) -> ProfessionalSummary {
