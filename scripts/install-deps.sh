@@ -5,6 +5,10 @@
 #   scripts/install-deps.sh PKG...     install only the given packages
 #                                      (scripts/services.sh uses this)
 #
+# Without arguments it also creates the Python virtualenv of the tests,
+# target/test-venv, with scripts/requirements-test.txt installed (skipped when
+# already up to date).
+#
 # Idempotent and quick when nothing is missing: apt is only touched if at
 # least one package is not installed yet. Needs root (CI runs as root) to
 # install anything; without root it only reports what is missing.
@@ -20,13 +24,35 @@ PACKAGES=(
   openssl
   pkg-config
   build-essential     # cc/linker for crates with C parts
+  ldap-utils          # ldapsearch: the LDAP server's tests (R44)
+  libsasl2-modules    # SASL ANONYMOUS for ldapsearch without -x (the exact R44 command)
+  python3-venv        # the Python client tests' virtualenv (target/test-venv)
 )
 
+full=1
 if (($# > 0)); then
   PACKAGES=("$@")
+  full=0
 fi
 
 log() { echo "install-deps: $*" >&2; }
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# The tests' Python virtualenv: created once, requirements reinstalled only
+# when scripts/requirements-test.txt changed (a copy is kept in the venv).
+ensure_test_venv() {
+  local venv="$REPO/target/test-venv" req="$REPO/scripts/requirements-test.txt"
+  if [[ -x "$venv/bin/python" ]] && cmp -s "$req" "$venv/requirements-test.txt"; then
+    log "test virtualenv up to date ($venv)"
+    return 0
+  fi
+  log "creating the test virtualenv $venv"
+  mkdir -p "$REPO/target"
+  [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" >&2
+  cp "$req" "$venv/requirements-test.txt"
+}
 
 # dpkg-query prints "install ok installed" only for fully installed packages
 # (not for removed-but-configured or half-installed ones).
@@ -40,6 +66,7 @@ done
 
 if ((${#missing[@]} == 0)); then
   log "all ${#PACKAGES[@]} packages already installed, nothing to do"
+  if ((full)); then ensure_test_venv; fi
   exit 0
 fi
 
@@ -73,5 +100,7 @@ for cluster in $(running_clusters); do
     pg_ctlcluster "${cluster%%/*}" "${cluster#*/}" stop >&2 || log "warning: could not stop $cluster"
   fi
 done
+
+if ((full)); then ensure_test_venv; fi
 
 log "done"

@@ -129,7 +129,11 @@ fn demo_serves_and_other_commands_use_its_database() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = santepki(dir.path());
     // Port 0: any free port; demo.json tells which.
-    c.args(["demo"]).env("SANTEPKI_HTTP__LISTEN", "127.0.0.1:0").stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.args(["demo"])
+        .env("SANTEPKI_HTTP__LISTEN", "127.0.0.1:0")
+        .env("SANTEPKI_LDAP__LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut demo = c.spawn().unwrap();
     let facts_path = dir.path().join("santepki-demo/demo.json");
     let start = Instant::now();
@@ -146,6 +150,7 @@ fn demo_serves_and_other_commands_use_its_database() {
         assert!(facts.get(key).is_some(), "demo.json lacks {key}");
     }
     let http_url = facts["http_url"].as_str().unwrap().to_owned();
+    assert!(facts["ldap_url"].as_str().is_some_and(|u| u.starts_with("ldap://127.0.0.1:") && !u.ends_with(":0")), "{facts}");
 
     let body = reqwest::blocking::get(format!("{http_url}/api/v1/directory/professionals/99700270616")).unwrap();
     assert!(body.status().is_success());

@@ -107,7 +107,7 @@ pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCod
         portal_url: None,
         api_url: format!("{}/api/v1", running.http_url),
         http_url: running.http_url.clone(),
-        ldap_url: None,
+        ldap_url: Some(running.ldap_url.clone()),
         ca_bundle: None,
         cards: vec![],
         config_file: dir.join(CONFIG_FILE).display().to_string(),
@@ -151,6 +151,12 @@ fn print_banner(f: &DemoFacts, json: &Path) {
     println!();
     println!("  HTTP (directory API)  {}", f.http_url);
     println!("    try: curl {}/directory/professionals/99700270616", f.api_url);
+    if let Some(ldap) = &f.ldap_url {
+        println!("  LDAP (CPS directory)  {ldap}");
+        println!(
+            "    try (R44): ldapsearch -H {ldap} -x -b \"o=TEST,c=fr\" -s sub -a always \"(cn=899700270616)\" ou raisonSociale postalAddress sectActRPPS objectClass"
+        );
+    }
     println!("  Directory             {} professionals, {} situations, {} legal entities, {} establishments, {} practices", c.professionals, c.situations, c.legal_entities, c.establishments, c.practices);
     println!("  Database              {}", f.database_url);
     println!("  Configuration         {}", f.config_file);

@@ -16,7 +16,7 @@ pub struct ServeArgs {}
 pub async fn run(_args: ServeArgs, config: Option<PathBuf>) -> Result<ExitCode> {
     let (loaded, db) = super::open(config).await?;
     let running = start(&loaded, db).await?;
-    eprintln!("santepki listening: HTTP {}", running.http_url);
+    eprintln!("santepki listening: HTTP {}, LDAP {}", running.http_url, running.ldap_url);
     shutdown_signal().await;
     running.stop().await;
     Ok(ExitCode::SUCCESS)
@@ -25,7 +25,10 @@ pub async fn run(_args: ServeArgs, config: Option<PathBuf>) -> Result<ExitCode> 
 /// The servers of a running platform.
 pub struct Running {
     pub http_url: String,
+    /// `ldap://<bound address>` of the CPS directory (R44).
+    pub ldap_url: String,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
+    ldap: tokio::task::JoinHandle<std::io::Result<()>>,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -33,24 +36,31 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.http.await;
+        let _ = self.ldap.await;
     }
 }
 
 /// Binds every listener (failing clearly if an address is taken) and serves in the background.
 pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     let cfg = &loaded.config;
-    let state = AppState::new(db, cfg.directory.identifiers);
+    let state = AppState::new(db.clone(), cfg.directory.identifiers);
     let listener = tokio::net::TcpListener::bind(&cfg.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen): is another santepki running?", cfg.http.listen))?;
     // The bound address, so that port 0 (any free port, as tests use) is reported correctly.
     let local = listener.local_addr()?;
     let http_url = cfg.http.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let http = tokio::spawn(santepki_http::serve(listener, router(state), async move {
-        let _ = stopped.wait_for(|s| *s).await;
-    }));
-    Ok(Running { http_url, http, stop })
+    let ldap_listener = tokio::net::TcpListener::bind(&cfg.ldap.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (ldap.listen): is another santepki or LDAP server running?", cfg.ldap.listen))?;
+    let ldap_url = format!("ldap://{}", ldap_listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stopped_signal = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let http = tokio::spawn(santepki_http::serve(listener, router(state), stopped_signal(stopped.clone())));
+    let ldap = tokio::spawn(santepki_ldap::serve(ldap_listener, db, santepki_ldap::LdapOptions::default(), stopped_signal(stopped)));
+    Ok(Running { http_url, ldap_url, http, ldap, stop })
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -1,0 +1,450 @@
+//! santepki's LDAP front end: the CPS directory (R44) as a read-only LDAPv3 server.
+//!
+//! The wire format is `ldap3_proto`'s; the server logic is here:
+//! - [`schema`]: attribute types and object classes, and the `cn=subschema` entry;
+//! - [`entry`]: the tree (`c=fr`, `o=GIP-CPS` / `o=TEST`, `uid=<idNat_PS>`,
+//!   `ou=<idNat_Struct>`) and how rows of the directory store become entries;
+//! - [`filter`]: filter evaluation and candidate plans;
+//! - [`search`]: scopes, limits and stateless paging;
+//! - [`store`]: the chunked, key-ordered reads of the directory store.
+//!
+//! Anyone may read, as in the real directory: an anonymous bind succeeds, a simple bind with a
+//! name or password gets invalidCredentials, every write gets unwillingToPerform. Each request
+//! reads the database afresh, so an import is visible at once and several nodes can share one
+//! PostgreSQL. A malformed, oversized or stalled message closes its connection only.
+
+pub mod dn;
+pub mod entry;
+pub mod filter;
+pub mod schema;
+pub mod search;
+pub mod store;
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures::{SinkExt, StreamExt};
+use ldap3_proto::control::LdapControl;
+use ldap3_proto::proto::{
+    LdapBindCred, LdapBindResponse, LdapExtendedResponse, LdapFilter, LdapMsg, LdapOp, LdapPartialAttribute, LdapResult, LdapResultCode,
+    LdapSearchRequest, LdapSearchResultEntry, LdapSearchScope,
+};
+use ldap3_proto::LdapCodec;
+use santepki_storage::Db;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_util::codec::{Decoder, FramedRead, FramedWrite};
+
+use crate::entry::Selection;
+use crate::search::Paging;
+
+/// The two branches of the tree (R44).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Branch {
+    /// `o=GIP-CPS,c=fr`: production identities.
+    Production,
+    /// `o=TEST,c=fr`: test identities, RPPS `997…` (idNat_PS `8997…`).
+    Test,
+}
+
+impl Branch {
+    pub fn of(idnat_ps: &str) -> Branch {
+        if idnat_ps.starts_with(store::TEST_LO) {
+            Branch::Test
+        } else {
+            Branch::Production
+        }
+    }
+
+    pub fn dn(self) -> &'static str {
+        match self {
+            Branch::Production => "o=GIP-CPS,c=fr",
+            Branch::Test => "o=TEST,c=fr",
+        }
+    }
+
+    pub fn o(self) -> &'static str {
+        match self {
+            Branch::Production => "GIP-CPS",
+            Branch::Test => "TEST",
+        }
+    }
+}
+
+/// Server limits.
+#[derive(Debug, Clone)]
+pub struct LdapOptions {
+    /// Most entries one search (or one page) returns; the client's limit can only lower it.
+    /// 0 = no limit. Default 500, like slapd.
+    pub size_limit: usize,
+    /// Longest time a search runs; the client's limit can only lower it. Default 60 s.
+    pub time_limit: Duration,
+    /// Largest request accepted; a larger one closes the connection. Default 1 MiB.
+    pub max_message_size: usize,
+    /// A request whose bytes stop arriving midway for this long closes the connection.
+    pub request_timeout: Duration,
+}
+
+impl Default for LdapOptions {
+    fn default() -> Self {
+        LdapOptions {
+            size_limit: 500,
+            time_limit: Duration::from_secs(60),
+            max_message_size: 1 << 20,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Serves LDAP on `listener` until `shutdown` completes; open connections are closed then.
+pub async fn serve(
+    listener: TcpListener,
+    db: Db,
+    opts: LdapOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let opts = Arc::new(opts);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let (db, opts, stop) = (db.clone(), opts.clone(), stop_rx.clone());
+                    tokio::spawn(async move {
+                        tracing::debug!(%peer, "LDAP connection");
+                        handle(stream, db, opts, stop).await;
+                        tracing::debug!(%peer, "LDAP connection closed");
+                    });
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!("LDAP accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
+    let _ = stop_tx.send(true);
+    Ok(())
+}
+
+/// Decodes requests, refusing anything that is not an LDAPMessage (a BER SEQUENCE of definite
+/// length) or that announces more than the maximum size, before waiting for its bytes.
+pub struct RequestCodec {
+    inner: LdapCodec,
+    max: usize,
+}
+
+impl RequestCodec {
+    pub fn new(max_message_size: usize) -> RequestCodec {
+        // BER nesting is bounded too, which bounds filter nesting while decoding.
+        RequestCodec { inner: LdapCodec::new(Some(max_message_size), Some(128)), max: max_message_size }
+    }
+}
+
+fn invalid(msg: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg)
+}
+
+impl Decoder for RequestCodec {
+    type Item = LdapMsg;
+    type Error = io::Error;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> io::Result<Option<LdapMsg>> {
+        let Some(&tag) = buf.first() else { return Ok(None) };
+        if tag != 0x30 {
+            return Err(invalid("not an LDAPMessage"));
+        }
+        let Some(&first) = buf.get(1) else { return Ok(None) };
+        let (header, len) = if first < 0x80 {
+            (2, first as usize)
+        } else {
+            let n = (first & 0x7f) as usize;
+            if n == 0 || n > 4 {
+                return Err(invalid("indefinite or oversized BER length"));
+            }
+            let Some(bytes) = buf.get(2..2 + n) else { return Ok(None) };
+            (2 + n, bytes.iter().fold(0usize, |acc, b| (acc << 8) | *b as usize))
+        };
+        if header + len > self.max {
+            return Err(invalid("request too large"));
+        }
+        if buf.len() < header + len {
+            buf.reserve(header + len - buf.len());
+            return Ok(None);
+        }
+        // A complete message: hand exactly it to the LDAP decoder.
+        let mut one = buf.split_to(header + len);
+        match self.inner.decode(&mut one)? {
+            Some(msg) if one.is_empty() => Ok(Some(msg)),
+            _ => Err(invalid("malformed LDAPMessage")),
+        }
+    }
+}
+
+fn result(code: LdapResultCode, message: &str) -> LdapResult {
+    LdapResult { code, matcheddn: String::new(), message: message.to_owned(), referral: Vec::new() }
+}
+
+/// What to do after a request.
+enum Reply {
+    Send(Vec<LdapMsg>),
+    /// Close the connection (unbind, or a message a client must not send).
+    Close,
+}
+
+async fn handle(stream: TcpStream, db: Db, opts: Arc<LdapOptions>, mut stop: watch::Receiver<bool>) {
+    let (r, w) = stream.into_split();
+    let mut reader = FramedRead::new(r, RequestCodec::new(opts.max_message_size));
+    let mut writer = FramedWrite::new(w, LdapCodec::default());
+    loop {
+        let next = loop {
+            tokio::select! {
+                _ = stop.changed() => return,
+                m = reader.next() => break m,
+                _ = tokio::time::sleep(opts.request_timeout) => {
+                    // A request that started arriving and stalled: a slow or broken client.
+                    if !reader.read_buffer().is_empty() {
+                        tracing::debug!("LDAP request stalled; closing the connection");
+                        return;
+                    }
+                }
+            }
+        };
+        let msg = match next {
+            None => return,
+            Some(Err(e)) => {
+                tracing::debug!("LDAP: closing the connection on a bad request: {e}");
+                return;
+            }
+            Some(Ok(m)) => m,
+        };
+        match process(&db, &opts, msg).await {
+            Reply::Close => return,
+            Reply::Send(msgs) => {
+                for m in msgs {
+                    if writer.feed(m).await.is_err() {
+                        return;
+                    }
+                }
+                if writer.flush().await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The response to one request.
+async fn process(db: &Db, opts: &LdapOptions, msg: LdapMsg) -> Reply {
+    let id = msg.msgid;
+    let one = |op: LdapOp| Reply::Send(vec![LdapMsg::new(id, op)]);
+    let read_only = || result(LdapResultCode::UnwillingToPerform, "this directory is read-only");
+    match msg.op {
+        LdapOp::BindRequest(b) => {
+            let res = if b.version != 3 {
+                result(LdapResultCode::ProtocolError, "only LDAPv3 is supported")
+            } else {
+                match &b.cred {
+                    LdapBindCred::Simple(pw) if b.dn.is_empty() && pw.is_empty() => result(LdapResultCode::Success, ""),
+                    LdapBindCred::Simple(_) => {
+                        result(LdapResultCode::InvalidCredentials, "this public directory has no accounts: bind anonymously")
+                    }
+                    // RFC 4505: the credentials are optional trace information, ignored.
+                    LdapBindCred::SASL(sasl) if sasl.mechanism.eq_ignore_ascii_case("ANONYMOUS") => result(LdapResultCode::Success, ""),
+                    _ => result(LdapResultCode::AuthMethodNotSupported, "only anonymous binds are supported (simple or SASL ANONYMOUS)"),
+                }
+            };
+            one(LdapOp::BindResponse(LdapBindResponse { res, saslcreds: None }))
+        }
+        LdapOp::UnbindRequest => Reply::Close,
+        LdapOp::AbandonRequest(_) => Reply::Send(Vec::new()),
+        LdapOp::SearchRequest(req) => Reply::Send(do_search(db, opts, id, &req, &msg.ctrl).await),
+        LdapOp::CompareRequest(c) => {
+            let req = LdapSearchRequest {
+                base: c.dn.clone(),
+                scope: LdapSearchScope::Base,
+                aliases: ldap3_proto::proto::LdapDerefAliases::Never,
+                sizelimit: 1,
+                timelimit: 0,
+                typesonly: false,
+                filter: LdapFilter::Present("objectClass".into()),
+                attrs: vec!["*".into(), "+".into()],
+            };
+            let res = match search::search(db, &req, None, opts).await {
+                Err(e) => unavailable(e),
+                Ok(o) => match o.entries.first() {
+                    None => LdapResult { matcheddn: o.matched_dn, ..result(o.code, &o.message) },
+                    Some(e) => match schema::attr(&c.atype) {
+                        None => result(LdapResultCode::UndefinedAttributeType, "unknown attribute"),
+                        Some(_) => {
+                            let f = LdapFilter::Equality(c.atype.clone(), String::from_utf8_lossy(&c.val).into_owned());
+                            match filter::eval(&f, e) {
+                                filter::Tri::True => result(LdapResultCode::CompareTrue, ""),
+                                _ => result(LdapResultCode::CompareFalse, ""),
+                            }
+                        }
+                    },
+                },
+            };
+            one(LdapOp::CompareResult(res))
+        }
+        LdapOp::ModifyRequest(_) => one(LdapOp::ModifyResponse(read_only())),
+        LdapOp::AddRequest(_) => one(LdapOp::AddResponse(read_only())),
+        LdapOp::DelRequest(_) => one(LdapOp::DelResponse(read_only())),
+        LdapOp::ModifyDNRequest(_) => one(LdapOp::ModifyDNResponse(read_only())),
+        LdapOp::ExtendedRequest(x) => {
+            let res = if x.name == entry::WHOAMI_OID {
+                // RFC 4532: the anonymous identity is the empty string.
+                LdapExtendedResponse { res: result(LdapResultCode::Success, ""), name: None, value: Some(Vec::new()) }
+            } else {
+                LdapExtendedResponse {
+                    res: result(LdapResultCode::ProtocolError, "unsupported extended operation"),
+                    name: None,
+                    value: None,
+                }
+            };
+            one(LdapOp::ExtendedResponse(res))
+        }
+        // Responses and other server-to-client messages have no business here.
+        _ => Reply::Close,
+    }
+}
+
+fn unavailable(e: santepki_storage::StorageError) -> LdapResult {
+    tracing::warn!("LDAP search failed on the directory store: {e}");
+    result(LdapResultCode::Unavailable, "the directory store is unavailable")
+}
+
+/// Whether a control we do not implement is marked critical (RFC 4511 §4.1.11).
+fn unsupported_critical(c: &LdapControl) -> bool {
+    match c {
+        LdapControl::SimplePagedResults { .. } | LdapControl::ManageDsaIT { .. } | LdapControl::ServerSort { .. } => false,
+        LdapControl::Unknown { criticality, .. }
+        | LdapControl::SyncRequest { criticality, .. }
+        | LdapControl::PasswordPolicyRequest { criticality }
+        | LdapControl::SearchOptions { criticality, .. }
+        | LdapControl::ShowDeleted { criticality }
+        | LdapControl::SdFlags { criticality, .. }
+        | LdapControl::ExtendedDn { criticality, .. } => *criticality,
+        _ => false,
+    }
+}
+
+async fn do_search(db: &Db, opts: &LdapOptions, id: i32, req: &LdapSearchRequest, ctrl: &[LdapControl]) -> Vec<LdapMsg> {
+    let done = |res: LdapResult, ctrls: Vec<LdapControl>| LdapMsg::new_with_ctrls(id, LdapOp::SearchResultDone(res), ctrls);
+    if ctrl.iter().any(unsupported_critical) {
+        return vec![done(result(LdapResultCode::UnavailableCriticalExtension, "unsupported critical control"), Vec::new())];
+    }
+    let paging = ctrl.iter().find_map(|c| match c {
+        LdapControl::SimplePagedResults { size, cookie } => Some(Paging { size: *size, cookie: cookie.clone() }),
+        _ => None,
+    });
+    let outcome = match search::search(db, req, paging.as_ref(), opts).await {
+        Ok(o) => o,
+        Err(e) => return vec![done(unavailable(e), Vec::new())],
+    };
+    let sel = Selection::new(&req.attrs);
+    let mut out: Vec<LdapMsg> = outcome
+        .entries
+        .iter()
+        .map(|e| {
+            let attributes = e
+                .attrs
+                .iter()
+                .filter(|a| sel.includes(a.def))
+                .map(|a| LdapPartialAttribute {
+                    atype: a.def.name.to_owned(),
+                    vals: if req.typesonly { Vec::new() } else { a.values.iter().map(|v| v.as_bytes().to_vec()).collect() },
+                })
+                .collect();
+            LdapMsg::new(id, LdapOp::SearchResultEntry(LdapSearchResultEntry { dn: e.dn.clone(), attributes }))
+        })
+        .collect();
+    let ctrls = match outcome.cookie {
+        Some(cookie) => vec![LdapControl::SimplePagedResults { size: 0, cookie }],
+        None => Vec::new(),
+    };
+    let res = LdapResult { code: outcome.code, matcheddn: outcome.matched_dn, message: outcome.message, referral: Vec::new() };
+    out.push(done(res, ctrls));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ldap3_proto::proto::{LdapDerefAliases, LdapSearchScope};
+    use tokio_util::codec::Encoder;
+
+    /// A stable stand-in for the fuzz target (fuzz/): valid requests with random bytes flipped,
+    /// and random byte strings, through the decoder and the in-memory search steps.
+    #[test]
+    fn mutated_requests_never_panic() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let filter = ldap3_proto::parse_ldap_filter_str("(&(cn=899700270616)(|(ou=1*2*3)(!(sn>=a)))(objectClass=*))").unwrap();
+        let req = LdapSearchRequest {
+            base: "ou=1,uid=899700270616,o=TEST,c=fr".into(),
+            scope: LdapSearchScope::Subtree,
+            aliases: LdapDerefAliases::Always,
+            sizelimit: 10,
+            timelimit: 5,
+            typesonly: false,
+            filter,
+            attrs: vec!["ou".into(), "+".into()],
+        };
+        let mut valid = BytesMut::new();
+        LdapCodec::default()
+            .encode(
+                LdapMsg::new_with_ctrls(
+                    5,
+                    LdapOp::SearchRequest(req),
+                    vec![LdapControl::SimplePagedResults { size: 7, cookie: b"spk1|0|0|D|1|2".to_vec() }],
+                ),
+                &mut valid,
+            )
+            .unwrap();
+        let entries = [entry::root_dse(), entry::subschema(), entry::country(), entry::branch(Branch::Test)];
+        for round in 0..20_000 {
+            let mut bytes = valid.to_vec();
+            if round % 4 == 3 {
+                let n = (next() % 64) as usize;
+                bytes = (0..n).map(|_| next() as u8).collect();
+                if round % 8 == 3 {
+                    bytes.insert(0, 0x30);
+                }
+            } else {
+                for _ in 0..=(next() % 4) {
+                    let i = (next() as usize) % bytes.len();
+                    bytes[i] = next() as u8;
+                }
+            }
+            let mut codec = RequestCodec::new(1 << 20);
+            let mut buf = BytesMut::from(&bytes[..]);
+            while let Ok(Some(msg)) = codec.decode(&mut buf) {
+                if let LdapOp::SearchRequest(r) = msg.op {
+                    let _ = dn::NormDn::parse(&r.base);
+                    if filter::depth(&r.filter) <= filter::MAX_DEPTH {
+                        let _ = filter::candidates(&r.filter);
+                        let sel = Selection::new(&r.attrs);
+                        for e in &entries {
+                            let _ = filter::eval(&r.filter, e);
+                            let _ = e.attrs.iter().filter(|a| sel.includes(a.def)).count();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
