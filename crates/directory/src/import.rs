@@ -186,6 +186,10 @@ pub async fn import_file(db: &Db, path: &Path, opts: &ImportOptions, observer: A
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let run_id = store::begin_run(db, kind.name(), &file_name, None).await?;
     let bulk_tables = bulk_load_tables(db, kind, total, &head, opts.bulk_load_min_lines).await?;
+    // Indexes a killed bulk load left dropped come back first (except those dropped again now).
+    for t in closure_tables(kind).iter().filter(|t| !bulk_tables.iter().any(|b| b.name == t.name)) {
+        store::ensure_indexes_of(db, Some(t.name)).await?;
+    }
     for t in &bulk_tables {
         store::drop_indexes_of(db, t.name).await?;
     }

@@ -154,7 +154,9 @@ pub async fn ensure_indexes(db: &Db) -> Result<(), StorageError> {
 }
 
 /// Drops the secondary indexes of `table` before a bulk load; [`ensure_indexes_of`] rebuilds
-/// them after it (and [`Db::connect`] does if the process died in between).
+/// them after it. If the process died in between, the next import or server start rebuilds
+/// them ([`ensure_indexes`]); read-only commands never touch the schema, so they neither wait
+/// for a running import's write lock nor rebuild what it dropped.
 pub async fn drop_indexes_of(db: &Db, table: &str) -> Result<(), StorageError> {
     for ix in SECONDARY_INDEXES.iter().filter(|ix| ix.table == table) {
         sqlx::query(&format!("DROP INDEX IF EXISTS {}", ix.name)).execute(db.pool()).await?;

@@ -107,9 +107,6 @@ impl Db {
         if backend == Backend::Postgres {
             db.postgres_fixups().await?;
         }
-        // A bulk import drops secondary indexes and rebuilds them at its end; if it was killed
-        // in between, they come back here.
-        directory::ensure_indexes(&db).await?;
         Ok(db)
     }
 

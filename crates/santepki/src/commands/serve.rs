@@ -43,6 +43,8 @@ impl Running {
 /// Binds every listener (failing clearly if an address is taken) and serves in the background.
 pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     let cfg = &loaded.config;
+    // Indexes an interrupted bulk import left dropped are rebuilt before serving.
+    santepki_storage::directory::ensure_indexes(&db).await.context("checking the directory indexes")?;
     let state = AppState::new(db.clone(), cfg.directory.identifiers);
     let listener = tokio::net::TcpListener::bind(&cfg.http.listen)
         .await
