@@ -9,6 +9,8 @@ use anyhow::{Context, Result};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod ldap;
+
 use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
 use rand::seq::SliceRandom;
@@ -38,20 +40,68 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         concurrency: usize,
     },
+    /// The CPS attribute types and object classes as a slapd.conf schema file (stdout).
+    LdapSchema,
+    /// The whole directory as LDIF, with santepki's own entry mapping (for slapadd).
+    LdapExport {
+        #[arg(long, env = "SANTEPKI_DATABASE__URL")]
+        database_url: String,
+        /// LDIF file to write.
+        #[arg(long)]
+        out: String,
+    },
+    /// R44 searches `(cn=<idNat_PS>)` for random professionals by N concurrent LDAP clients,
+    /// each with its own connection (issue 6: santepki vs slapd).
+    LdapSearch {
+        /// Server, e.g. ldap://127.0.0.1:3890.
+        #[arg(long)]
+        url: String,
+        /// Database the professionals are drawn from.
+        #[arg(long, env = "SANTEPKI_DATABASE__URL")]
+        database_url: String,
+        /// Concurrent clients (one connection each); several runs with a comma list: 1,4,16.
+        #[arg(long, default_value = "1", value_delimiter = ',')]
+        clients: Vec<usize>,
+        /// Measured time per run (after a 2 s warm-up), e.g. 20s.
+        #[arg(long, default_value = "20s", value_parser = ldap::parse_duration)]
+        duration: Duration,
+        /// Search base.
+        #[arg(long, default_value = "o=GIP-CPS,c=fr")]
+        base: String,
+        /// Professionals in the sample (fixed seed: the same for every server).
+        #[arg(long, default_value_t = 200_000)]
+        sample: usize,
+    },
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
     match Cli::parse().command {
         Command::DirectorySearch { database_url, queries, concurrency } => directory_search(&database_url, queries, concurrency).await,
+        Command::LdapSchema => {
+            print!("{}", ldap::slapd_schema());
+            Ok(())
+        }
+        Command::LdapExport { database_url, out } => {
+            let t = Instant::now();
+            let (ps, sit) = ldap::export(&database_url, &out).await?;
+            println!("{out}: {ps} professionals, {sit} situations in {:.1} s", t.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::LdapSearch { url, database_url, clients, duration, base, sample } => {
+            let ids = ldap::sample(&database_url, sample).await?;
+            for n in clients {
+                ldap::search(&url, &base, ids.clone(), n, duration).await?;
+            }
+            Ok(())
+        }
     }
 }
 
 async fn directory_search(url: &str, queries: usize, concurrency: usize) -> Result<()> {
     let db = Db::connect(url).await.context("opening the database")?;
-    let mut ids: Vec<String> = sqlx::query_scalar("SELECT national_id FROM professionals WHERE id_type = '8' AND closed_at IS NULL")
-        .fetch_all(db.pool())
-        .await?;
+    let mut ids: Vec<String> =
+        sqlx::query_scalar("SELECT national_id FROM professionals WHERE id_type = '8' AND closed_at IS NULL").fetch_all(db.pool()).await?;
     anyhow::ensure!(!ids.is_empty(), "the database has no professional: import a directory first");
     let mut rng = rand::thread_rng();
     ids.shuffle(&mut rng);
