@@ -19,7 +19,7 @@ pub fn is_valid(digits: &str) -> bool {
         }
         sum += d;
     }
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 /// Computes the Luhn check digit to append to `prefix` (ASCII digits) so that the whole is valid.

@@ -40,7 +40,7 @@ impl Siret {
             };
         }
         expect_digits(IdKind::Siret, value, 14, "14")?;
-        let valid = luhn::is_valid(value) || (value.starts_with(LA_POSTE_SIREN) && luhn::digit_sum(value) % 5 == 0);
+        let valid = luhn::is_valid(value) || (value.starts_with(LA_POSTE_SIREN) && luhn::digit_sum(value).is_multiple_of(5));
         if !valid {
             if value.starts_with("9999") {
                 return match mode {
