@@ -1,4 +1,5 @@
-//! santepki's HTTP front end: the JSON API under `/api/v1`.
+//! santepki's HTTP front end: the JSON API under `/api/v1`, and what the CA publishes (OCSP,
+//! CRLs, CA certificates) at the root, as the URLs in certificates name them.
 //!
 //! Handlers are thin: they parse and validate input into domain queries, call the services of
 //! the lower crates, and map every outcome to a status code and a JSON body. Errors carry a
@@ -7,11 +8,13 @@
 
 mod directory;
 mod error;
+mod pki;
 
 use std::net::SocketAddr;
 
 use axum::routing::get;
 use axum::{Json, Router};
+use santepki_authority::Authority;
 use santepki_directory::search::Directory;
 use santepki_domain::ValidationMode;
 use santepki_storage::Db;
@@ -25,11 +28,18 @@ pub struct AppState {
     pub db: Db,
     pub directory: Directory,
     pub mode: ValidationMode,
+    /// The CA, when initialised: OCSP, CRLs and CA certificates are served from it.
+    pub authority: Option<Authority>,
 }
 
 impl AppState {
     pub fn new(db: Db, mode: ValidationMode) -> Self {
-        AppState { directory: Directory::new(db.clone()), db, mode }
+        AppState { directory: Directory::new(db.clone()), db, mode, authority: None }
+    }
+
+    pub fn with_authority(mut self, authority: Option<Authority>) -> Self {
+        self.authority = authority;
+        self
     }
 }
 
@@ -39,6 +49,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1/directory", directory::routes())
+        .merge(pki::routes())
         .fallback(error::not_found)
         .with_state(state)
 }

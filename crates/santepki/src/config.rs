@@ -25,6 +25,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub portal: PortalConfig,
     pub ldap: LdapConfig,
+    pub ca: CaConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,6 +65,72 @@ pub struct LdapConfig {
     pub listen: String,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaConfig {
+    /// `test` (`TEST AC …` names, test product categories) or `production`.
+    pub environment: String,
+    /// `software` (encrypted key files in `key_dir`) or `pkcs11` (an HSM).
+    pub key_backend: String,
+    /// CA key type: `rsa4096` (as the real hierarchy), `rsa3072`, `rsa2048`, `p256`, `p384`.
+    pub key_algorithm: String,
+    /// Software backend: folder of the encrypted key files (relative to the configuration file).
+    pub key_dir: String,
+    /// Software backend: the key files' passphrase (better: SANTEPKI_CA__KEY_PASSPHRASE).
+    pub key_passphrase: Option<String>,
+    /// PKCS#11 backend: module library, token label and user PIN (better:
+    /// SANTEPKI_CA__PKCS11_PIN).
+    pub pkcs11_module: String,
+    pub pkcs11_token: String,
+    pub pkcs11_pin: Option<String>,
+    /// Base URL written in certificates for CRLs, OCSP and CA certificates (default: the HTTP
+    /// listener's public URL).
+    pub public_url: Option<String>,
+    /// Certificate policy OID of end-entity certificates and its CPS URI.
+    pub policy_oid: String,
+    pub cps_uri: String,
+    /// Overrides of the CA common names.
+    pub root_name: Option<String>,
+    pub organisations_name: Option<String>,
+    pub personnes_name: Option<String>,
+    /// Publication periods, in hours.
+    pub crl_period_hours: u32,
+    pub crl_validity_hours: u32,
+    pub delta_crl_validity_hours: u32,
+    pub ocsp_validity_hours: u32,
+    pub ocsp_refresh_hours: u32,
+    /// Pending issuances older than this are settled as abandoned (a crash between recording
+    /// and signing); longer than any signature can take.
+    pub pending_grace_seconds: u32,
+}
+
+impl Default for CaConfig {
+    fn default() -> Self {
+        CaConfig {
+            environment: "test".into(),
+            key_backend: "software".into(),
+            key_algorithm: "rsa4096".into(),
+            key_dir: "ca-keys".into(),
+            key_passphrase: None,
+            pkcs11_module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+            pkcs11_token: "santepki".into(),
+            pkcs11_pin: None,
+            public_url: None,
+            policy_oid: "1.2.250.1.213.1.7.2.1.1.1.1".into(),
+            cps_uri: "https://esante.gouv.fr/produits-services/igc-sante".into(),
+            root_name: None,
+            organisations_name: None,
+            personnes_name: None,
+            crl_period_hours: 24,
+            crl_validity_hours: 24 * 7,
+            delta_crl_validity_hours: 24,
+            ocsp_validity_hours: 96,
+            ocsp_refresh_hours: 48,
+            pending_grace_seconds: 300,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -72,6 +139,7 @@ impl Default for Config {
             http: HttpConfig { listen: "127.0.0.1:8080".into(), public_url: None },
             portal: PortalConfig { listen: "127.0.0.1:8443".into() },
             ldap: LdapConfig { listen: "127.0.0.1:3890".into() },
+            ca: CaConfig::default(),
         }
     }
 }
@@ -134,7 +202,11 @@ pub fn load(file: Option<PathBuf>) -> Result<Loaded> {
         anyhow::ensure!(f.is_file(), "configuration file {} does not exist", f.display());
         fig = fig.merge(Toml::file(f));
     }
-    fig = fig.merge(Env::prefixed("SANTEPKI_").ignore(&["CONFIG", "TEST_POSTGRES_URL", "LOG"]).split("__"));
+    fig = fig.merge(Env::prefixed("SANTEPKI_")
+        .ignore(&["CONFIG", "LOG"])
+        // SANTEPKI_TEST_* configure the test suite (PostgreSQL, PKCS#11 token), not santepki.
+        .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_"))
+        .split("__"));
     let config: Config = fig.extract().with_context(|| match &file {
         Some(f) => format!("invalid configuration in {} or SANTEPKI_* environment variables", f.display()),
         None => "invalid configuration in SANTEPKI_* environment variables".to_owned(),

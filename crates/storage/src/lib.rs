@@ -9,6 +9,7 @@
 //! share one PostgreSQL database.
 
 pub mod audit;
+pub mod authority;
 pub mod directory;
 mod error;
 mod hash;

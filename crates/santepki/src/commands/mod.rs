@@ -1,3 +1,4 @@
+pub mod ca;
 pub mod demo;
 pub mod directory;
 pub mod serve;

@@ -45,7 +45,15 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     let cfg = &loaded.config;
     // Indexes an interrupted bulk import left dropped are rebuilt before serving.
     santepki_storage::directory::ensure_indexes(&db).await.context("checking the directory indexes")?;
-    let state = AppState::new(db.clone(), cfg.directory.identifiers);
+    let authority = super::ca::load(loaded, &db).await.context("loading the CA (ca.* settings)")?;
+    if let Some(ca) = &authority {
+        let grace = chrono::Duration::seconds(i64::from(cfg.ca.pending_grace_seconds));
+        let n = ca.resolve_pending(grace, "serve").await.context("settling pending issuances")?;
+        if n > 0 {
+            eprintln!("settled {n} issuance(s) left pending by a stopped process");
+        }
+    }
+    let state = AppState::new(db.clone(), cfg.directory.identifiers).with_authority(authority.clone());
     let listener = tokio::net::TcpListener::bind(&cfg.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen): is another santepki running?", cfg.http.listen))?;
@@ -60,9 +68,34 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     let stopped_signal = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
+    if let Some(ca) = authority {
+        tokio::spawn(ca_jobs(ca, cfg.ca.pending_grace_seconds, stopped.clone()));
+    }
     let http = tokio::spawn(santepki_http::serve(listener, router(state), stopped_signal(stopped.clone())));
     let ldap = tokio::spawn(santepki_ldap::serve(ldap_listener, db, santepki_ldap::LdapOptions::default(), stopped_signal(stopped)));
     Ok(Running { http_url, ldap_url, http, ldap, stop })
+}
+
+/// The CA's time-based jobs. Each is safe on every node at once (CRL numbers are taken
+/// atomically, OCSP responses are stored conditionally, pending rows settle once), so every node
+/// runs them and none is special.
+async fn ca_jobs(ca: santepki_authority::Authority, grace_seconds: u32, mut stop: tokio::sync::watch::Receiver<bool>) {
+    const TICK: std::time::Duration = std::time::Duration::from_secs(30);
+    loop {
+        if let Err(e) = ca.publish_due_crls("scheduler").await {
+            tracing::error!(error = %e, "CRL publication failed");
+        }
+        if let Err(e) = ca.refresh_ocsp(1000).await {
+            tracing::error!(error = %e, "OCSP pre-signing failed");
+        }
+        if let Err(e) = ca.resolve_pending(chrono::Duration::seconds(i64::from(grace_seconds)), "scheduler").await {
+            tracing::error!(error = %e, "settling pending issuances failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -1,0 +1,204 @@
+//! PKCS#10 certificate requests: decoding (PEM or DER), proof of possession (the request's own
+//! signature) and the key policy.
+//!
+//! Only the public key of a request is used: the subject, extensions and attributes a requester
+//! puts in it are ignored, because the certificate's contents come from the directory and the
+//! habilitation (REFERENCE.md: "never copied from the CSR").
+
+use const_oid::db::rfc5912;
+use const_oid::ObjectIdentifier;
+use der::{Decode, Encode};
+use spki::SubjectPublicKeyInfoOwned;
+use x509_cert::request::CertReq;
+
+use crate::keys::KeyAlgorithm;
+
+/// Requests larger than this are refused before any parsing: a real one is under 2 KiB (RSA
+/// 8192 with a few attributes stays well under 4 KiB).
+pub const MAX_CSR_BYTES: usize = 64 * 1024;
+
+/// Why a request was refused. `code()` is the machine-readable reason the API returns.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CsrError {
+    #[error("the request is empty")]
+    Empty,
+    #[error("the request is {0} bytes; at most {MAX_CSR_BYTES} are accepted")]
+    TooLarge(usize),
+    #[error("the request is not a PKCS#10 certificate request in PEM or DER: {0}")]
+    Malformed(String),
+    #[error("the request's signature does not verify: it was not signed by the key it carries (proof of possession failed)")]
+    BadSignature,
+    #[error("the request is signed with {0}, which is not accepted (use SHA-256, SHA-384 or SHA-512 with RSA PKCS#1 v1.5 or ECDSA)")]
+    UnsupportedSignature(String),
+    #[error("RSA keys of {0} bits are not accepted: use 2048 to 8192 bits")]
+    RsaSize(usize),
+    #[error("RSA public exponent {0} is not accepted: use 65537")]
+    RsaExponent(String),
+    #[error("elliptic curve {0} is not accepted: use P-256 or P-384")]
+    UnsupportedCurve(String),
+    #[error("public key algorithm {0} is not accepted: use RSA or ECDSA (P-256, P-384)")]
+    UnsupportedKey(String),
+}
+
+impl CsrError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CsrError::Empty => "csr_empty",
+            CsrError::TooLarge(_) => "csr_too_large",
+            CsrError::Malformed(_) => "csr_malformed",
+            CsrError::BadSignature => "csr_bad_signature",
+            CsrError::UnsupportedSignature(_) => "csr_unsupported_signature",
+            CsrError::RsaSize(_) => "key_rsa_size",
+            CsrError::RsaExponent(_) => "key_rsa_exponent",
+            CsrError::UnsupportedCurve(_) => "key_unsupported_curve",
+            CsrError::UnsupportedKey(_) => "key_unsupported_algorithm",
+        }
+    }
+}
+
+/// A public key that passed the key policy.
+#[derive(Debug, Clone)]
+pub struct AcceptedKey {
+    pub spki: SubjectPublicKeyInfoOwned,
+    /// Its DER encoding (hashed for rule R37 and the SKI).
+    pub spki_der: Vec<u8>,
+    /// `rsa2048`… or `p256`/`p384`, for display; RSA sizes other than 2048/3072/4096 show their bits.
+    pub description: String,
+}
+
+/// An RSA public key (PKCS#1).
+#[derive(der::Sequence)]
+struct RsaPublicKey<'a> {
+    modulus: der::asn1::UintRef<'a>,
+    public_exponent: der::asn1::UintRef<'a>,
+}
+
+/// Decodes a request in PEM (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`) or DER,
+/// checks its signature and its key, and returns the key.
+pub fn verify_request(input: &[u8]) -> Result<AcceptedKey, CsrError> {
+    if input.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(CsrError::Empty);
+    }
+    if input.len() > MAX_CSR_BYTES {
+        return Err(CsrError::TooLarge(input.len()));
+    }
+    let der = to_der(input)?;
+    let req = CertReq::from_der(&der).map_err(|e| CsrError::Malformed(e.to_string()))?;
+    let key = check_public_key(&req.info.public_key)?;
+    let info = req.info.to_der().map_err(|e| CsrError::Malformed(e.to_string()))?;
+    let signature = req.signature.as_bytes().ok_or_else(|| CsrError::Malformed("the signature has unused bits".into()))?;
+    verify_signature(&req.algorithm.oid, &req.info.public_key, &info, signature)?;
+    Ok(key)
+}
+
+fn to_der(input: &[u8]) -> Result<Vec<u8>, CsrError> {
+    let trimmed = input.trim_ascii_start();
+    if trimmed.starts_with(b"-----BEGIN") {
+        let (label, der) = der::pem::decode_vec(trimmed).map_err(|e| CsrError::Malformed(format!("bad PEM: {e}")))?;
+        if label != "CERTIFICATE REQUEST" && label != "NEW CERTIFICATE REQUEST" {
+            return Err(CsrError::Malformed(format!("PEM block {label:?} is not a CERTIFICATE REQUEST")));
+        }
+        Ok(der)
+    } else {
+        Ok(input.to_vec())
+    }
+}
+
+/// The key policy: RSA 2048–8192 bits with e = 65537, ECDSA on P-256 or P-384.
+pub fn check_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<AcceptedKey, CsrError> {
+    let spki_der = spki.to_der().map_err(|e| CsrError::Malformed(e.to_string()))?;
+    let key_bits = spki.subject_public_key.as_bytes().ok_or_else(|| CsrError::Malformed("public key has unused bits".into()))?;
+    let description = match spki.algorithm.oid {
+        rfc5912::RSA_ENCRYPTION => {
+            let rsa = RsaPublicKey::from_der(key_bits).map_err(|e| CsrError::Malformed(format!("bad RSA public key: {e}")))?;
+            let modulus = rsa.modulus.as_bytes();
+            let bits = modulus.len() * 8 - modulus.first().map_or(8, |b| b.leading_zeros() as usize);
+            if !(2048..=8192).contains(&bits) {
+                return Err(CsrError::RsaSize(bits));
+            }
+            if rsa.public_exponent.as_bytes() != [0x01, 0x00, 0x01] {
+                return Err(CsrError::RsaExponent(exponent_text(rsa.public_exponent.as_bytes())));
+            }
+            format!("rsa{bits}")
+        }
+        rfc5912::ID_EC_PUBLIC_KEY => {
+            let curve: ObjectIdentifier = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as().ok())
+                .ok_or_else(|| CsrError::UnsupportedCurve("(no named curve)".into()))?;
+            let (name, point_len) = match curve {
+                rfc5912::SECP_256_R_1 => ("p256", 65),
+                rfc5912::SECP_384_R_1 => ("p384", 97),
+                other => return Err(CsrError::UnsupportedCurve(curve_name(&other))),
+            };
+            if key_bits.len() != point_len || key_bits[0] != 0x04 {
+                return Err(CsrError::Malformed("the EC public key is not an uncompressed point of its curve".into()));
+            }
+            name.to_owned()
+        }
+        other => return Err(CsrError::UnsupportedKey(oid_name(&other))),
+    };
+    Ok(AcceptedKey { spki: spki.clone(), spki_der, description })
+}
+
+/// The key algorithm of an accepted key, when it is one the CA can also generate.
+pub fn key_algorithm(key: &AcceptedKey) -> Option<KeyAlgorithm> {
+    key.description.parse().ok()
+}
+
+fn verify_signature(alg: &ObjectIdentifier, spki: &SubjectPublicKeyInfoOwned, message: &[u8], signature: &[u8]) -> Result<(), CsrError> {
+    use aws_lc_rs::signature as sig;
+    let key_bits = spki.subject_public_key.as_bytes().unwrap_or_default();
+    let is_rsa = spki.algorithm.oid == rfc5912::RSA_ENCRYPTION;
+    let p384 = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok()) == Some(rfc5912::SECP_384_R_1);
+    let verifier: &dyn sig::VerificationAlgorithm = match (*alg, is_rsa, p384) {
+        (rfc5912::SHA_256_WITH_RSA_ENCRYPTION, true, _) => &sig::RSA_PKCS1_2048_8192_SHA256,
+        (rfc5912::SHA_384_WITH_RSA_ENCRYPTION, true, _) => &sig::RSA_PKCS1_2048_8192_SHA384,
+        (rfc5912::SHA_512_WITH_RSA_ENCRYPTION, true, _) => &sig::RSA_PKCS1_2048_8192_SHA512,
+        (rfc5912::ECDSA_WITH_SHA_256, false, false) => &sig::ECDSA_P256_SHA256_ASN1,
+        (rfc5912::ECDSA_WITH_SHA_384, false, false) => &sig::ECDSA_P256_SHA384_ASN1,
+        (rfc5912::ECDSA_WITH_SHA_256, false, true) => &sig::ECDSA_P384_SHA256_ASN1,
+        (rfc5912::ECDSA_WITH_SHA_384, false, true) => &sig::ECDSA_P384_SHA384_ASN1,
+        (rfc5912::ECDSA_WITH_SHA_512, false, _) => {
+            return Err(CsrError::UnsupportedSignature("ecdsa-with-SHA512".into()));
+        }
+        (other, _, _) => {
+            let known_pair = matches!(
+                other,
+                rfc5912::SHA_256_WITH_RSA_ENCRYPTION
+                    | rfc5912::SHA_384_WITH_RSA_ENCRYPTION
+                    | rfc5912::SHA_512_WITH_RSA_ENCRYPTION
+                    | rfc5912::ECDSA_WITH_SHA_256
+                    | rfc5912::ECDSA_WITH_SHA_384
+            );
+            return Err(if known_pair {
+                CsrError::UnsupportedSignature(format!("{} with a key of another type", oid_name(&other)))
+            } else {
+                CsrError::UnsupportedSignature(oid_name(&other))
+            });
+        }
+    };
+    sig::UnparsedPublicKey::new(verifier, key_bits).verify(message, signature).map_err(|_| CsrError::BadSignature)
+}
+
+fn exponent_text(bytes: &[u8]) -> String {
+    if bytes.len() <= 8 {
+        let mut v: u64 = 0;
+        for b in bytes {
+            v = (v << 8) | u64::from(*b);
+        }
+        v.to_string()
+    } else {
+        format!("of {} bytes", bytes.len())
+    }
+}
+
+fn oid_name(oid: &ObjectIdentifier) -> String {
+    const_oid::db::DB.by_oid(oid).map(str::to_owned).unwrap_or_else(|| oid.to_string())
+}
+
+fn curve_name(oid: &ObjectIdentifier) -> String {
+    oid_name(oid)
+}

@@ -1,0 +1,130 @@
+//! The software key backend: each CA key is a PKCS#8 file encrypted under a passphrase
+//! (PBES2: scrypt and AES-256-CBC, the `ENCRYPTED PRIVATE KEY` PEM that `openssl pkey` reads),
+//! written with mode 0600. The passphrase comes from configuration or the environment; a key file
+//! on its own is useless to whoever copies it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pkcs8::der::pem::LineEnding;
+use pkcs8::{EncryptedPrivateKeyInfo, PrivateKeyInfo};
+use zeroize::Zeroizing;
+
+use super::{CaSigner, KeyAlgorithm, KeyCustody, KeyError, SoftwareKey};
+
+pub struct SoftwareCustody {
+    dir: PathBuf,
+    passphrase: Option<Zeroizing<String>>,
+}
+
+impl SoftwareCustody {
+    pub fn new(dir: impl Into<PathBuf>, passphrase: Option<String>) -> Self {
+        SoftwareCustody { dir: dir.into(), passphrase: passphrase.filter(|p| !p.is_empty()).map(Zeroizing::new) }
+    }
+
+    pub fn path_of(&self, label: &str) -> PathBuf {
+        self.dir.join(format!("{label}.key.pem"))
+    }
+
+    fn passphrase(&self) -> Result<&str, KeyError> {
+        self.passphrase.as_deref().map(|s| s.as_str()).ok_or(KeyError::NoPassphrase)
+    }
+}
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> KeyError {
+    KeyError::Io { path: path.display().to_string(), reason: e.to_string() }
+}
+
+/// Encrypts a PKCS#8 document under `passphrase` as PEM.
+pub fn encrypt_pkcs8(pkcs8: &[u8], passphrase: &str) -> Result<Zeroizing<String>, KeyError> {
+    let info = PrivateKeyInfo::try_from(pkcs8).map_err(|e| KeyError::Generate(e.to_string()))?;
+    let encrypted = info.encrypt(rand::rngs::OsRng, passphrase.as_bytes()).map_err(|e| KeyError::Generate(e.to_string()))?;
+    let pem = encrypted.to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF).map_err(|e| KeyError::Generate(e.to_string()))?;
+    Ok(pem)
+}
+
+/// Decrypts an `ENCRYPTED PRIVATE KEY` PEM document.
+pub fn decrypt_pkcs8(label: &str, pem: &str, passphrase: &str) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    let (tag, der) = pkcs8::der::pem::decode_vec(pem.as_bytes())
+        .map_err(|e| KeyError::Unreadable { label: label.into(), reason: format!("not a PEM file: {e}") })?;
+    if tag != "ENCRYPTED PRIVATE KEY" {
+        return Err(KeyError::Unreadable { label: label.into(), reason: format!("expected an ENCRYPTED PRIVATE KEY, found {tag}") });
+    }
+    let encrypted = EncryptedPrivateKeyInfo::try_from(der.as_slice())
+        .map_err(|e| KeyError::Unreadable { label: label.into(), reason: e.to_string() })?;
+    let doc = encrypted.decrypt(passphrase.as_bytes()).map_err(|_| KeyError::WrongPassphrase(label.into()))?;
+    Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+}
+
+impl KeyCustody for SoftwareCustody {
+    fn backend(&self) -> &'static str {
+        "software"
+    }
+
+    fn generate(&self, label: &str, algorithm: KeyAlgorithm) -> Result<Arc<dyn CaSigner>, KeyError> {
+        let passphrase = self.passphrase()?;
+        let path = self.path_of(label);
+        if path.exists() {
+            return Err(KeyError::Exists(label.into()));
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| io_error(&self.dir, e))?;
+        let key = SoftwareKey::generate(algorithm)?;
+        let pem = encrypt_pkcs8(&key.to_pkcs8()?, passphrase)?;
+        write_private(&path, pem.as_bytes())?;
+        Ok(Arc::new(key))
+    }
+
+    fn open(&self, label: &str, algorithm: KeyAlgorithm) -> Result<Arc<dyn CaSigner>, KeyError> {
+        let passphrase = self.passphrase()?;
+        let path = self.path_of(label);
+        let pem = match std::fs::read_to_string(&path) {
+            Ok(p) => Zeroizing::new(p),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyError::NotFound(path.display().to_string())),
+            Err(e) => return Err(io_error(&path, e)),
+        };
+        let der = decrypt_pkcs8(label, &pem, passphrase)?;
+        Ok(Arc::new(SoftwareKey::from_pkcs8(algorithm, &der)?))
+    }
+}
+
+/// Writes a new file readable by its owner only, refusing to replace an existing one.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).map_err(|e| io_error(path, e))?;
+    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| io_error(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_encrypted_at_rest_and_reopen_with_the_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let custody = SoftwareCustody::new(dir.path(), Some("correct horse".into()));
+        let key = custody.generate("ca", KeyAlgorithm::EcdsaP256).unwrap();
+        let file = std::fs::read_to_string(custody.path_of("ca")).unwrap();
+        assert!(file.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"), "{file}");
+        let again = custody.open("ca", KeyAlgorithm::EcdsaP256).unwrap();
+        assert_eq!(key.public_key_der(), again.public_key_der());
+        assert!(matches!(custody.generate("ca", KeyAlgorithm::EcdsaP256), Err(KeyError::Exists(_))));
+
+        let wrong = SoftwareCustody::new(dir.path(), Some("wrong".into()));
+        assert!(matches!(wrong.open("ca", KeyAlgorithm::EcdsaP256), Err(KeyError::WrongPassphrase(_))));
+        let none = SoftwareCustody::new(dir.path(), None);
+        assert!(matches!(none.open("ca", KeyAlgorithm::EcdsaP256), Err(KeyError::NoPassphrase)));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(custody.path_of("ca")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "key file readable by others: {mode:o}");
+        }
+    }
+}

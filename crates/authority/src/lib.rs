@@ -1,0 +1,124 @@
+//! santepki's certificate authority: the IGC-Santé hierarchy, faithful profiles, safe issuance,
+//! revocation, CRLs and OCSP.
+//!
+//! Layout, after Let's Encrypt's Boulder: [`csr`] checks requests, [`profiles`] turns directory
+//! data into certificate content, [`certificate`] builds, [`lint`] checks every certificate
+//! before the CA key signs it, [`issue`] records it as pending before the signature and as issued
+//! after, [`crl`] and [`ocsp`] publish status. [`keys`] hides where CA keys live (PKCS#11 HSM or
+//! encrypted files). Nothing here keeps state between calls that two nodes could disagree on:
+//! serials, CRL numbers and statuses live in the shared database.
+
+pub mod certificate;
+pub mod chain;
+pub mod crl;
+pub mod csr;
+pub mod hierarchy;
+pub mod issue;
+pub mod keys;
+pub mod lint;
+pub mod ocsp;
+pub mod pkcs12;
+pub mod profiles;
+pub mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod x509;
+
+use std::sync::Arc;
+
+use santepki_storage::{Db, StorageError};
+
+pub use hierarchy::LoadedCa;
+pub use issue::{IssueError, IssueRequest, Issued, KeySource, RevocationReason};
+pub use keys::{CaSigner, KeyAlgorithm, KeyCustody, KeyError};
+pub use profiles::{IssuingRole, Profile, RequestedNames};
+pub use settings::{CaSettings, Environment};
+
+/// Errors of the CA outside a single request's validation.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorityError {
+    #[error("the CA hierarchy is not initialised: run `santepki ca init`")]
+    NotInitialised,
+    #[error("the CA hierarchy already exists")]
+    AlreadyInitialised,
+    #[error("CA configuration: {0}")]
+    Config(String),
+    #[error("stored CA data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("encoding: {0}")]
+    Der(#[from] der::Error),
+    #[error(transparent)]
+    Build(#[from] certificate::IssueBuildError),
+}
+
+/// The CA as a service: its settings, its loaded CAs and the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Authority {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    settings: CaSettings,
+    cas: Vec<Arc<LoadedCa>>,
+    ocsp_cache: ocsp::Cache,
+}
+
+impl Authority {
+    /// Loads the hierarchy created by [`Authority::init`].
+    pub async fn load(db: Db, settings: CaSettings, custody: &dyn KeyCustody) -> Result<Authority, AuthorityError> {
+        let cas = hierarchy::load(&db, custody).await?.ok_or(AuthorityError::NotInitialised)?;
+        Ok(Self::from_parts(db, settings, cas))
+    }
+
+    /// Creates the hierarchy if the database has none; returns it and whether it was created.
+    pub async fn init(db: Db, settings: CaSettings, custody: &dyn KeyCustody, actor: &str) -> Result<(Authority, bool), AuthorityError> {
+        if let Some(cas) = hierarchy::load(&db, custody).await? {
+            return Ok((Self::from_parts(db, settings, cas), false));
+        }
+        let cas = hierarchy::create(&db, &settings, custody, actor).await?;
+        Ok((Self::from_parts(db, settings, cas), true))
+    }
+
+    fn from_parts(db: Db, settings: CaSettings, cas: Vec<Arc<LoadedCa>>) -> Authority {
+        Authority { inner: Arc::new(Inner { db, settings, cas, ocsp_cache: ocsp::Cache::default() }) }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn settings(&self) -> &CaSettings {
+        &self.inner.settings
+    }
+
+    /// Every CA, root first.
+    pub fn cas(&self) -> &[Arc<LoadedCa>] {
+        &self.inner.cas
+    }
+
+    pub fn ca(&self, id: &str) -> Option<&Arc<LoadedCa>> {
+        self.inner.cas.iter().find(|c| c.id.eq_ignore_ascii_case(id))
+    }
+
+    pub fn root(&self) -> &Arc<LoadedCa> {
+        self.inner.cas.iter().find(|c| c.parent_id.is_none()).unwrap_or(&self.inner.cas[0])
+    }
+
+    pub fn issuing(&self, role: IssuingRole) -> Option<&Arc<LoadedCa>> {
+        self.inner.cas.iter().find(|c| c.role == role.as_str())
+    }
+
+    /// Every CA certificate in PEM, root first: the bundle relying parties trust.
+    pub fn bundle_pem(&self) -> String {
+        self.inner.cas.iter().map(|c| c.pem()).collect()
+    }
+
+    pub(crate) fn ocsp_cache(&self) -> &ocsp::Cache {
+        &self.inner.ocsp_cache
+    }
+}

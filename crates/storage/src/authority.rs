@@ -1,0 +1,452 @@
+//! Queries of the certificate authority: CAs, certificates (pending → issued → revoked), OCSP
+//! responses and CRLs.
+//!
+//! Every state change here is one statement or one transaction, safe to run from several nodes:
+//! serials are unique by primary key, CRL numbers come from an atomic `UPDATE … RETURNING`, and
+//! a revocation only applies to an issued, unrevoked certificate.
+
+use futures::TryStreamExt;
+use sqlx::{Any, Executor};
+
+use crate::audit::{self, AuditEvent};
+use crate::{Db, StorageError};
+
+/// One CA of the hierarchy.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuthorityRow {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub role: String,
+    pub key_backend: String,
+    pub key_label: String,
+    pub key_algorithm: String,
+    pub certificate: Vec<u8>,
+    pub spki_sha1: String,
+    pub name_sha1: String,
+    pub crl_number: i64,
+    pub crl_dirty: i64,
+    pub created_at: String,
+}
+
+/// A certificate as recorded.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CertificateRow {
+    pub serial: String,
+    pub ca_id: String,
+    pub profile: String,
+    pub status: String,
+    pub subject: String,
+    pub structure_id: Option<String>,
+    pub professional_id: Option<String>,
+    pub spki_sha256: String,
+    pub tbs: Vec<u8>,
+    pub der: Option<Vec<u8>>,
+    pub not_before: String,
+    pub not_after: String,
+    pub requested_by: String,
+    pub created_at: String,
+    pub issued_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub revocation_reason: Option<String>,
+}
+
+pub const STATUS_PENDING: &str = "pending";
+pub const STATUS_ISSUED: &str = "issued";
+pub const STATUS_REVOKED: &str = "revoked";
+
+/// One entry of a CRL.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RevokedEntry {
+    pub serial: String,
+    pub revoked_at: String,
+    pub revocation_reason: Option<String>,
+}
+
+/// A published CRL.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CrlRow {
+    pub ca_id: String,
+    pub number: i64,
+    pub kind: String,
+    pub base_number: Option<i64>,
+    pub this_update: String,
+    pub next_update: String,
+    pub entries: i64,
+    pub der: Vec<u8>,
+}
+
+/// A stored, signed OCSP response.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OcspRow {
+    pub serial: String,
+    pub status: String,
+    pub this_update: String,
+    pub next_update: String,
+    pub der: Vec<u8>,
+}
+
+const AUTHORITY_COLUMNS: &str = "id, name, parent_id, role, key_backend, key_label, key_algorithm, certificate, \
+     spki_sha1, name_sha1, crl_number, crl_dirty, created_at";
+const CERTIFICATE_COLUMNS: &str = "serial, ca_id, profile, status, subject, structure_id, professional_id, spki_sha256, \
+     tbs, der, not_before, not_after, requested_by, created_at, issued_at, revoked_at, revocation_reason";
+
+/// Records a new CA and its audit event, in one transaction.
+pub async fn insert_authority(db: &Db, a: &AuthorityRow, event: &AuditEvent) -> Result<(), StorageError> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(&format!(
+        "INSERT INTO ca_authorities ({AUTHORITY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ))
+    .bind(&a.id)
+    .bind(&a.name)
+    .bind(&a.parent_id)
+    .bind(&a.role)
+    .bind(&a.key_backend)
+    .bind(&a.key_label)
+    .bind(&a.key_algorithm)
+    .bind(&a.certificate)
+    .bind(&a.spki_sha1)
+    .bind(&a.name_sha1)
+    .bind(a.crl_number)
+    .bind(a.crl_dirty)
+    .bind(&a.created_at)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(&mut *tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every CA, roots first.
+pub async fn authorities(db: &Db) -> Result<Vec<AuthorityRow>, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {AUTHORITY_COLUMNS} FROM ca_authorities ORDER BY CASE WHEN parent_id IS NULL THEN 0 ELSE 1 END, id"
+    ))
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Writes a certificate as pending, before its signature. Returns `false` when the serial is
+/// already taken (the caller draws another).
+pub async fn insert_pending(db: &Db, c: &CertificateRow, event: &AuditEvent) -> Result<bool, StorageError> {
+    let mut tx = db.pool().begin().await?;
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO ca_certificates ({CERTIFICATE_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         ON CONFLICT (serial) DO NOTHING"
+    ))
+    .bind(&c.serial)
+    .bind(&c.ca_id)
+    .bind(&c.profile)
+    .bind(STATUS_PENDING)
+    .bind(&c.subject)
+    .bind(&c.structure_id)
+    .bind(&c.professional_id)
+    .bind(&c.spki_sha256)
+    .bind(&c.tbs)
+    .bind(None::<Vec<u8>>)
+    .bind(&c.not_before)
+    .bind(&c.not_after)
+    .bind(&c.requested_by)
+    .bind(&c.created_at)
+    .bind(None::<String>)
+    .bind(None::<String>)
+    .bind(None::<String>)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted {
+        audit::append(&mut *tx, event).await?;
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    Ok(inserted)
+}
+
+/// Stores the signed certificate of a pending row.
+pub async fn mark_issued(db: &Db, serial: &str, der: &[u8], issued_at: &str, event: &AuditEvent) -> Result<(), StorageError> {
+    let mut tx = db.pool().begin().await?;
+    let n = sqlx::query("UPDATE ca_certificates SET status = $1, der = $2, issued_at = $3 WHERE serial = $4 AND status = $5")
+        .bind(STATUS_ISSUED)
+        .bind(der)
+        .bind(issued_at)
+        .bind(serial)
+        .bind(STATUS_PENDING)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n != 1 {
+        return Err(StorageError::Corrupt(format!("certificate {serial} is not pending")));
+    }
+    audit::append(&mut *tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The serial of a live (pending or issued, not expired) certificate for this public key.
+pub async fn live_serial_for_key(db: &Db, spki_sha256: &str, now: &str) -> Result<Option<String>, StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT serial FROM ca_certificates WHERE spki_sha256 = $1 AND status IN ('pending', 'issued') AND not_after > $2 LIMIT 1",
+    )
+    .bind(spki_sha256)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+pub async fn certificate(db: &Db, serial: &str) -> Result<Option<CertificateRow>, StorageError> {
+    Ok(sqlx::query_as(&format!("SELECT {CERTIFICATE_COLUMNS} FROM ca_certificates WHERE serial = $1"))
+        .bind(serial)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+/// Certificates, newest first, optionally of one structure.
+pub async fn certificates(db: &Db, structure_id: Option<&str>, limit: i64) -> Result<Vec<CertificateRow>, StorageError> {
+    let rows = match structure_id {
+        Some(s) => {
+            sqlx::query_as(&format!(
+                "SELECT {CERTIFICATE_COLUMNS} FROM ca_certificates WHERE structure_id = $1 ORDER BY created_at DESC, serial LIMIT $2"
+            ))
+            .bind(s)
+            .bind(limit)
+            .fetch_all(db.pool())
+            .await?
+        }
+        None => {
+            sqlx::query_as(&format!("SELECT {CERTIFICATE_COLUMNS} FROM ca_certificates ORDER BY created_at DESC, serial LIMIT $1"))
+                .bind(limit)
+                .fetch_all(db.pool())
+                .await?
+        }
+    };
+    Ok(rows)
+}
+
+/// Rows still pending, oldest first (recovery after a crash).
+pub async fn pending(db: &Db) -> Result<Vec<CertificateRow>, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {CERTIFICATE_COLUMNS} FROM ca_certificates WHERE status = 'pending' ORDER BY created_at, serial"
+    ))
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Counts per CA and status, for `ca show`.
+pub async fn counts(db: &Db) -> Result<Vec<(String, String, i64)>, StorageError> {
+    Ok(sqlx::query_as("SELECT ca_id, status, COUNT(*) FROM ca_certificates GROUP BY ca_id, status ORDER BY ca_id, status")
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// Revokes an issued certificate: final (a revoked certificate is never reinstated). Marks its
+/// CA's CRL as out of date and drops the stored OCSP response, in one transaction. Returns the
+/// row before the change, or `None` when no issued certificate has this serial.
+pub async fn revoke(
+    db: &Db,
+    serial: &str,
+    revoked_at: &str,
+    reason: &str,
+    event: &AuditEvent,
+) -> Result<Option<CertificateRow>, StorageError> {
+    let mut tx = db.pool().begin().await?;
+    let before: Option<CertificateRow> =
+        sqlx::query_as(&format!("SELECT {CERTIFICATE_COLUMNS} FROM ca_certificates WHERE serial = $1"))
+            .bind(serial)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(before) = before else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let n = sqlx::query(
+        "UPDATE ca_certificates SET status = 'revoked', revoked_at = $1, revocation_reason = $2 WHERE serial = $3 AND status = 'issued'",
+    )
+    .bind(revoked_at)
+    .bind(reason)
+    .bind(serial)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        tx.rollback().await?;
+        return Ok(Some(before));
+    }
+    sqlx::query("UPDATE ca_authorities SET crl_dirty = 1 WHERE id = $1").bind(&before.ca_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM ca_ocsp_responses WHERE serial = $1").bind(serial).execute(&mut *tx).await?;
+    audit::append(&mut *tx, event).await?;
+    tx.commit().await?;
+    Ok(Some(before))
+}
+
+/// Revoked, unexpired certificates of a CA (a full CRL), or those revoked at or after `since`
+/// (a delta CRL), in serial order.
+pub async fn revoked_entries(db: &Db, ca_id: &str, now: &str, since: Option<&str>) -> Result<Vec<RevokedEntry>, StorageError> {
+    let mut out = Vec::new();
+    let sql = match since {
+        None => "SELECT serial, revoked_at, revocation_reason FROM ca_certificates \
+                 WHERE ca_id = $1 AND revoked_at IS NOT NULL AND not_after > $2 ORDER BY serial",
+        Some(_) => "SELECT serial, revoked_at, revocation_reason FROM ca_certificates \
+                    WHERE ca_id = $1 AND revoked_at IS NOT NULL AND not_after > $2 AND revoked_at >= $3 ORDER BY serial",
+    };
+    let mut q = sqlx::query_as::<_, RevokedEntry>(sql).bind(ca_id).bind(now);
+    if let Some(s) = since {
+        q = q.bind(s);
+    }
+    let mut rows = q.fetch(db.pool());
+    while let Some(r) = rows.try_next().await? {
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// Takes the next CRL number of a CA (atomic across nodes) and clears its dirty flag when the
+/// caller publishes a full CRL.
+pub async fn next_crl_number(db: &Db, ca_id: &str, full: bool) -> Result<i64, StorageError> {
+    let sql = if full {
+        "UPDATE ca_authorities SET crl_number = crl_number + 1, crl_dirty = 0 WHERE id = $1 RETURNING crl_number"
+    } else {
+        "UPDATE ca_authorities SET crl_number = crl_number + 1 WHERE id = $1 RETURNING crl_number"
+    };
+    Ok(sqlx::query_scalar(sql).bind(ca_id).fetch_one(db.pool()).await?)
+}
+
+/// Marks a CA's CRL out of date again (a full CRL failed after its number was taken).
+pub async fn mark_crl_dirty(db: &Db, ca_id: &str) -> Result<(), StorageError> {
+    sqlx::query("UPDATE ca_authorities SET crl_dirty = 1 WHERE id = $1").bind(ca_id).execute(db.pool()).await?;
+    Ok(())
+}
+
+/// Stores a published CRL and keeps the last `keep` of its kind.
+pub async fn insert_crl(db: &Db, crl: &CrlRow, keep: i64, event: &AuditEvent) -> Result<(), StorageError> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO ca_crls (ca_id, number, kind, base_number, this_update, next_update, entries, der) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&crl.ca_id)
+    .bind(crl.number)
+    .bind(&crl.kind)
+    .bind(crl.base_number)
+    .bind(&crl.this_update)
+    .bind(&crl.next_update)
+    .bind(crl.entries)
+    .bind(&crl.der)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM ca_crls WHERE ca_id = $1 AND kind = $2 AND number < \
+         (SELECT MIN(number) FROM (SELECT number FROM ca_crls WHERE ca_id = $1 AND kind = $2 ORDER BY number DESC LIMIT $3) AS recent)",
+    )
+    .bind(&crl.ca_id)
+    .bind(&crl.kind)
+    .bind(keep)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(&mut *tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The newest CRL of a kind (`full` or `delta`).
+pub async fn latest_crl(db: &Db, ca_id: &str, kind: &str) -> Result<Option<CrlRow>, StorageError> {
+    Ok(sqlx::query_as(
+        "SELECT ca_id, number, kind, base_number, this_update, next_update, entries, der FROM ca_crls \
+         WHERE ca_id = $1 AND kind = $2 ORDER BY number DESC LIMIT 1",
+    )
+    .bind(ca_id)
+    .bind(kind)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+/// The newest CRL's metadata without its bytes (scheduling decisions).
+pub async fn latest_crl_times(db: &Db, ca_id: &str, kind: &str) -> Result<Option<(i64, String, String)>, StorageError> {
+    Ok(sqlx::query_as(
+        "SELECT number, this_update, next_update FROM ca_crls WHERE ca_id = $1 AND kind = $2 ORDER BY number DESC LIMIT 1",
+    )
+    .bind(ca_id)
+    .bind(kind)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+pub async fn ocsp_response(db: &Db, serial: &str) -> Result<Option<OcspRow>, StorageError> {
+    Ok(sqlx::query_as("SELECT serial, status, this_update, next_update, der FROM ca_ocsp_responses WHERE serial = $1")
+        .bind(serial)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+/// Stores a response unless the certificate's status changed since it was read (a response
+/// saying `good` must not overwrite a revocation that happened meanwhile on another node).
+pub async fn store_ocsp_response<'e, E: Executor<'e, Database = Any>>(exec: E, r: &OcspRow) -> Result<bool, StorageError> {
+    let n = sqlx::query(
+        "INSERT INTO ca_ocsp_responses (serial, status, this_update, next_update, der) \
+         SELECT $1, $2, $3, $4, $5 FROM ca_certificates WHERE serial = $1 AND status = $6 \
+         ON CONFLICT (serial) DO UPDATE SET status = excluded.status, this_update = excluded.this_update, \
+         next_update = excluded.next_update, der = excluded.der",
+    )
+    .bind(&r.serial)
+    .bind(&r.status)
+    .bind(&r.this_update)
+    .bind(&r.next_update)
+    .bind(&r.der)
+    .bind(if r.status == "good" { STATUS_ISSUED } else { STATUS_REVOKED })
+    .execute(exec)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Serials of issued or revoked, unexpired certificates whose stored OCSP response is missing
+/// or ends before `refresh_before` (the pre-signing job).
+pub async fn ocsp_due(db: &Db, now: &str, refresh_before: &str, limit: i64) -> Result<Vec<String>, StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT c.serial FROM ca_certificates c LEFT JOIN ca_ocsp_responses o ON o.serial = c.serial \
+         WHERE c.status IN ('issued', 'revoked') AND c.not_after > $1 AND (o.serial IS NULL OR o.next_update < $2) \
+         ORDER BY c.serial LIMIT $3",
+    )
+    .bind(now)
+    .bind(refresh_before)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+pub const STATUS_FAILED: &str = "failed";
+pub const STATUS_ABANDONED: &str = "abandoned";
+
+/// A pending row whose signature failed (nothing was signed).
+pub async fn mark_failed(db: &Db, serial: &str, event: &AuditEvent) -> Result<(), StorageError> {
+    settle_pending(db, serial, STATUS_FAILED, event).await.map(|_| ())
+}
+
+/// A pending row left by a process that stopped before signing or before handing out.
+pub async fn abandon_pending(db: &Db, serial: &str, event: &AuditEvent) -> Result<bool, StorageError> {
+    settle_pending(db, serial, STATUS_ABANDONED, event).await
+}
+
+async fn settle_pending(db: &Db, serial: &str, status: &str, event: &AuditEvent) -> Result<bool, StorageError> {
+    let mut tx = db.pool().begin().await?;
+    let n = sqlx::query("UPDATE ca_certificates SET status = $1 WHERE serial = $2 AND status = 'pending'")
+        .bind(status)
+        .bind(serial)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 1 {
+        audit::append(&mut *tx, event).await?;
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    Ok(n == 1)
+}
+
+pub async fn clear_crl_dirty(db: &Db, ca_id: &str) -> Result<(), StorageError> {
+    sqlx::query("UPDATE ca_authorities SET crl_dirty = 0 WHERE id = $1").bind(ca_id).execute(db.pool()).await?;
+    Ok(())
+}
