@@ -143,6 +143,27 @@ pub fn check_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<AcceptedKey,
     Ok(AcceptedKey { spki: spki.clone(), spki_der, description })
 }
 
+/// A PKCS#10 request for a key held here (subject `CN=santepki`: the CA ignores it). Used
+/// where santepki itself is the requester: demo cards, tests and benchmarks.
+pub fn request_for(key: &crate::keys::SoftwareKey) -> Result<Vec<u8>, crate::keys::KeyError> {
+    use crate::keys::{CaSigner, KeyError};
+    use x509_cert::request::{CertReqInfo, Version};
+    let err = |e: der::Error| KeyError::Sign(e.to_string());
+    let info = CertReqInfo {
+        version: Version::V1,
+        subject: "CN=santepki".parse::<x509_cert::name::RdnSequence>().map_err(err)?,
+        public_key: SubjectPublicKeyInfoOwned::from_der(key.public_key_der()).map_err(err)?,
+        attributes: Default::default(),
+    };
+    let signature = key.sign(&info.to_der().map_err(err)?)?;
+    let req = CertReq {
+        info,
+        algorithm: key.algorithm().signature_algorithm(),
+        signature: der::asn1::BitString::from_bytes(&signature).map_err(err)?,
+    };
+    req.to_der().map_err(err)
+}
+
 /// The key algorithm of an accepted key, when it is one the CA can also generate.
 pub fn key_algorithm(key: &AcceptedKey) -> Option<KeyAlgorithm> {
     key.description.parse().ok()

@@ -29,6 +29,14 @@ fn help_on_every_subcommand() {
         &["directory", "generate", "--help"],
         &["directory", "search", "--help"],
         &["directory", "stats", "--help"],
+        &["ca", "--help"],
+        &["ca", "init", "--help"],
+        &["ca", "show", "--help"],
+        &["ca", "issue", "--help"],
+        &["ca", "issue-batch", "--help"],
+        &["ca", "revoke", "--help"],
+        &["ca", "crl", "--help"],
+        &["ca", "recover", "--help"],
     ] {
         let mut c = santepki(dir.path());
         c.args(args);
@@ -151,6 +159,24 @@ fn demo_serves_and_other_commands_use_its_database() {
     }
     let http_url = facts["http_url"].as_str().unwrap().to_owned();
     assert!(facts["ldap_url"].as_str().is_some_and(|u| u.starts_with("ldap://127.0.0.1:") && !u.ends_with(":0")), "{facts}");
+
+    // The demo's CA: its bundle, card certificates for the demo cards, and what it publishes.
+    let bundle = facts["ca_bundle"].as_str().expect("a CA bundle");
+    assert_eq!(std::fs::read_to_string(bundle).unwrap().matches("BEGIN CERTIFICATE").count(), 3);
+    let cards = facts["cards"].as_array().unwrap();
+    assert!(cards.len() >= 4, "{facts}");
+    for card in cards {
+        let verify = Command::new("openssl").args(["verify", "-CAfile", bundle]).arg(card["cert_pem"].as_str().unwrap()).output().unwrap();
+        assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+        assert!(Path::new(card["p12"].as_str().unwrap()).is_file() && Path::new(card["key_pem"].as_str().unwrap()).is_file());
+    }
+    for (path, content_type) in
+        [("/crl/ACI-EL-ORG.crl", "application/pkix-crl"), ("/ca/chain.p7b", "application/pkcs7-mime"), ("/ca/ACR-EL.crt", "application/pkix-cert")]
+    {
+        let r = reqwest::blocking::get(format!("{http_url}{path}")).unwrap();
+        assert!(r.status().is_success(), "{path}");
+        assert_eq!(r.headers()["content-type"], content_type, "{path}");
+    }
 
     let body = reqwest::blocking::get(format!("{http_url}/api/v1/directory/professionals/99700270616")).unwrap();
     assert!(body.status().is_success());

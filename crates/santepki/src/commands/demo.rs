@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use santepki_directory::generate::{self, GenerateOptions, Scale};
+use santepki_authority::keys::SoftwareKey;
+use santepki_authority::{Authority, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames};
+use santepki_directory::generate::{self, seed_cases, GenerateOptions, Scale};
 use santepki_directory::import::Quiet;
 use santepki_directory::{import_file, ImportOptions};
 use santepki_domain::ValidationMode;
@@ -78,14 +80,36 @@ listen = "127.0.0.1:8443"
 
 [ldap]
 listen = "127.0.0.1:3890"
+
+[ca]
+# Test-environment naming (TEST AC IGC-SANTE …) and RSA 4096 keys, as the real hierarchy.
+environment = "test"
+key_backend = "software"
+key_algorithm = "rsa4096"
+key_dir = "ca-keys"
+# Encrypts the demo's CA key files; chosen at random when the demo folder was created.
+key_passphrase = "@PASSPHRASE@"
 "#;
+
+/// The demo's test cards: a card certificate each (issued by the PERSONNES CA), for logging in
+/// to the portal. Card numbers of the seed cases.
+const DEMO_CARDS: [(&str, &str); 4] = [
+    (seed_cases::TEST_PS_CARD, "professionnel de santé de test (R44)"),
+    (seed_cases::LBM_SELAS_LEGAL_REP_CARD, "représentant légal du LBM SELAS"),
+    (seed_cases::PHARMACIST_CARD, "pharmacien titulaire"),
+    (seed_cases::SCM_RADIOLOGIST_CARD, "radiologue de la SCM"),
+];
+
+/// Passphrase of the demo cards' PKCS#12 files (throw-away test identities).
+const DEMO_CARD_PASSPHRASE: &str = "santepki-demo";
 
 pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCode> {
     let dir = args.dir.clone();
     let created = !dir.join(CONFIG_FILE).is_file();
     if created {
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        std::fs::write(dir.join(CONFIG_FILE), DEMO_CONFIG).with_context(|| format!("writing {}", dir.join(CONFIG_FILE).display()))?;
+        let passphrase = random_passphrase();
+        std::fs::write(dir.join(CONFIG_FILE), DEMO_CONFIG.replace("@PASSPHRASE@", &passphrase)).with_context(|| format!("writing {}", dir.join(CONFIG_FILE).display()))?;
         eprintln!("created the demo folder {}", dir.display());
     } else {
         eprintln!("reusing the demo folder {}", dir.display());
@@ -97,6 +121,15 @@ pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCod
 
     load_demo_directory(&db, &dir, loaded.config.directory.identifiers).await?;
     let counts = store::counts(&db).await?;
+    let (authority, created) = super::ca::init(&loaded, &db, "demo").await.context("creating the demo CA (ca.* settings)")?;
+    if created {
+        eprintln!("created the demo CA hierarchy ({})", authority.cas().iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "));
+    }
+    // Absolute paths in demo.json: scripts read it from anywhere.
+    let abs_dir = std::fs::canonicalize(&dir).with_context(|| format!("resolving {}", dir.display()))?;
+    let bundle = abs_dir.join("ca-bundle.pem");
+    super::ca::write_file(&bundle, authority.bundle_pem().as_bytes(), false)?;
+    let cards = demo_cards(&authority, &abs_dir).await?;
     if args.setup_only {
         eprintln!("demo ready in {} (not serving: --setup-only)", dir.display());
         return Ok(ExitCode::SUCCESS);
@@ -108,8 +141,8 @@ pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCod
         api_url: format!("{}/api/v1", running.http_url),
         http_url: running.http_url.clone(),
         ldap_url: Some(running.ldap_url.clone()),
-        ca_bundle: None,
-        cards: vec![],
+        ca_bundle: Some(bundle.display().to_string()),
+        cards,
         config_file: dir.join(CONFIG_FILE).display().to_string(),
         database_url: redact_url(&url),
         directory: counts,
@@ -126,6 +159,61 @@ pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCod
     running.stop().await;
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+fn random_passphrase() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..24).map(|_| rng.sample(rand::distributions::Alphanumeric) as char).collect()
+}
+
+/// Issues (once) a card certificate for each demo card, and writes its PKCS#12, certificate and
+/// key under `cards/`.
+async fn demo_cards(ca: &Authority, dir: &Path) -> Result<Vec<DemoCard>> {
+    let cards_dir = dir.join("cards");
+    std::fs::create_dir_all(&cards_dir)?;
+    let mut out = Vec::new();
+    for (number, role) in DEMO_CARDS {
+        let Some(card) = store::card(ca.db(), number).await? else { continue };
+        let Some(person) = store::professional(ca.db(), &card.idnat_ps).await? else { continue };
+        let p12 = cards_dir.join(format!("{number}.p12"));
+        let cert_pem = cards_dir.join(format!("{number}.crt.pem"));
+        let key_pem = cards_dir.join(format!("{number}.key.pem"));
+        if !(p12.is_file() && cert_pem.is_file() && key_pem.is_file()) {
+            for f in [&p12, &cert_pem, &key_pem] {
+                let _ = std::fs::remove_file(f);
+            }
+            let key = SoftwareKey::generate(KeyAlgorithm::EcdsaP256)?;
+            let request = IssueRequest {
+                profile: Profile::CardAuth,
+                structure: None,
+                professional: None,
+                card: Some(number.to_owned()),
+                names: RequestedNames::default(),
+                key: KeySource::Csr(santepki_authority::csr::request_for(&key)?),
+                requested_by: "demo".into(),
+            };
+            let issued = ca.issue(request).await.with_context(|| format!("issuing the demo card certificate {number}"))?;
+            let pkcs8 = key.to_pkcs8()?;
+            let personnes = ca.issuing(santepki_authority::IssuingRole::Personnes).context("no PERSONNES CA")?;
+            let chain = vec![personnes.der.clone(), ca.root().der.clone()];
+            let bytes = santepki_authority::pkcs12::build(&pkcs8, &issued.der, &chain, DEMO_CARD_PASSPHRASE, number)?;
+            let key_text = der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &pkcs8).map_err(|e| anyhow::anyhow!("PEM: {e}"))?;
+            super::ca::write_file(&key_pem, key_text.as_bytes(), true)?;
+            super::ca::write_file(&cert_pem, format!("{}{}", issued.pem(), personnes.pem()).as_bytes(), false)?;
+            super::ca::write_file(&p12, &bytes, true)?;
+        }
+        out.push(DemoCard {
+            role: role.to_owned(),
+            name: format!("{} {}", person.first_name, person.last_name),
+            idnat_ps: person.idnat_ps,
+            p12: p12.display().to_string(),
+            passphrase: DEMO_CARD_PASSPHRASE.to_owned(),
+            cert_pem: cert_pem.display().to_string(),
+            key_pem: key_pem.display().to_string(),
+        });
+    }
+    Ok(out)
 }
 
 /// Generates and imports the demo directory when the database has none yet.
@@ -156,6 +244,14 @@ fn print_banner(f: &DemoFacts, json: &Path) {
         println!(
             "    try (R44): ldapsearch -H {ldap} -x -b \"o=TEST,c=fr\" -s sub -a always \"(cn=899700270616)\" ou raisonSociale postalAddress sectActRPPS objectClass"
         );
+    }
+    if let Some(bundle) = &f.ca_bundle {
+        println!("  CA (OCSP, CRL, certs) {}/ocsp, {}/crl/ACI-EL-ORG.crl, {}/ca/chain.p7b", f.http_url, f.http_url, f.http_url);
+        println!("    CA bundle           {bundle}");
+        println!("    try: santepki ca show");
+    }
+    for c in &f.cards {
+        println!("  Demo card             {} {} ({}): {}", c.idnat_ps, c.name, c.role, c.p12);
     }
     println!("  Directory             {} professionals, {} situations, {} legal entities, {} establishments, {} practices", c.professionals, c.situations, c.legal_entities, c.establishments, c.practices);
     println!("  Database              {}", f.database_url);
