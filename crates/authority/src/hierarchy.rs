@@ -99,8 +99,13 @@ fn ca_name(settings: &CaSettings, cn: &str) -> Result<Name, der::Error> {
     ])
 }
 
-pub(crate) fn key_label(id: &str) -> String {
-    format!("santepki-{id}")
+/// The label of a new CA key: the CA id, the creation time and a random suffix, so that two
+/// hierarchies (two databases, or a re-created test CA) sharing one HSM token never collide. The
+/// label is recorded beside the CA certificate.
+pub(crate) fn key_label(id: &str, created: DateTime<Utc>) -> String {
+    let mut suffix = [0u8; 3];
+    aws_lc_rs::rand::fill(&mut suffix).expect("the system random generator works");
+    format!("santepki-{id}-{}-{}", created.format("%Y%m%dT%H%M%SZ"), hex::encode(suffix))
 }
 
 /// Loads the hierarchy; `None` when `ca init` was never run on this database.
@@ -137,7 +142,8 @@ pub async fn create(db: &Db, settings: &CaSettings, custody: &dyn KeyCustody, ac
         .ok_or_else(|| AuthorityError::Config("CA validity is out of range".into()))?;
 
     let root_name = ca_name(settings, &settings.root_cn())?;
-    let root_signer = custody.generate(&key_label(ROOT_ID), settings.key_algorithm)?;
+    let root_label = key_label(ROOT_ID, now);
+    let root_signer = custody.generate(&root_label, settings.key_algorithm)?;
     let root_cert = certificate::ca_certificate(
         settings,
         &root_name,
@@ -148,14 +154,15 @@ pub async fn create(db: &Db, settings: &CaSettings, custody: &dyn KeyCustody, ac
         None,
         root_signer.as_ref(),
     )?;
-    let root = record(db, ROOT_ID, &settings.root_cn(), None, "root", settings.key_algorithm, &root_cert, root_signer, custody, actor).await?;
+    let root = record(db, ROOT_ID, &settings.root_cn(), None, "root", &root_label, settings.key_algorithm, &root_cert, root_signer, custody, actor).await?;
 
     let mut cas = vec![root.clone()];
     for (id, cn, role) in [
         (ORGANISATIONS_ID, settings.organisations_cn(), IssuingRole::Organisations),
         (PERSONNES_ID, settings.personnes_cn(), IssuingRole::Personnes),
     ] {
-        let signer = custody.generate(&key_label(id), settings.key_algorithm)?;
+        let label = key_label(id, now);
+        let signer = custody.generate(&label, settings.key_algorithm)?;
         let cert = certificate::ca_certificate(
             settings,
             &ca_name(settings, &cn)?,
@@ -166,7 +173,7 @@ pub async fn create(db: &Db, settings: &CaSettings, custody: &dyn KeyCustody, ac
             Some(&root.issuer_info()),
             signer.as_ref(),
         )?;
-        cas.push(record(db, id, &cn, Some(ROOT_ID), role.as_str(), settings.key_algorithm, &cert, signer, custody, actor).await?);
+        cas.push(record(db, id, &cn, Some(ROOT_ID), role.as_str(), &label, settings.key_algorithm, &cert, signer, custody, actor).await?);
     }
     Ok(cas)
 }
@@ -178,6 +185,7 @@ async fn record(
     cn: &str,
     parent: Option<&str>,
     role: &str,
+    label: &str,
     algorithm: KeyAlgorithm,
     cert: &Certificate,
     signer: Arc<dyn CaSigner>,
@@ -191,7 +199,7 @@ async fn record(
         parent_id: parent.map(str::to_owned),
         role: role.into(),
         key_backend: custody.backend().into(),
-        key_label: key_label(id),
+        key_label: label.into(),
         key_algorithm: algorithm.name().into(),
         certificate: der,
         spki_sha1: String::new(),

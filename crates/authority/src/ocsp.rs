@@ -50,9 +50,15 @@ impl Reply {
     }
 }
 
+/// Responses for serials never issued cannot be pre-signed (they name the asked serial), so each
+/// costs a signature: at most this many per second per node; beyond, `tryLater` (unsigned), so
+/// that a flood of random serials cannot keep the CA key busy.
+const UNKNOWN_SIGNATURES_PER_SECOND: u32 = 50;
+
 #[derive(Default)]
 pub(crate) struct Cache {
     entries: RwLock<HashMap<String, (Instant, Reply)>>,
+    unknown_budget: std::sync::Mutex<Option<(Instant, u32)>>,
 }
 
 impl Cache {
@@ -67,6 +73,22 @@ impl Cache {
                 map.clear();
             }
             map.insert(key, (Instant::now(), reply));
+        }
+    }
+
+    /// Takes one signature from this second's budget for `unknown` answers.
+    fn take_unknown_budget(&self) -> bool {
+        let Ok(mut b) = self.unknown_budget.lock() else { return false };
+        let now = Instant::now();
+        match b.as_mut() {
+            Some((start, n)) if now.duration_since(*start) < std::time::Duration::from_secs(1) => {
+                *n += 1;
+                *n <= UNKNOWN_SIGNATURES_PER_SECOND
+            }
+            _ => {
+                *b = Some((now, 1));
+                true
+            }
         }
     }
 
@@ -201,6 +223,9 @@ impl Authority {
                     return Ok(Reply { der: Arc::new(stored.der), this_update: santepki_storage::time::parse(&stored.this_update), next_update: next });
                 }
             }
+        }
+        if matches!(status, Status::Unknown) && !self.ocsp_cache().take_unknown_budget() {
+            return Ok(Reply::error(OcspResponse::try_later()));
         }
         let next_update = match status {
             // An unknown serial may be issued a moment later: answer for a short time only.

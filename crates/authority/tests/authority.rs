@@ -332,3 +332,23 @@ async fn rsa_4096_hierarchy_like_the_real_one() {
     let cat = cert.tbs_certificate.extensions.unwrap().into_iter().find(|e| e.extn_id.to_string() == "1.2.250.1.71.1.2.5").unwrap();
     assert_eq!(cat.extn_value.as_bytes(), [0x04, 0x01, 0x83]);
 }
+
+#[tokio::test]
+async fn a_flood_of_unknown_serials_cannot_keep_the_ca_key_busy() {
+    let t = testing::sqlite().await;
+    let keys = tempfile::tempdir().unwrap();
+    let ca = authority(&t, keys.path(), KeyAlgorithm::EcdsaP256).await;
+    let org = ca.ca("ACI-EL-ORG").unwrap().clone();
+    let mut signed = 0;
+    let mut try_later = 0;
+    for i in 0u32..200 {
+        match ocsp_status(&org, &ca.ocsp(&ocsp_request(&org, &(1_000_000 + i).to_be_bytes(), false)).await.der) {
+            Ok(CertStatus::Unknown(_)) => signed += 1,
+            Err(OcspResponseStatus::TryLater) => try_later += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    // At most 50 signatures a second for serials never issued; the rest wait (RFC 6960 tryLater).
+    assert!(signed >= 50 && signed <= 100, "{signed} signed");
+    assert_eq!(signed + try_later, 200);
+}
