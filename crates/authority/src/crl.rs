@@ -128,8 +128,19 @@ impl Authority {
                 (Some(full.0), Some(full.1))
             }
         };
-        let entries = store::revoked_entries(db, &ca.id, &now_text, since.as_deref()).await?;
+        // The number first: for a full CRL it clears the CA's dirty flag, and a revocation
+        // committed after that sets it again (and reaches the next delta) even if the entries
+        // read below miss it.
         let number = store::next_crl_number(db, &ca.id, kind == CrlKind::Full).await?;
+        let entries = match store::revoked_entries(db, &ca.id, &now_text, since.as_deref()).await {
+            Ok(e) => e,
+            Err(e) => {
+                if kind == CrlKind::Full {
+                    store::mark_crl_dirty(db, &ca.id).await?;
+                }
+                return Err(e.into());
+            }
+        };
         let validity = match kind {
             CrlKind::Full => self.settings().crl_validity,
             CrlKind::Delta => self.settings().delta_crl_validity,

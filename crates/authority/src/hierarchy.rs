@@ -154,8 +154,11 @@ pub async fn create(db: &Db, settings: &CaSettings, custody: &dyn KeyCustody, ac
         None,
         root_signer.as_ref(),
     )?;
-    let root = record(db, ROOT_ID, &settings.root_cn(), None, "root", &root_label, settings.key_algorithm, &root_cert, root_signer, custody, actor).await?;
-
+    // Everything is built (keys in custody, certificates signed) before anything is recorded,
+    // and the three CAs are recorded in one transaction: a failure leaves no half hierarchy.
+    let (root, root_row, root_event) =
+        prepare(ROOT_ID, &settings.root_cn(), None, "root", &root_label, settings.key_algorithm, &root_cert, root_signer, custody, actor)?;
+    let mut records = vec![(root_row, root_event)];
     let mut cas = vec![root.clone()];
     for (id, cn, role) in [
         (ORGANISATIONS_ID, settings.organisations_cn(), IssuingRole::Organisations),
@@ -173,14 +176,22 @@ pub async fn create(db: &Db, settings: &CaSettings, custody: &dyn KeyCustody, ac
             Some(&root.issuer_info()),
             signer.as_ref(),
         )?;
-        cas.push(record(db, id, &cn, Some(ROOT_ID), role.as_str(), &label, settings.key_algorithm, &cert, signer, custody, actor).await?);
+        let (ca, row, event) = prepare(id, &cn, Some(ROOT_ID), role.as_str(), &label, settings.key_algorithm, &cert, signer, custody, actor)?;
+        records.push((row, event));
+        cas.push(ca);
+    }
+    if let Err(e) = store::insert_authorities(db, &records).await {
+        // Another node initialised the same database meanwhile.
+        if !store::authorities(db).await?.is_empty() {
+            return Err(AuthorityError::AlreadyInitialised);
+        }
+        return Err(e.into());
     }
     Ok(cas)
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn record(
-    db: &Db,
+fn prepare(
     id: &str,
     cn: &str,
     parent: Option<&str>,
@@ -191,7 +202,7 @@ async fn record(
     signer: Arc<dyn CaSigner>,
     custody: &dyn KeyCustody,
     actor: &str,
-) -> Result<Arc<LoadedCa>, AuthorityError> {
+) -> Result<(Arc<LoadedCa>, AuthorityRow, AuditEvent), AuthorityError> {
     let der = cert.to_der()?;
     let row = AuthorityRow {
         id: id.into(),
@@ -218,6 +229,5 @@ async fn record(
         "key_algorithm": algorithm.name(),
         "serial": x509::serial_hex(&cert.tbs_certificate.serial_number),
     }));
-    store::insert_authority(db, &row, &event).await?;
-    Ok(Arc::new(ca))
+    Ok((Arc::new(ca), row, event))
 }

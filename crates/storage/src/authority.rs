@@ -91,28 +91,30 @@ const AUTHORITY_COLUMNS: &str = "id, name, parent_id, role, key_backend, key_lab
 const CERTIFICATE_COLUMNS: &str = "serial, ca_id, profile, status, subject, structure_id, professional_id, spki_sha256, \
      tbs, der, not_before, not_after, requested_by, created_at, issued_at, revoked_at, revocation_reason";
 
-/// Records a new CA and its audit event, in one transaction.
-pub async fn insert_authority(db: &Db, a: &AuthorityRow, event: &AuditEvent) -> Result<(), StorageError> {
+/// Records the CAs of a new hierarchy and their audit events, in one transaction.
+pub async fn insert_authorities(db: &Db, records: &[(AuthorityRow, AuditEvent)]) -> Result<(), StorageError> {
     let mut tx = db.pool().begin().await?;
-    sqlx::query(&format!(
-        "INSERT INTO ca_authorities ({AUTHORITY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    ))
-    .bind(&a.id)
-    .bind(&a.name)
-    .bind(&a.parent_id)
-    .bind(&a.role)
-    .bind(&a.key_backend)
-    .bind(&a.key_label)
-    .bind(&a.key_algorithm)
-    .bind(&a.certificate)
-    .bind(&a.spki_sha1)
-    .bind(&a.name_sha1)
-    .bind(a.crl_number)
-    .bind(a.crl_dirty)
-    .bind(&a.created_at)
-    .execute(&mut *tx)
-    .await?;
-    audit::append(&mut *tx, event).await?;
+    for (a, event) in records {
+        sqlx::query(&format!(
+            "INSERT INTO ca_authorities ({AUTHORITY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+        .bind(&a.id)
+        .bind(&a.name)
+        .bind(&a.parent_id)
+        .bind(&a.role)
+        .bind(&a.key_backend)
+        .bind(&a.key_label)
+        .bind(&a.key_algorithm)
+        .bind(&a.certificate)
+        .bind(&a.spki_sha1)
+        .bind(&a.name_sha1)
+        .bind(a.crl_number)
+        .bind(a.crl_dirty)
+        .bind(&a.created_at)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(&mut *tx, event).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
