@@ -1,0 +1,580 @@
+//! The digital form 413 ("demande d'habilitation"): a typed model of every section, and the rules
+//! a form must follow for its structure case (RULES.md R10–R23, R47).
+//!
+//! Validation is pure: the registration layer looks up what the rules need in the directory
+//! and the contract and card registers ([`Facts`]) and this module decides. Each refusal names
+//! the field at fault and the rule it breaks, so that the portal and the API can show it next to
+//! the field.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{IdNatStruct, ValidationMode};
+use crate::professional::CardType;
+
+/// The structure cases of RULES.md's table: which identifier the form names and who signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StructureCase {
+    /// R10: FINESS géographique of the pharmacy.
+    Pharmacy,
+    /// R11: LBM group (SELAS/SELARL): FINESS géographique of the main site.
+    LbmSelas,
+    /// R12: LBM with several sites, not a SELAS: FINESS géographique of the main site.
+    LbmMultiSite,
+    /// R13: practice in a société d'exercice (sector SA09): SIRET of each practice.
+    SocieteExercice,
+    /// R14: individual or group practice in an SCM (SA07/SA08): RPPS rang, at most four per form.
+    ScmPractice,
+    /// R15: radiology GIE (SA04) or GCS (SA30): FINESS.
+    RadiologyGroup,
+    /// R16: social or medico-social manager: FINESS juridique for all its sites.
+    MedicoSocialManager,
+    /// R17: health establishment ordering PRO certificates: SIRET, FINESS géographique if any.
+    Establishment,
+}
+
+impl StructureCase {
+    pub const ALL: [StructureCase; 8] = [
+        StructureCase::Pharmacy,
+        StructureCase::LbmSelas,
+        StructureCase::LbmMultiSite,
+        StructureCase::SocieteExercice,
+        StructureCase::ScmPractice,
+        StructureCase::RadiologyGroup,
+        StructureCase::MedicoSocialManager,
+        StructureCase::Establishment,
+    ];
+
+    /// The rule of RULES.md stating the case.
+    pub fn rule(self) -> &'static str {
+        match self {
+            StructureCase::Pharmacy => "R10",
+            StructureCase::LbmSelas => "R11",
+            StructureCase::LbmMultiSite => "R12",
+            StructureCase::SocieteExercice => "R13",
+            StructureCase::ScmPractice => "R14",
+            StructureCase::RadiologyGroup => "R15",
+            StructureCase::MedicoSocialManager => "R16",
+            StructureCase::Establishment => "R17",
+        }
+    }
+
+    /// Which kind of identifier the form names (the type digit of idNat_Struct, R43).
+    pub fn identifier_kind(self) -> IdentifierKind {
+        match self {
+            StructureCase::Pharmacy | StructureCase::LbmSelas | StructureCase::LbmMultiSite | StructureCase::RadiologyGroup => {
+                IdentifierKind::FinessGeographique
+            }
+            StructureCase::MedicoSocialManager => IdentifierKind::FinessJuridique,
+            StructureCase::SocieteExercice | StructureCase::Establishment => IdentifierKind::Siret,
+            StructureCase::ScmPractice => IdentifierKind::RppsRang,
+        }
+    }
+
+    /// How many identifiers one form may name.
+    pub fn max_identifiers(self) -> usize {
+        match self {
+            // R14: at most four RPPS rang per form; more means another form.
+            StructureCase::ScmPractice => 4,
+            // R13: the SIRET of each practice of the société, one certificate each.
+            StructureCase::SocieteExercice => 10,
+            _ => 1,
+        }
+    }
+
+    /// Sectors (R46) the structure's activity must belong to, when the case implies them.
+    pub fn sectors(self) -> Option<&'static [&'static str]> {
+        match self {
+            StructureCase::SocieteExercice => Some(&["SA09"]),
+            StructureCase::ScmPractice => Some(&["SA07", "SA08"]),
+            StructureCase::RadiologyGroup => Some(&["SA04", "SA30"]),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentifierKind {
+    FinessGeographique,
+    FinessJuridique,
+    Siret,
+    RppsRang,
+}
+
+impl IdentifierKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            IdentifierKind::FinessGeographique => "FINESS géographique",
+            IdentifierKind::FinessJuridique => "FINESS juridique",
+            IdentifierKind::Siret => "SIRET",
+            IdentifierKind::RppsRang => "RPPS rang",
+        }
+    }
+}
+
+/// Who signs the form (section 3.2, R20).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignerRole {
+    LegalRepresentative,
+    Mandataire,
+    /// The PS responsible for the practice ("titulaire du cabinet"), RPPS rang case only.
+    PracticeHolder,
+}
+
+/// A person of sections 3.2 and 4.1: all fields mandatory (R20, R21).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub last_name: String,
+    pub first_names: String,
+    pub phone: String,
+    pub email: String,
+    /// The 10-digit number on the third line of the card.
+    pub card_number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signer {
+    pub role: SignerRole,
+    #[serde(flatten)]
+    pub person: Person,
+}
+
+/// Section 4.2 (R22).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// "Authentification et signature sur le DMP"…
+    pub description: String,
+    pub vendor: String,
+    pub solution: String,
+    pub version: String,
+}
+
+/// Section 4.3 (R23): the offers asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offers {
+    /// ORG (legal person): AUTH_CLI, SIGN, CONF.
+    #[serde(default)]
+    pub org: bool,
+    /// SERVEUR SSL for a domain or one FQDN.
+    pub server_ssl_domain: Option<String>,
+    /// SERVEUR S/MIME, SIGN, CONF for a mail domain.
+    pub server_mail_domain: Option<String>,
+    /// PRO (natural persons), with the mail domain it requires (R17).
+    #[serde(default)]
+    pub pro: bool,
+    pub pro_mail_domain: Option<String>,
+}
+
+/// A whole form 413.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Form413 {
+    pub case: StructureCase,
+    /// Section 2: the structure identifiers (idNat_Struct form, e.g. `1060785003`, `3…`, `4…`).
+    pub identifiers: Vec<String>,
+    pub signer: Signer,
+    pub administrators: Vec<Person>,
+    pub usage: Usage,
+    pub offers: Offers,
+}
+
+/// What the directory and the registers say about a structure identifier.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StructureFacts {
+    pub open: bool,
+    /// idNat_Struct kind stored in the directory: `finess-eg`, `finess-ej`, `siret`, `rpps-rang`…
+    pub is_legal_entity: bool,
+    /// Sectors of the activities exercised there (R46).
+    pub sectors: Vec<String>,
+    /// The legal entity a contract must exist for (FINESS juridique, SIREN, or the holder).
+    pub legal_entity: String,
+    /// Whether the legal entity holds a contract with the agency (R3).
+    pub has_contract: bool,
+    /// Cards (numbers) of the entity's legal representatives and mandataires.
+    pub legal_representative_cards: Vec<String>,
+    pub mandataire_cards: Vec<String>,
+}
+
+/// What the card register says about a card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardFacts {
+    pub card_type: CardType,
+    /// idNat_PS of the holder.
+    pub holder: String,
+    /// Valid today and not opposed.
+    pub valid: bool,
+}
+
+/// Everything the rules need, looked up by the registration layer.
+pub trait Facts {
+    fn structure(&self, idnat_struct: &str) -> Option<StructureFacts>;
+    fn card(&self, number: &str) -> Option<CardFacts>;
+}
+
+/// A refusal: the field at fault (a JSON pointer into the form), the rule, and a message in French
+/// for the portal's users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub field: String,
+    pub rule: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.field, self.rule, self.message)
+    }
+}
+
+fn refuse(out: &mut Vec<Refusal>, field: impl Into<String>, rule: &'static str, message: impl Into<String>) {
+    out.push(Refusal { field: field.into(), rule, message: message.into() });
+}
+
+fn is_mail_domain(d: &str) -> bool {
+    let labels: Vec<&str> = d.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !l.starts_with('-') && !l.ends_with('-'))
+}
+
+fn check_person(out: &mut Vec<Refusal>, at: &str, p: &Person, rule: &'static str) {
+    for (name, value) in [("last_name", &p.last_name), ("first_names", &p.first_names), ("phone", &p.phone), ("email", &p.email), ("card_number", &p.card_number)] {
+        if value.trim().is_empty() {
+            refuse(out, format!("{at}/{name}"), rule, "champ obligatoire");
+        }
+    }
+    if !p.email.trim().is_empty() && !p.email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && is_mail_domain(d)) {
+        refuse(out, format!("{at}/email"), rule, "adresse électronique invalide");
+    }
+    if !p.card_number.trim().is_empty() && !(p.card_number.len() == 10 && p.card_number.bytes().all(|b| b.is_ascii_digit())) {
+        refuse(out, format!("{at}/card_number"), rule, "le numéro de carte a 10 chiffres (troisième ligne de la carte)");
+    }
+}
+
+/// Checks a form against every rule; an empty list means the form may be submitted.
+pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    let case = form.case;
+    let kind = case.identifier_kind();
+
+    // Section 2: identifiers of the right kind and number (R10–R17, R14's four).
+    if form.identifiers.is_empty() {
+        refuse(&mut out, "/identifiers", case.rule(), format!("indiquez le {} de la structure", kind.label()));
+    }
+    if form.identifiers.len() > case.max_identifiers() {
+        refuse(
+            &mut out,
+            "/identifiers",
+            case.rule(),
+            format!("au plus {} identifiant(s) par formulaire dans ce cas ; au-delà, un autre formulaire", case.max_identifiers()),
+        );
+    }
+    let mut structures = Vec::new();
+    for (i, raw) in form.identifiers.iter().enumerate() {
+        let at = format!("/identifiers/{i}");
+        let id = match IdNatStruct::parse(raw.trim(), mode) {
+            Ok(id) => id,
+            Err(e) => {
+                refuse(&mut out, at, "R43", format!("identifiant de structure invalide : {e}"));
+                continue;
+            }
+        };
+        let type_ok = match (kind, &id) {
+            (IdentifierKind::FinessGeographique | IdentifierKind::FinessJuridique, IdNatStruct::Finess(_)) => true,
+            (IdentifierKind::Siret, IdNatStruct::Siret(_)) => true,
+            (IdentifierKind::RppsRang, IdNatStruct::RppsRang(_)) => true,
+            _ => false,
+        };
+        if !type_ok {
+            refuse(&mut out, at, case.rule(), format!("ce cas se déclare avec le {}, pas un {}", kind.label(), id.kind_name()));
+            continue;
+        }
+        if form.identifiers[..i].iter().any(|other| other.trim() == raw.trim()) {
+            refuse(&mut out, at, "R19", "identifiant en double");
+            continue;
+        }
+        let Some(s) = facts.structure(raw.trim()) else {
+            refuse(&mut out, at, "R8", "structure absente de l'annuaire");
+            continue;
+        };
+        if !s.open {
+            refuse(&mut out, &at, "R8", "structure fermée dans l'annuaire");
+        }
+        match kind {
+            IdentifierKind::FinessGeographique if s.is_legal_entity => {
+                refuse(&mut out, &at, case.rule(), "il faut le FINESS géographique (établissement), pas le FINESS juridique")
+            }
+            IdentifierKind::FinessJuridique if !s.is_legal_entity => {
+                refuse(&mut out, &at, case.rule(), "il faut le FINESS juridique du gestionnaire, pas celui d'un établissement")
+            }
+            _ => {}
+        }
+        if let Some(allowed) = case.sectors() {
+            if !s.sectors.is_empty() && !s.sectors.iter().any(|sec| allowed.contains(&sec.as_str())) {
+                refuse(&mut out, &at, case.rule(), format!("secteur {} incompatible avec ce cas (attendu : {})", s.sectors.join(", "), allowed.join(" ou ")));
+            }
+        }
+        if !s.sectors.is_empty() && !s.sectors.iter().any(|sec| crate::structure::Sector::parse(sec).is_ok_and(|x| x.is_eligible())) {
+            refuse(&mut out, &at, "R8", "secteur d'activité non éligible aux certificats");
+        }
+        if !s.has_contract {
+            refuse(&mut out, &at, "R3", format!("aucun contrat avec l'Agence pour {}", s.legal_entity));
+        }
+        structures.push((id, s));
+    }
+
+    // Section 3.2: the signer (R20) and their card (R4, R5).
+    check_person(&mut out, "/signer", &form.signer.person, "R20");
+    let signer_card = facts.card(form.signer.person.card_number.trim());
+    match &signer_card {
+        None if !form.signer.person.card_number.trim().is_empty() => refuse(&mut out, "/signer/card_number", "R20", "carte inconnue"),
+        Some(c) if !c.valid => refuse(&mut out, "/signer/card_number", "R20", "carte expirée ou en opposition"),
+        Some(c) => {
+            let allowed = match form.signer.role {
+                SignerRole::LegalRepresentative => c.card_type.can_be_legal_representative(),
+                SignerRole::Mandataire => matches!(c.card_type, CardType::Cps | CardType::Cpe | CardType::Cpa),
+                SignerRole::PracticeHolder => c.card_type == CardType::Cps,
+            };
+            if !allowed {
+                let rule = if form.signer.role == SignerRole::Mandataire { "R5" } else { "R4" };
+                refuse(&mut out, "/signer/card_number", rule, format!("une carte {} ne permet pas de signer en tant que {:?}", c.card_type, form.signer.role));
+            }
+        }
+        None => {}
+    }
+    // Who may sign for these structures.
+    let number = form.signer.person.card_number.trim();
+    for (i, (id, s)) in structures.iter().enumerate() {
+        let ok = match form.signer.role {
+            SignerRole::LegalRepresentative => s.legal_representative_cards.iter().any(|c| c == number),
+            SignerRole::Mandataire => s.mandataire_cards.iter().any(|c| c == number),
+            // R14: each practice's holder signs its own practices: the RPPS rang starts with
+            // their RPPS.
+            SignerRole::PracticeHolder => match (id, &signer_card) {
+                (IdNatStruct::RppsRang(r), Some(c)) => c.holder.get(1..) == Some(r.rpps().as_str()),
+                _ => false,
+            },
+        };
+        if form.signer.role == SignerRole::PracticeHolder && case != StructureCase::ScmPractice {
+            refuse(&mut out, "/signer/role", "R20", "le titulaire du cabinet ne signe que dans le cas RPPS rang");
+            break;
+        }
+        if !ok {
+            refuse(&mut out, format!("/identifiers/{i}"), "R20", "le signataire n'est ni le représentant légal, ni un mandataire, ni le titulaire de cette structure");
+        }
+    }
+
+    // Section 4.1: technical administrators (R1, R2, R21).
+    if form.administrators.is_empty() {
+        refuse(&mut out, "/administrators", "R21", "au moins un administrateur technique");
+    }
+    for (i, a) in form.administrators.iter().enumerate() {
+        let at = format!("/administrators/{i}");
+        check_person(&mut out, &at, a, "R21");
+        if form.administrators[..i].iter().any(|b| b.card_number.trim() == a.card_number.trim()) {
+            refuse(&mut out, format!("{at}/card_number"), "R21", "administrateur en double");
+        }
+        match facts.card(a.card_number.trim()) {
+            None if !a.card_number.trim().is_empty() => refuse(&mut out, format!("{at}/card_number"), "R2", "carte inconnue"),
+            Some(c) if !c.valid => refuse(&mut out, format!("{at}/card_number"), "R2", "carte expirée ou en opposition"),
+            Some(c) if !c.card_type.can_be_technical_administrator() => {
+                refuse(&mut out, format!("{at}/card_number"), "R2", format!("un administrateur technique détient une CPS, CPE ou CPA, pas une {}", c.card_type))
+            }
+            _ => {}
+        }
+    }
+
+    // Section 4.2 (R22).
+    if form.usage.description.trim().is_empty() {
+        refuse(&mut out, "/usage/description", "R22", "décrivez l'usage des certificats");
+    }
+
+    // Section 4.3: offers (R23), with the fields a case does not use left empty (R19).
+    let o = &form.offers;
+    if !o.org && !o.pro && o.server_ssl_domain.is_none() && o.server_mail_domain.is_none() {
+        refuse(&mut out, "/offers", "R23", "choisissez au moins une offre");
+    }
+    for (field, value) in [("server_ssl_domain", &o.server_ssl_domain), ("server_mail_domain", &o.server_mail_domain), ("pro_mail_domain", &o.pro_mail_domain)] {
+        if let Some(d) = value {
+            let d = d.trim().trim_start_matches("*.");
+            if !is_mail_domain(d) {
+                refuse(&mut out, format!("/offers/{field}"), "R23", "nom de domaine invalide");
+            }
+        }
+    }
+    if o.pro && o.pro_mail_domain.as_deref().is_none_or(|d| d.trim().is_empty()) {
+        refuse(&mut out, "/offers/pro_mail_domain", "R17", "le domaine de messagerie est obligatoire pour l'offre PRO");
+    }
+    if !o.pro && o.pro_mail_domain.is_some() {
+        refuse(&mut out, "/offers/pro_mail_domain", "R19", "à laisser vide sans l'offre PRO");
+    }
+    out
+}
+
+/// The habilitations a validated form creates: one per (structure identifier × technical
+/// administrator), rule R25.
+pub fn habilitations(form: &Form413) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for id in &form.identifiers {
+        for a in &form.administrators {
+            let pair = (id.trim().to_owned(), a.card_number.trim().to_owned());
+            if !out.contains(&pair) {
+                out.push(pair);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// A small world: structures with their facts, cards with theirs.
+    #[derive(Default)]
+    struct World {
+        structures: HashMap<String, StructureFacts>,
+        cards: HashMap<String, CardFacts>,
+    }
+
+    impl Facts for World {
+        fn structure(&self, id: &str) -> Option<StructureFacts> {
+            self.structures.get(id).cloned()
+        }
+        fn card(&self, number: &str) -> Option<CardFacts> {
+            self.cards.get(number).cloned()
+        }
+    }
+
+    const LEGAL_REP_CARD: &str = "8000000005";
+    const ADMIN_CARD: &str = "8000000100";
+    const HOLDER_CARD: &str = "8000000001";
+    /// A pharmacy EG (FINESS géographique, 1 + 9 digits).
+    const PHARMACY: &str = "1750900029";
+
+    fn person(card: &str) -> Person {
+        Person { last_name: "DUPONT".into(), first_names: "Marie".into(), phone: "0102030405".into(), email: "marie@pharmacie.fr".into(), card_number: card.into() }
+    }
+
+    fn world() -> World {
+        let mut w = World::default();
+        let facts = |sectors: &[&str], legal: bool| StructureFacts {
+            open: true,
+            is_legal_entity: legal,
+            sectors: sectors.iter().map(|s| s.to_string()).collect(),
+            legal_entity: "750900011".into(),
+            has_contract: true,
+            legal_representative_cards: vec![LEGAL_REP_CARD.into()],
+            mandataire_cards: vec![],
+        };
+        w.structures.insert(PHARMACY.into(), facts(&["SA06"], false));
+        w.structures.insert("1750900011".into(), facts(&["SA06"], true));
+        w.structures.insert("499700270616029".into(), facts(&["SA08"], false));
+        w.structures.insert("499700270616011".into(), facts(&["SA07"], false));
+        w.structures.insert("499700270616003".into(), facts(&["SA07"], false));
+        w.cards.insert(LEGAL_REP_CARD.into(), CardFacts { card_type: CardType::Cps, holder: "810000000041".into(), valid: true });
+        w.cards.insert(ADMIN_CARD.into(), CardFacts { card_type: CardType::Cpa, holder: "810000000100".into(), valid: true });
+        w.cards.insert(HOLDER_CARD.into(), CardFacts { card_type: CardType::Cps, holder: "899700270616".into(), valid: true });
+        w.cards.insert("8000000090".into(), CardFacts { card_type: CardType::Cps, holder: "810000000090".into(), valid: false });
+        w.cards.insert("8000000200".into(), CardFacts { card_type: CardType::Cde, holder: "810000000200".into(), valid: true });
+        w
+    }
+
+    fn pharmacy_form() -> Form413 {
+        Form413 {
+            case: StructureCase::Pharmacy,
+            identifiers: vec![PHARMACY.into()],
+            signer: Signer { role: SignerRole::LegalRepresentative, person: person(LEGAL_REP_CARD) },
+            administrators: vec![person(ADMIN_CARD)],
+            usage: Usage { description: "Accès au DP".into(), ..Default::default() },
+            offers: Offers { org: true, ..Default::default() },
+        }
+    }
+
+    fn rules(r: &[Refusal]) -> Vec<&'static str> {
+        r.iter().map(|x| x.rule).collect()
+    }
+
+    #[test]
+    fn r10_a_pharmacy_form_with_its_finess_geographique_passes_and_yields_r25_habilitations() {
+        let form = pharmacy_form();
+        assert_eq!(validate(&form, &world(), ValidationMode::Test), vec![]);
+        assert_eq!(habilitations(&form), vec![(PHARMACY.to_owned(), ADMIN_CARD.to_owned())]);
+    }
+
+    #[test]
+    fn r10_the_finess_juridique_or_a_siret_is_the_wrong_identifier_for_a_pharmacy() {
+        let mut form = pharmacy_form();
+        form.identifiers = vec!["1750900011".into()];
+        let r = validate(&form, &world(), ValidationMode::Test);
+        assert_eq!(rules(&r), ["R10"], "{r:?}");
+        form.identifiers = vec!["39999999800514".into()];
+        let r = validate(&form, &world(), ValidationMode::Test);
+        assert_eq!(r[0].field, "/identifiers/0");
+        assert_eq!(r[0].rule, "R10");
+    }
+
+    #[test]
+    fn r14_at_most_four_rpps_rang_and_no_siret_on_an_scm_form_signed_by_the_holder() {
+        let w = world();
+        let mut form = pharmacy_form();
+        form.case = StructureCase::ScmPractice;
+        form.signer = Signer { role: SignerRole::PracticeHolder, person: person(HOLDER_CARD) };
+        form.identifiers = vec!["499700270616029".into(), "499700270616011".into(), "499700270616003".into()];
+        assert_eq!(validate(&form, &w, ValidationMode::Test), vec![]);
+        assert_eq!(habilitations(&form).len(), 3);
+        form.identifiers = (1..=5).map(|i| format!("49970027061600{i}")).collect();
+        assert!(rules(&validate(&form, &w, ValidationMode::Test)).contains(&"R14"));
+        form.identifiers = vec!["39999999800514".into()];
+        let r = validate(&form, &w, ValidationMode::Test);
+        assert!(r.iter().any(|x| x.rule == "R14" && x.field == "/identifiers/0"), "{r:?}");
+        // Another PS cannot sign as holder of these practices.
+        form.identifiers = vec!["499700270616029".into()];
+        form.signer.person.card_number = LEGAL_REP_CARD.into();
+        assert!(rules(&validate(&form, &w, ValidationMode::Test)).contains(&"R20"));
+    }
+
+    #[test]
+    fn r17_pro_needs_a_mail_domain_and_r19_unused_fields_stay_empty() {
+        let mut form = pharmacy_form();
+        form.offers.pro = true;
+        assert_eq!(rules(&validate(&form, &world(), ValidationMode::Test)), ["R17"]);
+        form.offers.pro_mail_domain = Some("pharmacie.fr".into());
+        assert_eq!(validate(&form, &world(), ValidationMode::Test), vec![]);
+        form.offers.pro = false;
+        assert_eq!(rules(&validate(&form, &world(), ValidationMode::Test)), ["R19"]);
+    }
+
+    #[test]
+    fn cards_must_be_valid_and_of_the_right_type() {
+        let w = world();
+        let mut form = pharmacy_form();
+        form.signer.person.card_number = "8000000090".into();
+        assert!(rules(&validate(&form, &w, ValidationMode::Test)).contains(&"R20"), "expired card");
+        let mut form = pharmacy_form();
+        form.administrators = vec![person("8000000200")];
+        let r = validate(&form, &w, ValidationMode::Test);
+        assert!(r.iter().any(|x| x.rule == "R2" && x.message.contains("CDE")), "a CDE cannot be administrator: {r:?}");
+        let mut form = pharmacy_form();
+        form.administrators[0].email = String::new();
+        form.administrators[0].card_number = "123".into();
+        let r = validate(&form, &w, ValidationMode::Test);
+        assert!(r.iter().any(|x| x.field == "/administrators/0/email" && x.rule == "R21"));
+        assert!(r.iter().any(|x| x.field == "/administrators/0/card_number" && x.rule == "R21"));
+    }
+
+    #[test]
+    fn r3_no_contract_and_r20_a_signer_who_is_not_the_legal_representative() {
+        let mut w = world();
+        w.structures.get_mut(PHARMACY).unwrap().has_contract = false;
+        assert_eq!(rules(&validate(&pharmacy_form(), &w, ValidationMode::Test)), ["R3"]);
+        let w = world();
+        let mut form = pharmacy_form();
+        form.signer.person.card_number = HOLDER_CARD.into();
+        assert_eq!(rules(&validate(&form, &w, ValidationMode::Test)), ["R20"]);
+        form.signer.role = SignerRole::Mandataire;
+        assert_eq!(rules(&validate(&form, &w, ValidationMode::Test)), ["R20"]);
+    }
+}
