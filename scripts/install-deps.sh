@@ -14,8 +14,8 @@
 # install anything; without root it only reports what is missing.
 set -euo pipefail
 
-# System packages the project needs. Add new ones here (e.g. softhsm2,
-# ldap-utils, slapd, chromium, python3-venv) as issues require them.
+# System packages the project needs. Add new ones here (e.g. slapd, chromium)
+# as issues require them.
 PACKAGES=(
   postgresql          # private test cluster started by scripts/services.sh
   postgresql-client   # psql / pg_isready
@@ -27,6 +27,8 @@ PACKAGES=(
   ldap-utils          # ldapsearch: the LDAP server's tests (R44)
   libsasl2-modules    # SASL ANONYMOUS for ldapsearch without -x (the exact R44 command)
   python3-venv        # the Python client tests' virtualenv (target/test-venv)
+  softhsm2            # PKCS#11 token for the CA key custody tests (module
+                      # /usr/lib/softhsm/libsofthsm2.so; token set up by scripts/services.sh)
 )
 
 full=1

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Start/stop the services the test suite needs (for now: PostgreSQL).
+# Start/stop the services the test suite needs: PostgreSQL and a SoftHSM2
+# PKCS#11 token.
 #
 #   eval "$(scripts/services.sh start)"   # start if needed, then print exports
+#   scripts/services.sh start softhsm     # only some services (postgres, softhsm)
 #   scripts/services.sh stop              # stop the private cluster
-#   scripts/services.sh status            # say whether it runs
+#   scripts/services.sh status            # say whether they are ready
 #
 # `start` prints only shell `export` lines on stdout (all chatter goes to
 # stderr) so that its output can be eval'ed.
@@ -12,6 +14,11 @@
 # data dir ${SANTEPKI_SERVICES_DIR:-<repo>/target/test-services}/pg, TCP only,
 # 127.0.0.1:55432, tuned for speed (fsync off...) because test data is
 # throwaway. `cargo clean` deletes it; the next `start` recreates it.
+#
+# The SoftHSM2 token is private too: its own softhsm2.conf and token directory
+# under the same services directory (softhsm/), never the system-wide
+# /etc/softhsm and /var/lib/softhsm. It is a library, not a server: "starting"
+# it means making sure the token exists; there is nothing to stop.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,6 +30,12 @@ PG_PASSWORD=santepki
 PG_DB=santepki_test
 PG_URL="postgres://$PG_USER:$PG_PASSWORD@$PG_HOST:$PG_PORT/$PG_DB"
 READY_TIMEOUT=30 # seconds
+
+# The SoftHSM2 test token. The PINs are test values, known to everyone: the
+# token only ever holds throwaway test keys.
+HSM_TOKEN_LABEL=santepki-test
+HSM_USER_PIN=1234
+HSM_SO_PIN=5678
 
 log() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
@@ -57,6 +70,9 @@ resolve_dirs() {
   fi
   PG_DATA="$SERVICES_DIR/pg"
   PG_LOG="$SERVICES_DIR/pg.log"
+  HSM_DIR="$SERVICES_DIR/softhsm"
+  HSM_CONF="$HSM_DIR/softhsm2.conf"
+  HSM_TOKENS="$HSM_DIR/tokens"
 }
 resolve_dirs
 
@@ -256,9 +272,89 @@ print_exports() {
   printf "export SANTEPKI_TEST_POSTGRES_URL='%s'\n" "$PG_URL"
 }
 
+# --- SoftHSM2 ----------------------------------------------------------------
+
+# The PKCS#11 module the tests load. Debian ships it at /usr/lib/softhsm (a
+# link into the multiarch directory).
+HSM_MODULE_CANDIDATES=(/usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so)
+
+find_hsm_module() {
+  local m
+  for m in "${HSM_MODULE_CANDIDATES[@]}"; do
+    [[ -f "$m" ]] && { echo "$m"; return 0; }
+  done
+  return 1
+}
+
+ensure_softhsm() {
+  if ! command -v softhsm2-util >/dev/null 2>&1 || ! HSM_MODULE=$(find_hsm_module); then
+    if ((EUID == 0)); then
+      log "SoftHSM2 not found: installing the softhsm2 package with apt-get"
+      "$REPO/scripts/install-deps.sh" softhsm2
+      command -v softhsm2-util >/dev/null 2>&1 || die "softhsm2 installed but softhsm2-util is not on PATH"
+      HSM_MODULE=$(find_hsm_module) || die "softhsm2 installed but no libsofthsm2.so found (looked for ${HSM_MODULE_CANDIDATES[*]})"
+    else
+      die "SoftHSM2 not found (softhsm2-util, /usr/lib/softhsm/libsofthsm2.so); install it as root: apt-get install softhsm2 (or run scripts/install-deps.sh as root)"
+    fi
+  fi
+}
+
+# softhsm2-util and the module, under our configuration only.
+hsm_util() { SOFTHSM2_CONF="$HSM_CONF" softhsm2-util "$@"; }
+
+# Our token is initialised (softhsm2-util pads the label with spaces).
+hsm_token_exists() {
+  [[ -f "$HSM_CONF" ]] &&
+    hsm_util --show-slots 2>/dev/null | grep -qE "^[[:space:]]*Label:[[:space:]]+$HSM_TOKEN_LABEL[[:space:]]*\$"
+}
+
+# Rewritten on every start, like PostgreSQL's santepki.conf, so that changes
+# to this script reach existing token directories. Tokens are files (not the
+# sqlite backend) and errors only go to syslog.
+write_hsm_config() {
+  mkdir -p "$HSM_TOKENS"
+  chmod 700 "$HSM_DIR" "$HSM_TOKENS"
+  cat >"$HSM_CONF" <<CONF
+# Written by scripts/services.sh on every start: edit the script, not this.
+directories.tokendir = $HSM_TOKENS
+objectstore.backend = file
+log.level = ERROR
+slots.removable = false
+CONF
+}
+
+start_softhsm() {
+  ensure_softhsm
+  write_hsm_config
+  if hsm_token_exists; then
+    log "SoftHSM2 token '$HSM_TOKEN_LABEL' ready ($HSM_TOKENS)"
+  else
+    log "initialising SoftHSM2 token '$HSM_TOKEN_LABEL' in $HSM_TOKENS"
+    local out
+    out=$(hsm_util --init-token --free --label "$HSM_TOKEN_LABEL" --pin "$HSM_USER_PIN" --so-pin "$HSM_SO_PIN" 2>&1) ||
+      die "softhsm2-util --init-token failed: $out"
+    hsm_token_exists || die "token '$HSM_TOKEN_LABEL' not found after softhsm2-util --init-token"
+  fi
+  printf "export SOFTHSM2_CONF='%s'\n" "$HSM_CONF"
+  printf "export SANTEPKI_TEST_PKCS11_MODULE='%s'\n" "$HSM_MODULE"
+  printf "export SANTEPKI_TEST_PKCS11_TOKEN='%s'\n" "$HSM_TOKEN_LABEL"
+  printf "export SANTEPKI_TEST_PKCS11_PIN='%s'\n" "$HSM_USER_PIN"
+}
+
+status_softhsm() {
+  local module
+  command -v softhsm2-util >/dev/null 2>&1 && module=$(find_hsm_module) || die "no SoftHSM2 (softhsm2-util, libsofthsm2.so)"
+  if hsm_token_exists; then
+    log "SoftHSM2 token '$HSM_TOKEN_LABEL' ready: SOFTHSM2_CONF=$HSM_CONF, module $module"
+  else
+    log "SoftHSM2 token '$HSM_TOKEN_LABEL' not initialised ($HSM_CONF)"
+    return 3
+  fi
+}
+
 # --- subcommands -----------------------------------------------------------
 
-cmd_start() {
+start_postgres() {
   ensure_binaries
   stop_orphan
   if ours_running; then
@@ -302,7 +398,7 @@ cmd_stop() {
   fi
 }
 
-cmd_status() {
+status_postgres() {
   BINDIR=$(find_bindir) || die "no PostgreSQL binaries"
   if ours_running; then
     log "running: $PG_URL (data $PG_DATA)"
@@ -315,9 +411,48 @@ cmd_status() {
   fi
 }
 
+# The services named on the command line (default: all of them), checked.
+ALL_SERVICES=(postgres softhsm)
+select_services() {
+  local s
+  SERVICES=("$@")
+  ((${#SERVICES[@]} > 0)) || SERVICES=("${ALL_SERVICES[@]}")
+  for s in "${SERVICES[@]}"; do
+    [[ " ${ALL_SERVICES[*]} " == *" $s "* ]] || die "unknown service '$s' (known: ${ALL_SERVICES[*]})"
+  done
+}
+
+cmd_start() {
+  local s
+  select_services "$@"
+  for s in "${SERVICES[@]}"; do
+    case $s in
+      postgres) start_postgres ;;
+      softhsm) start_softhsm ;;
+    esac
+  done
+}
+
+# Exit status: 0 when every selected service is ready, otherwise that of the
+# first one that is not. Each check runs in a subshell so that one failing
+# (die) still lets the others report.
+cmd_status() {
+  local s rc=0 one
+  select_services "$@"
+  for s in "${SERVICES[@]}"; do
+    one=0
+    case $s in
+      postgres) (status_postgres) || one=$? ;;
+      softhsm) (status_softhsm) || one=$? ;;
+    esac
+    ((rc != 0)) || rc=$one
+  done
+  return "$rc"
+}
+
 case "${1:-}" in
-  start) cmd_start ;;
+  start) shift; cmd_start "$@" ;;
   stop) cmd_stop ;;
-  status) cmd_status ;;
-  *) die "usage: $0 start|stop|status" ;;
+  status) shift; cmd_status "$@" ;;
+  *) die "usage: $0 start|status [postgres|softhsm]... | stop" ;;
 esac

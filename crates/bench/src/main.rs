@@ -1,6 +1,7 @@
 //! `santepki-bench`: measurements recorded in `docs/benchmarks.md`, each with the command that
 //! produced it. Speed targets are checked here, never by timed unit tests.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -9,12 +10,14 @@ use anyhow::{Context, Result};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod ca;
 mod ldap;
 
 use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
 use rand::seq::SliceRandom;
 use santepki_directory::search::{Directory, Query, SearchResult};
+use santepki_authority::KeyAlgorithm;
 use santepki_domain::ValidationMode;
 use santepki_storage::Db;
 
@@ -72,6 +75,71 @@ enum Command {
         #[arg(long, default_value_t = 200_000)]
         sample: usize,
     },
+    /// Issuance from pre-generated P-256 CSRs through `Authority::issue` on a fresh SQLite
+    /// database (demo directory, new CA hierarchy), at each concurrency; then the raw signing
+    /// rate of the same CA key in-process.
+    CaIssue {
+        /// Work folder (the database and the encrypted CA keys are written there).
+        #[arg(long, default_value = "bench-data/ca")]
+        dir: PathBuf,
+        /// CA key type.
+        #[arg(long, default_value = "rsa4096")]
+        algorithm: KeyAlgorithm,
+        /// Certificates per run.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Concurrent issuances; one run each: 1,2,4.
+        #[arg(long, default_value = "1,2", value_delimiter = ',')]
+        concurrency: Vec<usize>,
+        /// Seconds of raw signing per thread count.
+        #[arg(long, default_value_t = 10.0)]
+        raw_seconds: f64,
+    },
+    /// A CA with issued certificates and pre-signed OCSP responses for `santepki serve`
+    /// (santepki.toml in --dir), the same issuing CA's certificate and unencrypted key with an
+    /// index.txt for `openssl ocsp`, and the requests (requests.txt) for the load generator.
+    CaOcspSetup {
+        #[arg(long, default_value = "bench-data/ca/ocsp")]
+        dir: PathBuf,
+        /// Address `santepki serve` will listen on (written in santepki.toml).
+        #[arg(long, default_value = "127.0.0.1:8480")]
+        listen: String,
+        /// Certificates to issue.
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        /// Concurrent issuances while setting up.
+        #[arg(long, default_value_t = 2)]
+        concurrency: usize,
+        #[arg(long, default_value = "rsa4096")]
+        algorithm: KeyAlgorithm,
+    },
+    /// Checks a sample of an OCSP server's answers to the setup's requests: successful, signed
+    /// by the issuing CA, for the serial asked, good.
+    CaOcspCheck {
+        #[arg(long, default_value = "bench-data/ca/ocsp")]
+        dir: PathBuf,
+        /// The responder's base URL, e.g. http://127.0.0.1:8480/ocsp (GET appends /<base64>).
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 50)]
+        sample: usize,
+        /// POST the DER request instead of GET.
+        #[arg(long)]
+        post: bool,
+    },
+    /// A full CRL of a CA with N revoked certificates (inserted with SQL): `publish_crl`
+    /// end to end (read, build, sign, store), then the database read and `crl::build` alone.
+    CaCrl {
+        #[arg(long, default_value = "bench-data/ca")]
+        dir: PathBuf,
+        #[arg(long, default_value = "rsa4096")]
+        algorithm: KeyAlgorithm,
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: usize,
+        /// Timed publications.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
 }
 
 #[tokio::main]
@@ -95,6 +163,12 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
+        Command::CaIssue { dir, algorithm, count, concurrency, raw_seconds } => ca::issue(&dir, algorithm, count, &concurrency, raw_seconds).await,
+        Command::CaOcspSetup { dir, listen, count, concurrency, algorithm } => {
+            ca::ocsp_setup(&ca::OcspSetup { dir, listen, count, concurrency, algorithm }).await
+        }
+        Command::CaOcspCheck { dir, url, sample, post } => ca::ocsp_check(&dir, &url, sample, post).await,
+        Command::CaCrl { dir, algorithm, entries, runs } => ca::crl_bench(&dir, algorithm, entries, runs).await,
     }
 }
 

@@ -246,7 +246,8 @@ fn check_person(out: &mut Vec<Refusal>, at: &str, p: &Person, rule: &'static str
     if !p.email.trim().is_empty() && !p.email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && is_mail_domain(d)) {
         refuse(out, format!("{at}/email"), rule, "adresse électronique invalide");
     }
-    if !p.card_number.trim().is_empty() && !(p.card_number.len() == 10 && p.card_number.bytes().all(|b| b.is_ascii_digit())) {
+    let well_formed = p.card_number.len() == 10 && p.card_number.bytes().all(|b| b.is_ascii_digit());
+    if !p.card_number.trim().is_empty() && !well_formed {
         refuse(out, format!("{at}/card_number"), rule, "le numéro de carte a 10 chiffres (troisième ligne de la carte)");
     }
 }
@@ -279,12 +280,12 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
                 continue;
             }
         };
-        let type_ok = match (kind, &id) {
-            (IdentifierKind::FinessGeographique | IdentifierKind::FinessJuridique, IdNatStruct::Finess(_)) => true,
-            (IdentifierKind::Siret, IdNatStruct::Siret(_)) => true,
-            (IdentifierKind::RppsRang, IdNatStruct::RppsRang(_)) => true,
-            _ => false,
-        };
+        let type_ok = matches!(
+            (kind, &id),
+            (IdentifierKind::FinessGeographique | IdentifierKind::FinessJuridique, IdNatStruct::Finess(_))
+                | (IdentifierKind::Siret, IdNatStruct::Siret(_))
+                | (IdentifierKind::RppsRang, IdNatStruct::RppsRang(_))
+        );
         if !type_ok {
             refuse(&mut out, at, case.rule(), format!("ce cas se déclare avec le {}, pas un {}", kind.label(), id.kind_name()));
             continue;
