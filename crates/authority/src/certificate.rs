@@ -73,6 +73,9 @@ pub fn ca_certificate(
     if let Some(i) = issuer {
         extensions.push(x509::extension(false, &authority_key_id(i.key_identifier)?)?);
         extensions.push(x509::extension(false, &CrlDistributionPoints(vec![distribution_point(&settings.crl_url(i.id))?]))?);
+        // The root publishes delta CRLs too; relying parties such as pyhanko find them only
+        // through the certificate's FreshestCRL.
+        extensions.push(x509::extension(false, &FreshestCrl(vec![distribution_point(&settings.delta_crl_url(i.id))?]))?);
         extensions.push(x509::extension(
             false,
             &AuthorityInfoAccessSyntax(vec![AccessDescription {

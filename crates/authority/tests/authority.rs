@@ -60,8 +60,11 @@ fn service(s: &str) -> RequestedNames {
     RequestedNames { service: Some(s.into()), ..Default::default() }
 }
 
+/// A profile with its structure, professional, card and names.
+type Case = (Profile, Option<&'static str>, Option<&'static str>, Option<&'static str>, RequestedNames);
+
 /// One request per profile, with the directory's seed cases.
-fn every_profile() -> Vec<(Profile, Option<&'static str>, Option<&'static str>, Option<&'static str>, RequestedNames)> {
+fn every_profile() -> Vec<Case> {
     let pro_structure = seed_cases::TEST_PS_SITUATIONS[0].ou;
     vec![
         (Profile::OrgAuthCli, Some(CHU), None, None, service("DMP AUTHENTIFICATION")),
@@ -349,6 +352,6 @@ async fn a_flood_of_unknown_serials_cannot_keep_the_ca_key_busy() {
         }
     }
     // At most 50 signatures a second for serials never issued; the rest wait (RFC 6960 tryLater).
-    assert!(signed >= 50 && signed <= 100, "{signed} signed");
+    assert!((50..=100).contains(&signed), "{signed} signed");
     assert_eq!(signed + try_later, 200);
 }

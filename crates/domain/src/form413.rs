@@ -427,6 +427,50 @@ pub fn habilitations(form: &Form413) -> Vec<(String, String)> {
     out
 }
 
+/// One exercise situation of a professional, as the directory shows it (R45): where, and in
+/// which sector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SituationFacts {
+    /// idNat_Struct of the situation (`4` + RPPS rang, `3` + SIRET, `1` + FINESS…).
+    pub idnat_struct: String,
+    pub sector: Option<String>,
+}
+
+/// A form the pre-fill proposes: its case and identifiers (R26).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProposedForm {
+    pub case: StructureCase,
+    pub identifiers: Vec<String>,
+}
+
+/// Rule R26: the forms 413 a professional's practices need, from their directory situations.
+/// RPPS rang practices (SCM, SA07/SA08) go four to a form (R14); the SIRET practices of a
+/// société d'exercice (SA09) one form per société (R13); a pharmacy's FINESS géographique (SA06)
+/// its own form (R10). Situations in salaried structures (hospitals, LBM, GIE) are ordered by
+/// those structures, not by the professional, and are left out.
+pub fn propose_forms(situations: &[SituationFacts]) -> Vec<ProposedForm> {
+    let mut rang = Vec::new();
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for s in situations {
+        if !seen.insert(s.idnat_struct.clone()) {
+            continue;
+        }
+        let sector = s.sector.as_deref().unwrap_or("");
+        match (s.idnat_struct.chars().next(), sector) {
+            (Some('4'), "SA07" | "SA08") => rang.push(s.idnat_struct.clone()),
+            (Some('3'), "SA09") => out.push(ProposedForm { case: StructureCase::SocieteExercice, identifiers: vec![s.idnat_struct.clone()] }),
+            (Some('1'), "SA06") => out.push(ProposedForm { case: StructureCase::Pharmacy, identifiers: vec![s.idnat_struct.clone()] }),
+            _ => {}
+        }
+    }
+    rang.sort();
+    let mut forms: Vec<ProposedForm> =
+        rang.chunks(StructureCase::ScmPractice.max_identifiers()).map(|c| ProposedForm { case: StructureCase::ScmPractice, identifiers: c.to_vec() }).collect();
+    forms.extend(out);
+    forms
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -564,6 +608,20 @@ mod tests {
         let r = validate(&form, &w, ValidationMode::Test);
         assert!(r.iter().any(|x| x.field == "/administrators/0/email" && x.rule == "R21"));
         assert!(r.iter().any(|x| x.field == "/administrators/0/card_number" && x.rule == "R21"));
+    }
+
+    #[test]
+    fn r26_a_radiologist_with_six_scm_practices_and_a_selarl_gets_three_forms() {
+        let mut situations: Vec<SituationFacts> = (1..=6)
+            .map(|i| SituationFacts { idnat_struct: format!("410000000132{i:03}"), sector: Some(if i % 2 == 0 { "SA08" } else { "SA07" }.into()) })
+            .collect();
+        situations.push(SituationFacts { idnat_struct: "330000002300014".into(), sector: Some("SA09".into()) });
+        // A salaried situation at a hospital is the hospital's business.
+        situations.push(SituationFacts { idnat_struct: "1060785003".into(), sector: Some("SA01".into()) });
+        let forms = propose_forms(&situations);
+        let shape: Vec<(StructureCase, usize)> = forms.iter().map(|f| (f.case, f.identifiers.len())).collect();
+        assert_eq!(shape, [(StructureCase::ScmPractice, 4), (StructureCase::ScmPractice, 2), (StructureCase::SocieteExercice, 1)]);
+        assert_eq!(forms[2].identifiers, ["330000002300014"]);
     }
 
     #[test]

@@ -203,7 +203,7 @@ pub fn load(file: Option<PathBuf>) -> Result<Loaded> {
         fig = fig.merge(Toml::file(f));
     }
     fig = fig.merge(Env::prefixed("SANTEPKI_")
-        .ignore(&["CONFIG", "LOG"])
+        .ignore(&["CONFIG", "LOG", "P12_PASSPHRASE"])
         // SANTEPKI_TEST_* configure the test suite (PostgreSQL, PKCS#11 token), not santepki.
         .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_"))
         .split("__"));

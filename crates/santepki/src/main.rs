@@ -37,7 +37,7 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// The national directory: import the public extracts, generate synthetic ones, search.
     #[command(subcommand)]
-    Directory(commands::directory::DirectoryCommand),
+    Directory(Box<commands::directory::DirectoryCommand>),
     /// The certificate authority: create the hierarchy, issue, revoke, publish CRLs.
     #[command(subcommand)]
     Ca(commands::ca::CaCommand),
@@ -68,7 +68,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo(args) => commands::demo::run(args, cli.config).await,
         Command::Serve(args) => commands::serve::run(args, cli.config).await,
-        Command::Directory(cmd) => commands::directory::run(cmd, cli.config).await,
+        Command::Directory(cmd) => commands::directory::run(*cmd, cli.config).await,
         Command::Ca(cmd) => commands::ca::run(cmd, cli.config).await,
         Command::Config => {
             let loaded = config::load(config::discover(cli.config.as_deref()))?;

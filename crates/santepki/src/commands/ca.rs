@@ -27,7 +27,7 @@ pub enum CaCommand {
     /// Show the CAs, their certificates and what they issued.
     Show(ShowArgs),
     /// Issue a certificate from a CSR, or with a key generated here (delivered as PKCS#12).
-    Issue(IssueArgs),
+    Issue(Box<IssueArgs>),
     /// Issue many certificates from a JSON Lines file of requests, several at once (a vendor's
     /// or group server's renewal, R41). Each certificate is written to the output folder as soon
     /// as it is issued and recorded.
@@ -245,7 +245,7 @@ pub async fn run(cmd: CaCommand, config: Option<PathBuf>) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        CaCommand::Issue(args) => issue(&ca, args, &actor).await,
+        CaCommand::Issue(args) => issue(&ca, *args, &actor).await,
         CaCommand::IssueBatch(args) => issue_batch(&ca, args, &actor).await,
         CaCommand::Revoke(args) => {
             let reason = match RevocationReason::parse(&args.reason) {
