@@ -277,3 +277,54 @@ fn an_import_killed_midway_is_finished_by_a_rerun() {
     assert_eq!(code, 0);
     assert!(out.contains("499700270616029"), "{out}");
 }
+
+#[test]
+fn ca_commands_refuse_bad_input_with_status_3_and_name_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ca = |args: &[&str]| {
+        let mut c = santepki(d);
+        c.env("SANTEPKI_DATABASE__URL", format!("sqlite://{}/ca.db", d.display()))
+            .env("SANTEPKI_DIRECTORY__IDENTIFIERS", "test")
+            .env("SANTEPKI_CA__KEY_PASSPHRASE", "cli test passphrase")
+            .env("SANTEPKI_CA__KEY_ALGORITHM", "p256")
+            .args(args);
+        c
+    };
+    // Before `ca init`, commands say what to do.
+    let (code, _, err) = run(ca(&["ca", "show"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("santepki ca init"), "{err}");
+    assert_eq!(run(ca(&["directory", "generate", "--out", "files"])).0, 0);
+    assert_eq!(run(ca(&["directory", "import", "files", "--quiet"])).0, 0);
+    let (code, out, err) = run(ca(&["ca", "init"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("TEST AC IGC-SANTE ELEMENTAIRE ORGANISATIONS"), "{out}");
+
+    std::fs::write(d.join("junk.csr"), "not a request").unwrap();
+    for (args, field) in [
+        (&["ca", "issue", "--profile", "org-auth-cli", "--structure", "1060785011", "--service", "X", "--csr", "junk.csr"][..], "--csr"),
+        (&["ca", "issue", "--profile", "org-nope", "--structure", "1060785011", "--csr", "junk.csr"][..], "--profile"),
+        (&["ca", "revoke", "--serial", "zz", "--reason", "keyCompromise"][..], "--serial"),
+        (&["ca", "revoke", "--serial", "0a", "--reason", "certificateHold"][..], "--reason"),
+    ] {
+        let (code, _, err) = run(ca(args));
+        assert_eq!(code, 3, "{args:?}: {err}");
+        assert!(err.contains(field), "{args:?}: {err}");
+    }
+
+    // A key generated here, delivered as PKCS#12 under the passphrase from the environment (R31).
+    let mut c = ca(&["ca", "issue", "--profile", "org-sign", "--structure", "1060785011", "--service", "DMP SIGNATURE", "--generate", "--p12-out", "sign.p12", "--out", "sign.pem"]);
+    c.env("SANTEPKI_P12_PASSPHRASE", "une phrase secrete");
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let p12 = Command::new("openssl").args(["pkcs12", "-in", "sign.p12", "-passin", "pass:une phrase secrete", "-nokeys", "-clcerts"]).current_dir(d).output().unwrap();
+    assert!(p12.status.success(), "{}", String::from_utf8_lossy(&p12.stderr));
+    assert!(String::from_utf8_lossy(&p12.stdout).contains("CN = DMP SIGNATURE"));
+    // The key file is never overwritten.
+    let mut c = ca(&["ca", "issue", "--profile", "org-sign", "--structure", "1060785011", "--service", "DMP SIGNATURE", "--generate", "--p12-out", "sign.p12"]);
+    c.env("SANTEPKI_P12_PASSPHRASE", "une phrase secrete");
+    let (code, _, err) = run(c);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("--p12-out"), "{err}");
+}
