@@ -321,6 +321,13 @@ fn ca_commands_refuse_bad_input_with_status_3_and_name_the_field() {
     let p12 = Command::new("openssl").args(["pkcs12", "-in", "sign.p12", "-passin", "pass:une phrase secrete", "-nokeys", "-clcerts"]).current_dir(d).output().unwrap();
     assert!(p12.status.success(), "{}", String::from_utf8_lossy(&p12.stderr));
     assert!(String::from_utf8_lossy(&p12.stdout).contains("CN = DMP SIGNATURE"));
+    // The certificate by serial, as recorded.
+    let serial = String::from_utf8(Command::new("openssl").args(["x509", "-in", "sign.pem", "-noout", "-serial"]).current_dir(d).output().unwrap().stdout).unwrap();
+    let serial = serial.trim().trim_start_matches("serial=").to_owned();
+    let (code, out, err) = run(ca(&["ca", "show", "--serial", &serial]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("issued by ACI-EL-ORG (org-sign)"), "{err}");
+    assert_eq!(out, std::fs::read_to_string(d.join("sign.pem")).unwrap());
     // The key file is never overwritten.
     let mut c = ca(&["ca", "issue", "--profile", "org-sign", "--structure", "1060785011", "--service", "DMP SIGNATURE", "--generate", "--p12-out", "sign.p12"]);
     c.env("SANTEPKI_P12_PASSPHRASE", "une phrase secrete");

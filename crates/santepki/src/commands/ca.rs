@@ -45,6 +45,9 @@ pub struct ShowArgs {
     /// Write the CA certificates (PEM, root first) to FILE: the bundle relying parties trust.
     #[arg(long, value_name = "FILE")]
     bundle: Option<PathBuf>,
+    /// Show one certificate (status, subject, validity) and print it in PEM.
+    #[arg(long, value_name = "HEX")]
+    serial: Option<String>,
 }
 
 #[derive(Args)]
@@ -234,6 +237,27 @@ pub async fn run(cmd: CaCommand, config: Option<PathBuf>) -> Result<ExitCode> {
     };
     match cmd {
         CaCommand::Init => unreachable!("handled above"),
+        CaCommand::Show(ShowArgs { serial: Some(serial), .. }) => {
+            let Some(key) = santepki_authority::x509::parse_serial_hex(&serial) else {
+                eprintln!("error: --serial: {serial:?} is not a hexadecimal serial");
+                return Ok(ExitCode::from(EXIT_REFUSED));
+            };
+            let Some(row) = santepki_storage::authority::certificate(&db, &key).await? else {
+                eprintln!("error: --serial: no certificate {key}");
+                return Ok(ExitCode::from(EXIT_REFUSED));
+            };
+            eprintln!("{} {} by {} ({})", row.serial, row.status, row.ca_id, row.profile);
+            eprintln!("  subject   {}", row.subject);
+            eprintln!("  validity  {} → {}", row.not_before, row.not_after);
+            eprintln!("  requested {} by {}", row.created_at, row.requested_by);
+            if let Some(at) = &row.revoked_at {
+                eprintln!("  revoked   {at} ({})", row.revocation_reason.as_deref().unwrap_or("unspecified"));
+            }
+            if let Some(der) = &row.der {
+                print!("{}", der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).map_err(|e| anyhow::anyhow!("PEM: {e}"))?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         CaCommand::Show(args) => {
             print_cas(&ca);
             for (ca_id, status, n) in santepki_storage::authority::counts(&db).await? {
