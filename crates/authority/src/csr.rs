@@ -7,7 +7,7 @@
 
 use const_oid::db::rfc5912;
 use const_oid::ObjectIdentifier;
-use der::{Decode, Encode};
+use der::{Decode, Encode, Tagged};
 use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::request::CertReq;
 
@@ -26,6 +26,8 @@ pub enum CsrError {
     TooLarge(usize),
     #[error("the request is not a PKCS#10 certificate request in PEM or DER: {0}")]
     Malformed(String),
+    #[error("the public key is malformed: {0}")]
+    BadKey(String),
     #[error("the request's signature does not verify: it was not signed by the key it carries (proof of possession failed)")]
     BadSignature,
     #[error("the request is signed with {0}, which is not accepted (use SHA-256, SHA-384 or SHA-512 with RSA PKCS#1 v1.5 or ECDSA)")]
@@ -46,6 +48,7 @@ impl CsrError {
             CsrError::Empty => "csr_empty",
             CsrError::TooLarge(_) => "csr_too_large",
             CsrError::Malformed(_) => "csr_malformed",
+            CsrError::BadKey(_) => "key_malformed",
             CsrError::BadSignature => "csr_bad_signature",
             CsrError::UnsupportedSignature(_) => "csr_unsupported_signature",
             CsrError::RsaSize(_) => "key_rsa_size",
@@ -85,32 +88,61 @@ pub fn verify_request(input: &[u8]) -> Result<AcceptedKey, CsrError> {
     let der = to_der(input)?;
     let req = CertReq::from_der(&der).map_err(|e| CsrError::Malformed(e.to_string()))?;
     let key = check_public_key(&req.info.public_key)?;
+    check_signature_parameters(&req.algorithm)?;
     let info = req.info.to_der().map_err(|e| CsrError::Malformed(e.to_string()))?;
     let signature = req.signature.as_bytes().ok_or_else(|| CsrError::Malformed("the signature has unused bits".into()))?;
     verify_signature(&req.algorithm.oid, &req.info.public_key, &info, signature)?;
     Ok(key)
 }
 
+const PEM_BEGIN: &[u8] = b"-----BEGIN ";
+
+/// PEM (one block, possibly after text such as `openssl req -text` prints, and with any
+/// whitespace around it) or DER.
 fn to_der(input: &[u8]) -> Result<Vec<u8>, CsrError> {
-    let trimmed = input.trim_ascii_start();
-    if trimmed.starts_with(b"-----BEGIN") {
-        let (label, der) = der::pem::decode_vec(trimmed).map_err(|e| CsrError::Malformed(format!("bad PEM: {e}")))?;
-        if label != "CERTIFICATE REQUEST" && label != "NEW CERTIFICATE REQUEST" {
-            return Err(CsrError::Malformed(format!("PEM block {label:?} is not a CERTIFICATE REQUEST")));
-        }
-        Ok(der)
+    let Some(start) = input.windows(PEM_BEGIN.len()).position(|w| w == PEM_BEGIN) else {
+        return Ok(input.to_vec());
+    };
+    let block = input[start..].trim_ascii();
+    if block.get(PEM_BEGIN.len()..).unwrap_or_default().windows(PEM_BEGIN.len()).any(|w| w == PEM_BEGIN) {
+        return Err(CsrError::Malformed("the PEM text holds more than one block: give the certificate request alone".into()));
+    }
+    let (label, der) = der::pem::decode_vec(block).map_err(|e| CsrError::Malformed(format!("bad PEM: {e}")))?;
+    if label != "CERTIFICATE REQUEST" && label != "NEW CERTIFICATE REQUEST" {
+        return Err(CsrError::Malformed(format!("PEM block {label:?} is not a CERTIFICATE REQUEST")));
+    }
+    Ok(der)
+}
+
+/// The unsigned outer signatureAlgorithm: NULL (or, as some tools write it, absent) parameters for
+/// RSA PKCS#1 v1.5 (RFC 4055), absent for ECDSA (RFC 5758).
+fn check_signature_parameters(alg: &spki::AlgorithmIdentifierOwned) -> Result<(), CsrError> {
+    let null = alg.parameters.as_ref().is_none_or(|p| p.tag() == der::Tag::Null && p.value().is_empty());
+    let ok = match alg.oid {
+        rfc5912::ECDSA_WITH_SHA_256 | rfc5912::ECDSA_WITH_SHA_384 | rfc5912::ECDSA_WITH_SHA_512 => alg.parameters.is_none(),
+        rfc5912::SHA_256_WITH_RSA_ENCRYPTION | rfc5912::SHA_384_WITH_RSA_ENCRYPTION | rfc5912::SHA_512_WITH_RSA_ENCRYPTION => null,
+        // Algorithms not accepted at all are refused by name when the signature is checked.
+        _ => true,
+    };
+    if ok {
+        Ok(())
     } else {
-        Ok(input.to_vec())
+        Err(CsrError::Malformed(format!("the parameters of the signature algorithm {} are not the standard ones", oid_name(&alg.oid))))
     }
 }
 
 /// The key policy: RSA 2048–8192 bits with e = 65537, ECDSA on P-256 or P-384.
 pub fn check_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<AcceptedKey, CsrError> {
     let spki_der = spki.to_der().map_err(|e| CsrError::Malformed(e.to_string()))?;
-    let key_bits = spki.subject_public_key.as_bytes().ok_or_else(|| CsrError::Malformed("public key has unused bits".into()))?;
+    let key_bits = spki.subject_public_key.as_bytes().ok_or_else(|| CsrError::BadKey("its bit string has unused bits".into()))?;
     let description = match spki.algorithm.oid {
         rfc5912::RSA_ENCRYPTION => {
-            let rsa = RsaPublicKey::from_der(key_bits).map_err(|e| CsrError::Malformed(format!("bad RSA public key: {e}")))?;
+            // RFC 3279: rsaEncryption parameters are NULL. Another encoding of the same key would
+            // hash differently and slip past rule R37.
+            if !spki.algorithm.parameters.as_ref().is_some_and(|p| p.tag() == der::Tag::Null && p.value().is_empty()) {
+                return Err(CsrError::BadKey("rsaEncryption parameters must be NULL (RFC 3279)".into()));
+            }
+            let rsa = RsaPublicKey::from_der(key_bits).map_err(|e| CsrError::BadKey(format!("not an RSA public key: {e}")))?;
             let modulus = rsa.modulus.as_bytes();
             let bits = modulus.len() * 8 - modulus.first().map_or(8, |b| b.leading_zeros() as usize);
             if !(2048..=8192).contains(&bits) {
@@ -127,14 +159,14 @@ pub fn check_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<AcceptedKey,
                 .parameters
                 .as_ref()
                 .and_then(|p| p.decode_as().ok())
-                .ok_or_else(|| CsrError::UnsupportedCurve("(no named curve)".into()))?;
+                .ok_or_else(|| CsrError::UnsupportedCurve("given by explicit parameters instead of a named curve".into()))?;
             let (name, point_len) = match curve {
                 rfc5912::SECP_256_R_1 => ("p256", 65),
                 rfc5912::SECP_384_R_1 => ("p384", 97),
                 other => return Err(CsrError::UnsupportedCurve(curve_name(&other))),
             };
             if key_bits.len() != point_len || key_bits[0] != 0x04 {
-                return Err(CsrError::Malformed("the EC public key is not an uncompressed point of its curve".into()));
+                return Err(CsrError::BadKey("the EC public key is not an uncompressed point of its curve".into()));
             }
             name.to_owned()
         }
@@ -182,9 +214,8 @@ fn verify_signature(alg: &ObjectIdentifier, spki: &SubjectPublicKeyInfoOwned, me
         (rfc5912::ECDSA_WITH_SHA_384, false, false) => &sig::ECDSA_P256_SHA384_ASN1,
         (rfc5912::ECDSA_WITH_SHA_256, false, true) => &sig::ECDSA_P384_SHA256_ASN1,
         (rfc5912::ECDSA_WITH_SHA_384, false, true) => &sig::ECDSA_P384_SHA384_ASN1,
-        (rfc5912::ECDSA_WITH_SHA_512, false, _) => {
-            return Err(CsrError::UnsupportedSignature("ecdsa-with-SHA512".into()));
-        }
+        (rfc5912::ECDSA_WITH_SHA_512, false, false) => &sig::ECDSA_P256_SHA512_ASN1,
+        (rfc5912::ECDSA_WITH_SHA_512, false, true) => &sig::ECDSA_P384_SHA512_ASN1,
         (other, _, _) => {
             let known_pair = matches!(
                 other,
@@ -193,6 +224,7 @@ fn verify_signature(alg: &ObjectIdentifier, spki: &SubjectPublicKeyInfoOwned, me
                     | rfc5912::SHA_512_WITH_RSA_ENCRYPTION
                     | rfc5912::ECDSA_WITH_SHA_256
                     | rfc5912::ECDSA_WITH_SHA_384
+                    | rfc5912::ECDSA_WITH_SHA_512
             );
             return Err(if known_pair {
                 CsrError::UnsupportedSignature(format!("{} with a key of another type", oid_name(&other)))
@@ -216,8 +248,31 @@ fn exponent_text(bytes: &[u8]) -> String {
     }
 }
 
+/// Names people recognise for algorithms that requests carry and const-oid's table lacks.
+const NAMES: &[(&str, &str)] = &[
+    ("1.3.132.0.10", "secp256k1"),
+    ("1.3.36.3.3.2.8.1.1.7", "brainpoolP256r1"),
+    ("1.3.36.3.3.2.8.1.1.11", "brainpoolP384r1"),
+    ("1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1"),
+    ("1.3.132.0.35", "P-521 (secp521r1)"),
+    ("1.2.840.10045.4.1", "ecdsa-with-SHA1"),
+    ("1.2.840.113549.1.1.5", "sha1WithRSAEncryption"),
+    ("1.2.840.113549.1.1.10", "RSASSA-PSS"),
+    ("1.2.840.113549.1.1.16", "sha512-256WithRSAEncryption"),
+    ("2.16.840.1.101.3.4.3.10", "ecdsa-with-SHA3-256"),
+    ("2.16.840.1.101.3.4.3.14", "id-rsassa-pkcs1-v1_5-with-SHA3-256"),
+    ("1.3.101.112", "Ed25519"),
+    ("1.3.101.113", "Ed448"),
+];
+
 fn oid_name(oid: &ObjectIdentifier) -> String {
-    const_oid::db::DB.by_oid(oid).map(str::to_owned).unwrap_or_else(|| oid.to_string())
+    let text = oid.to_string();
+    NAMES
+        .iter()
+        .find(|(o, _)| *o == text)
+        .map(|(_, n)| (*n).to_owned())
+        .or_else(|| const_oid::db::DB.by_oid(oid).map(str::to_owned))
+        .unwrap_or(text)
 }
 
 fn curve_name(oid: &ObjectIdentifier) -> String {
