@@ -6,11 +6,11 @@
 //! in its DeltaCRLIndicator.
 
 use chrono::{DateTime, Timelike, Utc};
-use der::asn1::{OctetString, Uint};
-use der::Encode;
+use der::asn1::{ContextSpecificRef, OctetString, Uint};
+use der::{Encode, Header, Tag, TagMode, TagNumber};
 use santepki_storage::audit::AuditEvent;
 use santepki_storage::authority::{self as store, CrlRow, RevokedEntry};
-use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+use x509_cert::crl::TbsCertList;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BaseCrlNumber, CrlNumber, FreshestCrl};
@@ -48,6 +48,12 @@ pub struct Published {
 }
 
 /// Builds and signs a CRL from its entries (the pure part, also used by benchmarks).
+///
+/// The list of revoked certificates is encoded straight into one buffer, entry by entry,
+/// rather than built as a `Vec<RevokedCert>` and encoded by `TbsCertList::to_der` (the output is
+/// byte for byte the same, see the tests): with a million entries the structures weighed several
+/// hundred megabytes, every `SEQUENCE` length was computed again at each level, and the whole
+/// list was encoded twice (once for the signature, once inside the `CertificateList`).
 pub fn build(
     ca: &LoadedCa,
     settings: &crate::CaSettings,
@@ -57,18 +63,7 @@ pub fn build(
     next_update: DateTime<Utc>,
     entries: &[RevokedEntry],
 ) -> Result<Vec<u8>, AuthorityError> {
-    let mut revoked = Vec::with_capacity(entries.len());
-    for e in entries {
-        let bytes = hex::decode(&e.serial).map_err(|_| AuthorityError::Corrupt(format!("serial {:?}", e.serial)))?;
-        let at = santepki_storage::time::parse(&e.revoked_at).ok_or_else(|| AuthorityError::Corrupt(format!("revocation time {:?}", e.revoked_at)))?;
-        let reason = e.revocation_reason.as_deref().and_then(|r| RevocationReason::parse(r).ok());
-        // RFC 5280 §5.3.1: the reason code is absent rather than `unspecified`.
-        let extensions = match reason {
-            Some(r) if r != RevocationReason::Unspecified => Some(vec![x509::extension(false, &r.crl_reason())?]),
-            _ => None,
-        };
-        revoked.push(RevokedCert { serial_number: x509::serial_number(&bytes)?, revocation_date: x509::time(at)?, crl_entry_extensions: extensions });
-    }
+    let revoked = encode_revoked(entries)?;
     let mut extensions = vec![
         x509::extension(
             false,
@@ -93,18 +88,109 @@ pub fn build(
             }]),
         )?),
     }
+    // Every field but the list, which `tbs_der` splices in.
     let tbs = TbsCertList {
         version: Version::V2,
         signature: ca.signer.algorithm().signature_algorithm(),
         issuer: ca.subject.clone(),
         this_update: x509::time(this_update)?,
         next_update: Some(x509::time(next_update)?),
-        revoked_certificates: if revoked.is_empty() { None } else { Some(revoked) },
+        revoked_certificates: None,
         crl_extensions: Some(extensions),
     };
-    let tbs_der = tbs.to_der()?;
+    let tbs_der = tbs_der(&tbs, (!entries.is_empty()).then_some(revoked.as_slice()))?;
     let signature = x509::sign(ca.signer.as_ref(), &tbs_der)?;
-    Ok(CertificateList { signature_algorithm: tbs.signature.clone(), tbs_cert_list: tbs, signature }.to_der()?)
+    Ok(certificate_list_der(&tbs_der, &tbs.signature, &signature)?)
+}
+
+/// The revokedCertificates entries of a CRL, DER-encoded one after the other (the contents of
+/// the `SEQUENCE OF`, without its header).
+fn encode_revoked(entries: &[RevokedEntry]) -> Result<Vec<u8>, AuthorityError> {
+    // RFC 5280 §5.3.1: the reason code is absent rather than `unspecified`. The few possible
+    // crlEntryExtensions are encoded once.
+    let mut reason_extensions: Vec<(RevocationReason, Vec<u8>)> = Vec::new();
+    for r in RevocationReason::ALL {
+        if r != RevocationReason::Unspecified {
+            reason_extensions.push((r, vec![x509::extension(false, &r.crl_reason())?].to_der()?));
+        }
+    }
+    // A 16-byte serial, a UTCTime and a reason: under 50 bytes.
+    let mut out = Vec::with_capacity(entries.len().saturating_mul(50));
+    let mut entry = Vec::with_capacity(128);
+    for e in entries {
+        let bytes = hex::decode(&e.serial).map_err(|_| AuthorityError::Corrupt(format!("serial {:?}", e.serial)))?;
+        let at = santepki_storage::time::parse(&e.revoked_at).ok_or_else(|| AuthorityError::Corrupt(format!("revocation time {:?}", e.revoked_at)))?;
+        let reason = e.revocation_reason.as_deref().and_then(reason_of);
+        entry.clear();
+        x509::serial_number(&bytes)?.encode_to_vec(&mut entry)?;
+        crl_time(at)?.encode_to_vec(&mut entry)?;
+        if let Some((_, der)) = reason_extensions.iter().find(|(r, _)| Some(*r) == reason) {
+            entry.extend_from_slice(der);
+        }
+        Header::new(Tag::Sequence, entry.len())?.encode_to_vec(&mut out)?;
+        out.extend_from_slice(&entry);
+    }
+    Ok(out)
+}
+
+/// The stored reason name of a revocation: the exact name (what `revoke` writes) without
+/// allocating, else whatever `RevocationReason::parse` accepts.
+fn reason_of(name: &str) -> Option<RevocationReason> {
+    RevocationReason::ALL.into_iter().find(|r| r.name() == name).or_else(|| RevocationReason::parse(name).ok())
+}
+
+/// `x509::time` without formatting the year as text (a million times per CRL): UTCTime through
+/// 2049, GeneralizedTime after.
+fn crl_time(t: DateTime<Utc>) -> Result<x509_cert::time::Time, der::Error> {
+    use chrono::Datelike;
+    use x509_cert::time::Time;
+    let secs = u64::try_from(t.timestamp()).map_err(|_| der::Tag::UtcTime.value_error())?;
+    let st = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    if t.year() < 2050 {
+        Ok(Time::UtcTime(der::asn1::UtcTime::from_system_time(st)?))
+    } else {
+        Ok(Time::GeneralTime(der::asn1::GeneralizedTime::from_system_time(st)?))
+    }
+}
+
+/// The DER of `tbs` with `revoked` (encoded entries) as its revokedCertificates: what
+/// `TbsCertList::to_der` gives when the entries are in the structure.
+fn tbs_der(tbs: &TbsCertList, revoked: Option<&[u8]>) -> Result<Vec<u8>, der::Error> {
+    let mut body = Vec::with_capacity(1024 + revoked.map_or(0, <[u8]>::len));
+    tbs.version.encode_to_vec(&mut body)?;
+    tbs.signature.encode_to_vec(&mut body)?;
+    tbs.issuer.encode_to_vec(&mut body)?;
+    tbs.this_update.encode_to_vec(&mut body)?;
+    if let Some(next) = &tbs.next_update {
+        next.encode_to_vec(&mut body)?;
+    }
+    if let Some(list) = revoked {
+        Header::new(Tag::Sequence, list.len())?.encode_to_vec(&mut body)?;
+        body.extend_from_slice(list);
+    } else if let Some(list) = &tbs.revoked_certificates {
+        list.encode_to_vec(&mut body)?;
+    }
+    if let Some(ext) = &tbs.crl_extensions {
+        ContextSpecificRef { tag_number: TagNumber::N0, tag_mode: TagMode::Explicit, value: ext }.encode_to_vec(&mut body)?;
+    }
+    wrap_sequence(&body)
+}
+
+/// `CertificateList { tbs, algorithm, signature }.to_der()` from the TBS already encoded.
+fn certificate_list_der(tbs_der: &[u8], algorithm: &spki::AlgorithmIdentifierOwned, signature: &der::asn1::BitString) -> Result<Vec<u8>, der::Error> {
+    let mut body = Vec::with_capacity(tbs_der.len() + 1024);
+    body.extend_from_slice(tbs_der);
+    algorithm.encode_to_vec(&mut body)?;
+    signature.encode_to_vec(&mut body)?;
+    wrap_sequence(&body)
+}
+
+fn wrap_sequence(body: &[u8]) -> Result<Vec<u8>, der::Error> {
+    let header = Header::new(Tag::Sequence, body.len())?;
+    let mut out = Vec::with_capacity(body.len() + 8);
+    header.encode_to_vec(&mut out)?;
+    out.extend_from_slice(body);
+    Ok(out)
 }
 
 impl Authority {
@@ -226,5 +312,74 @@ impl Authority {
     pub async fn latest_crl(&self, ca_id: &str, kind: CrlKind) -> Result<Option<CrlRow>, AuthorityError> {
         let Some(ca) = self.ca(ca_id) else { return Ok(None) };
         Ok(store::latest_crl(self.db(), &ca.id, kind.as_str()).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use x509_cert::crl::{CertificateList, RevokedCert};
+
+    /// The entries as `build` made them before it encoded them directly.
+    fn reference_entries(entries: &[RevokedEntry]) -> Vec<RevokedCert> {
+        entries
+            .iter()
+            .map(|e| {
+                let bytes = hex::decode(&e.serial).unwrap();
+                let at = santepki_storage::time::parse(&e.revoked_at).unwrap();
+                let reason = e.revocation_reason.as_deref().and_then(|r| RevocationReason::parse(r).ok());
+                let extensions = match reason {
+                    Some(r) if r != RevocationReason::Unspecified => Some(vec![x509::extension(false, &r.crl_reason()).unwrap()]),
+                    _ => None,
+                };
+                RevokedCert { serial_number: x509::serial_number(&bytes).unwrap(), revocation_date: x509::time(at).unwrap(), crl_entry_extensions: extensions }
+            })
+            .collect()
+    }
+
+    fn entry(serial: &str, at: &str, reason: Option<&str>) -> RevokedEntry {
+        RevokedEntry { serial: serial.into(), revoked_at: at.into(), revocation_reason: reason.map(str::to_owned) }
+    }
+
+    #[test]
+    fn the_direct_encoding_is_byte_for_byte_the_structures_encoding() {
+        let mut entries = vec![
+            entry("0102", "2026-11-23T10:00:00Z", None),
+            entry("7f00000000000000000000000000000a", "2049-12-31T23:59:59Z", Some("keyCompromise")),
+            entry("ff", "2050-01-01T00:00:00Z", Some("unspecified")),
+            entry("00", "2030-06-01T12:30:00+02:00", Some("Key-Compromise")),
+            entry("0a1b2c", "2026-01-01T00:00:00Z", Some("certificateHold")),
+        ];
+        for (i, r) in RevocationReason::ALL.into_iter().enumerate() {
+            entries.push(entry(&format!("{:02x}{:030x}", 0x10 + i, i), "2027-03-04T05:06:07Z", Some(r.name())));
+        }
+        let issuer: x509_cert::name::Name = "CN=TEST AC,O=ASIP-SANTE,C=FR".parse().unwrap();
+        let alg = crate::KeyAlgorithm::Rsa4096.signature_algorithm();
+        let ext = vec![x509::extension(false, &CrlNumber(Uint::new(&7i64.to_be_bytes()).unwrap())).unwrap()];
+        for (list, extensions) in [(entries.as_slice(), Some(ext.clone())), (&entries[..1], None), (&[][..], Some(ext))] {
+            let mut tbs = TbsCertList {
+                version: Version::V2,
+                signature: alg.clone(),
+                issuer: issuer.clone(),
+                this_update: x509::time(santepki_storage::time::parse("2026-11-23T10:00:00Z").unwrap()).unwrap(),
+                next_update: Some(x509::time(santepki_storage::time::parse("2026-11-30T10:00:00Z").unwrap()).unwrap()),
+                revoked_certificates: None,
+                crl_extensions: extensions,
+            };
+            let revoked = encode_revoked(list).unwrap();
+            let direct = tbs_der(&tbs, (!list.is_empty()).then_some(revoked.as_slice())).unwrap();
+            let reference_list = reference_entries(list);
+            tbs.revoked_certificates = if reference_list.is_empty() { None } else { Some(reference_list) };
+            assert_eq!(direct, tbs.to_der().unwrap());
+            let signature = der::asn1::BitString::from_bytes(&[1, 2, 3, 4]).unwrap();
+            let reference = CertificateList { signature_algorithm: alg.clone(), tbs_cert_list: tbs, signature: signature.clone() };
+            assert_eq!(certificate_list_der(&direct, &alg, &signature).unwrap(), reference.to_der().unwrap());
+        }
+    }
+
+    #[test]
+    fn bad_entries_are_refused_as_before() {
+        assert!(matches!(encode_revoked(&[entry("xyz", "2026-11-23T10:00:00Z", None)]), Err(AuthorityError::Corrupt(_))));
+        assert!(matches!(encode_revoked(&[entry("01", "yesterday", None)]), Err(AuthorityError::Corrupt(_))));
     }
 }

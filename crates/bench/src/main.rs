@@ -139,6 +139,9 @@ enum Command {
         /// Timed publications.
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// Reuse the database of an earlier run (crl.db in --dir) instead of inserting again.
+        #[arg(long)]
+        reuse: bool,
     },
 }
 
@@ -168,7 +171,7 @@ async fn main() -> Result<()> {
             ca::ocsp_setup(&ca::OcspSetup { dir, listen, count, concurrency, algorithm }).await
         }
         Command::CaOcspCheck { dir, url, sample, post } => ca::ocsp_check(&dir, &url, sample, post).await,
-        Command::CaCrl { dir, algorithm, entries, runs } => ca::crl_bench(&dir, algorithm, entries, runs).await,
+        Command::CaCrl { dir, algorithm, entries, runs, reuse } => ca::crl_bench(&dir, algorithm, entries, runs, reuse).await,
     }
 }
 
