@@ -66,6 +66,7 @@ struct Inner {
     settings: CaSettings,
     cas: Vec<Arc<LoadedCa>>,
     ocsp_cache: ocsp::Cache,
+    crl_cache: crl::CrlCache,
 }
 
 impl Authority {
@@ -85,7 +86,7 @@ impl Authority {
     }
 
     fn from_parts(db: Db, settings: CaSettings, cas: Vec<Arc<LoadedCa>>) -> Authority {
-        Authority { inner: Arc::new(Inner { db, settings, cas, ocsp_cache: ocsp::Cache::default() }) }
+        Authority { inner: Arc::new(Inner { db, settings, cas, ocsp_cache: ocsp::Cache::default(), crl_cache: Default::default() }) }
     }
 
     pub fn db(&self) -> &Db {
@@ -120,5 +121,9 @@ impl Authority {
 
     pub(crate) fn ocsp_cache(&self) -> &ocsp::Cache {
         &self.inner.ocsp_cache
+    }
+
+    pub(crate) fn crl_cache(&self) -> &crl::CrlCache {
+        &self.inner.crl_cache
     }
 }

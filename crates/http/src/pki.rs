@@ -102,12 +102,12 @@ async fn crl(State(state): State<AppState>, Path(file): Path<String>) -> Result<
     if ca.ca(id).is_none() {
         return Err(ApiError::not_found(format!("no CA {id:?}")));
     }
-    let row = match ca.latest_crl(id, kind).await.map_err(ApiError::internal)? {
+    let row = match ca.served_crl(id, kind).await.map_err(ApiError::internal)? {
         Some(r) => r,
         None => {
             // First request before the scheduler ran: publish now rather than fail.
             ca.publish_crl(id, kind, "http").await.map_err(ApiError::internal)?;
-            ca.latest_crl(id, kind).await.map_err(ApiError::internal)?.ok_or_else(|| ApiError::internal("CRL vanished"))?
+            ca.served_crl(id, kind).await.map_err(ApiError::internal)?.ok_or_else(|| ApiError::internal("CRL vanished"))?
         }
     };
     let mut headers = HeaderMap::new();

@@ -115,6 +115,20 @@ async fn ocsp_crl_and_ca_files_over_http() {
         let has_delta_indicator = crl.tbs_cert_list.crl_extensions.unwrap().iter().any(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_DELTA_CRL_INDICATOR);
         assert_eq!(has_delta_indicator, delta, "{path}");
     }
+    // The served CRL follows newer publications (per-node copy keyed by CRL number).
+    let crl_number = |der: &[u8]| {
+        let crl = x509_cert::crl::CertificateList::from_der(der).unwrap();
+        let ext = crl.tbs_cert_list.crl_extensions.unwrap().into_iter().find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_NUMBER).unwrap();
+        x509_cert::ext::pkix::CrlNumber::from_der(ext.extn_value.as_bytes()).unwrap().0.as_bytes().to_vec()
+    };
+    let (_, _, first) = send(&app, Request::get("/crl/ACI-EL-ORG.crl").body(Body::empty()).unwrap()).await;
+    let (_, _, again) = send(&app, Request::get("/crl/ACI-EL-ORG.crl").body(Body::empty()).unwrap()).await;
+    assert_eq!(first, again);
+    let published = ca.publish_crl("ACI-EL-ORG", santepki_authority::crl::CrlKind::Full, "test").await.unwrap();
+    let (_, _, newer) = send(&app, Request::get("/crl/ACI-EL-ORG.crl").body(Body::empty()).unwrap()).await;
+    assert_ne!(crl_number(&newer), crl_number(&first));
+    assert_eq!(crl_number(&newer), published.number.to_be_bytes().iter().skip_while(|b| **b == 0).copied().collect::<Vec<u8>>());
+
     // CA certificates and the chain.
     let (s, h, body) = send(&app, Request::get("/ca/ACI-EL-ORG.crt").body(Body::empty()).unwrap()).await;
     assert_eq!((s, h["content-type"].to_str().unwrap()), (StatusCode::OK, "application/pkix-cert"));
