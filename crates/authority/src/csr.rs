@@ -201,7 +201,7 @@ pub fn key_algorithm(key: &AcceptedKey) -> Option<KeyAlgorithm> {
     key.description.parse().ok()
 }
 
-fn verify_signature(alg: &ObjectIdentifier, spki: &SubjectPublicKeyInfoOwned, message: &[u8], signature: &[u8]) -> Result<(), CsrError> {
+pub(crate) fn verify_signature(alg: &ObjectIdentifier, spki: &SubjectPublicKeyInfoOwned, message: &[u8], signature: &[u8]) -> Result<(), CsrError> {
     use aws_lc_rs::signature as sig;
     let key_bits = spki.subject_public_key.as_bytes().unwrap_or_default();
     let is_rsa = spki.algorithm.oid == rfc5912::RSA_ENCRYPTION;

@@ -294,6 +294,7 @@ impl Authority {
                 issued_at: None,
                 revoked_at: None,
                 revocation_reason: None,
+                card_number: beneficiary.card.as_ref().map(|c| c.number.clone()),
             };
             let event = AuditEvent::new(&req.requested_by, "certificate.pending", &format!("certificate:{serial}")).after(
                 &serde_json::json!({

@@ -8,6 +8,7 @@
 //! encrypted files). Nothing here keeps state between calls that two nodes could disagree on:
 //! serials, CRL numbers and statuses live in the shared database.
 
+pub mod cards;
 pub mod certificate;
 pub mod chain;
 pub mod crl;

@@ -12,7 +12,7 @@ use crate::ids::{IdNatStruct, ValidationMode};
 use crate::professional::CardType;
 
 /// The structure cases of RULES.md's table: which identifier the form names and who signs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum StructureCase {
     /// R10: FINESS géographique of the pharmacy.
@@ -114,7 +114,7 @@ impl IdentifierKind {
 }
 
 /// Who signs the form (section 3.2, R20).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SignerRole {
     LegalRepresentative,
@@ -124,7 +124,7 @@ pub enum SignerRole {
 }
 
 /// A person of sections 3.2 and 4.1: all fields mandatory (R20, R21).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Person {
     pub last_name: String,
     pub first_names: String,
@@ -134,7 +134,7 @@ pub struct Person {
     pub card_number: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Signer {
     pub role: SignerRole,
     #[serde(flatten)]
@@ -142,7 +142,7 @@ pub struct Signer {
 }
 
 /// Section 4.2 (R22).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Usage {
     /// "Authentification et signature sur le DMP"…
     pub description: String,
@@ -152,7 +152,7 @@ pub struct Usage {
 }
 
 /// Section 4.3 (R23): the offers asked for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Offers {
     /// ORG (legal person): AUTH_CLI, SIGN, CONF.
     #[serde(default)]
@@ -168,7 +168,7 @@ pub struct Offers {
 }
 
 /// A whole form 413.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Form413 {
     pub case: StructureCase,
     /// Section 2: the structure identifiers (idNat_Struct form, e.g. `1060785003`, `3…`, `4…`).

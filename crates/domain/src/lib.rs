@@ -9,6 +9,7 @@
 //! builds on these types, so that an identifier that reached the database has been checked once,
 //! here.
 
+pub mod calendar;
 pub mod form413;
 pub mod ids;
 pub mod luhn;

@@ -13,27 +13,73 @@ pub struct ApiError {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The rule of RULES.md the refusal enforces (R-id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
+    /// Every refusal of a form, each with its field and rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusals: Option<Vec<santepki_domain::form413::Refusal>>,
 }
 
 impl ApiError {
     pub fn bad_request(error: &'static str, field: &str, message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, error, message: message.into(), field: Some(field.to_owned()) }
+        ApiError { status: StatusCode::BAD_REQUEST, error, message: message.into(), field: Some(field.to_owned()), rule: None, refusals: None }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::NOT_FOUND, error: "not_found", message: message.into(), field: None }
+        ApiError { status: StatusCode::NOT_FOUND, error: "not_found", message: message.into(), field: None, rule: None, refusals: None }
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
         // The detail goes to the log, not to the client.
         tracing::error!(error = %e, "internal error");
-        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, error: "internal_error", message: "internal error".into(), field: None }
+        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, error: "internal_error", message: "internal error".into(), field: None, rule: None, refusals: None }
     }
 
     pub fn from_search(e: SearchError, field: &str) -> Self {
         match e {
             SearchError::Storage(s) => ApiError::internal(s),
             other => ApiError::bad_request(other.code(), field, other.to_string()),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, error, message: message.into(), field: None, rule: None, refusals: None }
+    }
+
+    /// A registration refusal: 400 for bad input and rule breaches, 401/403 for who may not,
+    /// 404, 409 for a state that does not allow the action.
+    pub fn from_registration(e: santepki_registration::RegError) -> Self {
+        use santepki_registration::RegError as R;
+        let code = e.code();
+        let rule = e.rule();
+        match e {
+            R::Refused(refusals) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                error: code,
+                message: refusals.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "),
+                field: refusals.first().map(|r| r.field.clone()),
+                rule,
+                refusals: Some(refusals),
+            },
+            R::Forbidden { message, .. } => ApiError { rule, ..ApiError::new(StatusCode::FORBIDDEN, code, message) },
+            R::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, code, e.to_string()),
+            R::Conflict { message, .. } => ApiError::new(StatusCode::CONFLICT, code, message),
+            R::Invalid { ref field, ref message, .. } => {
+                ApiError { field: Some(field.clone()), rule, ..ApiError::new(StatusCode::BAD_REQUEST, code, message.clone()) }
+            }
+            R::Signature(ref s) => {
+                use santepki_authority::cards::CardAuthError as C;
+                match s {
+                    C::Storage(_) => ApiError::internal(&e),
+                    C::Malformed(_) | C::BadSignature(_) => ApiError { field: Some("signature".into()), rule: Some("R47"), ..ApiError::new(StatusCode::BAD_REQUEST, code, e.to_string()) },
+                    _ => ApiError { rule: Some("R47"), ..ApiError::new(StatusCode::FORBIDDEN, code, e.to_string()) },
+                }
+            }
+            R::Unavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, m),
+            R::Storage(_) | R::Issue(_) => ApiError::internal(e),
         }
     }
 }

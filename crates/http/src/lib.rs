@@ -9,6 +9,8 @@
 mod directory;
 mod error;
 mod pki;
+pub mod registration;
+pub mod tls;
 
 use std::net::SocketAddr;
 
@@ -17,6 +19,7 @@ use axum::{Json, Router};
 use santepki_authority::Authority;
 use santepki_directory::search::Directory;
 use santepki_domain::ValidationMode;
+use santepki_registration::Registration;
 use santepki_storage::Db;
 
 pub use error::ApiError;
@@ -30,28 +33,44 @@ pub struct AppState {
     pub mode: ValidationMode,
     /// The CA, when initialised: OCSP, CRLs and CA certificates are served from it.
     pub authority: Option<Authority>,
+    /// The registration authority (forms 413, habilitations, cards), when the CA is initialised:
+    /// card authentication needs it.
+    pub registration: Option<Registration>,
 }
 
 impl AppState {
     pub fn new(db: Db, mode: ValidationMode) -> Self {
-        AppState { directory: Directory::new(db.clone()), db, mode, authority: None }
+        AppState { directory: Directory::new(db.clone()), db, mode, authority: None, registration: None }
     }
 
     pub fn with_authority(mut self, authority: Option<Authority>) -> Self {
         self.authority = authority;
         self
     }
+
+    pub fn with_registration(mut self, registration: Option<Registration>) -> Self {
+        self.registration = registration;
+        self
+    }
 }
 
-/// The API router (plain HTTP listener for now; the card-authenticated HTTPS listener comes with
-/// the ordering platform).
+/// The API router. The same router serves the plain listener (directory, OCSP, CRLs) and the
+/// card-authenticated HTTPS listener ([`tls::serve_tls`]); routes that need a card answer 401
+/// `card_required` on a connection without one.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/openapi.json", get(openapi))
         .nest("/api/v1/directory", directory::routes())
+        .nest("/api/v1", registration::routes())
         .merge(pki::routes())
         .fallback(error::not_found)
         .with_state(state)
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    Json(registration::ApiDoc::openapi())
 }
 
 async fn healthz() -> Json<serde_json::Value> {

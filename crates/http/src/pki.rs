@@ -31,6 +31,8 @@ fn authority(state: &AppState) -> Result<&santepki_authority::Authority, ApiErro
         error: "ca_not_initialised",
         message: "the certificate authority is not initialised: run `santepki ca init`".into(),
         field: None,
+        rule: None,
+        refusals: None,
     })
 }
 
@@ -66,6 +68,8 @@ async fn ocsp_post(State(state): State<AppState>, headers: HeaderMap, body: Byte
                 error: "unsupported_media_type",
                 message: "OCSP requests are sent as application/ocsp-request".into(),
                 field: Some("Content-Type".into()),
+                rule: None,
+                refusals: None,
             });
         }
     }

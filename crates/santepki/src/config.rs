@@ -26,6 +26,7 @@ pub struct Config {
     pub portal: PortalConfig,
     pub ldap: LdapConfig,
     pub ca: CaConfig,
+    pub mail: MailConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -54,8 +55,45 @@ pub struct HttpConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PortalConfig {
-    /// HTTPS listener of the card-authenticated portal and API (ordering platform issue).
+    /// HTTPS listener of the card-authenticated API (and portal), mutual TLS with the cards.
     pub listen: String,
+    /// The URL clients use to reach it (defaults to `https://<listen>`).
+    pub public_url: Option<String>,
+    /// Server certificate chain and key (PEM files, relative to the configuration file). Without
+    /// them a self-signed certificate is made once in `tls/` (demo and tests).
+    pub cert: Option<String>,
+    pub key: Option<String>,
+    /// The card CAs client certificates must chain to (PEM bundle). Default: this platform's
+    /// root and PERSONNES CA; in production, the IGC-Santé card CAs.
+    pub card_cas: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// Sender of the platform's mail (R24, R25).
+    pub from: String,
+    /// `smtp` (a relay at smtp_host:smtp_port), `folder` (`.eml` files in outbox_dir, the demo)
+    /// or `disabled` (mail stays queued in the database).
+    pub transport: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub outbox_dir: String,
+    /// The agency's back-office address, copied on acknowledgements.
+    pub agency: Option<String>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            from: "santepki <no-reply@santepki.invalid>".into(),
+            transport: "disabled".into(),
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: 25,
+            outbox_dir: "outbox".into(),
+            agency: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,9 +175,10 @@ impl Default for Config {
             database: DatabaseConfig { url: "sqlite://santepki.db".into() },
             directory: DirectoryConfig { identifiers: ValidationMode::Strict },
             http: HttpConfig { listen: "127.0.0.1:8080".into(), public_url: None },
-            portal: PortalConfig { listen: "127.0.0.1:8443".into() },
+            portal: PortalConfig { listen: "127.0.0.1:8443".into(), public_url: None, cert: None, key: None, card_cas: None },
             ldap: LdapConfig { listen: "127.0.0.1:3890".into() },
             ca: CaConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 }

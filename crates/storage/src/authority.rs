@@ -49,6 +49,8 @@ pub struct CertificateRow {
     pub issued_at: Option<String>,
     pub revoked_at: Option<String>,
     pub revocation_reason: Option<String>,
+    /// The card of a card certificate (mutual TLS maps a presented certificate to its card).
+    pub card_number: Option<String>,
 }
 
 pub const STATUS_PENDING: &str = "pending";
@@ -89,7 +91,7 @@ pub struct OcspRow {
 const AUTHORITY_COLUMNS: &str = "id, name, parent_id, role, key_backend, key_label, key_algorithm, certificate, \
      spki_sha1, name_sha1, crl_number, crl_dirty, created_at";
 const CERTIFICATE_COLUMNS: &str = "serial, ca_id, profile, status, subject, structure_id, professional_id, spki_sha256, \
-     tbs, der, not_before, not_after, requested_by, created_at, issued_at, revoked_at, revocation_reason";
+     tbs, der, not_before, not_after, requested_by, created_at, issued_at, revoked_at, revocation_reason, card_number";
 
 /// Records the CAs of a new hierarchy and their audit events, in one transaction.
 pub async fn insert_authorities(db: &Db, records: &[(AuthorityRow, AuditEvent)]) -> Result<(), StorageError> {
@@ -134,7 +136,7 @@ pub async fn insert_pending(db: &Db, c: &CertificateRow, event: &AuditEvent) -> 
     let mut tx = db.pool().begin().await?;
     let inserted = sqlx::query(&format!(
         "INSERT INTO ca_certificates ({CERTIFICATE_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (serial) DO NOTHING"
     ))
     .bind(&c.serial)
@@ -154,6 +156,7 @@ pub async fn insert_pending(db: &Db, c: &CertificateRow, event: &AuditEvent) -> 
     .bind(None::<String>)
     .bind(None::<String>)
     .bind(None::<String>)
+    .bind(&c.card_number)
     .execute(&mut *tx)
     .await?
     .rows_affected()

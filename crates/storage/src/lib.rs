@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod authority;
 pub mod directory;
+pub mod registration;
 mod error;
 mod hash;
 pub mod time;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use santepki_http::{router, AppState};
+use santepki_registration::{MailSettings, MailTransport, Registration};
 use santepki_storage::Db;
 
 use crate::config::Loaded;
@@ -16,7 +17,10 @@ pub struct ServeArgs {}
 pub async fn run(_args: ServeArgs, config: Option<PathBuf>) -> Result<ExitCode> {
     let (loaded, db) = super::open(config).await?;
     let running = start(&loaded, db).await?;
-    eprintln!("santepki listening: HTTP {}, LDAP {}", running.http_url, running.ldap_url);
+    match &running.portal_url {
+        Some(portal) => eprintln!("santepki listening: HTTP {}, HTTPS (cards) {portal}, LDAP {}", running.http_url, running.ldap_url),
+        None => eprintln!("santepki listening: HTTP {}, LDAP {} (no HTTPS: the CA is not initialised)", running.http_url, running.ldap_url),
+    }
     shutdown_signal().await;
     running.stop().await;
     Ok(ExitCode::SUCCESS)
@@ -27,7 +31,13 @@ pub struct Running {
     pub http_url: String,
     /// `ldap://<bound address>` of the CPS directory (R44).
     pub ldap_url: String,
+    /// `https://<bound address>` of the card-authenticated API, when the CA is initialised.
+    pub portal_url: Option<String>,
+    /// The server certificate of the HTTPS listener (PEM), for clients to trust.
+    pub portal_cert_pem: Option<String>,
+    pub registration: Option<Registration>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
+    https: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     ldap: tokio::task::JoinHandle<std::io::Result<()>>,
     stop: tokio::sync::watch::Sender<bool>,
 }
@@ -36,6 +46,9 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.http.await;
+        if let Some(h) = self.https {
+            let _ = h.await;
+        }
         let _ = self.ldap.await;
     }
 }
@@ -53,7 +66,8 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
             eprintln!("settled {n} issuance(s) left pending by a stopped process");
         }
     }
-    let state = AppState::new(db.clone(), cfg.directory.identifiers).with_authority(authority.clone());
+    let registration = authority.as_ref().map(|ca| Registration::new(db.clone(), cfg.directory.identifiers, Some(ca.clone()), mail_settings(loaded)));
+    let state = AppState::new(db.clone(), cfg.directory.identifiers).with_authority(authority.clone()).with_registration(registration.clone());
     let listener = tokio::net::TcpListener::bind(&cfg.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen): is another santepki running?", cfg.http.listen))?;
@@ -68,12 +82,78 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     let stopped_signal = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    if let Some(ca) = authority {
-        tokio::spawn(ca_jobs(ca, cfg.ca.pending_grace_seconds, stopped.clone()));
+    let mut https = None;
+    let mut portal_url = None;
+    let mut portal_cert_pem = None;
+    if let Some(ca) = &authority {
+        let (cert, key) = server_certificate(loaded).context("the HTTPS server certificate (portal.cert, portal.key)")?;
+        let card_cas = match &cfg.portal.card_cas {
+            Some(f) => std::fs::read(loaded.base_dir().join(f)).with_context(|| format!("reading portal.card_cas {f}"))?,
+            None => ca.bundle_pem().into_bytes(),
+        };
+        let tls = santepki_http::tls::server_config(cert.as_bytes(), key.as_bytes(), &card_cas).context("the HTTPS listener's TLS settings")?;
+        let tls_listener = tokio::net::TcpListener::bind(&cfg.portal.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (portal.listen): is another santepki running?", cfg.portal.listen))?;
+        let local = tls_listener.local_addr()?;
+        portal_url = Some(cfg.portal.public_url.clone().unwrap_or_else(|| format!("https://{local}")));
+        portal_cert_pem = Some(cert);
+        https = Some(tokio::spawn(santepki_http::tls::serve_tls(tls_listener, tls, router(state.clone()), stopped_signal(stopped.clone()))));
+        tokio::spawn(ca_jobs(ca.clone(), cfg.ca.pending_grace_seconds, stopped.clone()));
+    }
+    if let Some(reg) = &registration {
+        tokio::spawn(mail_job(reg.clone(), stopped.clone()));
     }
     let http = tokio::spawn(santepki_http::serve(listener, router(state), stopped_signal(stopped.clone())));
     let ldap = tokio::spawn(santepki_ldap::serve(ldap_listener, db, santepki_ldap::LdapOptions::default(), stopped_signal(stopped)));
-    Ok(Running { http_url, ldap_url, http, ldap, stop })
+    Ok(Running { http_url, ldap_url, portal_url, portal_cert_pem, registration, http, https, ldap, stop })
+}
+
+/// Mail settings from the configuration (`mail.*`).
+pub fn mail_settings(loaded: &Loaded) -> MailSettings {
+    let m = &loaded.config.mail;
+    let transport = match m.transport.as_str() {
+        "smtp" => MailTransport::Smtp { host: m.smtp_host.clone(), port: m.smtp_port },
+        "folder" => MailTransport::Folder(loaded.base_dir().join(&m.outbox_dir)),
+        _ => MailTransport::Disabled,
+    };
+    MailSettings { from: m.from.clone(), transport, agency: m.agency.clone() }
+}
+
+/// The HTTPS server certificate: the configured files, or a self-signed one made once in
+/// `tls/` beside the configuration (demo and tests).
+fn server_certificate(loaded: &Loaded) -> Result<(String, String)> {
+    let p = &loaded.config.portal;
+    let base = loaded.base_dir();
+    if let (Some(c), Some(k)) = (&p.cert, &p.key) {
+        let cert = std::fs::read_to_string(base.join(c)).with_context(|| format!("reading portal.cert {c}"))?;
+        let key = std::fs::read_to_string(base.join(k)).with_context(|| format!("reading portal.key {k}"))?;
+        return Ok((cert, key));
+    }
+    let dir = base.join("tls");
+    let (cert_file, key_file) = (dir.join("server.crt.pem"), dir.join("server.key.pem"));
+    if let (Ok(cert), Ok(key)) = (std::fs::read_to_string(&cert_file), std::fs::read_to_string(&key_file)) {
+        return Ok((cert, key));
+    }
+    let (cert, key) = santepki_http::tls::self_signed(&["localhost".to_owned(), "127.0.0.1".to_owned()])?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    super::ca::write_file(&key_file, key.as_bytes(), true)?;
+    super::ca::write_file(&cert_file, cert.as_bytes(), false)?;
+    Ok((cert, key))
+}
+
+/// Delivers queued mail. Safe on every node at once: each mail is claimed before it is sent.
+async fn mail_job(reg: Registration, mut stop: tokio::sync::watch::Receiver<bool>) {
+    const TICK: std::time::Duration = std::time::Duration::from_secs(2);
+    loop {
+        if let Err(e) = reg.deliver_mail().await {
+            tracing::error!(error = %e, "mail delivery round failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
 }
 
 /// The CA's time-based jobs. Each is safe on every node at once (CRL numbers are taken

@@ -1,0 +1,410 @@
+//! The registration API (`/api/v1`): forms 413, signatures, back-office decisions,
+//! habilitations, contracts, roles and cards. Every route needs a card: the client certificate
+//! of the mutual-TLS connection ([`Card`]); the registration layer checks on every call what
+//! that card may do.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use santepki_domain::form413::Form413;
+use santepki_registration::contracts::NewContract;
+use santepki_registration::forms::{Decision, Signature};
+use santepki_registration::habilitations::Transfer;
+use santepki_registration::roles::NewRole;
+use santepki_registration::{Actor, Registration};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::tls::PeerCertificate;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/forms413", post(prepare_form).get(my_forms))
+        .route("/forms413/bulk", post(prepare_bulk))
+        .route("/forms413/bulk/{id}", get(bulk_forms))
+        .route("/forms413/bulk/{id}/decision", post(decide_bulk))
+        .route("/forms413/{id}", get(form))
+        .route("/forms413/{id}/content", get(form_content))
+        .route("/forms413/{id}/signature", post(sign_form))
+        .route("/forms413/{id}/decision", post(decide_form))
+        .route("/forms413/{id}/withdrawal", post(withdraw_form))
+        .route("/back-office/queue", get(queue))
+        .route("/prefill", get(prefill))
+        .route("/habilitations", get(my_habilitations))
+        .route("/habilitations/{id}/withdrawal", post(withdraw_habilitation))
+        .route("/structures/{id}/habilitations", get(structure_habilitations))
+        .route("/vendors/{entity}/habilitations", get(vendor_habilitations))
+        .route("/vendors/{entity}/habilitations/transfer", post(transfer_habilitations))
+        .route("/contracts", post(create_contract).get(contracts))
+        .route("/contracts/{id}", get(contract))
+        .route("/contracts/{id}/termination", post(terminate_contract))
+        .route("/contracts/{id}/roles", post(request_role))
+        .route("/role-requests", get(role_requests))
+        .route("/roles/{id}/decision", post(decide_role))
+        .route("/roles/{id}/end", post(end_role))
+        .route("/cards/{number}", get(card))
+        .route("/cards/{number}/opposition", post(oppose_card))
+}
+
+fn registration(state: &AppState) -> Result<&Registration, ApiError> {
+    state.registration.as_ref().ok_or_else(|| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ca_not_initialised", "the certificate authority is not initialised: run `santepki ca init`")
+    })
+}
+
+/// The card holder behind the request's client certificate. Without a card: 401
+/// `card_required`; with a certificate that is not a good card certificate, or a card that is
+/// expired or opposed: 401 with the reason.
+pub struct Card(pub Actor);
+
+impl FromRequestParts<AppState> for Card {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<PeerCertificate>().and_then(|p| p.0.clone());
+        let Some(der) = peer else {
+            return Err(ApiError {
+                rule: Some("R27"),
+                ..ApiError::new(StatusCode::UNAUTHORIZED, "card_required", "authentification par carte requise (certificat client TLS)")
+            });
+        };
+        let reg = registration(state)?;
+        match reg.actor_from_certificate(&der).await {
+            Ok(actor) => Ok(Card(actor)),
+            Err(santepki_registration::RegError::Storage(e)) => Err(ApiError::internal(e)),
+            Err(e) => Err(ApiError { rule: Some("R2"), ..ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()) }),
+        }
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn ok<T: serde::Serialize>(v: T) -> ApiResult<Json<serde_json::Value>> {
+    serde_json::to_value(v).map(Json).map_err(ApiError::internal)
+}
+
+fn created<T: serde::Serialize>(v: T) -> ApiResult<Response> {
+    Ok((StatusCode::CREATED, ok(v)?).into_response())
+}
+
+/// A JSON body, with a 400 naming the problem instead of axum's plain-text rejection.
+pub struct Body<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| ApiError::bad_request("body_unreadable", "body", e.to_string()))?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut de).map(Body).map_err(|e| {
+            let path = e.path().to_string();
+            ApiError::bad_request("invalid_json", if path == "." { "body" } else { &path }, e.inner().to_string())
+        })
+    }
+}
+
+macro_rules! reg {
+    ($state:expr, $call:ident ( $($arg:expr),* )) => {
+        registration(&$state)?.$call($($arg),*).await.map_err(ApiError::from_registration)
+    };
+}
+
+/// The authenticated card, its roles and habilitations.
+#[utoipa::path(get, path = "/api/v1/me", tag = "cards", responses((status = 200, description = "The card holder, roles, habilitations"), (status = 401, description = "No card")))]
+async fn me(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
+    let roles = reg!(s, active_roles(&actor))?;
+    let habilitations = reg!(s, my_habilitations(&actor))?;
+    ok(json!({ "card": actor, "roles": roles, "habilitations": habilitations }))
+}
+
+/// Prepares a form 413 (checked against every rule; then it awaits its signer).
+#[utoipa::path(post, path = "/api/v1/forms413", tag = "forms413", request_body = Form413,
+    responses((status = 201, description = "Prepared, awaiting the signature"), (status = 422, description = "Refused: each refusal with field and rule"), (status = 403, description = "Not your structure")))]
+async fn prepare_form(State(s): State<AppState>, Card(actor): Card, Body(form): Body<Form413>) -> ApiResult<Response> {
+    created(reg!(s, prepare_form(&actor, form))?)
+}
+
+#[utoipa::path(get, path = "/api/v1/forms413", tag = "forms413", responses((status = 200, description = "The forms the card prepared, signs, administers or speaks for")))]
+async fn my_forms(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
+    ok(json!({ "forms": reg!(s, forms_of(&actor))? }))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct BulkRequest {
+    /// One form per client structure, each naming the submitting administrator (R48).
+    forms: Vec<Form413>,
+}
+
+/// Rule R48: one submission for many client structures of a vendor's administrator.
+#[utoipa::path(post, path = "/api/v1/forms413/bulk", tag = "forms413", request_body = BulkRequest,
+    responses((status = 201, description = "Accepted and refused forms"), (status = 403, description = "Not a vendor administrator")))]
+async fn prepare_bulk(State(s): State<AppState>, Card(actor): Card, Body(req): Body<BulkRequest>) -> ApiResult<Response> {
+    created(reg!(s, prepare_bulk(&actor, req.forms))?)
+}
+
+#[utoipa::path(get, path = "/api/v1/forms413/bulk/{id}", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "The forms of a bulk submission")))]
+async fn bulk_forms(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    let reg = registration(&s)?;
+    let mut forms = Vec::new();
+    for row in santepki_storage::registration::forms_of_bulk(reg.db(), &id).await.map_err(ApiError::internal)? {
+        // Only the forms this card may see.
+        if let Ok(v) = reg.form(&actor, &row.id).await {
+            forms.push(v.row);
+        }
+    }
+    if forms.is_empty() {
+        return Err(ApiError::not_found(format!("bulk {id} not found")));
+    }
+    ok(json!({ "bulk_id": id, "forms": forms }))
+}
+
+#[utoipa::path(post, path = "/api/v1/forms413/bulk/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = DecisionBody,
+    responses((status = 200, description = "Decided forms and habilitations created"), (status = 403, description = "Operators only, never for their own structure")))]
+async fn decide_bulk(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(d): Body<DecisionBody>) -> ApiResult<Json<serde_json::Value>> {
+    ok(reg!(s, decide_bulk(&actor, &id, &d.into()))?)
+}
+
+#[utoipa::path(get, path = "/api/v1/forms413/{id}", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "The form"), (status = 404, description = "Unknown, or not yours")))]
+async fn form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    ok(reg!(s, form(&actor, &id))?)
+}
+
+/// The exact bytes the signer signs (for a detached CMS signature, R47).
+#[utoipa::path(get, path = "/api/v1/forms413/{id}/content", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "The bytes to sign", content_type = "application/json")))]
+async fn form_content(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Response> {
+    let view = reg!(s, form(&actor, &id))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], view.row.content).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+struct SignBody {
+    /// `session` (confirmation over the card-authenticated connection) or `cms`.
+    method: String,
+    /// The detached CMS signature (DER, base64) for `cms`.
+    #[serde(default)]
+    cms: Option<String>,
+}
+
+/// Signs a form (R47): JSON `{"method":"session"}`, JSON `{"method":"cms","cms":"<base64>"}`, or
+/// the CMS itself as `application/pkcs7-signature` (DER or PEM).
+#[utoipa::path(post, path = "/api/v1/forms413/{id}/signature", tag = "forms413", params(("id" = String, Path)), request_body = SignBody,
+    responses((status = 200, description = "Signed and acknowledged with a file reference"), (status = 403, description = "Not the signer"), (status = 400, description = "Bad signature")))]
+async fn sign_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<serde_json::Value>> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    let cms: Option<Vec<u8>> = if content_type.starts_with("application/json") {
+        let mut de = serde_json::Deserializer::from_slice(&body);
+        let req: SignBody = serde_path_to_error::deserialize(&mut de).map_err(|e| ApiError::bad_request("invalid_json", &e.path().to_string(), e.inner().to_string()))?;
+        match req.method.as_str() {
+            "session" => None,
+            "cms" => {
+                let b64 = req.cms.ok_or_else(|| ApiError::bad_request("field_required", "cms", "la signature CMS (base64) est requise"))?;
+                let clean: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
+                Some(base64::engine::general_purpose::STANDARD.decode(clean).map_err(|e| ApiError::bad_request("invalid_base64", "cms", e.to_string()))?)
+            }
+            other => return Err(ApiError::bad_request("signature_method", "method", format!("« session » ou « cms », pas {other:?}"))),
+        }
+    } else if matches!(content_type.split(';').next().unwrap_or(""), "application/pkcs7-signature" | "application/cms" | "application/octet-stream") {
+        Some(body.to_vec())
+    } else {
+        return Err(ApiError { field: Some("Content-Type".into()), ..ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "application/json ou application/pkcs7-signature") });
+    };
+    let signature = match &cms {
+        Some(bytes) => Signature::Cms(bytes),
+        None => Signature::Session,
+    };
+    ok(reg!(s, sign_form(&actor, &id, signature))?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct DecisionBody {
+    /// `validate` or `reject`.
+    decision: String,
+    /// Mandatory to reject (R24).
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+impl From<DecisionBody> for Decision {
+    fn from(d: DecisionBody) -> Self {
+        Decision { decision: d.decision, reason: d.reason }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/forms413/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = DecisionBody,
+    responses((status = 200, description = "Decided; habilitations when validated"), (status = 403, description = "Operators only, never for their own structure"), (status = 409, description = "Not awaiting a decision")))]
+async fn decide_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(d): Body<DecisionBody>) -> ApiResult<Json<serde_json::Value>> {
+    ok(reg!(s, decide_form(&actor, &id, &d.into()))?)
+}
+
+#[utoipa::path(post, path = "/api/v1/forms413/{id}/withdrawal", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "Withdrawn")))]
+async fn withdraw_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    ok(reg!(s, withdraw_form(&actor, &id))?)
+}
+
+/// The back office's queue, with each file's age in French working days (R24).
+#[utoipa::path(get, path = "/api/v1/back-office/queue", tag = "back-office", responses((status = 200, description = "Signed forms awaiting a decision"), (status = 403, description = "Operators only")))]
+async fn queue(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
+    ok(json!({ "target_working_days": santepki_registration::forms::TARGET_WORKING_DAYS, "forms": reg!(s, queue(&actor))? }))
+}
+
+/// Rule R26: the forms the directory suggests for a professional (`professional=<idNat_PS>`)
+/// or a structure (`structure=<idNat_Struct>`).
+#[utoipa::path(get, path = "/api/v1/prefill", tag = "forms413", params(("professional" = Option<String>, Query), ("structure" = Option<String>, Query)),
+    responses((status = 200, description = "Proposed forms")))]
+async fn prefill(State(s): State<AppState>, Card(_actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+    let proposals = match (q.get("professional"), q.get("structure")) {
+        (Some(p), None) => reg!(s, propose_for_professional(p))?,
+        (None, Some(st)) => reg!(s, propose_for_structure(st))?,
+        _ => return Err(ApiError::bad_request("query", "professional", "give professional=<idNat_PS> or structure=<idNat_Struct>")),
+    };
+    ok(json!({ "proposals": proposals }))
+}
+
+#[utoipa::path(get, path = "/api/v1/habilitations", tag = "habilitations", responses((status = 200, description = "The card's habilitations (R27)")))]
+async fn my_habilitations(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
+    ok(json!({ "habilitations": reg!(s, my_habilitations(&actor))? }))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct ReasonBody {
+    reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/habilitations/{id}/withdrawal", tag = "habilitations", params(("id" = String, Path)), request_body = ReasonBody, responses((status = 200, description = "Withdrawn")))]
+async fn withdraw_habilitation(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<ReasonBody>) -> ApiResult<Json<serde_json::Value>> {
+    ok(reg!(s, withdraw_habilitation(&actor, &id, &b.reason))?)
+}
+
+/// Who administers a structure's certificates (R49).
+#[utoipa::path(get, path = "/api/v1/structures/{id}/habilitations", tag = "habilitations", params(("id" = String, Path)), responses((status = 200, description = "The structure's administrators")))]
+async fn structure_habilitations(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    ok(json!({ "habilitations": reg!(s, habilitations_of_structure(&actor, &id))? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/vendors/{entity}/habilitations", tag = "habilitations", params(("entity" = String, Path)), responses((status = 200, description = "The vendor's habilitations")))]
+async fn vendor_habilitations(State(s): State<AppState>, Card(actor): Card, Path(entity): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    ok(json!({ "habilitations": reg!(s, habilitations_of_vendor(&actor, &entity))? }))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct TransferBody {
+    from_card: String,
+    to_card: String,
+    #[serde(default)]
+    structures: Option<Vec<String>>,
+}
+
+/// Rule R49: the vendor moves habilitations between its own administrators.
+#[utoipa::path(post, path = "/api/v1/vendors/{entity}/habilitations/transfer", tag = "habilitations", params(("entity" = String, Path)), request_body = TransferBody, responses((status = 200, description = "Moved")))]
+async fn transfer_habilitations(State(s): State<AppState>, Card(actor): Card, Path(entity): Path<String>, Body(b): Body<TransferBody>) -> ApiResult<Json<serde_json::Value>> {
+    let t = Transfer { from_card: b.from_card, to_card: b.to_card, structures: b.structures };
+    ok(reg!(s, transfer_habilitations(&actor, &entity, &t))?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct ContractBody {
+    /// `1<FINESS juridique>`, `3<SIRET>` or `8<RPPS>`.
+    legal_entity: String,
+    /// `structure` or `vendor`.
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    legal_representative_card: Option<String>,
+}
+
+/// Makes a contract (operators), or returns the legal entity's existing one (R3).
+#[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts", request_body = ContractBody, responses((status = 201, description = "Created"), (status = 200, description = "Existing contract reused (R3)")))]
+async fn create_contract(State(s): State<AppState>, Card(actor): Card, Body(b): Body<ContractBody>) -> ApiResult<Response> {
+    let req = NewContract { legal_entity: b.legal_entity, kind: b.kind, name: b.name, legal_representative_card: b.legal_representative_card };
+    let outcome = reg!(s, create_contract(&actor, req))?;
+    let status = if outcome.reused { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, ok(outcome)?).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", responses((status = 200, description = "Contracts the card may see")))]
+async fn contracts(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
+    ok(json!({ "contracts": reg!(s, contracts(&actor))? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = String, Path)), responses((status = 200, description = "The contract and its roles")))]
+async fn contract(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    ok(reg!(s, contract(&actor, &id))?)
+}
+
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/termination", tag = "contracts", params(("id" = String, Path)), responses((status = 200, description = "Terminated")))]
+async fn terminate_contract(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    ok(reg!(s, terminate_contract(&actor, &id))?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct RoleBody {
+    /// `mandataire`, `vendor-administrator` or `legal-representative`.
+    kind: String,
+    card_number: String,
+    #[serde(default)]
+    form: Option<String>,
+}
+
+/// Gives a role on a contract: a mandataire is requested (forms 301/502) and approved by an
+/// operator (R5); a vendor names its administrators (R49).
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/roles", tag = "contracts", params(("id" = String, Path)), request_body = RoleBody, responses((status = 201, description = "Role requested or given")))]
+async fn request_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RoleBody>) -> ApiResult<Response> {
+    created(reg!(s, request_role(&actor, &id, NewRole { kind: b.kind, card_number: b.card_number, form: b.form }))?)
+}
+
+#[utoipa::path(get, path = "/api/v1/role-requests", tag = "back-office", responses((status = 200, description = "Role requests awaiting an operator")))]
+async fn role_requests(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
+    ok(json!({ "roles": reg!(s, role_requests(&actor))? }))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct RoleDecisionBody {
+    approve: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/roles/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = RoleDecisionBody, responses((status = 200, description = "Decided")))]
+async fn decide_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RoleDecisionBody>) -> ApiResult<Json<serde_json::Value>> {
+    ok(reg!(s, decide_role(&actor, &id, b.approve))?)
+}
+
+#[utoipa::path(post, path = "/api/v1/roles/{id}/end", tag = "contracts", params(("id" = String, Path)), responses((status = 200, description = "Ended")))]
+async fn end_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    ok(reg!(s, end_role(&actor, &id))?)
+}
+
+#[utoipa::path(get, path = "/api/v1/cards/{number}", tag = "cards", params(("number" = String, Path)), responses((status = 200, description = "The card (its holder and operators)")))]
+async fn card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    ok(reg!(s, card_view(&actor, &number))?)
+}
+
+/// Puts a card in opposition and revokes its card certificates (operators).
+#[utoipa::path(post, path = "/api/v1/cards/{number}/opposition", tag = "cards", params(("number" = String, Path)), responses((status = 200, description = "Opposed")))]
+async fn oppose_card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    ok(reg!(s, oppose_card(&actor, &number))?)
+}
+
+/// The OpenAPI document of the registration API, generated from the handlers above.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "santepki API", description = "IGC-Santé registration and ordering platform. Every route is authenticated by the card certificate over mutual TLS."),
+    paths(
+        me, prepare_form, my_forms, prepare_bulk, bulk_forms, decide_bulk, form, form_content, sign_form, decide_form, withdraw_form, queue, prefill,
+        my_habilitations, withdraw_habilitation, structure_habilitations, vendor_habilitations, transfer_habilitations,
+        create_contract, contracts, contract, terminate_contract, request_role, role_requests, decide_role, end_role, card, oppose_card
+    ),
+    components(schemas(Form413, BulkRequest, SignBody, DecisionBody, ReasonBody, TransferBody, ContractBody, RoleBody, RoleDecisionBody))
+)]
+pub struct ApiDoc;

@@ -1,0 +1,77 @@
+use santepki_domain::form413::Refusal;
+use santepki_storage::StorageError;
+
+/// Why a registration action did not happen. Each variant maps to one HTTP status and carries a
+/// machine-readable code; refusals of a form name the field and the rule (R-ids).
+#[derive(Debug, thiserror::Error)]
+pub enum RegError {
+    /// The form breaks rules: every refusal, each with its field and rule.
+    #[error("the form is refused: {}", .0.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))]
+    Refused(Vec<Refusal>),
+    /// This card may not do this (403).
+    #[error("{message}")]
+    Forbidden { code: &'static str, rule: Option<&'static str>, message: String },
+    /// No such record, or one the actor may not know about (404).
+    #[error("{what} {id} not found")]
+    NotFound { what: &'static str, id: String },
+    /// The record is not in a state that allows the action (409).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// A field of the request is wrong (400).
+    #[error("{field}: {message}")]
+    Invalid { code: &'static str, field: String, rule: Option<&'static str>, message: String },
+    /// The card that signed, or the signature, is not acceptable (400/403).
+    #[error("signature: {0}")]
+    Signature(#[from] santepki_authority::cards::CardAuthError),
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("issuing the card certificate: {0}")]
+    Issue(String),
+}
+
+impl From<sqlx::Error> for RegError {
+    fn from(e: sqlx::Error) -> Self {
+        RegError::Storage(StorageError::Sql(e))
+    }
+}
+
+impl RegError {
+    pub(crate) fn forbidden(code: &'static str, rule: Option<&'static str>, message: impl Into<String>) -> Self {
+        RegError::Forbidden { code, rule, message: message.into() }
+    }
+
+    pub(crate) fn invalid(code: &'static str, field: impl Into<String>, rule: Option<&'static str>, message: impl Into<String>) -> Self {
+        RegError::Invalid { code, field: field.into(), rule, message: message.into() }
+    }
+
+    pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        RegError::Conflict { code, message: message.into() }
+    }
+
+    pub(crate) fn not_found(what: &'static str, id: impl Into<String>) -> Self {
+        RegError::NotFound { what, id: id.into() }
+    }
+
+    /// The machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RegError::Refused(_) => "form_refused",
+            RegError::Forbidden { code, .. } | RegError::Conflict { code, .. } | RegError::Invalid { code, .. } => code,
+            RegError::NotFound { .. } => "not_found",
+            RegError::Signature(e) => e.code(),
+            RegError::Unavailable(_) => "unavailable",
+            RegError::Storage(_) | RegError::Issue(_) => "internal_error",
+        }
+    }
+
+    /// The rule the refusal enforces, when there is one.
+    pub fn rule(&self) -> Option<&'static str> {
+        match self {
+            RegError::Refused(r) => r.first().map(|r| r.rule),
+            RegError::Forbidden { rule, .. } | RegError::Invalid { rule, .. } => *rule,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Habilitations (R25, R27, R49): which technical administrator may order certificates for which
+//! structure identifier. Created by a validated form 413; withdrawn by the structure, the
+//! administrator, their vendor or the agency; moved between a vendor's own administrators
+//! without a new form per client (R49).
+
+use santepki_storage::audit::{self, AuditEvent};
+use santepki_storage::directory as dir;
+use santepki_storage::registration::{self as store, HabilitationRow};
+use santepki_storage::time;
+use serde::{Deserialize, Serialize};
+
+use crate::{mail, new_id, Actor, RegError, Registration};
+
+/// A habilitation with the names people read.
+#[derive(Debug, Clone, Serialize)]
+pub struct HabilitationView {
+    #[serde(flatten)]
+    pub row: HabilitationRow,
+    pub structure_name: Option<String>,
+    pub administrator: String,
+    pub vendor_name: Option<String>,
+}
+
+/// Moving a vendor's habilitations from one of its administrators to another (R49).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Transfer {
+    pub from_card: String,
+    pub to_card: String,
+    /// Only these structure identifiers (default: all of the vendor's).
+    #[serde(default)]
+    pub structures: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TransferOutcome {
+    pub moved: usize,
+    /// Structures the new administrator already administered.
+    pub already: usize,
+    pub habilitations: Vec<HabilitationRow>,
+}
+
+impl Registration {
+    async fn view(&self, row: HabilitationRow) -> Result<HabilitationView, RegError> {
+        let structure_name = self.locate(&row.idnat_struct).await?.map(|l| l.row.name);
+        let administrator = match dir::card(self.db(), &row.card_number).await? {
+            Some(c) => match dir::professional(self.db(), &c.idnat_ps).await? {
+                Some(p) => format!("{} {}", p.first_name, p.last_name),
+                None => c.idnat_ps,
+            },
+            None => row.card_number.clone(),
+        };
+        let vendor_name = match &row.vendor {
+            Some(v) => store::contract_by_entity(self.db().pool(), v).await?.map(|c| c.name),
+            None => None,
+        };
+        Ok(HabilitationView { row, structure_name, administrator, vendor_name })
+    }
+
+    /// The actor's own habilitations (what they may order for, R27).
+    pub async fn my_habilitations(&self, actor: &Actor) -> Result<Vec<HabilitationView>, RegError> {
+        let mut out = Vec::new();
+        for row in store::habilitations_of_card(self.db().pool(), &actor.card_number).await? {
+            out.push(self.view(row).await?);
+        }
+        Ok(out)
+    }
+
+    /// Who administers a structure's certificates (R49: every client sees it): for whoever
+    /// speaks for the structure, its administrators, and operators.
+    pub async fn habilitations_of_structure(&self, actor: &Actor, idnat: &str) -> Result<Vec<HabilitationView>, RegError> {
+        let idnat = idnat.trim();
+        let rows = store::habilitations_of_structure(self.db(), idnat).await?;
+        let allowed = rows.iter().any(|h| h.card_number == actor.card_number) || self.speaks_for_structure(actor, idnat).await? || self.is_operator(actor).await?;
+        if !allowed {
+            return Err(RegError::forbidden("not_your_structure", Some("R27"), "cette structure n'est pas la vôtre"));
+        }
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(self.view(row).await?);
+        }
+        Ok(out)
+    }
+
+    /// Whether the actor speaks for the legal entity of a structure identifier.
+    pub(crate) async fn speaks_for_structure(&self, actor: &Actor, idnat: &str) -> Result<bool, RegError> {
+        match self.locate(idnat).await? {
+            Some(l) => Ok(self.represents(actor, &l.legal_entity).await?.is_some()),
+            None => Ok(false),
+        }
+    }
+
+    /// The habilitations of a vendor (its legal representative, mandataires and operators).
+    pub async fn habilitations_of_vendor(&self, actor: &Actor, vendor: &str) -> Result<Vec<HabilitationView>, RegError> {
+        if self.represents(actor, vendor).await?.is_none() && !self.is_operator(actor).await? {
+            return Err(RegError::forbidden("not_your_vendor", Some("R49"), "réservé à l'éditeur"));
+        }
+        let rows: Vec<HabilitationRow> = sqlx::query_as(
+            "SELECT id, idnat_struct, card_number, form_id, vendor, state, created_at, updated_at, withdrawn_by, withdrawn_reason \
+             FROM habilitations WHERE vendor = $1 AND state = 'active' ORDER BY idnat_struct, card_number",
+        )
+        .bind(vendor)
+        .fetch_all(self.db().pool())
+        .await?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(self.view(row).await?);
+        }
+        Ok(out)
+    }
+
+    /// Withdraws a habilitation: by the structure (its legal representative or mandataire), the
+    /// administrator themself, their vendor, or an operator.
+    pub async fn withdraw_habilitation(&self, actor: &Actor, id: &str, reason: &str) -> Result<HabilitationRow, RegError> {
+        let before = store::habilitation(self.db().pool(), id).await?.ok_or_else(|| RegError::not_found("habilitation", id))?;
+        let allowed = before.card_number == actor.card_number
+            || self.speaks_for_structure(actor, &before.idnat_struct).await?
+            || match &before.vendor {
+                Some(v) => self.represents(actor, v).await?.is_some(),
+                None => false,
+            }
+            || self.is_operator(actor).await?;
+        if !allowed {
+            return Err(RegError::not_found("habilitation", id));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(RegError::invalid("reason_required", "reason", None, "motif obligatoire"));
+        }
+        let now = time::now();
+        let mut tx = self.db().pool().begin().await?;
+        if !store::withdraw_habilitation(&mut tx, id, &actor.card_number, reason, &now).await? {
+            return Err(RegError::conflict("habilitation_state", format!("l'habilitation est « {} »", before.state)));
+        }
+        let after = HabilitationRow { state: "withdrawn".into(), withdrawn_by: Some(actor.card_number.clone()), withdrawn_reason: Some(reason.into()), updated_at: now, ..before.clone() };
+        audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), "habilitation.withdrawn", &format!("habilitation:{id}")).before(&before).after(&after)).await?;
+        let recipients = self.habilitation_recipients(&before).await?;
+        let body = format!(
+            "Bonjour,\n\nL'habilitation de la carte {} pour la structure {} est retirée.\nMotif : {reason}\n",
+            before.card_number, before.idnat_struct
+        );
+        mail::queue(&mut tx, &recipients, "Habilitation retirée", &body, &format!("habilitation:{id}")).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// The structure's signer and the administrator, from the form that made a habilitation.
+    async fn habilitation_recipients(&self, h: &HabilitationRow) -> Result<Vec<String>, RegError> {
+        let Some(form) = store::form(self.db().pool(), &h.form_id).await? else { return Ok(Vec::new()) };
+        let Ok(body) = serde_json::from_str::<santepki_domain::form413::Form413>(&form.body) else { return Ok(Vec::new()) };
+        let mut to = vec![body.signer.person.email.clone()];
+        to.extend(body.administrators.iter().filter(|a| a.card_number.trim() == h.card_number).map(|a| a.email.clone()));
+        Ok(to)
+    }
+
+    /// Rule R49: the vendor moves its habilitations from one of its administrators to another
+    /// (turnover), without a new form per client. Only the vendor (its legal representative or a
+    /// mandataire) or an operator may; both cards must be the vendor's active administrators.
+    /// Each structure keeps seeing who administers it, and its signer is told.
+    pub async fn transfer_habilitations(&self, actor: &Actor, vendor: &str, t: &Transfer) -> Result<TransferOutcome, RegError> {
+        let vendor = vendor.trim();
+        if self.represents(actor, vendor).await?.is_none() && !self.is_operator(actor).await? {
+            return Err(RegError::forbidden("not_your_vendor", Some("R49"), "seul l'éditeur déplace les habilitations de ses administrateurs"));
+        }
+        let (from, to) = (t.from_card.trim(), t.to_card.trim());
+        if from == to {
+            return Err(RegError::invalid("same_card", "to_card", Some("R49"), "carte de destination identique"));
+        }
+        for (field, card) in [("from_card", from), ("to_card", to)] {
+            if !self.holds_vendor_role(card, vendor).await? {
+                return Err(RegError::invalid("not_vendor_administrator", field, Some("R49"), format!("la carte {card} n'est pas administrateur de cet éditeur")));
+            }
+        }
+        let target = self.actor_for_card(to).await.map_err(|_| RegError::invalid("card_invalid", "to_card", Some("R2"), format!("carte {to} expirée ou en opposition")))?;
+        let rows: Vec<HabilitationRow> = store::habilitations_of_card(self.db().pool(), from)
+            .await?
+            .into_iter()
+            .filter(|h| h.vendor.as_deref() == Some(vendor))
+            .filter(|h| t.structures.as_ref().is_none_or(|s| s.iter().any(|x| x.trim() == h.idnat_struct)))
+            .collect();
+        let now = time::now();
+        let mut out = TransferOutcome { moved: 0, already: 0, habilitations: Vec::new() };
+        let mut tx = self.db().pool().begin().await?;
+        for h in rows {
+            if !store::withdraw_habilitation(&mut tx, &h.id, &actor.card_number, &format!("transférée à la carte {to} (R49)"), &now).await? {
+                continue;
+            }
+            let exists = store::active_habilitation(&mut tx, &h.idnat_struct, to).await?.is_some();
+            let moved = HabilitationRow {
+                id: new_id("hab"),
+                card_number: target.card_number.clone(),
+                created_at: now.clone(),
+                updated_at: now.clone(),
+                ..h.clone()
+            };
+            if exists {
+                out.already += 1;
+            } else {
+                store::insert_habilitation(&mut tx, &moved).await?;
+            }
+            audit::append(
+                &mut *tx,
+                &AuditEvent::new(&actor.audit_id(), "habilitation.transferred", &format!("habilitation:{}", h.id))
+                    .before(&h)
+                    .after(&serde_json::json!({ "to": if exists { None } else { Some(&moved) }, "to_card": to })),
+            )
+            .await?;
+            let recipients = self.habilitation_recipients(&h).await?;
+            let body = format!(
+                "Bonjour,\n\nVotre éditeur a confié l'administration des certificats de la structure {} à {} {} (carte {}), à la place de la carte {from}.\n",
+                h.idnat_struct, target.first_name, target.last_name, target.card_number
+            );
+            mail::queue(&mut tx, &recipients, "Changement d'administrateur technique", &body, &format!("habilitation:{}", h.id)).await?;
+            out.moved += 1;
+            if !exists {
+                out.habilitations.push(moved);
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
