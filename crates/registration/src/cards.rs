@@ -203,10 +203,11 @@ impl Registration {
     /// authenticating at once, and forms naming it are refused (R2, R20, R21).
     pub async fn oppose_card(&self, actor: &Actor, card_number: &str) -> Result<CardRow, RegError> {
         self.require_operator(actor).await?;
-        self.oppose_card_as(&actor.audit_id(), card_number).await
+        self.oppose_card_by(&actor.audit_id(), card_number).await
     }
 
-    pub(crate) async fn oppose_card_as(&self, by: &str, card_number: &str) -> Result<CardRow, RegError> {
+    /// The same, for the command line (`by` names the caller in the audit log).
+    pub async fn oppose_card_by(&self, by: &str, card_number: &str) -> Result<CardRow, RegError> {
         let before = dir::card(self.db(), card_number).await?.ok_or_else(|| RegError::not_found("card", card_number))?;
         let today = Utc::now().date_naive().to_string();
         let now = time::now();

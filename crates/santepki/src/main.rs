@@ -41,6 +41,12 @@ enum Command {
     /// The certificate authority: create the hierarchy, issue, revoke, publish CRLs.
     #[command(subcommand)]
     Ca(commands::ca::CaCommand),
+    /// Test cards (CPS, CPE, CPA, CDE, CDA) with card certificates from the PERSONNES CA.
+    #[command(subcommand)]
+    Card(commands::card::CardCommand),
+    /// Agency operators (back office).
+    #[command(subcommand)]
+    Operator(commands::card::OperatorCommand),
     /// Show the configuration in effect (file and environment merged).
     Config,
 }
@@ -70,6 +76,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => commands::serve::run(args, cli.config).await,
         Command::Directory(cmd) => commands::directory::run(*cmd, cli.config).await,
         Command::Ca(cmd) => commands::ca::run(cmd, cli.config).await,
+        Command::Card(cmd) => commands::card::run_card(cmd, cli.config).await,
+        Command::Operator(cmd) => commands::card::run_operator(cmd, cli.config).await,
         Command::Config => {
             let loaded = config::load(config::discover(cli.config.as_deref()))?;
             match &loaded.file {

@@ -140,6 +140,7 @@ fn demo_serves_and_other_commands_use_its_database() {
     c.args(["demo"])
         .env("SANTEPKI_HTTP__LISTEN", "127.0.0.1:0")
         .env("SANTEPKI_LDAP__LISTEN", "127.0.0.1:0")
+        .env("SANTEPKI_PORTAL__LISTEN", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut demo = c.spawn().unwrap();
@@ -178,6 +179,71 @@ fn demo_serves_and_other_commands_use_its_database() {
         assert_eq!(r.headers()["content-type"], content_type, "{path}");
     }
 
+    // The card-authenticated API with curl: the vendor's administrator (CPA) is habilitated for
+    // the pharmacy and the LBM from the first start; without a card, 401.
+    let portal = facts["portal_url"].as_str().expect("an HTTPS API").to_owned();
+    assert!(portal.starts_with("https://127.0.0.1:") && !portal.ends_with(":0"), "{portal}");
+    let server_cert = facts["portal_certificate"].as_str().unwrap();
+    let admin = cards.iter().find(|c| c["card_type"] == "CPA").expect("a vendor CPA card");
+    let curl = |extra: &[&str]| {
+        let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(extra).arg(format!("{portal}/api/v1/me")).output().unwrap();
+        assert!(out.status.success(), "curl: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let me = curl(&["--cert", admin["cert_pem"].as_str().unwrap(), "--key", admin["key_pem"].as_str().unwrap()]);
+    assert_eq!(me["card"]["card_number"], admin["card_number"], "{me}");
+    let mut habilitated: Vec<&str> = me["habilitations"].as_array().unwrap().iter().map(|h| h["idnat_struct"].as_str().unwrap()).collect();
+    habilitated.sort();
+    assert_eq!(habilitated, ["1330900028", "1750900029"], "{me}");
+    assert_eq!(curl(&[])["error"], "card_required");
+    let operator = cards.iter().find(|c| c["card_type"] == "CPE").expect("an operator card");
+    let me = curl(&["--cert", operator["cert_pem"].as_str().unwrap(), "--key", operator["key_pem"].as_str().unwrap()]);
+    assert!(me["roles"].as_array().unwrap().iter().any(|r| r["kind"] == "operator"), "{me}");
+    // A form 413 signed with openssl: the vendor's administrator prepares it, the LBM's legal
+    // representative fetches the exact bytes and posts a detached CMS made by `openssl cms`
+    // with the card's key (R47).
+    let lr = cards.iter().find(|c| c["card_number"] == "8000000005").expect("the LBM legal representative's card");
+    let person = |c: &serde_json::Value| {
+        let name = c["name"].as_str().unwrap();
+        let (first, last) = name.split_once(' ').unwrap();
+        serde_json::json!({ "last_name": last, "first_names": first, "phone": "0102030405", "email": "x@example.org", "card_number": c["card_number"] })
+    };
+    let mut signer = person(lr);
+    signer["role"] = "legal-representative".into();
+    let form = serde_json::json!({
+        "case": "lbm-selas", "identifiers": ["1330900028"], "signer": signer, "administrators": [person(admin)],
+        "usage": { "description": "DMP", "vendor": "EDITEUR DEMO", "solution": "LOGICIEL", "version": "2" }, "offers": { "org": true },
+    });
+    let form_file = dir.path().join("form.json");
+    std::fs::write(&form_file, form.to_string()).unwrap();
+    let card_args = |c: &serde_json::Value| vec!["--cert".to_owned(), c["cert_pem"].as_str().unwrap().to_owned(), "--key".to_owned(), c["key_pem"].as_str().unwrap().to_owned()];
+    let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(card_args(admin)).args(["-H", "content-type: application/json", "--data-binary"])
+        .arg(format!("@{}", form_file.display())).arg(format!("{portal}/api/v1/forms413")).output().unwrap();
+    let prepared: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stdout)));
+    let id = prepared["id"].as_str().unwrap_or_else(|| panic!("{prepared}"));
+    let content = dir.path().join("content.json");
+    let out = Command::new("curl").args(["-sS", "--cacert", server_cert, "-o"]).arg(&content).args(card_args(lr)).arg(format!("{portal}/api/v1/forms413/{id}/content")).output().unwrap();
+    assert!(out.status.success());
+    let cms = dir.path().join("form.cms");
+    let out = Command::new("openssl").args(["cms", "-sign", "-binary", "-outform", "DER", "-in"]).arg(&content).arg("-out").arg(&cms)
+        .args(["-signer", lr["cert_pem"].as_str().unwrap(), "-inkey", lr["key_pem"].as_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "openssl cms: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(card_args(lr)).args(["-H", "content-type: application/pkcs7-signature", "--data-binary"])
+        .arg(format!("@{}", cms.display())).arg(format!("{portal}/api/v1/forms413/{id}/signature")).output().unwrap();
+    let signed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((signed["state"].as_str(), signed["signature_method"].as_str()), (Some("acknowledged"), Some("cms")), "{signed}");
+    // The card's PKCS#12 opens with openssl and the printed passphrase.
+    let out = Command::new("openssl").args(["pkcs12", "-in", lr["p12"].as_str().unwrap(), "-nokeys", "-passin"]).arg(format!("pass:{}", lr["passphrase"].as_str().unwrap())).output().unwrap();
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("BEGIN CERTIFICATE"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // The validations were mailed to the demo's outbox.
+    let outbox = facts["outbox"].as_str().unwrap();
+    let start = Instant::now();
+    while std::fs::read_dir(outbox).map(|d| d.count()).unwrap_or(0) < 4 {
+        assert!(start.elapsed() < Duration::from_secs(30), "no mail in {outbox}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
     let body = reqwest::blocking::get(format!("{http_url}/api/v1/directory/professionals/99700270616")).unwrap();
     assert!(body.status().is_success());
     let v: serde_json::Value = body.json().unwrap();
@@ -201,6 +267,31 @@ fn demo_serves_and_other_commands_use_its_database() {
     let (code, _, err) = run(c);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("reusing the demo folder") && !err.contains("generating"), "{err}");
+
+    // `card issue`: a new CPA for the vendor, whose certificate chains to the demo's CAs, made an
+    // operator; a card of the directory; and a clear error without --number or --type.
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args(["card", "issue", "--type", "CPA", "--last-name", "Nouvelle", "--first-name", "Ines", "--structure", "344306184100047", "--p12-out", "ines.p12"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let number = err.split_whitespace().skip_while(|w| *w != "card").nth(1).unwrap().to_owned();
+    assert!(number.len() == 10 && out.contains("ines.crt.pem"), "{out} {err}");
+    let verify = Command::new("openssl").args(["verify", "-CAfile", bundle]).arg(dir.path().join("ines.crt.pem")).output().unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    let mut c = santepki(dir.path());
+    c.args(["operator", "add", &number]);
+    let (code, out, err) = run(c);
+    assert!(code == 0 && out.contains("operator"), "{out} {err}");
+    let mut c = santepki(dir.path());
+    c.args(["operator", "add", &number]);
+    assert_ne!(run(c).0, 0, "an operator twice");
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args(["card", "issue", "--number", "8000000010", "--p12-out", "pharmacist.p12"]);
+    assert_eq!(run(c).0, 0);
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args(["card", "issue", "--p12-out", "x.p12"]);
+    let (code, _, err) = run(c);
+    assert!(code != 0 && err.contains("--number") && err.contains("--type"), "{err}");
 }
 
 #[test]

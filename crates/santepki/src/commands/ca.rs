@@ -219,7 +219,7 @@ pub async fn init(loaded: &Loaded, db: &Db, actor: &str) -> Result<(Authority, b
     Ok((ca, created))
 }
 
-fn actor() -> String {
+pub(crate) fn actor() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
 }
 

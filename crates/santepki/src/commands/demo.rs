@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use santepki_authority::keys::SoftwareKey;
-use santepki_authority::{Authority, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames};
+use santepki_domain::form413::{Form413, Offers, Person, Signer, SignerRole, StructureCase, Usage};
+use santepki_registration::forms::{Decision, Signature};
+use santepki_registration::Registration;
 use santepki_directory::generate::{self, seed_cases, GenerateOptions, Scale};
 use santepki_directory::import::Quiet;
 use santepki_directory::{import_file, ImportOptions};
@@ -38,7 +39,12 @@ pub struct DemoArgs {
 /// components provide (HTTPS portal, LDAP, CA bundle, card files) are `null` / empty until then.
 #[derive(Debug, Serialize)]
 pub struct DemoFacts {
+    /// The card-authenticated HTTPS API (mutual TLS with a demo card).
     pub portal_url: Option<String>,
+    /// The HTTPS listener's self-signed certificate.
+    pub portal_certificate: Option<String>,
+    /// Where the demo's mail goes (`.eml` files).
+    pub outbox: String,
     pub http_url: String,
     pub api_url: String,
     pub ldap_url: Option<String>,
@@ -52,6 +58,8 @@ pub struct DemoFacts {
 #[derive(Debug, Serialize)]
 pub struct DemoCard {
     pub role: String,
+    pub card_number: String,
+    pub card_type: String,
     pub name: String,
     pub idnat_ps: String,
     pub p12: String,
@@ -81,6 +89,12 @@ listen = "127.0.0.1:8443"
 [ldap]
 listen = "127.0.0.1:3890"
 
+[mail]
+# The demo's mail (acknowledgements, decisions) lands as .eml files in outbox/.
+transport = "folder"
+outbox_dir = "outbox"
+from = "santepki demo <no-reply@demo.santepki.test>"
+
 [ca]
 # Test-environment naming (TEST AC IGC-SANTE …) and RSA 4096 keys, as the real hierarchy.
 environment = "test"
@@ -91,13 +105,26 @@ key_dir = "ca-keys"
 key_passphrase = "@PASSPHRASE@"
 "#;
 
-/// The demo's test cards: a card certificate each (issued by the PERSONNES CA), for logging in
-/// to the portal. Card numbers of the seed cases.
+/// The demo's cards from the directory: a card certificate each (issued by the PERSONNES CA), for
+/// logging in to the portal and the API.
 const DEMO_CARDS: [(&str, &str); 4] = [
+    (seed_cases::PHARMACIST_CARD, "pharmacien titulaire, représentant légal de la PHARMACIE DU CENTRE"),
+    (seed_cases::LBM_SELAS_LEGAL_REP_CARD, "représentante légale du LBM SELAS BIOLOGIE DU LITTORAL"),
     (seed_cases::TEST_PS_CARD, "professionnel de santé de test (R44)"),
-    (seed_cases::LBM_SELAS_LEGAL_REP_CARD, "représentant légal du LBM SELAS"),
-    (seed_cases::PHARMACIST_CARD, "pharmacien titulaire"),
     (seed_cases::SCM_RADIOLOGIST_CARD, "radiologue de la SCM"),
+];
+
+/// Cards the demo registers itself (holders the directory does not know), with fixed numbers so
+/// that a restarted demo finds them: (number, type, last name, first name, structure, role).
+const AGENCY_SIRET: &str = "318751275100020";
+const VENDOR_SIRET: &str = "44306184100047";
+const OPERATOR_CARD: &str = "2000000101";
+const VENDOR_LR_CARD: &str = "2000000102";
+const VENDOR_ADMIN_CARD: &str = "2000000103";
+const DEMO_NEW_CARDS: [(&str, &str, &str, &str, &str, &str); 3] = [
+    (VENDOR_ADMIN_CARD, "CPA", "ADMINISTRATRICE", "ALICE", VENDOR_SIRET, "administratrice technique (CPA) de l'éditeur EDITEUR DEMO"),
+    (OPERATOR_CARD, "CPE", "OPERATRICE", "AGNES", AGENCY_SIRET, "opératrice de l'Agence (back-office)"),
+    (VENDOR_LR_CARD, "CDA", "DIRIGEANT", "VICTOR", VENDOR_SIRET, "représentant légal (CDA) de l'éditeur EDITEUR DEMO"),
 ];
 
 /// Passphrase of the demo cards' PKCS#12 files (throw-away test identities).
@@ -129,7 +156,9 @@ pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCod
     let abs_dir = std::fs::canonicalize(&dir).with_context(|| format!("resolving {}", dir.display()))?;
     let bundle = abs_dir.join("ca-bundle.pem");
     super::ca::write_file(&bundle, authority.bundle_pem().as_bytes(), false)?;
-    let cards = demo_cards(&authority, &abs_dir).await?;
+    let reg = Registration::new(db.clone(), loaded.config.directory.identifiers, Some(authority.clone()), super::serve::mail_settings(&loaded));
+    demo_registration(&reg).await.context("setting up the demo's contracts, cards and habilitations")?;
+    let cards = demo_cards(&reg, &abs_dir).await?;
     if args.setup_only {
         eprintln!("demo ready in {} (not serving: --setup-only)", dir.display());
         return Ok(ExitCode::SUCCESS);
@@ -137,7 +166,9 @@ pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCod
 
     let running = super::serve::start(&loaded, db.clone()).await?;
     let facts = DemoFacts {
-        portal_url: None,
+        portal_url: running.portal_url.clone(),
+        portal_certificate: running.portal_url.as_ref().map(|_| abs_dir.join("tls/server.crt.pem").display().to_string()),
+        outbox: abs_dir.join("outbox").display().to_string(),
         api_url: format!("{}/api/v1", running.http_url),
         http_url: running.http_url.clone(),
         ldap_url: Some(running.ldap_url.clone()),
@@ -167,15 +198,92 @@ fn random_passphrase() -> String {
     (0..24).map(|_| rng.sample(rand::distributions::Alphanumeric) as char).collect()
 }
 
-/// Issues (once) a card certificate for each demo card, and writes its PKCS#12, certificate and
-/// key under `cards/`.
-async fn demo_cards(ca: &Authority, dir: &Path) -> Result<Vec<DemoCard>> {
+/// The demo's registration data, made once: its own cards (vendor administrator, agency
+/// operator, vendor legal representative), the contracts of the pharmacy, the LBM and the
+/// vendor, and habilitations of the vendor's administrator on the pharmacy and the LBM through
+/// signed and validated forms 413, so that ordering works at once.
+async fn demo_registration(reg: &Registration) -> Result<()> {
+    use santepki_registration::cards::NewCard;
+    use santepki_registration::contracts::NewContract;
+    use santepki_registration::roles::NewRole;
+    use santepki_registration::RegError;
+    let ok_if_exists = |r: Result<(), RegError>| match r {
+        Ok(()) | Err(RegError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    };
+    for (number, card_type, last, first, structure, _) in DEMO_NEW_CARDS {
+        let req = NewCard {
+            card_type: card_type.into(),
+            idnat_ps: None,
+            last_name: Some(last.into()),
+            first_name: Some(first.into()),
+            structure: Some(format!("3{structure}")),
+            months: None,
+            card_number: Some(number.into()),
+        };
+        ok_if_exists(reg.register_card("demo", req).await.map(|_| ()))?;
+    }
+    ok_if_exists(reg.add_operator(OPERATOR_CARD, "demo").await.map(|_| ()))?;
+    let op = reg.actor_for_card(OPERATOR_CARD).await?;
+    let contract = |entity: String, kind: &str, lr: &str| NewContract {
+        legal_entity: entity,
+        kind: Some(kind.into()),
+        name: (kind == "vendor").then(|| "EDITEUR DEMO".to_owned()),
+        legal_representative_card: Some(lr.into()),
+    };
+    let vendor = reg.create_contract(&op, contract(format!("3{VENDOR_SIRET}"), "vendor", VENDOR_LR_CARD)).await?;
+    reg.create_contract(&op, contract(format!("1{}", seed_cases::PHARMACY_EJ), "structure", seed_cases::PHARMACIST_CARD)).await?;
+    reg.create_contract(&op, contract(format!("1{}", seed_cases::LBM_SELAS_EJ), "structure", seed_cases::LBM_SELAS_LEGAL_REP_CARD)).await?;
+    let vendor_lr = reg.actor_for_card(VENDOR_LR_CARD).await?;
+    let role = NewRole { kind: "vendor-administrator".into(), card_number: VENDOR_ADMIN_CARD.into(), form: None };
+    ok_if_exists(reg.request_role(&vendor_lr, &vendor.contract.id, role).await.map(|_| ()))?;
+
+    let admin = reg.actor_for_card(VENDOR_ADMIN_CARD).await?;
+    if !reg.my_habilitations(&admin).await?.is_empty() {
+        return Ok(());
+    }
+    let person = |a: &santepki_registration::Actor| Person {
+        last_name: a.last_name.clone(),
+        first_names: a.first_name.clone(),
+        phone: "0102030405".into(),
+        email: format!("{}@demo.santepki.test", a.card_number),
+        card_number: a.card_number.clone(),
+    };
+    for (case, eg, lr_card) in [
+        (StructureCase::Pharmacy, seed_cases::PHARMACY_EG, seed_cases::PHARMACIST_CARD),
+        (StructureCase::LbmSelas, seed_cases::LBM_SELAS_MAIN_EG, seed_cases::LBM_SELAS_LEGAL_REP_CARD),
+    ] {
+        let lr = reg.actor_for_card(lr_card).await?;
+        let form = Form413 {
+            case,
+            identifiers: vec![format!("1{eg}")],
+            signer: Signer { role: SignerRole::LegalRepresentative, person: person(&lr) },
+            administrators: vec![person(&admin)],
+            usage: Usage {
+                description: "Alimentation du DMP et appel du téléservice INSi".into(),
+                vendor: "EDITEUR DEMO".into(),
+                solution: "LOGICIEL DEMO".into(),
+                version: "1.0".into(),
+            },
+            offers: Offers { org: true, ..Default::default() },
+        };
+        let prepared = reg.prepare_form(&admin, form).await?;
+        reg.sign_form(&lr, &prepared.row.id, Signature::Session).await?;
+        reg.decide_form(&op, &prepared.row.id, &Decision { decision: "validate".into(), reason: None }).await?;
+    }
+    Ok(())
+}
+
+/// Writes (once) the credentials of each demo card under `cards/`: a PKCS#12, the certificate
+/// chain and the key, in PEM.
+async fn demo_cards(reg: &Registration, dir: &Path) -> Result<Vec<DemoCard>> {
     let cards_dir = dir.join("cards");
     std::fs::create_dir_all(&cards_dir)?;
     let mut out = Vec::new();
-    for (number, role) in DEMO_CARDS {
-        let Some(card) = store::card(ca.db(), number).await? else { continue };
-        let Some(person) = store::professional(ca.db(), &card.idnat_ps).await? else { continue };
+    let all = DEMO_NEW_CARDS.iter().map(|c| (c.0, c.5)).chain(DEMO_CARDS.iter().copied());
+    for (number, role) in all {
+        let Some(card) = store::card(reg.db(), number).await? else { continue };
+        let Some(person) = store::professional(reg.db(), &card.idnat_ps).await? else { continue };
         let p12 = cards_dir.join(format!("{number}.p12"));
         let cert_pem = cards_dir.join(format!("{number}.crt.pem"));
         let key_pem = cards_dir.join(format!("{number}.key.pem"));
@@ -183,28 +291,15 @@ async fn demo_cards(ca: &Authority, dir: &Path) -> Result<Vec<DemoCard>> {
             for f in [&p12, &cert_pem, &key_pem] {
                 let _ = std::fs::remove_file(f);
             }
-            let key = SoftwareKey::generate(KeyAlgorithm::EcdsaP256)?;
-            let request = IssueRequest {
-                profile: Profile::CardAuth,
-                structure: None,
-                professional: None,
-                card: Some(number.to_owned()),
-                names: RequestedNames::default(),
-                key: KeySource::Csr(santepki_authority::csr::request_for(&key)?),
-                requested_by: "demo".into(),
-            };
-            let issued = ca.issue(request).await.with_context(|| format!("issuing the demo card certificate {number}"))?;
-            let pkcs8 = key.to_pkcs8()?;
-            let personnes = ca.issuing(santepki_authority::IssuingRole::Personnes).context("no PERSONNES CA")?;
-            let chain = vec![personnes.der.clone(), ca.root().der.clone()];
-            let bytes = santepki_authority::pkcs12::build(&pkcs8, &issued.der, &chain, DEMO_CARD_PASSPHRASE, number)?;
-            let key_text = der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &pkcs8).map_err(|e| anyhow::anyhow!("PEM: {e}"))?;
-            super::ca::write_file(&key_pem, key_text.as_bytes(), true)?;
-            super::ca::write_file(&cert_pem, format!("{}{}", issued.pem(), personnes.pem()).as_bytes(), false)?;
-            super::ca::write_file(&p12, &bytes, true)?;
+            let c = reg.issue_card_credentials("demo", number, DEMO_CARD_PASSPHRASE).await.with_context(|| format!("issuing the demo card certificate {number}"))?;
+            super::ca::write_file(&key_pem, c.key_pem.as_bytes(), true)?;
+            super::ca::write_file(&cert_pem, c.certificate_pem.as_bytes(), false)?;
+            super::ca::write_file(&p12, &c.pkcs12, true)?;
         }
         out.push(DemoCard {
             role: role.to_owned(),
+            card_number: number.to_owned(),
+            card_type: card.card_type.clone(),
             name: format!("{} {}", person.first_name, person.last_name),
             idnat_ps: person.idnat_ps,
             p12: p12.display().to_string(),
@@ -250,9 +345,17 @@ fn print_banner(f: &DemoFacts, json: &Path) {
         println!("    CA bundle           {bundle}");
         println!("    try: santepki ca show");
     }
-    for c in &f.cards {
-        println!("  Demo card             {} {} ({}): {}", c.idnat_ps, c.name, c.role, c.p12);
+    if let Some(portal) = &f.portal_url {
+        println!("  HTTPS API (cards)     {portal}/api/v1  (OpenAPI: {portal}/api/v1/openapi.json)");
+        if let Some(c) = f.cards.first() {
+            println!("    try: curl -k --cert {} --key {} {portal}/api/v1/me", c.cert_pem, c.key_pem);
+        }
     }
+    for c in &f.cards {
+        println!("  Demo card {} {}  {} — {}", c.card_type, c.card_number, c.name, c.role);
+        println!("    {} (passphrase {})", c.p12, c.passphrase);
+    }
+    println!("  Mail outbox           {}", f.outbox);
     println!("  Directory             {} professionals, {} situations, {} legal entities, {} establishments, {} practices", c.professionals, c.situations, c.legal_entities, c.establishments, c.practices);
     println!("  Database              {}", f.database_url);
     println!("  Configuration         {}", f.config_file);

@@ -1,4 +1,5 @@
 pub mod ca;
+pub mod card;
 pub mod demo;
 pub mod directory;
 pub mod serve;

@@ -33,9 +33,6 @@ pub struct Running {
     pub ldap_url: String,
     /// `https://<bound address>` of the card-authenticated API, when the CA is initialised.
     pub portal_url: Option<String>,
-    /// The server certificate of the HTTPS listener (PEM), for clients to trust.
-    pub portal_cert_pem: Option<String>,
-    pub registration: Option<Registration>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     https: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     ldap: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -84,7 +81,6 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     };
     let mut https = None;
     let mut portal_url = None;
-    let mut portal_cert_pem = None;
     if let Some(ca) = &authority {
         let (cert, key) = server_certificate(loaded).context("the HTTPS server certificate (portal.cert, portal.key)")?;
         let card_cas = match &cfg.portal.card_cas {
@@ -97,7 +93,6 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
             .with_context(|| format!("cannot listen on {} (portal.listen): is another santepki running?", cfg.portal.listen))?;
         let local = tls_listener.local_addr()?;
         portal_url = Some(cfg.portal.public_url.clone().unwrap_or_else(|| format!("https://{local}")));
-        portal_cert_pem = Some(cert);
         https = Some(tokio::spawn(santepki_http::tls::serve_tls(tls_listener, tls, router(state.clone()), stopped_signal(stopped.clone()))));
         tokio::spawn(ca_jobs(ca.clone(), cfg.ca.pending_grace_seconds, stopped.clone()));
     }
@@ -106,7 +101,7 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     }
     let http = tokio::spawn(santepki_http::serve(listener, router(state), stopped_signal(stopped.clone())));
     let ldap = tokio::spawn(santepki_ldap::serve(ldap_listener, db, santepki_ldap::LdapOptions::default(), stopped_signal(stopped)));
-    Ok(Running { http_url, ldap_url, portal_url, portal_cert_pem, registration, http, https, ldap, stop })
+    Ok(Running { http_url, ldap_url, portal_url, http, https, ldap, stop })
 }
 
 /// Mail settings from the configuration (`mail.*`).
