@@ -36,7 +36,7 @@ const PASSPHRASE: &str = "bench passphrase";
 const ACTOR: &str = "bench";
 
 /// A fresh SQLite database in `dir` (previous files removed).
-async fn fresh_db(dir: &Path, name: &str) -> Result<Db> {
+pub(crate) async fn fresh_db(dir: &Path, name: &str) -> Result<Db> {
     std::fs::create_dir_all(dir)?;
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(dir.join(format!("{name}{suffix}")));
@@ -46,7 +46,7 @@ async fn fresh_db(dir: &Path, name: &str) -> Result<Db> {
 }
 
 /// The demo-scale generated directory, imported (what issuance reads its subjects from).
-async fn import_demo_directory(db: &Db, dir: &Path) -> Result<()> {
+pub(crate) async fn import_demo_directory(db: &Db, dir: &Path) -> Result<()> {
     let files_dir = dir.join("directory-files");
     let _ = std::fs::remove_dir_all(&files_dir);
     let files = generate::generate(&files_dir, &GenerateOptions { scale: Scale::Demo, ..Default::default() })?;
@@ -58,7 +58,7 @@ async fn import_demo_directory(db: &Db, dir: &Path) -> Result<()> {
 }
 
 /// A new CA hierarchy whose keys are encrypted files in `keys` (removed first).
-async fn new_authority(db: &Db, keys: &Path, algorithm: KeyAlgorithm, public_url: &str) -> Result<Authority> {
+pub(crate) async fn new_authority(db: &Db, keys: &Path, algorithm: KeyAlgorithm, public_url: &str) -> Result<Authority> {
     let _ = std::fs::remove_dir_all(keys);
     let custody = SoftwareCustody::new(keys, Some(PASSPHRASE.into()));
     let mut settings = CaSettings::test(public_url);

@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod ca;
 mod ldap;
+mod registration;
 
 use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
@@ -41,6 +42,18 @@ enum Command {
         queries: usize,
         /// Concurrent clients.
         #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+    },
+    /// R48: one vendor administrator habilitated for N client practices in one API submission,
+    /// end to end over mutual TLS (submission, each holder's CMS signature, bulk decision).
+    RegistrationBulk {
+        /// Working folder (database, directory files, CA keys).
+        #[arg(long, default_value = "target/bench-registration")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        practices: usize,
+        /// Concurrent signers.
+        #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
     /// The CPS attribute types and object classes as a slapd.conf schema file (stdout).
@@ -149,6 +162,7 @@ enum Command {
 async fn main() -> Result<()> {
     match Cli::parse().command {
         Command::DirectorySearch { database_url, queries, concurrency } => directory_search(&database_url, queries, concurrency).await,
+        Command::RegistrationBulk { dir, practices, concurrency } => registration::bulk(&dir, practices, concurrency).await,
         Command::LdapSchema => {
             print!("{}", ldap::slapd_schema());
             Ok(())
