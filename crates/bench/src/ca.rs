@@ -272,7 +272,7 @@ pub async fn ocsp_setup(s: &OcspSetup) -> Result<()> {
         dir.join("santepki.toml"),
         format!(
             "# Written by santepki-bench ca-ocsp-setup.\n[database]\nurl = \"sqlite://ocsp.db\"\n\n[directory]\nidentifiers = \"test\"\n\n\
-             [http]\nlisten = \"{}\"\n\n[ldap]\nlisten = \"127.0.0.1:0\"\n\n[ca]\nkey_algorithm = \"{}\"\nkey_dir = \"ca-keys\"\n\
+             [http]\nlisten = \"{}\"\n\n[ldap]\nlisten = \"127.0.0.1:0\"\n\n[portal]\nlisten = \"127.0.0.1:0\"\n\n[ca]\nkey_algorithm = \"{}\"\nkey_dir = \"ca-keys\"\n\
              key_passphrase = \"{PASSPHRASE}\"\n",
             s.listen, s.algorithm
         ),

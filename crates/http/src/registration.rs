@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/habilitations", get(my_habilitations))
         .route("/habilitations/{id}/withdrawal", post(withdraw_habilitation))
         .route("/structures/{id}/habilitations", get(structure_habilitations))
+        .route("/structures/{id}/administrators", post(change_administrator))
         .route("/vendors/{entity}/habilitations", get(vendor_habilitations))
         .route("/vendors/{entity}/habilitations/transfer", post(transfer_habilitations))
         .route("/contracts", post(create_contract).get(contracts))
@@ -292,6 +293,25 @@ async fn structure_habilitations(State(s): State<AppState>, Card(actor): Card, P
     ok(json!({ "habilitations": reg!(s, habilitations_of_structure(&actor, &id))? }))
 }
 
+#[derive(Deserialize, ToSchema)]
+struct AdministratorChangeBody {
+    /// The administrator who leaves.
+    #[serde(default)]
+    from_card: Option<String>,
+    /// The administrator who arrives.
+    #[serde(default)]
+    to_card: Option<String>,
+}
+
+/// Form 503 (R7): the structure changes its technical administrators (arrival, departure or
+/// replacement) without a new form 413.
+#[utoipa::path(post, path = "/api/v1/structures/{id}/administrators", tag = "habilitations", params(("id" = String, Path)), request_body = AdministratorChangeBody,
+    responses((status = 200, description = "Habilitations withdrawn and created"), (status = 403, description = "Not the structure's legal representative or mandataire")))]
+async fn change_administrator(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<AdministratorChangeBody>) -> ApiResult<Json<serde_json::Value>> {
+    let change = santepki_registration::habilitations::AdministratorChange { from_card: b.from_card, to_card: b.to_card };
+    ok(reg!(s, change_administrator(&actor, &id, &change))?)
+}
+
 #[utoipa::path(get, path = "/api/v1/vendors/{entity}/habilitations", tag = "habilitations", params(("entity" = String, Path)), responses((status = 200, description = "The vendor's habilitations")))]
 async fn vendor_habilitations(State(s): State<AppState>, Card(actor): Card, Path(entity): Path<String>) -> ApiResult<Json<serde_json::Value>> {
     ok(json!({ "habilitations": reg!(s, habilitations_of_vendor(&actor, &entity))? }))
@@ -402,9 +422,9 @@ async fn oppose_card(State(s): State<AppState>, Card(actor): Card, Path(number):
     info(title = "santepki API", description = "IGC-Santé registration and ordering platform. Every route is authenticated by the card certificate over mutual TLS."),
     paths(
         me, prepare_form, my_forms, prepare_bulk, bulk_forms, decide_bulk, form, form_content, sign_form, decide_form, withdraw_form, queue, prefill,
-        my_habilitations, withdraw_habilitation, structure_habilitations, vendor_habilitations, transfer_habilitations,
+        my_habilitations, withdraw_habilitation, structure_habilitations, change_administrator, vendor_habilitations, transfer_habilitations,
         create_contract, contracts, contract, terminate_contract, request_role, role_requests, decide_role, end_role, card, oppose_card
     ),
-    components(schemas(Form413, BulkRequest, SignBody, DecisionBody, ReasonBody, TransferBody, ContractBody, RoleBody, RoleDecisionBody))
+    components(schemas(Form413, BulkRequest, SignBody, DecisionBody, ReasonBody, TransferBody, AdministratorChangeBody, ContractBody, RoleBody, RoleDecisionBody))
 )]
 pub struct ApiDoc;

@@ -377,6 +377,18 @@ async fn structure_rows_end_to_end() {
         assert_eq!(administrators(&w, &lbm_lr, &format!("1{}", seed::LBM_SELAS_MAIN_EG)).await, sorted(vec![w.admin2.number.clone(), biologist.number.clone()]));
         let (_, v) = call(&w, Some(admin), "GET", "/habilitations", None).await;
         assert_eq!(v["habilitations"].as_array().unwrap().len(), 0);
+        // R7 (form 503): the LBM replaces its biologist administrator by another one, without a
+        // new form 413; the vendor's administrator may not do it for the LBM.
+        let successor = directory_card(&w, seed::LBM_SELAS_BIOLOGISTS_RPPS[2]).await;
+        let main = format!("1{}", seed::LBM_SELAS_MAIN_EG);
+        let change = json!({ "from_card": biologist.number, "to_card": successor.number });
+        let (s, _) = call(&w, Some(&w.admin2), "POST", &format!("/structures/{main}/administrators"), Some(change.clone())).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, v) = call(&w, Some(&lbm_lr), "POST", &format!("/structures/{main}/administrators"), Some(change)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(administrators(&w, &lbm_lr, &main).await, sorted(vec![w.admin2.number.clone(), successor.number.clone()]));
+        let (s, v) = call(&w, Some(&lbm_lr), "POST", &format!("/structures/{main}/administrators"), Some(json!({ "to_card": seed::EXPIRED_CARD }))).await;
+        assert_eq!((s, v["rule"].as_str()), (StatusCode::BAD_REQUEST, Some("R2")), "{v}");
         // A structure withdraws a habilitation it no longer wants.
         let (_, v) = call(&w, Some(&pharmacist), "GET", &format!("/structures/{eg}/habilitations"), None).await;
         let hab = v["habilitations"][0]["id"].as_str().unwrap().to_owned();
@@ -542,7 +554,12 @@ async fn authorization_matrix() {
     for db in testing::both().await {
         let w = world(db, MailSettings::default()).await;
         let pharmacist = t::credentials(&w.reg, seed::PHARMACIST_CARD).await;
-        contract(&w, &format!("1{}", seed::PHARMACY_EJ), Some(&pharmacist)).await;
+        let a_contract = contract(&w, &format!("1{}", seed::PHARMACY_EJ), Some(&pharmacist)).await;
+        // The pharmacy's mandataire (R5): requested by its legal representative, approved.
+        let mandataire = directory_card(&w, seed::PHARMACY_ASSISTANT_RPPS).await;
+        let (_, v) = call(&w, Some(&pharmacist), "POST", &format!("/contracts/{a_contract}/roles"), Some(json!({ "kind": "mandataire", "card_number": mandataire.number }))).await;
+        let (s, _) = call(&w, Some(&w.op), "POST", &format!("/roles/{}/decision", v["id"].as_str().unwrap()), Some(json!({ "approve": true }))).await;
+        assert_eq!(s, StatusCode::OK);
         let lr = t::credentials(&w.reg, seed::LBM_SELAS_LEGAL_REP_CARD).await;
         let b_contract = contract(&w, &format!("1{}", seed::LBM_SELAS_EJ), Some(&lr)).await;
         let main = format!("1{}", seed::LBM_SELAS_MAIN_EG);
@@ -565,7 +582,7 @@ async fn authorization_matrix() {
         let request = v["id"].as_str().unwrap().to_owned();
 
         let test_ps = t::credentials(&w.reg, seed::TEST_PS_CARD).await;
-        let outsiders: Vec<(&str, &TestCard)> = vec![("other structure's legal representative", &pharmacist), ("vendor administrator", &w.admin), ("professional without role", &test_ps), ("vendor's legal representative", &w.vendor_lr)];
+        let outsiders: Vec<(&str, &TestCard)> = vec![("other structure's legal representative", &pharmacist), ("other structure's mandataire", &mandataire), ("vendor administrator", &w.admin), ("professional without role", &test_ps), ("vendor's legal representative", &w.vendor_lr)];
         let transfer = json!({ "from_card": admin_b.number, "to_card": w.admin.number });
         let actions: Vec<(&str, String, Option<Value>)> = vec![
             ("GET", format!("/forms413/{pending}"), None),
@@ -576,6 +593,7 @@ async fn authorization_matrix() {
             ("POST", format!("/forms413/{signed}/decision"), Some(json!({ "decision": "reject", "reason": "x" }))),
             ("POST", "/forms413".into(), Some(body(&f))),
             ("GET", format!("/structures/{main}/habilitations"), None),
+            ("POST", format!("/structures/{main}/administrators"), Some(json!({ "from_card": admin_b.number, "to_card": w.admin.number }))),
             ("POST", format!("/habilitations/{hab}/withdrawal"), Some(json!({ "reason": "x" }))),
             ("GET", format!("/contracts/{b_contract}"), None),
             ("POST", format!("/contracts/{b_contract}/roles"), Some(json!({ "kind": "mandataire", "card_number": test_ps.number }))),
@@ -603,7 +621,7 @@ async fn authorization_matrix() {
                 tried += 1;
             }
         }
-        assert!(tried >= 80);
+        assert!(tried >= 100, "{tried}");
         // Nothing of B's changed.
         let (_, v) = call(&w, Some(&lr), "GET", &format!("/forms413/{pending}"), None).await;
         assert_eq!(v["state"], "awaiting-signature");

@@ -553,7 +553,7 @@ impl Registration {
     }
 
     /// The vendor a card is an active administrator of, if any.
-    async fn vendor_of_card(&self, card: &str) -> Result<Option<String>, RegError> {
+    pub(crate) async fn vendor_of_card(&self, card: &str) -> Result<Option<String>, RegError> {
         Ok(store::roles_of_card(self.db(), card)
             .await?
             .into_iter()

@@ -219,3 +219,109 @@ impl Registration {
         Ok(out)
     }
 }
+
+/// A change of a structure's technical administrators (form 503, R7): an arrival (`to_card`),
+/// a departure (`from_card`), or both (a replacement).
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdministratorChange {
+    #[serde(default)]
+    pub from_card: Option<String>,
+    #[serde(default)]
+    pub to_card: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeOutcome {
+    pub withdrawn: Option<HabilitationRow>,
+    pub created: Option<HabilitationRow>,
+}
+
+impl Registration {
+    /// Form 503 (R7): the structure's legal representative or mandataire changes its technical
+    /// administrators without a new form 413. The structure must already hold a validated form
+    /// 413 (R1: the habilitation refers to it); the arriving card must be valid and of a kind that
+    /// administers (R2).
+    pub async fn change_administrator(&self, actor: &Actor, idnat: &str, change: &AdministratorChange) -> Result<ChangeOutcome, RegError> {
+        let idnat = idnat.trim();
+        if !self.speaks_for_structure(actor, idnat).await? && !self.is_operator(actor).await? {
+            return Err(RegError::forbidden("not_your_structure", Some("R7"), "seuls le représentant légal ou un mandataire de la structure changent ses administrateurs"));
+        }
+        let from = change.from_card.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let to = change.to_card.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if from.is_none() && to.is_none() {
+            return Err(RegError::invalid("field_required", "to_card", Some("R7"), "indiquez l'administrateur qui arrive, qui part, ou les deux"));
+        }
+        let current = store::habilitations_of_structure(self.db(), idnat).await?;
+        let leaving = match from {
+            Some(card) => Some(
+                current
+                    .iter()
+                    .find(|h| h.card_number == card)
+                    .cloned()
+                    .ok_or_else(|| RegError::invalid("not_administrator", "from_card", Some("R7"), format!("la carte {card} n'administre pas {idnat}")))?,
+            ),
+            None => None,
+        };
+        let arriving = match to {
+            Some(card) => {
+                let a = self.actor_for_card(card).await.map_err(|_| RegError::invalid("card_invalid", "to_card", Some("R2"), format!("carte {card} inconnue, expirée ou en opposition")))?;
+                if !a.card_type.can_be_technical_administrator() {
+                    return Err(RegError::invalid("card_type", "to_card", Some("R2"), format!("un administrateur technique détient une CPS, CPE ou CPA, pas une {}", a.card_type)));
+                }
+                if current.iter().any(|h| h.card_number == a.card_number) {
+                    return Err(RegError::conflict("already_administrator", format!("la carte {card} administre déjà {idnat}")));
+                }
+                Some(a)
+            }
+            None => None,
+        };
+        // The validated form 413 the structure's habilitations rest on (R1).
+        let form_id = match (&leaving, current.first()) {
+            (Some(h), _) | (None, Some(h)) => h.form_id.clone(),
+            (None, None) => {
+                let validated = store::forms_about(self.db(), idnat, 100).await?.into_iter().find(|f| f.state == crate::forms::STATE_VALIDATED);
+                validated.map(|f| f.id).ok_or_else(|| RegError::conflict("no_form413", format!("{idnat} n'a pas de formulaire 413 validé : déposez-en un (R1)")))?
+            }
+        };
+        let now = time::now();
+        let mut tx = self.db().pool().begin().await?;
+        let mut out = ChangeOutcome { withdrawn: None, created: None };
+        if let Some(h) = leaving {
+            if !store::withdraw_habilitation(&mut tx, &h.id, &actor.card_number, "départ (formulaire 503)", &now).await? {
+                return Err(RegError::conflict("habilitation_state", "l'habilitation a changé entre-temps"));
+            }
+            let after = HabilitationRow { state: "withdrawn".into(), withdrawn_by: Some(actor.card_number.clone()), withdrawn_reason: Some("départ (formulaire 503)".into()), updated_at: now.clone(), ..h.clone() };
+            audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), "habilitation.withdrawn", &format!("habilitation:{}", h.id)).before(&h).after(&after)).await?;
+            out.withdrawn = Some(after);
+        }
+        if let Some(a) = arriving {
+            let h = HabilitationRow {
+                id: new_id("hab"),
+                idnat_struct: idnat.to_owned(),
+                card_number: a.card_number.clone(),
+                form_id,
+                vendor: self.vendor_of_card(&a.card_number).await?,
+                state: "active".into(),
+                created_at: now.clone(),
+                updated_at: now.clone(),
+                withdrawn_by: None,
+                withdrawn_reason: None,
+            };
+            store::insert_habilitation(&mut tx, &h).await?;
+            audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), "habilitation.created", &format!("habilitation:{}", h.id)).after(&serde_json::json!({ "habilitation": h, "form": "503" }))).await?;
+            out.created = Some(h);
+        }
+        let body = format!(
+            "Bonjour,\n\nChangement d'administrateur technique (formulaire 503) pour {idnat} :\n{}{}",
+            out.withdrawn.as_ref().map(|h| format!("  départ : carte {}\n", h.card_number)).unwrap_or_default(),
+            out.created.as_ref().map(|h| format!("  arrivée : carte {}\n", h.card_number)).unwrap_or_default()
+        );
+        let mut recipients = Vec::new();
+        for h in out.withdrawn.iter().chain(out.created.iter()) {
+            recipients.extend(self.habilitation_recipients(h).await?);
+        }
+        mail::queue(&mut tx, &recipients, "Changement d'administrateur technique", &body, &format!("structure:{idnat}")).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}

@@ -219,7 +219,7 @@ fn build(key_type: KeyType) -> Platform {
         dir.join("santepki.toml"),
         format!(
             "[database]\nurl = \"sqlite://santepki.db\"\n[directory]\nidentifiers = \"test\"\n[http]\nlisten = \"127.0.0.1:{port}\"\n\
-             [ldap]\nlisten = \"127.0.0.1:0\"\n[ca]\nkey_passphrase = \"validators passphrase\"\nkey_algorithm = \"{ca_algorithm}\"\n"
+             [ldap]\nlisten = \"127.0.0.1:0\"\n[portal]\nlisten = \"127.0.0.1:0\"\n[ca]\nkey_passphrase = \"validators passphrase\"\nkey_algorithm = \"{ca_algorithm}\"\n"
         ),
     )
     .unwrap();
