@@ -54,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/role-requests", get(role_requests))
         .route("/roles/{id}/decision", post(decide_role))
         .route("/roles/{id}/end", post(end_role))
+        .route("/cards", post(register_card))
         .route("/cards/{number}", get(card))
         .route("/cards/{number}/opposition", post(oppose_card))
 }
@@ -405,6 +406,40 @@ async fn end_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<S
     ok(reg!(s, end_role(&actor, &id))?)
 }
 
+#[derive(Deserialize, ToSchema)]
+struct CardBody {
+    /// `CPS`, `CPE`, `CPA`, `CDE` or `CDA`.
+    card_type: String,
+    /// The holder, when the directory knows them (`8<RPPS>` for a CPS).
+    #[serde(default)]
+    idnat_ps: Option<String>,
+    /// A holder the directory does not know: names and the structure (idNat_Struct) of the card.
+    #[serde(default)]
+    last_name: Option<String>,
+    #[serde(default)]
+    first_name: Option<String>,
+    #[serde(default)]
+    structure: Option<String>,
+    /// Validity in months (default 36).
+    #[serde(default)]
+    months: Option<u32>,
+}
+
+/// Registers a card (operators; R2, R4, R5).
+#[utoipa::path(post, path = "/api/v1/cards", tag = "cards", request_body = CardBody, responses((status = 201, description = "Registered"), (status = 403, description = "Operators only")))]
+async fn register_card(State(s): State<AppState>, Card(actor): Card, Body(b): Body<CardBody>) -> ApiResult<Response> {
+    let req = santepki_registration::cards::NewCard {
+        card_type: b.card_type,
+        idnat_ps: b.idnat_ps,
+        last_name: b.last_name,
+        first_name: b.first_name,
+        structure: b.structure,
+        months: b.months,
+        card_number: None,
+    };
+    created(reg!(s, register_card_as_operator(&actor, req))?)
+}
+
 #[utoipa::path(get, path = "/api/v1/cards/{number}", tag = "cards", params(("number" = String, Path)), responses((status = 200, description = "The card (its holder and operators)")))]
 async fn card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<serde_json::Value>> {
     ok(reg!(s, card_view(&actor, &number))?)
@@ -423,8 +458,8 @@ async fn oppose_card(State(s): State<AppState>, Card(actor): Card, Path(number):
     paths(
         me, prepare_form, my_forms, prepare_bulk, bulk_forms, decide_bulk, form, form_content, sign_form, decide_form, withdraw_form, queue, prefill,
         my_habilitations, withdraw_habilitation, structure_habilitations, change_administrator, vendor_habilitations, transfer_habilitations,
-        create_contract, contracts, contract, terminate_contract, request_role, role_requests, decide_role, end_role, card, oppose_card
+        create_contract, contracts, contract, terminate_contract, request_role, role_requests, decide_role, end_role, register_card, card, oppose_card
     ),
-    components(schemas(Form413, BulkRequest, SignBody, DecisionBody, ReasonBody, TransferBody, AdministratorChangeBody, ContractBody, RoleBody, RoleDecisionBody))
+    components(schemas(Form413, BulkRequest, SignBody, DecisionBody, ReasonBody, TransferBody, AdministratorChangeBody, ContractBody, RoleBody, RoleDecisionBody, CardBody))
 )]
 pub struct ApiDoc;

@@ -413,6 +413,15 @@ async fn structure_rows_end_to_end() {
     }
 }
 
+/// The number of the card whose holder is named `last_name`.
+async fn v_number(w: &World, last_name: &str) -> String {
+    sqlx::query_scalar("SELECT c.card_number FROM cards c JOIN professionals p ON p.idnat_ps = c.idnat_ps WHERE p.last_name = $1")
+        .bind(last_name)
+        .fetch_one(w.db.db.pool())
+        .await
+        .unwrap()
+}
+
 /// A form body for the misuse tests.
 fn body(f: &Form413) -> Value {
     serde_json::to_value(f).unwrap()
@@ -537,7 +546,12 @@ async fn misuses_are_refused_with_their_rule() {
         sqlx::query("UPDATE cards SET valid_until = '2020-01-01' WHERE card_number = $1").bind(&leaving.number).execute(w.db.db.pool()).await.unwrap();
         let (s, v) = call(&w, Some(&leaving), "GET", "/me", None).await;
         assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("card_invalid")), "{v}");
-        let opposed = t::new_card(&w.reg, "CPA", "PERDU", "MARC", &format!("3{VENDOR_SIRET}")).await;
+        // An operator registers a card over the API; a bad type names its field.
+        let (s, v) = call(&w, Some(&w.op), "POST", "/cards", Some(json!({ "card_type": "CPA", "last_name": "Perdu", "first_name": "Marc", "structure": format!("3{VENDOR_SIRET}") }))).await;
+        assert_eq!((s, v["card_type"].as_str(), v["valid_until"].is_string()), (StatusCode::CREATED, Some("CPA"), true), "{v}");
+        let (s, v) = call(&w, Some(&w.op), "POST", "/cards", Some(json!({ "card_type": "XYZ", "last_name": "A", "first_name": "B", "structure": format!("3{VENDOR_SIRET}") }))).await;
+        assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("card_type")), "{v}");
+        let opposed = t::credentials(&w.reg, v_number(&w, "PERDU").await.as_str()).await;
         let (s, _) = call(&w, Some(&w.op), "POST", &format!("/cards/{}/opposition", opposed.number), None).await;
         assert_eq!(s, StatusCode::OK);
         let (s, v) = call(&w, Some(&opposed), "GET", "/me", None).await;
@@ -605,6 +619,7 @@ async fn authorization_matrix() {
             ("GET", "/back-office/queue".into(), None),
             ("GET", format!("/cards/{}", lr.number), None),
             ("POST", format!("/cards/{}/opposition", lr.number), None),
+            ("POST", "/cards".into(), Some(json!({ "card_type": "CPA", "last_name": "X", "first_name": "Y", "structure": format!("1{}", seed::LBM_SELAS_EJ) }))),
             ("POST", format!("/vendors/{}/habilitations/transfer", w.vendor), Some(transfer.clone())),
             ("GET", format!("/vendors/{}/habilitations", w.vendor), None),
         ];
