@@ -8,6 +8,7 @@
 
 mod directory;
 mod error;
+mod orders;
 mod pki;
 pub mod registration;
 pub mod tls;
@@ -62,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
         .nest("/api/v1/directory", directory::routes())
-        .nest("/api/v1", registration::routes())
+        .nest("/api/v1", registration::routes().merge(orders::routes()))
         .merge(pki::routes())
         .fallback(error::not_found)
         .with_state(state)

@@ -59,7 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cards/{number}/opposition", post(oppose_card))
 }
 
-fn registration(state: &AppState) -> Result<&Registration, ApiError> {
+pub(crate) fn registration(state: &AppState) -> Result<&Registration, ApiError> {
     state.registration.as_ref().ok_or_else(|| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ca_not_initialised", "the certificate authority is not initialised: run `santepki ca init`")
     })
@@ -90,13 +90,13 @@ impl FromRequestParts<AppState> for Card {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
-fn ok<T: serde::Serialize>(v: T) -> ApiResult<Json<serde_json::Value>> {
+pub(crate) fn ok<T: serde::Serialize>(v: T) -> ApiResult<Json<serde_json::Value>> {
     serde_json::to_value(v).map(Json).map_err(ApiError::internal)
 }
 
-fn created<T: serde::Serialize>(v: T) -> ApiResult<Response> {
+pub(crate) fn created<T: serde::Serialize>(v: T) -> ApiResult<Response> {
     Ok((StatusCode::CREATED, ok(v)?).into_response())
 }
 
@@ -116,7 +116,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     }
 }
 
-macro_rules! reg {
+macro_rules! reg_call {
     ($state:expr, $call:ident ( $($arg:expr),* )) => {
         registration(&$state)?.$call($($arg),*).await.map_err(ApiError::from_registration)
     };
@@ -125,8 +125,8 @@ macro_rules! reg {
 /// The authenticated card, its roles and habilitations.
 #[utoipa::path(get, path = "/api/v1/me", tag = "cards", responses((status = 200, description = "The card holder, roles, habilitations"), (status = 401, description = "No card")))]
 async fn me(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
-    let roles = reg!(s, active_roles(&actor))?;
-    let habilitations = reg!(s, my_habilitations(&actor))?;
+    let roles = reg_call!(s, active_roles(&actor))?;
+    let habilitations = reg_call!(s, my_habilitations(&actor))?;
     ok(json!({ "card": actor, "roles": roles, "habilitations": habilitations }))
 }
 
@@ -134,12 +134,12 @@ async fn me(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serd
 #[utoipa::path(post, path = "/api/v1/forms413", tag = "forms413", request_body = Form413,
     responses((status = 201, description = "Prepared, awaiting the signature"), (status = 422, description = "Refused: each refusal with field and rule"), (status = 403, description = "Not your structure")))]
 async fn prepare_form(State(s): State<AppState>, Card(actor): Card, Body(form): Body<Form413>) -> ApiResult<Response> {
-    created(reg!(s, prepare_form(&actor, form))?)
+    created(reg_call!(s, prepare_form(&actor, form))?)
 }
 
 #[utoipa::path(get, path = "/api/v1/forms413", tag = "forms413", responses((status = 200, description = "The forms the card prepared, signs, administers or speaks for")))]
 async fn my_forms(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "forms": reg!(s, forms_of(&actor))? }))
+    ok(json!({ "forms": reg_call!(s, forms_of(&actor))? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -152,7 +152,7 @@ struct BulkRequest {
 #[utoipa::path(post, path = "/api/v1/forms413/bulk", tag = "forms413", request_body = BulkRequest,
     responses((status = 201, description = "Accepted and refused forms"), (status = 403, description = "Not a vendor administrator")))]
 async fn prepare_bulk(State(s): State<AppState>, Card(actor): Card, Body(req): Body<BulkRequest>) -> ApiResult<Response> {
-    created(reg!(s, prepare_bulk(&actor, req.forms))?)
+    created(reg_call!(s, prepare_bulk(&actor, req.forms))?)
 }
 
 #[utoipa::path(get, path = "/api/v1/forms413/bulk/{id}", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "The forms of a bulk submission")))]
@@ -174,18 +174,18 @@ async fn bulk_forms(State(s): State<AppState>, Card(actor): Card, Path(id): Path
 #[utoipa::path(post, path = "/api/v1/forms413/bulk/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = DecisionBody,
     responses((status = 200, description = "Decided forms and habilitations created"), (status = 403, description = "Operators only, never for their own structure")))]
 async fn decide_bulk(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(d): Body<DecisionBody>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg!(s, decide_bulk(&actor, &id, &d.into()))?)
+    ok(reg_call!(s, decide_bulk(&actor, &id, &d.into()))?)
 }
 
 #[utoipa::path(get, path = "/api/v1/forms413/{id}", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "The form"), (status = 404, description = "Unknown, or not yours")))]
 async fn form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg!(s, form(&actor, &id))?)
+    ok(reg_call!(s, form(&actor, &id))?)
 }
 
 /// The exact bytes the signer signs (for a detached CMS signature, R47).
 #[utoipa::path(get, path = "/api/v1/forms413/{id}/content", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "The bytes to sign", content_type = "application/json")))]
 async fn form_content(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Response> {
-    let view = reg!(s, form(&actor, &id))?;
+    let view = reg_call!(s, form(&actor, &id))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], view.row.content).into_response())
 }
 
@@ -225,7 +225,7 @@ async fn sign_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<
         Some(bytes) => Signature::Cms(bytes),
         None => Signature::Session,
     };
-    ok(reg!(s, sign_form(&actor, &id, signature))?)
+    ok(reg_call!(s, sign_form(&actor, &id, signature))?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -246,18 +246,18 @@ impl From<DecisionBody> for Decision {
 #[utoipa::path(post, path = "/api/v1/forms413/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = DecisionBody,
     responses((status = 200, description = "Decided; habilitations when validated"), (status = 403, description = "Operators only, never for their own structure"), (status = 409, description = "Not awaiting a decision")))]
 async fn decide_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(d): Body<DecisionBody>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg!(s, decide_form(&actor, &id, &d.into()))?)
+    ok(reg_call!(s, decide_form(&actor, &id, &d.into()))?)
 }
 
 #[utoipa::path(post, path = "/api/v1/forms413/{id}/withdrawal", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "Withdrawn")))]
 async fn withdraw_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg!(s, withdraw_form(&actor, &id))?)
+    ok(reg_call!(s, withdraw_form(&actor, &id))?)
 }
 
 /// The back office's queue, with each file's age in French working days (R24).
 #[utoipa::path(get, path = "/api/v1/back-office/queue", tag = "back-office", responses((status = 200, description = "Signed forms awaiting a decision"), (status = 403, description = "Operators only")))]
 async fn queue(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "target_working_days": santepki_registration::forms::TARGET_WORKING_DAYS, "forms": reg!(s, queue(&actor))? }))
+    ok(json!({ "target_working_days": santepki_registration::forms::TARGET_WORKING_DAYS, "forms": reg_call!(s, queue(&actor))? }))
 }
 
 /// Rule R26: the forms the directory suggests for a professional (`professional=<idNat_PS>`)
@@ -266,8 +266,8 @@ async fn queue(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<s
     responses((status = 200, description = "Proposed forms")))]
 async fn prefill(State(s): State<AppState>, Card(_actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
     let proposals = match (q.get("professional"), q.get("structure")) {
-        (Some(p), None) => reg!(s, propose_for_professional(p))?,
-        (None, Some(st)) => reg!(s, propose_for_structure(st))?,
+        (Some(p), None) => reg_call!(s, propose_for_professional(p))?,
+        (None, Some(st)) => reg_call!(s, propose_for_structure(st))?,
         _ => return Err(ApiError::bad_request("query", "professional", "give professional=<idNat_PS> or structure=<idNat_Struct>")),
     };
     ok(json!({ "proposals": proposals }))
@@ -275,7 +275,7 @@ async fn prefill(State(s): State<AppState>, Card(_actor): Card, Query(q): Query<
 
 #[utoipa::path(get, path = "/api/v1/habilitations", tag = "habilitations", responses((status = 200, description = "The card's habilitations (R27)")))]
 async fn my_habilitations(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "habilitations": reg!(s, my_habilitations(&actor))? }))
+    ok(json!({ "habilitations": reg_call!(s, my_habilitations(&actor))? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -285,13 +285,13 @@ struct ReasonBody {
 
 #[utoipa::path(post, path = "/api/v1/habilitations/{id}/withdrawal", tag = "habilitations", params(("id" = String, Path)), request_body = ReasonBody, responses((status = 200, description = "Withdrawn")))]
 async fn withdraw_habilitation(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<ReasonBody>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg!(s, withdraw_habilitation(&actor, &id, &b.reason))?)
+    ok(reg_call!(s, withdraw_habilitation(&actor, &id, &b.reason))?)
 }
 
 /// Who administers a structure's certificates (R49).
 #[utoipa::path(get, path = "/api/v1/structures/{id}/habilitations", tag = "habilitations", params(("id" = String, Path)), responses((status = 200, description = "The structure's administrators")))]
 async fn structure_habilitations(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "habilitations": reg!(s, habilitations_of_structure(&actor, &id))? }))
+    ok(json!({ "habilitations": reg_call!(s, habilitations_of_structure(&actor, &id))? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -310,12 +310,12 @@ struct AdministratorChangeBody {
     responses((status = 200, description = "Habilitations withdrawn and created"), (status = 403, description = "Not the structure's legal representative or mandataire")))]
 async fn change_administrator(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<AdministratorChangeBody>) -> ApiResult<Json<serde_json::Value>> {
     let change = santepki_registration::habilitations::AdministratorChange { from_card: b.from_card, to_card: b.to_card };
-    ok(reg!(s, change_administrator(&actor, &id, &change))?)
+    ok(reg_call!(s, change_administrator(&actor, &id, &change))?)
 }
 
 #[utoipa::path(get, path = "/api/v1/vendors/{entity}/habilitations", tag = "habilitations", params(("entity" = String, Path)), responses((status = 200, description = "The vendor's habilitations")))]
 async fn vendor_habilitations(State(s): State<AppState>, Card(actor): Card, Path(entity): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "habilitations": reg!(s, habilitations_of_vendor(&actor, &entity))? }))
+    ok(json!({ "habilitations": reg_call!(s, habilitations_of_vendor(&actor, &entity))? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -330,7 +330,7 @@ struct TransferBody {
 #[utoipa::path(post, path = "/api/v1/vendors/{entity}/habilitations/transfer", tag = "habilitations", params(("entity" = String, Path)), request_body = TransferBody, responses((status = 200, description = "Moved")))]
 async fn transfer_habilitations(State(s): State<AppState>, Card(actor): Card, Path(entity): Path<String>, Body(b): Body<TransferBody>) -> ApiResult<Json<serde_json::Value>> {
     let t = Transfer { from_card: b.from_card, to_card: b.to_card, structures: b.structures };
-    ok(reg!(s, transfer_habilitations(&actor, &entity, &t))?)
+    ok(reg_call!(s, transfer_habilitations(&actor, &entity, &t))?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -350,24 +350,24 @@ struct ContractBody {
 #[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts", request_body = ContractBody, responses((status = 201, description = "Created"), (status = 200, description = "Existing contract reused (R3)")))]
 async fn create_contract(State(s): State<AppState>, Card(actor): Card, Body(b): Body<ContractBody>) -> ApiResult<Response> {
     let req = NewContract { legal_entity: b.legal_entity, kind: b.kind, name: b.name, legal_representative_card: b.legal_representative_card };
-    let outcome = reg!(s, create_contract(&actor, req))?;
+    let outcome = reg_call!(s, create_contract(&actor, req))?;
     let status = if outcome.reused { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, ok(outcome)?).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", responses((status = 200, description = "Contracts the card may see")))]
 async fn contracts(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "contracts": reg!(s, contracts(&actor))? }))
+    ok(json!({ "contracts": reg_call!(s, contracts(&actor))? }))
 }
 
 #[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = String, Path)), responses((status = 200, description = "The contract and its roles")))]
 async fn contract(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg!(s, contract(&actor, &id))?)
+    ok(reg_call!(s, contract(&actor, &id))?)
 }
 
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/termination", tag = "contracts", params(("id" = String, Path)), responses((status = 200, description = "Terminated")))]
 async fn terminate_contract(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg!(s, terminate_contract(&actor, &id))?)
+    ok(reg_call!(s, terminate_contract(&actor, &id))?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -383,12 +383,12 @@ struct RoleBody {
 /// operator (R5); a vendor names its administrators (R49).
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/roles", tag = "contracts", params(("id" = String, Path)), request_body = RoleBody, responses((status = 201, description = "Role requested or given")))]
 async fn request_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RoleBody>) -> ApiResult<Response> {
-    created(reg!(s, request_role(&actor, &id, NewRole { kind: b.kind, card_number: b.card_number, form: b.form }))?)
+    created(reg_call!(s, request_role(&actor, &id, NewRole { kind: b.kind, card_number: b.card_number, form: b.form }))?)
 }
 
 #[utoipa::path(get, path = "/api/v1/role-requests", tag = "back-office", responses((status = 200, description = "Role requests awaiting an operator")))]
 async fn role_requests(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "roles": reg!(s, role_requests(&actor))? }))
+    ok(json!({ "roles": reg_call!(s, role_requests(&actor))? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -398,12 +398,12 @@ struct RoleDecisionBody {
 
 #[utoipa::path(post, path = "/api/v1/roles/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = RoleDecisionBody, responses((status = 200, description = "Decided")))]
 async fn decide_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RoleDecisionBody>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg!(s, decide_role(&actor, &id, b.approve))?)
+    ok(reg_call!(s, decide_role(&actor, &id, b.approve))?)
 }
 
 #[utoipa::path(post, path = "/api/v1/roles/{id}/end", tag = "contracts", params(("id" = String, Path)), responses((status = 200, description = "Ended")))]
 async fn end_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg!(s, end_role(&actor, &id))?)
+    ok(reg_call!(s, end_role(&actor, &id))?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -437,18 +437,18 @@ async fn register_card(State(s): State<AppState>, Card(actor): Card, Body(b): Bo
         months: b.months,
         card_number: None,
     };
-    created(reg!(s, register_card_as_operator(&actor, req))?)
+    created(reg_call!(s, register_card_as_operator(&actor, req))?)
 }
 
 #[utoipa::path(get, path = "/api/v1/cards/{number}", tag = "cards", params(("number" = String, Path)), responses((status = 200, description = "The card (its holder and operators)")))]
 async fn card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg!(s, card_view(&actor, &number))?)
+    ok(reg_call!(s, card_view(&actor, &number))?)
 }
 
 /// Puts a card in opposition and revokes its card certificates (operators).
 #[utoipa::path(post, path = "/api/v1/cards/{number}/opposition", tag = "cards", params(("number" = String, Path)), responses((status = 200, description = "Opposed")))]
 async fn oppose_card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg!(s, oppose_card(&actor, &number))?)
+    ok(reg_call!(s, oppose_card(&actor, &number))?)
 }
 
 /// The OpenAPI document of the registration API, generated from the handlers above.
@@ -458,8 +458,10 @@ async fn oppose_card(State(s): State<AppState>, Card(actor): Card, Path(number):
     paths(
         me, prepare_form, my_forms, prepare_bulk, bulk_forms, decide_bulk, form, form_content, sign_form, decide_form, withdraw_form, queue, prefill,
         my_habilitations, withdraw_habilitation, structure_habilitations, change_administrator, vendor_habilitations, transfer_habilitations,
-        create_contract, contracts, contract, terminate_contract, request_role, role_requests, decide_role, end_role, register_card, card, oppose_card
+        create_contract, contracts, contract, terminate_contract, request_role, role_requests, decide_role, end_role, register_card, card, oppose_card,
+        crate::orders::order, crate::orders::products, crate::orders::product, crate::orders::certificate, crate::orders::renew, crate::orders::revoke
     ),
-    components(schemas(Form413, BulkRequest, SignBody, DecisionBody, ReasonBody, TransferBody, AdministratorChangeBody, ContractBody, RoleBody, RoleDecisionBody, CardBody))
+    components(schemas(Form413, BulkRequest, SignBody, DecisionBody, ReasonBody, TransferBody, AdministratorChangeBody, ContractBody, RoleBody, RoleDecisionBody, CardBody,
+        crate::orders::OrderBody, crate::orders::GenerateBody, crate::orders::RenewBody, crate::orders::RevokeBody))
 )]
 pub struct ApiDoc;

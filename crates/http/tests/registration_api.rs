@@ -710,3 +710,105 @@ async fn bulk_submission_for_a_vendor() {
         assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("habilitations_remaining")), "{v}");
     }
 }
+
+fn csr_pem() -> String {
+    let (der, _key) = santepki_authority::testing::csr(KeyAlgorithm::EcdsaP256);
+    der::pem::encode_string("CERTIFICATE REQUEST", der::pem::LineEnding::LF, &der).unwrap()
+}
+
+/// Ordering (R27–R37) over the API for a habilitated administrator: the DMP pair from CSRs
+/// verified by `openssl verify`, online generation opened by `openssl pkcs12`, the rules refused
+/// with their ids, isolation from another administrator, revocation and renewal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ordering_for_habilitated_structures() {
+    for db in testing::both().await {
+        let w = world(db, MailSettings::default()).await;
+        let admin = &w.admin;
+        let pharmacist = t::credentials(&w.reg, seed::PHARMACIST_CARD).await;
+        contract(&w, &format!("1{}", seed::PHARMACY_EJ), Some(&pharmacist)).await;
+        let eg = format!("1{}", seed::PHARMACY_EG);
+        habilitate(&w, admin, &pharmacist, &t::form(StructureCase::Pharmacy, &[eg.clone()], &pharmacist, SignerRole::LegalRepresentative, &[admin]), Sign::Session).await;
+        let work = tempfile::tempdir().unwrap();
+        let bundle = work.path().join("bundle.pem");
+        std::fs::write(&bundle, w.reg.authority().unwrap().bundle_pem()).unwrap();
+
+        // The DMP pair (R29) from CSRs, each verified by openssl against the CA bundle.
+        let mut ids = Vec::new();
+        for (profile, service) in [("org-auth-cli", "DMP AUTHENTIFICATION"), ("org-sign", "DMP SIGNATURE")] {
+            let (s, v) = call(&w, Some(admin), "POST", "/products", Some(json!({
+                "profile": profile, "structure": eg, "service": service, "actor_email": "it@pharmacie.test", "copy_email": "titulaire@pharmacie.test", "csr": csr_pem(),
+            }))).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            let id = v["product"]["id"].as_str().unwrap().to_owned();
+            let pem = client(Some(admin)).get(format!("{}/products/{id}/certificate", w.api)).send().await.unwrap().text().await.unwrap();
+            let file = work.path().join(format!("{profile}.pem"));
+            std::fs::write(&file, &pem).unwrap();
+            let out = std::process::Command::new("openssl").arg("verify").arg("-CAfile").arg(&bundle).arg(&file).output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+            ids.push(id);
+        }
+        // Online generation (R31): the PKCS#12 opens with the chosen passphrase, once.
+        let (s, v) = call(&w, Some(admin), "POST", "/products", Some(json!({
+            "profile": "org-auth-cli", "structure": eg, "service": "INSI-AUTO", "actor_email": "it@pharmacie.test", "generate": { "passphrase": "une phrase secrète" },
+        }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let p12 = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, v["pkcs12_base64"].as_str().unwrap()).unwrap();
+        let p12_file = work.path().join("insi.p12");
+        std::fs::write(&p12_file, p12).unwrap();
+        let out = std::process::Command::new("openssl").args(["pkcs12", "-nokeys", "-passin", "pass:une phrase secrète", "-in"]).arg(&p12_file).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let insi = v["product"]["id"].as_str().unwrap().to_owned();
+        let (_, v) = call(&w, Some(admin), "GET", &format!("/products/{insi}"), None).await;
+        assert!(v.get("pkcs12_base64").is_none() && v["key_origin"] == "generated");
+
+        // Refusals with their rules.
+        let order = |service: Value, email: Value, structure: &str| json!({ "profile": "org-auth-cli", "structure": structure, "service": service, "actor_email": email, "csr": csr_pem() });
+        let (s, v) = call(&w, Some(admin), "POST", "/products", Some(order(json!("INSI AUTO"), json!("a@b.fr"), &eg))).await;
+        assert_eq!((s, v["rule"].as_str(), v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("R29"), Some("service")), "{v}");
+        let (s, v) = call(&w, Some(admin), "POST", "/products", Some(order(json!("DMP AUTHENTIFICATION"), json!(""), &eg))).await;
+        assert_eq!((s, v["rule"].as_str()), (StatusCode::BAD_REQUEST, Some("R30")), "{v}");
+        let (s, v) = call(&w, Some(admin), "POST", "/products", Some(order(json!("DMP AUTHENTIFICATION"), json!("a@b.fr"), &format!("1{}", seed::LBM_SELAS_MAIN_EG)))).await;
+        assert_eq!((s, v["rule"].as_str()), (StatusCode::FORBIDDEN, Some("R27")), "{v}");
+
+        // Isolation: another administrator sees, downloads, renews and revokes nothing of these,
+        // even with the product numbers.
+        let (_, v) = call(&w, Some(&w.admin2), "GET", "/products", None).await;
+        assert_eq!(v["total"], 0);
+        let (_, mine) = call(&w, Some(admin), "GET", &format!("/products/{}", ids[0]), None).await;
+        for key in [ids[0].clone(), mine["number"].as_str().unwrap().to_owned()] {
+            for (method, path, b) in [
+                ("GET", format!("/products/{key}"), None),
+                ("GET", format!("/products/{key}/certificate"), None),
+                ("POST", format!("/products/{key}/revocation"), Some(json!({ "reason": "keyCompromise" }))),
+                ("POST", format!("/products/{key}/renewal"), Some(json!({ "csr": csr_pem() }))),
+            ] {
+                let (s, _) = call(&w, Some(&w.admin2), method, &path, b).await;
+                assert_eq!(s, StatusCode::NOT_FOUND, "{method} {path}");
+            }
+        }
+
+        // The list, paged.
+        let (s, v) = call(&w, Some(admin), "GET", "/products?limit=2&offset=0", None).await;
+        assert_eq!((s, v["total"].as_i64(), v["products"].as_array().unwrap().len()), (StatusCode::OK, Some(3), 2));
+        let (s, v) = call(&w, Some(admin), "GET", "/products?limit=0", None).await;
+        assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("limit")));
+
+        // Renewal (R37): a new key only; then revocation, after which it cannot be renewed.
+        let (s, v) = call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[0]), Some(json!({ "csr": csr_pem() }))).await;
+        assert_eq!((s, v["product"]["renewal_of"].as_str()), (StatusCode::CREATED, Some(ids[0].as_str())), "{v}");
+        let renewed_csr = csr_pem();
+        let (s, _) = call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[1]), Some(json!({ "csr": renewed_csr }))).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (s, v) = call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[1]), Some(json!({ "csr": renewed_csr }))).await;
+        assert_eq!((s, v["rule"].as_str()), (StatusCode::BAD_REQUEST, Some("R37")), "the same key twice: {v}");
+        let (s, v) = call(&w, Some(admin), "POST", &format!("/products/{}/revocation", ids[0]), Some(json!({ "reason": "superseded" }))).await;
+        assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("revoked")), "{v}");
+        let serial = v["serial"].as_str().unwrap();
+        let row = santepki_storage::authority::certificate(&w.db.db, serial).await.unwrap().unwrap();
+        assert_eq!(row.status, "revoked");
+        let (s, v) = call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[0]), Some(json!({ "csr": csr_pem() }))).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("not_renewable")), "{v}");
+        let (s, _) = call(&w, Some(admin), "POST", &format!("/products/{}/revocation", ids[0]), Some(json!({ "reason": "superseded" }))).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+    }
+}

@@ -20,6 +20,7 @@ mod facts;
 pub mod forms;
 pub mod habilitations;
 pub mod mail;
+pub mod orders;
 pub mod roles;
 #[cfg(feature = "testing")]
 pub mod testing;

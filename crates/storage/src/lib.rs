@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod authority;
 pub mod directory;
+pub mod ordering;
 pub mod registration;
 mod error;
 mod hash;

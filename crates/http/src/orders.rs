@@ -1,0 +1,167 @@
+//! The ordering API (`/api/v1/products`): order, list, download, renew and revoke the
+//! certificates of the structures a card administers (R27–R37).
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use santepki_registration::orders::{Generate, OrderRequest, Ordered};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::registration::{created, ok, registration, ApiResult, Body, Card};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/products", post(order).get(products))
+        .route("/products/{id}", get(product))
+        .route("/products/{id}/certificate", get(certificate))
+        .route("/products/{id}/renewal", post(renew))
+        .route("/products/{id}/revocation", post(revoke))
+}
+
+fn reg_err(e: santepki_registration::RegError) -> ApiError {
+    ApiError::from_registration(e)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct GenerateBody {
+    /// Passphrase of the PKCS#12 (8 characters at least).
+    passphrase: String,
+    /// `rsa2048` (default), `rsa3072`, `rsa4096`, `p256`, `p384`.
+    #[serde(default)]
+    algorithm: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct OrderBody {
+    /// `org-auth-cli`, `org-sign`, `org-conf`, `serv-ssl`, `serv-smime`, `pro-auth`, `pro-sign`, `pro-conf`.
+    profile: String,
+    /// The habilitated structure (idNat_Struct).
+    structure: String,
+    /// Service applicatif (R29): `DMP AUTHENTIFICATION`, `INSI-AUTO`…
+    #[serde(default)]
+    service: Option<String>,
+    #[serde(default)]
+    dns: Vec<String>,
+    #[serde(default)]
+    emails: Vec<String>,
+    #[serde(default)]
+    upn: Option<String>,
+    #[serde(default)]
+    professional: Option<String>,
+    /// Mandatory (R30).
+    actor_email: String,
+    #[serde(default)]
+    copy_email: Option<String>,
+    /// PKCS#10 request in PEM.
+    #[serde(default)]
+    csr: Option<String>,
+    /// Online generation (R31): the PKCS#12 comes back once, in this answer.
+    #[serde(default)]
+    generate: Option<GenerateBody>,
+}
+
+fn ordered(o: Ordered) -> ApiResult<Response> {
+    let mut v = serde_json::to_value(&o).map_err(ApiError::internal)?;
+    if let Some(p12) = &o.pkcs12 {
+        v["pkcs12_base64"] = base64::engine::general_purpose::STANDARD.encode(p12).into();
+    }
+    created(v)
+}
+
+/// Orders a certificate for a habilitated structure (R27–R32).
+#[utoipa::path(post, path = "/api/v1/products", tag = "products", request_body = OrderBody,
+    responses((status = 201, description = "Issued: the product, its certificate, and the PKCS#12 of a generated key (once)"), (status = 403, description = "Not habilitated (R27)"), (status = 400, description = "A field breaks a rule")))]
+async fn order(State(s): State<AppState>, Card(actor): Card, Body(b): Body<OrderBody>) -> ApiResult<Response> {
+    let req = OrderRequest {
+        profile: b.profile,
+        structure: b.structure,
+        service: b.service,
+        dns: b.dns,
+        emails: b.emails,
+        upn: b.upn,
+        professional: b.professional,
+        actor_email: b.actor_email,
+        copy_email: b.copy_email,
+        csr: b.csr,
+        generate: b.generate.map(|g| Generate { passphrase: g.passphrase, algorithm: g.algorithm }),
+    };
+    ordered(registration(&s)?.order(&actor, req).await.map_err(reg_err)?)
+}
+
+/// The products of the card's structures, newest first (`state`, `limit`, `offset`).
+#[utoipa::path(get, path = "/api/v1/products", tag = "products", params(("state" = Option<String>, Query), ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query)),
+    responses((status = 200, description = "A page of products")))]
+async fn products(State(s): State<AppState>, Card(actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+    let num = |k: &str, default: i64| -> ApiResult<i64> {
+        match q.get(k) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| ApiError::bad_request("invalid_number", k, format!("{k} doit être un entier"))),
+        }
+    };
+    let page = registration(&s)?.products(&actor, q.get("state").map(String::as_str), num("limit", 50)?, num("offset", 0)?).await.map_err(reg_err)?;
+    ok(page)
+}
+
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", params(("id" = String, Path)), responses((status = 200, description = "The product"), (status = 404, description = "Unknown, or not yours")))]
+async fn product(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    ok(registration(&s)?.product(&actor, &id).await.map_err(reg_err)?)
+}
+
+/// The certificate: `format=pem` (default, with its chain), `der`, or `p7b` (PKCS#7 with the chain).
+#[utoipa::path(get, path = "/api/v1/products/{id}/certificate", tag = "products", params(("id" = String, Path), ("format" = Option<String>, Query)),
+    responses((status = 200, description = "The certificate")))]
+async fn certificate(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Response> {
+    let (der, chain) = registration(&s)?.product_certificate(&actor, &id).await.map_err(reg_err)?;
+    let pem = |d: &[u8]| der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, d).unwrap_or_default();
+    match q.get("format").map(String::as_str).unwrap_or("pem") {
+        "pem" => Ok(([(header::CONTENT_TYPE, "application/pem-certificate-chain")], format!("{}{}", pem(&der), chain.iter().map(|c| pem(c)).collect::<String>())).into_response()),
+        "der" => Ok(([(header::CONTENT_TYPE, "application/pkix-cert")], der).into_response()),
+        "p7b" => {
+            use der::Decode;
+            let mut certs = Vec::new();
+            for d in std::iter::once(&der).chain(chain.iter()) {
+                certs.push(x509_cert::Certificate::from_der(d).map_err(ApiError::internal)?);
+            }
+            let p7 = santepki_authority::chain::certs_only(&certs).map_err(ApiError::internal)?;
+            Ok(([(header::CONTENT_TYPE, "application/pkcs7-mime")], p7).into_response())
+        }
+        other => Err(ApiError::bad_request("format", "format", format!("pem, der ou p7b, pas {other:?}"))),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct RenewBody {
+    #[serde(default)]
+    csr: Option<String>,
+    #[serde(default)]
+    generate: Option<GenerateBody>,
+}
+
+/// Renews a still-valid certificate with a new key (R37).
+#[utoipa::path(post, path = "/api/v1/products/{id}/renewal", tag = "products", params(("id" = String, Path)), request_body = RenewBody,
+    responses((status = 201, description = "The new product"), (status = 409, description = "Not renewable (R37)")))]
+async fn renew(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RenewBody>) -> ApiResult<Response> {
+    let generate = b.generate.map(|g| Generate { passphrase: g.passphrase, algorithm: g.algorithm });
+    ordered(registration(&s)?.renew_product(&actor, &id, b.csr, generate).await.map_err(reg_err)?)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct RevokeBody {
+    /// RFC 5280 reason: `keyCompromise`, `affiliationChanged`, `superseded`, `cessationOfOperation`…
+    reason: String,
+}
+
+/// Revokes a product's certificate (final).
+#[utoipa::path(post, path = "/api/v1/products/{id}/revocation", tag = "products", params(("id" = String, Path)), request_body = RevokeBody,
+    responses((status = 200, description = "Revoked")))]
+async fn revoke(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RevokeBody>) -> ApiResult<Json<serde_json::Value>> {
+    ok(registration(&s)?.revoke_product(&actor, &id, &b.reason).await.map_err(reg_err)?)
+}

@@ -1,0 +1,271 @@
+//! Ordering (R27–R37): a habilitated technical administrator orders, downloads, renews and
+//! revokes the certificates of the structures they administer. The first part of the ordering
+//! platform: the REST operations; the portal comes on top of them.
+
+use chrono::Utc;
+use santepki_authority::{IssueError, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason};
+use santepki_storage::audit::{self, AuditEvent};
+use santepki_storage::authority as ca_store;
+use santepki_storage::ordering::{self as store, ProductRow};
+use santepki_storage::registration as reg_store;
+use santepki_storage::time;
+use serde::{Deserialize, Serialize};
+
+use crate::{mail, new_id, Actor, RegError, Registration};
+
+/// An order (R28): the product, the structure, the product information and the key.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OrderRequest {
+    /// `org-auth-cli`, `org-sign`, `org-conf`, `serv-ssl`, `serv-smime`, `pro-auth`, `pro-sign`,
+    /// `pro-conf`.
+    pub profile: String,
+    /// The habilitated structure (idNat_Struct).
+    pub structure: String,
+    /// Service applicatif (R29), for ORG and SERV S/MIME.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// SERV SSL: a domain or one FQDN.
+    #[serde(default)]
+    pub dns: Vec<String>,
+    /// SERV S/MIME, PRO (optional, R32).
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// PRO AUTH (optional, R32).
+    #[serde(default)]
+    pub upn: Option<String>,
+    /// PRO: the professional (idNat_PS).
+    #[serde(default)]
+    pub professional: Option<String>,
+    /// Mandatory (R30): who is told about the certificate.
+    #[serde(default)]
+    pub actor_email: String,
+    #[serde(default)]
+    pub copy_email: Option<String>,
+    /// A PKCS#10 request (PEM or base64 DER).
+    #[serde(default)]
+    pub csr: Option<String>,
+    /// Server-side key generation (R31): the PKCS#12 is returned once, under this passphrase.
+    #[serde(default)]
+    pub generate: Option<Generate>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Generate {
+    pub passphrase: String,
+    /// `rsa2048` (default), `rsa3072`, `rsa4096`, `p256`, `p384`.
+    #[serde(default)]
+    pub algorithm: Option<String>,
+}
+
+/// What an order returns: the product, its certificate, and the PKCS#12 of a generated key
+/// (delivered here, once: the key is not kept).
+#[derive(Clone, Serialize)]
+pub struct Ordered {
+    pub product: ProductRow,
+    pub certificate_pem: String,
+    #[serde(skip)]
+    pub pkcs12: Option<Vec<u8>>,
+}
+
+/// A page of products.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductPage {
+    pub products: Vec<ProductRow>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+fn issue_error(e: IssueError) -> RegError {
+    if !e.is_client_error() {
+        return RegError::Issue(e.to_string());
+    }
+    let field = e.field().unwrap_or("request");
+    let rule = match (e.code(), field) {
+        ("key_in_use", _) => Some("R37"),
+        (_, "service") => Some("R29"),
+        (_, "email") | (_, "upn") => Some("R32"),
+        (_, "dns") => Some("R23"),
+        _ => None,
+    };
+    RegError::Invalid { code: e.code(), field: field.to_owned(), rule, message: e.to_string() }
+}
+
+fn valid_email(s: &str) -> bool {
+    s.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !s.contains(char::is_whitespace))
+}
+
+impl Registration {
+    /// Whether the actor administers a structure now (R27).
+    async fn administers(&self, actor: &Actor, structure: &str) -> Result<bool, RegError> {
+        Ok(reg_store::habilitations_of_card(self.db().pool(), &actor.card_number).await?.iter().any(|h| h.idnat_struct == structure))
+    }
+
+    /// Orders a certificate (R27–R32).
+    pub async fn order(&self, actor: &Actor, req: OrderRequest) -> Result<Ordered, RegError> {
+        self.order_inner(actor, req, None).await
+    }
+
+    async fn order_inner(&self, actor: &Actor, req: OrderRequest, renewal_of: Option<&ProductRow>) -> Result<Ordered, RegError> {
+        let authority = self.require_authority()?;
+        let profile: Profile = req.profile.trim().parse().map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
+        if profile == Profile::CardAuth {
+            return Err(RegError::invalid("profile", "profile", Some("R23"), "les certificats de carte ne se commandent pas ici"));
+        }
+        let structure = req.structure.trim().to_owned();
+        if !self.administers(actor, &structure).await? {
+            return Err(RegError::forbidden("not_habilitated", Some("R27"), format!("vous n'êtes pas habilité pour la structure {structure}")));
+        }
+        let actor_email = req.actor_email.trim().to_owned();
+        if !valid_email(&actor_email) {
+            return Err(RegError::invalid("actor_email", "actor_email", Some("R30"), "l'adresse électronique de l'acteur est obligatoire"));
+        }
+        let copy_email = req.copy_email.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        if copy_email.as_deref().is_some_and(|c| !valid_email(c)) {
+            return Err(RegError::invalid("copy_email", "copy_email", Some("R30"), "adresse en copie invalide"));
+        }
+        // The subject's structure as the directory knows it (an establishment named by its SIRET
+        // is its FINESS row).
+        let subject_structure = match self.locate(&structure).await? {
+            Some(l) => l.row.idnat_struct,
+            None => return Err(RegError::invalid("structure_unknown", "structure", Some("R8"), "structure absente de l'annuaire")),
+        };
+        let key = match (&req.csr, &req.generate) {
+            (Some(csr), None) => KeySource::Csr(csr.clone().into_bytes()),
+            (None, Some(g)) => {
+                let algorithm = match g.algorithm.as_deref() {
+                    None => KeyAlgorithm::Rsa2048,
+                    Some(a) => a.parse().map_err(|_| RegError::invalid("algorithm", "generate.algorithm", None, "rsa2048, rsa3072, rsa4096, p256 ou p384"))?,
+                };
+                KeySource::Generate { algorithm, passphrase: g.passphrase.clone() }
+            }
+            _ => return Err(RegError::invalid("key_source", "csr", Some("R31"), "une CSR, ou la génération en ligne avec une phrase secrète (l'un ou l'autre)")),
+        };
+        let issued = authority
+            .issue(IssueRequest {
+                profile,
+                structure: Some(subject_structure),
+                professional: req.professional.clone().filter(|p| !p.trim().is_empty()),
+                card: None,
+                names: RequestedNames { service: req.service.clone(), dns: req.dns.clone(), emails: req.emails.clone(), upn: req.upn.clone() },
+                key,
+                requested_by: actor.audit_id(),
+            })
+            .await
+            .map_err(issue_error)?;
+        let (offer, usage) = profile.offer_usage();
+        let now = time::now();
+        let mut tx = self.db().pool().begin().await?;
+        let n = reg_store::next_counter(&mut tx, "product").await?;
+        let product = ProductRow {
+            id: new_id("prd"),
+            number: format!("P{n:09}"),
+            structure,
+            profile: profile.name().into(),
+            offer: offer.into(),
+            usage: usage.into(),
+            service: req.service.clone(),
+            professional: req.professional.clone(),
+            names: serde_json::json!({ "dns": req.dns, "emails": req.emails, "upn": req.upn }).to_string(),
+            actor_email: actor_email.clone(),
+            copy_email: copy_email.clone(),
+            serial: issued.serial.clone(),
+            not_after: issued.not_after.clone(),
+            state: "issued".into(),
+            key_origin: if issued.pkcs12.is_some() { "generated".into() } else { "csr".into() },
+            renewal_of: renewal_of.map(|p| p.id.clone()),
+            ordered_by: actor.card_number.clone(),
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        store::insert_product(&mut tx, &product).await?;
+        audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), if renewal_of.is_some() { "product.renewed" } else { "product.ordered" }, &format!("product:{}", product.id)).after(&product))
+            .await?;
+        let body = format!(
+            "Bonjour,\n\nLe certificat {} {} ({}) de la structure {} est disponible.\nProduit {} — numéro de série {} — valable jusqu'au {}.\n",
+            offer, usage, product.service.clone().unwrap_or_default(), product.structure, product.number, product.serial, product.not_after
+        );
+        let mut to = vec![actor_email];
+        to.extend(copy_email);
+        mail::queue(&mut tx, &to, &format!("Certificat disponible — {}", product.number), &body, &format!("product:{}", product.id)).await?;
+        tx.commit().await?;
+        Ok(Ordered { product, certificate_pem: issued.pem(), pkcs12: issued.pkcs12 })
+    }
+
+    /// The products of the structures the actor administers (R33), newest first.
+    pub async fn products(&self, actor: &Actor, state: Option<&str>, limit: i64, offset: i64) -> Result<ProductPage, RegError> {
+        if !(1..=500).contains(&limit) {
+            return Err(RegError::invalid("limit", "limit", None, "entre 1 et 500"));
+        }
+        if offset < 0 {
+            return Err(RegError::invalid("offset", "offset", None, "positif"));
+        }
+        let mut structures: Vec<String> = reg_store::habilitations_of_card(self.db().pool(), &actor.card_number).await?.into_iter().map(|h| h.idnat_struct).collect();
+        structures.sort();
+        structures.dedup();
+        let (products, total) = store::products_of(self.db(), &structures, state, limit, offset).await?;
+        Ok(ProductPage { products, total, limit, offset })
+    }
+
+    /// A product, if the actor administers its structure (else not found: product numbers of
+    /// others are not confirmed).
+    pub async fn product(&self, actor: &Actor, id: &str) -> Result<ProductRow, RegError> {
+        let p = store::product(self.db(), id).await?.ok_or_else(|| RegError::not_found("product", id))?;
+        if !self.administers(actor, &p.structure).await? {
+            return Err(RegError::not_found("product", id));
+        }
+        Ok(p)
+    }
+
+    /// A product's certificate (DER) and its issuing chain (DER, issuing CA then root).
+    pub async fn product_certificate(&self, actor: &Actor, id: &str) -> Result<(Vec<u8>, Vec<Vec<u8>>), RegError> {
+        let p = self.product(actor, id).await?;
+        let authority = self.require_authority()?;
+        let row = ca_store::certificate(self.db(), &p.serial).await?.ok_or_else(|| RegError::not_found("certificate", &p.serial))?;
+        let der = row.der.ok_or_else(|| RegError::not_found("certificate", &p.serial))?;
+        let issuer = authority.ca(&row.ca_id).ok_or_else(|| RegError::Unavailable(format!("CA {} not loaded", row.ca_id)))?;
+        Ok((der, vec![issuer.der.clone(), authority.root().der.clone()]))
+    }
+
+    /// Revokes a product's certificate (final) with an RFC 5280 reason.
+    pub async fn revoke_product(&self, actor: &Actor, id: &str, reason: &str) -> Result<ProductRow, RegError> {
+        let p = self.product(actor, id).await?;
+        let reason = RevocationReason::parse(reason).map_err(|m| RegError::invalid("reason", "reason", None, m))?;
+        if p.state != "issued" {
+            return Err(RegError::conflict("product_state", format!("le produit est « {} »", p.state)));
+        }
+        self.require_authority()?.revoke(&p.serial, reason, &actor.audit_id()).await.map_err(issue_error)?;
+        let now = time::now();
+        store::set_state(self.db(), &p.id, "revoked", &now).await?;
+        let after = ProductRow { state: "revoked".into(), updated_at: now, ..p.clone() };
+        audit::append(self.db().pool(), &AuditEvent::new(&actor.audit_id(), "product.revoked", &format!("product:{}", p.id)).before(&p).after(&after)).await?;
+        Ok(after)
+    }
+
+    /// Renews a product (R37): only while its certificate is valid, with a new key (the CA
+    /// refuses a key already in a live certificate). The order data are the product's.
+    pub async fn renew_product(&self, actor: &Actor, id: &str, csr: Option<String>, generate: Option<Generate>) -> Result<Ordered, RegError> {
+        let p = self.product(actor, id).await?;
+        let now = time::format(Utc::now());
+        if p.state != "issued" || p.not_after <= now {
+            return Err(RegError::conflict("not_renewable", "seul un certificat encore valide se renouvelle (R37)"));
+        }
+        let names: serde_json::Value = serde_json::from_str(&p.names).unwrap_or_default();
+        let list = |k: &str| names[k].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+        let (dns, emails, upn) = (list("dns"), list("emails"), names["upn"].as_str().map(str::to_owned));
+        let req = OrderRequest {
+            profile: p.profile.clone(),
+            structure: p.structure.clone(),
+            service: p.service.clone(),
+            dns,
+            emails,
+            upn,
+            professional: p.professional.clone(),
+            actor_email: p.actor_email.clone(),
+            copy_email: p.copy_email.clone(),
+            csr,
+            generate,
+        };
+        self.order_inner(actor, req, Some(&p)).await
+    }
+}
