@@ -810,5 +810,16 @@ async fn ordering_for_habilitated_structures() {
         assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("not_renewable")), "{v}");
         let (s, _) = call(&w, Some(admin), "POST", &format!("/products/{}/revocation", ids[0]), Some(json!({ "reason": "superseded" }))).await;
         assert_eq!(s, StatusCode::CONFLICT);
+
+        // R35: one expiry notice a month ahead, once, whichever node runs the job; none for a
+        // revoked certificate.
+        assert_eq!(w.reg.send_expiry_notices(30).await.unwrap(), 0);
+        let soon = santepki_storage::time::format(chrono::Utc::now() + chrono::Duration::days(10));
+        sqlx::query("UPDATE products SET not_after = $1 WHERE id = $2 OR id = $3").bind(&soon).bind(&ids[0]).bind(&insi).execute(w.db.db.pool()).await.unwrap();
+        let (a, b) = tokio::join!(w.reg.send_expiry_notices(30), w.reg.send_expiry_notices(30));
+        assert_eq!(a.unwrap() + b.unwrap(), 1, "only the INSi certificate, once");
+        assert_eq!(w.reg.send_expiry_notices(30).await.unwrap(), 0);
+        let mails = w.reg.mails_about(&format!("product:{insi}")).await.unwrap();
+        assert!(mails.iter().any(|m| m.subject.starts_with("Expiration prochaine") && m.recipients.contains("it@pharmacie.test")), "{mails:?}");
     }
 }

@@ -175,6 +175,7 @@ impl Registration {
             key_origin: if issued.pkcs12.is_some() { "generated".into() } else { "csr".into() },
             renewal_of: renewal_of.map(|p| p.id.clone()),
             ordered_by: actor.card_number.clone(),
+            expiry_notice_at: None,
             created_at: now.clone(),
             updated_at: now,
         };
@@ -267,5 +268,33 @@ impl Registration {
             generate,
         };
         self.order_inner(actor, req, Some(&p)).await
+    }
+}
+
+impl Registration {
+    /// Rule R35: one expiry notice per certificate, `days` before its end, to the actor and the
+    /// copy address. Safe on every node at once: each notice is claimed before it is queued, in
+    /// the same transaction. Returns how many were queued.
+    pub async fn send_expiry_notices(&self, days: u32) -> Result<usize, RegError> {
+        let before = time::format(Utc::now() + chrono::Duration::days(i64::from(days)));
+        let mut sent = 0;
+        for p in store::expiring_unnoticed(self.db(), &before, 500).await? {
+            let now = time::now();
+            let mut tx = self.db().pool().begin().await?;
+            if !store::claim_expiry_notice(&mut tx, &p.id, &now).await? {
+                continue;
+            }
+            let body = format!(
+                "Bonjour,\n\nLe certificat {} {} ({}) de la structure {} expire le {}.\nProduit {} — numéro de série {}.\nRenouvelez-le avant cette date, avec une nouvelle clé (R37).\n",
+                p.offer, p.usage, p.service.clone().unwrap_or_default(), p.structure, p.not_after, p.number, p.serial
+            );
+            let mut to = vec![p.actor_email.clone()];
+            to.extend(p.copy_email.clone());
+            mail::queue(&mut tx, &to, &format!("Expiration prochaine du certificat {}", p.number), &body, &format!("product:{}", p.id)).await?;
+            audit::append(&mut *tx, &AuditEvent::new("scheduler", "product.expiry-notice", &format!("product:{}", p.id)).after(&serde_json::json!({ "at": now, "not_after": p.not_after }))).await?;
+            tx.commit().await?;
+            sent += 1;
+        }
+        Ok(sent)
     }
 }

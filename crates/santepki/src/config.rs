@@ -81,6 +81,8 @@ pub struct MailConfig {
     pub outbox_dir: String,
     /// The agency's back-office address, copied on acknowledgements.
     pub agency: Option<String>,
+    /// Expiry notices are sent this many days before a certificate ends (R35).
+    pub expiry_notice_days: u32,
 }
 
 impl Default for MailConfig {
@@ -92,6 +94,7 @@ impl Default for MailConfig {
             smtp_port: 25,
             outbox_dir: "outbox".into(),
             agency: None,
+            expiry_notice_days: 30,
         }
     }
 }

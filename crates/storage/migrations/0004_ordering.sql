@@ -19,8 +19,10 @@ CREATE TABLE products (
     key_origin          TEXT NOT NULL,         -- csr | generated
     renewal_of          TEXT,
     ordered_by          TEXT NOT NULL,         -- card number of the administrator
+    expiry_notice_at    TEXT,                  -- when the expiry notice was sent (R35: once)
     created_at          TEXT NOT NULL,
     updated_at          TEXT NOT NULL
 );
 CREATE INDEX products_structure ON products (structure, created_at);
 CREATE INDEX products_serial ON products (serial);
+CREATE INDEX products_expiry ON products (state, not_after);

@@ -25,15 +25,16 @@ pub struct ProductRow {
     pub key_origin: String,
     pub renewal_of: Option<String>,
     pub ordered_by: String,
+    pub expiry_notice_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
 
 const COLS: &str = "id, number, structure, profile, offer, usage, service, professional, names, actor_email, copy_email, serial, not_after, \
-     state, key_origin, renewal_of, ordered_by, created_at, updated_at";
+     state, key_origin, renewal_of, ordered_by, expiry_notice_at, created_at, updated_at";
 
 pub async fn insert_product(conn: &mut Conn, p: &ProductRow) -> Result<(), StorageError> {
-    sqlx::query(&format!("INSERT INTO products ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"))
+    sqlx::query(&format!("INSERT INTO products ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"))
         .bind(&p.id)
         .bind(&p.number)
         .bind(&p.structure)
@@ -51,6 +52,7 @@ pub async fn insert_product(conn: &mut Conn, p: &ProductRow) -> Result<(), Stora
         .bind(&p.key_origin)
         .bind(&p.renewal_of)
         .bind(&p.ordered_by)
+        .bind(&p.expiry_notice_at)
         .bind(&p.created_at)
         .bind(&p.updated_at)
         .execute(conn)
@@ -97,4 +99,26 @@ pub async fn products_of(db: &Db, structures: &[String], state: Option<&str>, li
 pub async fn set_state(db: &Db, id: &str, state: &str, now: &str) -> Result<(), StorageError> {
     sqlx::query("UPDATE products SET state = $1, updated_at = $2 WHERE id = $3").bind(state).bind(now).bind(id).execute(db.pool()).await?;
     Ok(())
+}
+
+/// Issued products expiring before `before` whose expiry notice was not sent.
+pub async fn expiring_unnoticed(db: &Db, before: &str, limit: i64) -> Result<Vec<ProductRow>, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} FROM products WHERE state = 'issued' AND not_after < $1 AND expiry_notice_at IS NULL ORDER BY not_after, id LIMIT $2"
+    ))
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Marks the expiry notice of a product sent; `false` when another node did it first.
+pub async fn claim_expiry_notice(conn: &mut Conn, id: &str, now: &str) -> Result<bool, StorageError> {
+    let n = sqlx::query("UPDATE products SET expiry_notice_at = $1 WHERE id = $2 AND expiry_notice_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
 }

@@ -97,7 +97,7 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
         tokio::spawn(ca_jobs(ca.clone(), cfg.ca.pending_grace_seconds, stopped.clone()));
     }
     if let Some(reg) = &registration {
-        tokio::spawn(mail_job(reg.clone(), stopped.clone()));
+        tokio::spawn(mail_job(reg.clone(), cfg.mail.expiry_notice_days, stopped.clone()));
     }
     let http = tokio::spawn(santepki_http::serve(listener, router(state), stopped_signal(stopped.clone())));
     let ldap = tokio::spawn(santepki_ldap::serve(ldap_listener, db, santepki_ldap::LdapOptions::default(), stopped_signal(stopped)));
@@ -137,10 +137,14 @@ fn server_certificate(loaded: &Loaded) -> Result<(String, String)> {
     Ok((cert, key))
 }
 
-/// Delivers queued mail. Safe on every node at once: each mail is claimed before it is sent.
-async fn mail_job(reg: Registration, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// Queues the expiry notices due (R35) and delivers queued mail. Safe on every node at once:
+/// each notice and each mail is claimed before it is queued or sent.
+async fn mail_job(reg: Registration, expiry_days: u32, mut stop: tokio::sync::watch::Receiver<bool>) {
     const TICK: std::time::Duration = std::time::Duration::from_secs(2);
     loop {
+        if let Err(e) = reg.send_expiry_notices(expiry_days).await {
+            tracing::error!(error = %e, "expiry notices failed");
+        }
         if let Err(e) = reg.deliver_mail().await {
             tracing::error!(error = %e, "mail delivery round failed");
         }
