@@ -157,17 +157,7 @@ async fn prepare_bulk(State(s): State<AppState>, Card(actor): Card, Body(req): B
 
 #[utoipa::path(get, path = "/api/v1/forms413/bulk/{id}", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "The forms of a bulk submission")))]
 async fn bulk_forms(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    let reg = registration(&s)?;
-    let mut forms = Vec::new();
-    for row in santepki_storage::registration::forms_of_bulk(reg.db(), &id).await.map_err(ApiError::internal)? {
-        // Only the forms this card may see.
-        if let Ok(v) = reg.form(&actor, &row.id).await {
-            forms.push(v.row);
-        }
-    }
-    if forms.is_empty() {
-        return Err(ApiError::not_found(format!("bulk {id} not found")));
-    }
+    let forms = reg_call!(s, bulk_forms(&actor, &id))?;
     ok(json!({ "bulk_id": id, "forms": forms }))
 }
 

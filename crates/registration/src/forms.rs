@@ -74,6 +74,26 @@ pub struct Decision {
     pub reason: Option<String>,
 }
 
+impl Decision {
+    /// `(approve, reason)`: the decision word checked, and the reason a rejection requires (R24).
+    fn parse(&self) -> Result<(bool, Option<&str>), RegError> {
+        let approve = match self.decision.trim() {
+            "validate" => true,
+            "reject" => false,
+            _ => return Err(RegError::invalid("decision", "decision", Some("R24"), "« validate » ou « reject »")),
+        };
+        let reason = self.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        if !approve && reason.is_none() {
+            return Err(RegError::invalid("reason_required", "reason", Some("R24"), "le motif du rejet est obligatoire"));
+        }
+        Ok((approve, reason))
+    }
+}
+
+fn operator_conflict(why: String) -> RegError {
+    RegError::forbidden("operator_conflict", Some("R24"), format!("un opérateur ne décide pas un dossier qui le concerne : {why}"))
+}
+
 /// What a bulk submission did (R48): the forms made, and those refused with their reasons.
 #[derive(Debug, Clone, Serialize)]
 pub struct BulkOutcome {
@@ -310,6 +330,21 @@ impl Registration {
         Ok(FormView { row, form, habilitations })
     }
 
+    /// The forms of a bulk submission the actor may see; "not found" when they may see none.
+    pub async fn bulk_forms(&self, actor: &Actor, bulk_id: &str) -> Result<Vec<FormRow>, RegError> {
+        let mut out = Vec::new();
+        for row in store::forms_of_bulk(self.db(), bulk_id).await? {
+            let form = parse_body(&row)?;
+            if self.may_see(actor, &row, &form).await? {
+                out.push(row);
+            }
+        }
+        if out.is_empty() {
+            return Err(RegError::not_found("bulk", bulk_id));
+        }
+        Ok(out)
+    }
+
     /// The forms the actor prepared, signs or administers, and those of the entities they speak
     /// for.
     pub async fn forms_of(&self, actor: &Actor) -> Result<Vec<FormRow>, RegError> {
@@ -425,12 +460,17 @@ impl Registration {
                 return Ok(Some(format!("vous avez un rôle ({}) pour cette structure", role.kind)));
             }
         }
-        let situations = dir::situations_of(self.db(), &actor.idnat_ps, false).await?;
-        let mut own: Vec<String> = situations.into_iter().filter_map(|s| s.idnat_struct).collect();
         if actor.idnat_ps == row.legal_entity {
             return Ok(Some("ce sont vos propres cabinets".into()));
         }
-        own.sort();
+        // Where the operator practises, and the legal entities of those sites (looked up once).
+        let own: Vec<String> = dir::situations_of(self.db(), &actor.idnat_ps, false).await?.into_iter().filter_map(|s| s.idnat_struct).collect();
+        let mut own_entities = Vec::with_capacity(own.len());
+        for o in &own {
+            if let Some(l) = self.locate(o).await? {
+                own_entities.push(l.legal_entity);
+            }
+        }
         for id in &form.identifiers {
             let id = id.trim();
             if own.iter().any(|o| o == id) {
@@ -438,10 +478,8 @@ impl Registration {
             }
             // Sites of the same legal entity count too.
             if let Some(l) = self.locate(id).await? {
-                for o in &own {
-                    if self.locate(o).await?.is_some_and(|ol| ol.legal_entity == l.legal_entity) {
-                        return Ok(Some(format!("vous exercez dans une structure de {}", l.legal_entity)));
-                    }
+                if own_entities.contains(&l.legal_entity) {
+                    return Ok(Some(format!("vous exercez dans une structure de {}", l.legal_entity)));
                 }
             }
         }
@@ -456,17 +494,9 @@ impl Registration {
         self.require_operator(actor).await?;
         let before = store::form(self.db().pool(), id).await?.ok_or_else(|| RegError::not_found("form413", id))?;
         let form = parse_body(&before)?;
-        let approve = match decision.decision.trim() {
-            "validate" => true,
-            "reject" => false,
-            _ => return Err(RegError::invalid("decision", "decision", Some("R24"), "« validate » ou « reject »")),
-        };
-        let reason = decision.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-        if !approve && reason.is_none() {
-            return Err(RegError::invalid("reason_required", "reason", Some("R24"), "le motif du rejet est obligatoire"));
-        }
+        let (approve, reason) = decision.parse()?;
         if let Some(why) = self.conflict_of_interest(actor, &before, &form).await? {
-            return Err(RegError::forbidden("operator_conflict", Some("R24"), format!("un opérateur ne décide pas un dossier qui le concerne : {why}")));
+            return Err(operator_conflict(why));
         }
         if before.state != STATE_ACKNOWLEDGED {
             return Err(RegError::conflict("form_state", format!("le formulaire est « {} »", before.state)));
@@ -576,15 +606,7 @@ impl Registration {
         if rows.is_empty() {
             return Err(RegError::not_found("bulk", bulk_id));
         }
-        let approve = match decision.decision.trim() {
-            "validate" => true,
-            "reject" => false,
-            _ => return Err(RegError::invalid("decision", "decision", Some("R24"), "« validate » ou « reject »")),
-        };
-        let reason = decision.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-        if !approve && reason.is_none() {
-            return Err(RegError::invalid("reason_required", "reason", Some("R24"), "le motif du rejet est obligatoire"));
-        }
+        let (approve, reason) = decision.parse()?;
         let mut out = BulkDecision::default();
         let mut ready = Vec::new();
         for row in rows {
@@ -594,7 +616,7 @@ impl Registration {
                 continue;
             }
             if let Some(why) = self.conflict_of_interest(actor, &row, &form).await? {
-                return Err(RegError::forbidden("operator_conflict", Some("R24"), format!("un opérateur ne décide pas un dossier qui le concerne : {why}")));
+                return Err(operator_conflict(why));
             }
             if approve {
                 if let Err(RegError::Refused(r)) = self.check_rules(&form).await {

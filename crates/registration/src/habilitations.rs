@@ -94,13 +94,7 @@ impl Registration {
         if self.represents(actor, vendor).await?.is_none() && !self.is_operator(actor).await? {
             return Err(RegError::forbidden("not_your_vendor", Some("R49"), "réservé à l'éditeur"));
         }
-        let rows: Vec<HabilitationRow> = sqlx::query_as(
-            "SELECT id, idnat_struct, card_number, form_id, vendor, state, created_at, updated_at, withdrawn_by, withdrawn_reason \
-             FROM habilitations WHERE vendor = $1 AND state = 'active' ORDER BY idnat_struct, card_number",
-        )
-        .bind(vendor)
-        .fetch_all(self.db().pool())
-        .await?;
+        let rows = store::habilitations_of_vendor(self.db(), vendor).await?;
         let mut out = Vec::new();
         for row in rows {
             out.push(self.view(row).await?);

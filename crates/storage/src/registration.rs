@@ -391,6 +391,14 @@ pub async fn habilitations_of_card<'e, E: Executor<'e, Database = Any>>(exec: E,
         .await?)
 }
 
+/// Active habilitations of a vendor's administrators (R49).
+pub async fn habilitations_of_vendor(db: &Db, vendor: &str) -> Result<Vec<HabilitationRow>, StorageError> {
+    Ok(sqlx::query_as(&format!("SELECT {HAB_COLS} FROM habilitations WHERE vendor = $1 AND state = 'active' ORDER BY idnat_struct, card_number"))
+        .bind(vendor)
+        .fetch_all(db.pool())
+        .await?)
+}
+
 /// Active habilitations a form created.
 pub async fn habilitations_of_form(db: &Db, form_id: &str) -> Result<Vec<HabilitationRow>, StorageError> {
     Ok(sqlx::query_as(&format!("SELECT {HAB_COLS} FROM habilitations WHERE form_id = $1 ORDER BY idnat_struct, card_number"))
