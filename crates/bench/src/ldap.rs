@@ -109,7 +109,7 @@ fn ldif_entry(out: &mut String, e: &Entry) {
 /// Writes the whole directory (open professionals and their open situations) as LDIF, in the
 /// order slapadd needs (parents first). Returns (professionals, situations).
 pub async fn export(url: &str, path: &str) -> Result<(usize, usize)> {
-    let db = Db::connect(url).await.context("opening the database")?;
+    let store = store::Store::new(Db::connect(url).await.context("opening the database")?);
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).with_context(|| format!("creating {path}"))?);
     let mut buf = String::new();
     ldif_entry(&mut buf, &entry::country());
@@ -120,10 +120,10 @@ pub async fn export(url: &str, path: &str) -> Result<(usize, usize)> {
     let mut last: Option<String> = None;
     loop {
         let after = last.as_deref().map(|key| store::After { key, inclusive: false });
-        let ids = store::professional_ids(&db, None, after, 500).await?;
+        let ids = store.professional_ids(None, after, 500).await?;
         let Some(l) = ids.last() else { break };
         last = Some(l.clone());
-        let (pros, sits) = store::load(&db, &ids).await?;
+        let (pros, sits) = store.load(&ids).await?;
         buf.clear();
         for id in &ids {
             let Some(p) = pros.get(id) else { continue };

@@ -5,10 +5,19 @@
 //! cn=subschema                         the schema (RFC 4512)
 //! c=fr                                 country
 //! ├── o=GIP-CPS,c=fr                   organization: the production branch
-//! └── o=TEST,c=fr                      organization: test identities (RPPS 997…, idNat_PS 8997…)
-//!     └── uid=<idNat_PS>               cpsProfessionnel
-//!         └── ou=<idNat_Struct>        cpsSituation: cn=<idNat_PS>, ou, raisonSociale, postalAddress, sectActRPPS…
+//! ├── o=TEST,c=fr                      organization: test identities (RPPS 997…, idNat_PS 8997…)
+//! │   ├── uid=<idNat_PS>               cpsProfessionnel
+//! │   │   └── ou=<idNat_Struct>        cpsSituation: cn=<idNat_PS>, ou, raisonSociale, postalAddress, sectActRPPS…
+//! │   └── ou=<idNat_Struct>            cpsStructure + pkiUser: the structure, with the userCertificate;binary
+//! │                                    of its live ORG and SERV certificates
+//! └── ou=ANS,c=fr                      organizationalUnit
+//!     └── ou=IGC-SANTE                 organizationalUnit
+//!         └── ou=<root CA name>        organizationalUnit + pkiCA (+ deltaCRL): the root, as in the LDAP
+//!             └── cn=<CA name>         applicationProcess + pkiCA + deltaCRL   URLs of IGC-Santé CRLs
 //! ```
+//!
+//! A structure is under `o=TEST` when it is the practice of a test identity (RPPS rang `997…`,
+//! idNat_Struct `4997…`), under `o=GIP-CPS` otherwise.
 //!
 //! The professional is named by `uid`, not `cn`: the R44 query `(cn=<idNat_PS>)` must return the
 //! situations only. A professional with several situations at one structure (different
@@ -16,8 +25,8 @@
 //! a situation without a structure is `situationRank=<n>`.
 
 use crate::dn::{escape_value, fold, NormDn};
-use crate::schema::{self, Usage, CPS_PROFESSIONNEL, CPS_SITUATION};
-use crate::store::{PsRow, SitRow};
+use crate::schema::{self, Usage, CPS_PROFESSIONNEL, CPS_SITUATION, CPS_STRUCTURE};
+use crate::store::{PsRow, SitRow, StructRow};
 use crate::Branch;
 
 /// Where an entry sorts in a search's output: the static entries first, then professionals in
@@ -28,12 +37,17 @@ pub enum Key {
     Static(u8),
     /// idNat_PS and, for a situation, its [`situation_order`] (empty for the professional).
     Dynamic(String, String),
+    /// A structure, after every professional: its idNat_Struct.
+    Structure(String),
 }
 
 #[derive(Debug, Clone)]
 pub struct Attr {
     pub def: &'static schema::AttrDef,
     pub values: Vec<String>,
+    /// DER values of a binary attribute (certificates, CRLs), sent as `<name>;binary`;
+    /// `values` is empty then, so that assertion filters do not match them.
+    pub binary: Vec<Vec<u8>>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,7 +71,18 @@ impl Entry {
             return;
         }
         match schema::attr(name) {
-            Some(def) => self.attrs.push(Attr { def, values }),
+            Some(def) => self.attrs.push(Attr { def, values, binary: Vec::new() }),
+            None => debug_assert!(false, "attribute {name} missing from the schema"),
+        }
+    }
+
+    /// Adds a binary attribute (skipped if it has no value).
+    fn add_binary(&mut self, name: &str, values: Vec<Vec<u8>>) {
+        if values.is_empty() {
+            return;
+        }
+        match schema::attr(name) {
+            Some(def) => self.attrs.push(Attr { def, values: Vec::new(), binary: values }),
             None => debug_assert!(false, "attribute {name} missing from the schema"),
         }
     }
@@ -83,6 +108,12 @@ impl Entry {
         self
     }
 }
+
+/// The object classes of professional and structure entries (filters are checked against them
+/// before an entry is built: [`crate::filter::may_match`]).
+pub const PROFESSIONAL_CLASSES: &[&str] = &["top", CPS_PROFESSIONNEL];
+pub const SITUATION_CLASSES: &[&str] = &["top", CPS_SITUATION];
+pub const STRUCTURE_CLASSES: &[&str] = &["top", CPS_STRUCTURE, "pkiUser"];
 
 pub const SUBSCHEMA_DN: &str = "cn=subschema";
 pub const COUNTRY_DN: &str = "c=fr";
@@ -145,7 +176,7 @@ pub fn professional_dn(b: Branch, idnat_ps: &str) -> String {
 pub fn professional(p: &PsRow, has_situations: bool) -> Entry {
     let b = Branch::of(&p.idnat_ps);
     let mut e = Entry::new(professional_dn(b, &p.idnat_ps), Key::Dynamic(p.idnat_ps.clone(), String::new()));
-    e.add("objectClass", ["top", CPS_PROFESSIONNEL]);
+    e.add("objectClass", PROFESSIONAL_CLASSES.iter().copied());
     e.add("uid", [p.idnat_ps.as_str()]);
     e.add("sn", [p.last_name.as_str()]);
     e.add("givenName", [p.first_name.as_str()]);
@@ -206,7 +237,7 @@ pub fn situations(p: &PsRow, rows: &[SitRow]) -> Vec<Entry> {
                 (None, n) => format!("situationRank={n}"),
             };
             let mut e = Entry::new(format!("{rdn},{parent}"), Key::Dynamic(p.idnat_ps.clone(), situation_order(s)));
-            e.add("objectClass", ["top", CPS_SITUATION]);
+            e.add("objectClass", SITUATION_CLASSES.iter().copied());
             e.add("cn", [p.idnat_ps.as_str()]);
             e.add_opt("ou", &s.idnat_struct);
             if rank > 1 || s.idnat_struct.is_none() {
@@ -240,6 +271,94 @@ pub fn situations(p: &PsRow, rows: &[SitRow]) -> Vec<Entry> {
             e.operational(CPS_SITUATION, false)
         })
         .collect()
+}
+
+/// The branch of a structure: test practices (idNat_Struct `4997…`) are under `o=TEST`.
+pub fn structure_branch(idnat_struct: &str) -> Branch {
+    if idnat_struct.starts_with(STRUCTURE_TEST_PREFIX) {
+        Branch::Test
+    } else {
+        Branch::Production
+    }
+}
+
+/// idNat_Struct of the practices of test identities: type 4 (RPPS rang) + RPPS `997…`.
+pub const STRUCTURE_TEST_PREFIX: &str = "4997";
+
+pub fn structure_dn(idnat_struct: &str) -> String {
+    format!("ou={},{}", escape_value(idnat_struct), structure_branch(idnat_struct).dn())
+}
+
+/// A structure, with the DER of its live ORG and SERV certificates.
+pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>) -> Entry {
+    let mut e = Entry::new(structure_dn(&s.idnat_struct), Key::Structure(s.idnat_struct.clone()));
+    e.add("objectClass", STRUCTURE_CLASSES.iter().copied());
+    e.add("ou", [s.idnat_struct.as_str()]);
+    e.add("typeIdentifiantStructure", [&s.idnat_struct[..1.min(s.idnat_struct.len())]]);
+    e.add("raisonSociale", [s.name.as_str()]);
+    let street =
+        join_words([s.street_number.as_deref(), s.street_number_suffix.as_deref(), s.street_type.as_deref(), s.street_name.as_deref()]);
+    e.add("postalAddress", [join_words([s.recipient.as_deref(), Some(street.as_str())])]);
+    e.add_opt("postalCode", &s.postal_code);
+    e.add_opt("l", &s.town);
+    e.add_opt("finess", &s.finess);
+    e.add_opt("finessJuridique", &s.legal_entity_finess);
+    e.add_opt("siret", &s.siret);
+    e.add_opt("siren", &s.siren);
+    e.add_opt("rppsRang", &s.rpps_rang);
+    e.add_opt("telephoneNumber", &s.phone);
+    e.add_opt("mail", &s.email);
+    e.add_binary("userCertificate", certificates);
+    e.operational(CPS_STRUCTURE, false)
+}
+
+/// A certification authority as the PKI subtree shows it.
+#[derive(Debug, Clone)]
+pub struct CaEntryData {
+    pub name: String,
+    pub is_root: bool,
+    pub certificate: Vec<u8>,
+    pub crl: Option<Vec<u8>>,
+    pub delta_crl: Option<Vec<u8>>,
+}
+
+pub const ANS_DN: &str = "ou=ANS,c=fr";
+pub const IGC_DN: &str = "ou=IGC-SANTE,ou=ANS,c=fr";
+
+/// The PKI subtree (static keys 3…): `ou=ANS`, `ou=IGC-SANTE`, the root as an
+/// organizational unit and the other CAs under it, in the order given (root first). Empty when
+/// no CA exists yet.
+pub fn pki(cas: &[CaEntryData]) -> Vec<Entry> {
+    let Some(root) = cas.iter().find(|c| c.is_root) else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut ans = Entry::new(ANS_DN.into(), Key::Static(3));
+    ans.add("objectClass", ["top", "organizationalUnit"]);
+    ans.add("ou", ["ANS"]);
+    out.push(ans.operational("organizationalUnit", true));
+    let mut igc = Entry::new(IGC_DN.into(), Key::Static(4));
+    igc.add("objectClass", ["top", "organizationalUnit"]);
+    igc.add("ou", ["IGC-SANTE"]);
+    out.push(igc.operational("organizationalUnit", true));
+    let root_dn = format!("ou={},{IGC_DN}", escape_value(&root.name));
+    let ca_attrs = |e: &mut Entry, c: &CaEntryData| {
+        e.add_binary("cACertificate", vec![c.certificate.clone()]);
+        e.add_binary("certificateRevocationList", c.crl.iter().cloned().collect());
+        e.add_binary("deltaRevocationList", c.delta_crl.iter().cloned().collect());
+    };
+    let mut r = Entry::new(root_dn.clone(), Key::Static(5));
+    r.add("objectClass", ["top", "organizationalUnit", "pkiCA", "deltaCRL"]);
+    r.add("ou", [root.name.as_str()]);
+    ca_attrs(&mut r, root);
+    let has_children = cas.iter().any(|c| !c.is_root);
+    out.push(r.operational("organizationalUnit", has_children));
+    for (i, c) in cas.iter().filter(|c| !c.is_root).enumerate() {
+        let mut e = Entry::new(format!("cn={},{root_dn}", escape_value(&c.name)), Key::Static(6u8.saturating_add(i as u8)));
+        e.add("objectClass", ["top", "applicationProcess", "pkiCA", "deltaCRL"]);
+        e.add("cn", [c.name.as_str()]);
+        ca_attrs(&mut e, c);
+        out.push(e.operational("applicationProcess", false));
+    }
+    out
 }
 
 /// Whether an attribute goes out for this attribute selection.

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use ldap3_proto::proto::{LdapFilter, LdapSubstringFilter};
 
 use crate::dn::fold;
-use crate::entry::Entry;
+use crate::entry::{Entry, STRUCTURE_CLASSES};
 use crate::schema;
 
 /// Filters nested deeper than this are refused (protocolError).
@@ -200,6 +200,76 @@ pub fn candidates(f: &LdapFilter) -> Option<Candidates> {
     }
 }
 
+/// Which structures a filter can match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StructurePlan {
+    /// None: the filter requires an attribute or class structures do not have (`cn`, `uid`,
+    /// `objectClass=cpsSituation`…). The R44 search takes this path and reads no structure.
+    Skip,
+    /// Only these idNat_Struct: `(ou=…)`.
+    Ids(BTreeSet<String>),
+    /// Any: read the structures in key order.
+    Scan,
+}
+
+/// Whether an entry of these object classes can hold `def` at all.
+fn shape_has(classes: &[&str], def: &schema::AttrDef) -> bool {
+    def.name == "objectClass"
+        || def.usage == schema::Usage::Operational
+        || schema::CLASSES
+            .iter()
+            .filter(|c| classes.iter().any(|n| n.eq_ignore_ascii_case(c.name)))
+            .any(|c| c.must.iter().chain(c.may).any(|a| a.eq_ignore_ascii_case(def.name)))
+}
+
+/// False when no entry of these object classes can match `f`: a positive term needs an
+/// attribute such entries never hold, or another object class. Lets a search skip building
+/// entries (the R44 search `(cn=…)` never builds the professional entry nor reads a structure).
+pub fn may_match(f: &LdapFilter, classes: &[&str]) -> bool {
+    let has = |a: &str| schema::attr(a).is_some_and(|def| shape_has(classes, def));
+    match f {
+        LdapFilter::Equality(a, v) if schema::attr(a).is_some_and(|d| d.name == "objectClass") => {
+            classes.iter().any(|c| c.eq_ignore_ascii_case(v.trim()))
+        }
+        LdapFilter::Equality(a, _)
+        | LdapFilter::Present(a)
+        | LdapFilter::Substring(a, _)
+        | LdapFilter::GreaterOrEqual(a, _)
+        | LdapFilter::LessOrEqual(a, _)
+        | LdapFilter::Approx(a, _) => has(a),
+        LdapFilter::And(v) => v.iter().all(|c| may_match(c, classes)),
+        LdapFilter::Or(v) => v.iter().any(|c| may_match(c, classes)),
+        LdapFilter::Not(_) | LdapFilter::Extensible(_) => true,
+    }
+}
+
+/// The structures a filter can match.
+pub fn structure_plan(f: &LdapFilter) -> StructurePlan {
+    if !may_match(f, STRUCTURE_CLASSES) {
+        return StructurePlan::Skip;
+    }
+    match structure_ids(f) {
+        Some(ids) => StructurePlan::Ids(ids),
+        None => StructurePlan::Scan,
+    }
+}
+
+/// The idNat_Struct a filter (that may match structures) names through positive `ou` terms.
+fn structure_ids(f: &LdapFilter) -> Option<BTreeSet<String>> {
+    match f {
+        LdapFilter::Equality(a, v) if schema::attr(a).is_some_and(|d| d.name == "ou") => Some([v.trim().to_uppercase()].into()),
+        LdapFilter::And(v) => v.iter().filter_map(structure_ids).reduce(|a, b| a.intersection(&b).cloned().collect()),
+        LdapFilter::Or(v) => {
+            let mut ids = BTreeSet::new();
+            for c in v.iter().filter(|c| may_match(c, STRUCTURE_CLASSES)) {
+                ids.extend(structure_ids(c)?);
+            }
+            Some(ids)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +299,26 @@ mod tests {
         assert_eq!(candidates(&f("(|(cn=1)(sn=x))")), None);
         assert_eq!(candidates(&f("(!(cn=1))")), None);
         assert_eq!(candidates(&f("(cn=1*)")), None);
+    }
+
+    #[test]
+    fn structure_plans() {
+        let p = |s: &str| structure_plan(&f(s));
+        assert_eq!(p("(cn=899700270616)"), StructurePlan::Skip, "the R44 search reads no structure");
+        assert_eq!(p("(objectClass=cpsSituation)"), StructurePlan::Skip);
+        assert_eq!(p("(&(objectClass=*)(uid=1))"), StructurePlan::Skip);
+        assert_eq!(p("(ou=39999999800514)"), StructurePlan::Ids(["39999999800514".into()].into()));
+        assert_eq!(p("(|(cn=1)(ou=2))"), StructurePlan::Ids(["2".into()].into()));
+        assert_eq!(p("(&(objectClass=cpsStructure)(finess=1*))"), StructurePlan::Scan);
+        assert_eq!(p("(!(cn=1))"), StructurePlan::Scan);
+        assert_eq!(p("(userCertificate=*)"), StructurePlan::Scan);
+        assert_eq!(p("(nosuchattribute=1)"), StructurePlan::Skip);
+        let pro = |s: &str| may_match(&f(s), crate::entry::PROFESSIONAL_CLASSES);
+        assert!(!pro("(cn=899700270616)"), "a professional entry has no cn");
+        assert!(pro("(uid=899700270616)"));
+        assert!(pro("(|(cn=1)(sn=x))"));
+        assert!(!pro("(&(objectClass=cpsSituation)(sn=x))"));
+        assert!(pro("(!(cn=1))"));
     }
 
     #[test]

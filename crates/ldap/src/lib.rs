@@ -40,6 +40,7 @@ use tokio_util::codec::{Decoder, FramedRead, FramedWrite};
 
 use crate::entry::Selection;
 use crate::search::Paging;
+use crate::store::Store;
 
 /// The two branches of the tree (R44).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,6 +107,7 @@ pub async fn serve(
     opts: LdapOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    let store = store::Store::new(db);
     let opts = Arc::new(opts);
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);
@@ -115,10 +117,10 @@ pub async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    let (db, opts, stop) = (db.clone(), opts.clone(), stop_rx.clone());
+                    let (store, opts, stop) = (store.clone(), opts.clone(), stop_rx.clone());
                     tokio::spawn(async move {
                         tracing::debug!(%peer, "LDAP connection");
-                        handle(stream, db, opts, stop).await;
+                        handle(stream, store, opts, stop).await;
                         tracing::debug!(%peer, "LDAP connection closed");
                     });
                 }
@@ -199,7 +201,7 @@ enum Reply {
     Close,
 }
 
-async fn handle(stream: TcpStream, db: Db, opts: Arc<LdapOptions>, mut stop: watch::Receiver<bool>) {
+async fn handle(stream: TcpStream, store: Store, opts: Arc<LdapOptions>, mut stop: watch::Receiver<bool>) {
     let (r, w) = stream.into_split();
     let mut reader = FramedRead::new(r, RequestCodec::new(opts.max_message_size));
     let mut writer = FramedWrite::new(w, LdapCodec::default());
@@ -225,7 +227,7 @@ async fn handle(stream: TcpStream, db: Db, opts: Arc<LdapOptions>, mut stop: wat
             }
             Some(Ok(m)) => m,
         };
-        match process(&db, &opts, msg).await {
+        match process(&store, &opts, msg).await {
             Reply::Close => return,
             Reply::Send(msgs) => {
                 for m in msgs {
@@ -242,7 +244,7 @@ async fn handle(stream: TcpStream, db: Db, opts: Arc<LdapOptions>, mut stop: wat
 }
 
 /// The response to one request.
-async fn process(db: &Db, opts: &LdapOptions, msg: LdapMsg) -> Reply {
+async fn process(store: &Store, opts: &LdapOptions, msg: LdapMsg) -> Reply {
     let id = msg.msgid;
     let one = |op: LdapOp| Reply::Send(vec![LdapMsg::new(id, op)]);
     let read_only = || result(LdapResultCode::UnwillingToPerform, "this directory is read-only");
@@ -265,7 +267,7 @@ async fn process(db: &Db, opts: &LdapOptions, msg: LdapMsg) -> Reply {
         }
         LdapOp::UnbindRequest => Reply::Close,
         LdapOp::AbandonRequest(_) => Reply::Send(Vec::new()),
-        LdapOp::SearchRequest(req) => Reply::Send(do_search(db, opts, id, &req, &msg.ctrl).await),
+        LdapOp::SearchRequest(req) => Reply::Send(do_search(store, opts, id, &req, &msg.ctrl).await),
         LdapOp::CompareRequest(c) => {
             let req = LdapSearchRequest {
                 base: c.dn.clone(),
@@ -277,7 +279,7 @@ async fn process(db: &Db, opts: &LdapOptions, msg: LdapMsg) -> Reply {
                 filter: LdapFilter::Present("objectClass".into()),
                 attrs: vec!["*".into(), "+".into()],
             };
-            let res = match search::search(db, &req, None, opts).await {
+            let res = match search::search(store, &req, None, opts).await {
                 Err(e) => unavailable(e),
                 Ok(o) => match o.entries.first() {
                     None => LdapResult { matcheddn: o.matched_dn, ..result(o.code, &o.message) },
@@ -337,7 +339,7 @@ fn unsupported_critical(c: &LdapControl) -> bool {
     }
 }
 
-async fn do_search(db: &Db, opts: &LdapOptions, id: i32, req: &LdapSearchRequest, ctrl: &[LdapControl]) -> Vec<LdapMsg> {
+async fn do_search(store: &Store, opts: &LdapOptions, id: i32, req: &LdapSearchRequest, ctrl: &[LdapControl]) -> Vec<LdapMsg> {
     let done = |res: LdapResult, ctrls: Vec<LdapControl>| LdapMsg::new_with_ctrls(id, LdapOp::SearchResultDone(res), ctrls);
     if ctrl.iter().any(unsupported_critical) {
         return vec![done(result(LdapResultCode::UnavailableCriticalExtension, "unsupported critical control"), Vec::new())];
@@ -346,7 +348,7 @@ async fn do_search(db: &Db, opts: &LdapOptions, id: i32, req: &LdapSearchRequest
         LdapControl::SimplePagedResults { size, cookie } => Some(Paging { size: *size, cookie: cookie.clone() }),
         _ => None,
     });
-    let outcome = match search::search(db, req, paging.as_ref(), opts).await {
+    let outcome = match search::search(store, req, paging.as_ref(), opts).await {
         Ok(o) => o,
         Err(e) => return vec![done(unavailable(e), Vec::new())],
     };
@@ -359,9 +361,17 @@ async fn do_search(db: &Db, opts: &LdapOptions, id: i32, req: &LdapSearchRequest
                 .attrs
                 .iter()
                 .filter(|a| sel.includes(a.def))
-                .map(|a| LdapPartialAttribute {
-                    atype: a.def.name.to_owned(),
-                    vals: if req.typesonly { Vec::new() } else { a.values.iter().map(|v| v.as_bytes().to_vec()).collect() },
+                .map(|a| {
+                    // RFC 4522: certificates and CRLs travel as DER with the ;binary option.
+                    let binary = !a.binary.is_empty();
+                    LdapPartialAttribute {
+                        atype: if binary { format!("{};binary", a.def.name) } else { a.def.name.to_owned() },
+                        vals: match (req.typesonly, binary) {
+                            (true, _) => Vec::new(),
+                            (false, true) => a.binary.clone(),
+                            (false, false) => a.values.iter().map(|v| v.as_bytes().to_vec()).collect(),
+                        },
+                    }
                 })
                 .collect();
             LdapMsg::new(id, LdapOp::SearchResultEntry(LdapSearchResultEntry { dn: e.dn.clone(), attributes }))

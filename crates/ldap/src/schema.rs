@@ -43,6 +43,8 @@ const ATTR_TYPE_DESC: &str = "1.3.6.1.4.1.1466.115.121.1.3";
 const OC_DESC: &str = "1.3.6.1.4.1.1466.115.121.1.37";
 const SYNTAX_DESC: &str = "1.3.6.1.4.1.1466.115.121.1.54";
 const MR_DESC: &str = "1.3.6.1.4.1.1466.115.121.1.30";
+const CERTIFICATE: &str = "1.3.6.1.4.1.1466.115.121.1.8";
+const CERTIFICATE_LIST: &str = "1.3.6.1.4.1.1466.115.121.1.9";
 
 const CASE_IGNORE: &str = "caseIgnoreMatch";
 const CASE_IGNORE_SUB: Option<&str> = Some("caseIgnoreSubstringsMatch");
@@ -151,6 +153,12 @@ pub static ATTRIBUTES: &[AttrDef] = &[
     )),
     single(user("identifiantTechniqueStructure", cps_attr!(16), "technical identifier of the structure")),
     single(user("codeCategorieProfessionnelle", cps_attr!(17), "professional category code (C civil, M military, E student)")),
+    single(user("typeIdentifiantStructure", cps_attr!(18), "type digit of idNat_Struct (R43: 1 FINESS, 3 SIRET, 4 RPPS rang...)")),
+    // PKI attributes (RFC 4523): values are DER, transferred with the ;binary option.
+    syntax(user("userCertificate", "2.5.4.36", "certificates issued to the entity (DER)"), CERTIFICATE, "certificateExactMatch", None),
+    syntax(user("cACertificate", "2.5.4.37", "the CA's certificate (DER)"), CERTIFICATE, "certificateExactMatch", None),
+    syntax(user("certificateRevocationList", "2.5.4.39", "the CA's current full CRL (DER)"), CERTIFICATE_LIST, "certificateListExactMatch", None),
+    syntax(user("deltaRevocationList", "2.5.4.53", "the CA's current delta CRL (DER)"), CERTIFICATE_LIST, "certificateListExactMatch", None),
     // Operational attributes.
     operational(single(syntax(
         user("structuralObjectClass", "2.5.21.9", "structural object class of entry"),
@@ -213,6 +221,13 @@ pub static ATTRIBUTES: &[AttrDef] = &[
 /// Finds an attribute type by name, alias or OID, case-insensitively; attribute options
 /// (`;binary`, `;lang-fr`) are ignored.
 pub fn attr(name: &str) -> Option<&'static AttrDef> {
+    // Entries are built with the canonical names, several dozen look-ups per search: those
+    // take a hash look-up; anything else (client input) the case-insensitive scan.
+    static BY_NAME: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static AttrDef>> =
+        std::sync::LazyLock::new(|| ATTRIBUTES.iter().map(|a| (a.name, a)).collect());
+    if let Some(def) = BY_NAME.get(name) {
+        return Some(def);
+    }
     let base = name.split(';').next().unwrap_or(name).trim();
     ATTRIBUTES.iter().find(|a| a.name.eq_ignore_ascii_case(base) || a.oid == base || a.aliases.iter().any(|x| x.eq_ignore_ascii_case(base)))
 }
@@ -230,6 +245,7 @@ pub struct ClassDef {
 
 pub const CPS_PROFESSIONNEL: &str = "cpsProfessionnel";
 pub const CPS_SITUATION: &str = "cpsSituation";
+pub const CPS_STRUCTURE: &str = "cpsStructure";
 
 pub static CLASSES: &[ClassDef] = &[
     ClassDef {
@@ -298,6 +314,73 @@ pub static CLASSES: &[ClassDef] = &[
             "situationRank",
             "identifiantTechniqueStructure",
         ],
+    },
+    ClassDef {
+        name: CPS_STRUCTURE,
+        oid: "1.3.6.1.4.1.32473.1.2.3",
+        desc: "a structure of the directory (establishment, practice, company), named by idNat_Struct",
+        sup: Some("top"),
+        kind: "STRUCTURAL",
+        must: &["ou"],
+        may: &[
+            "typeIdentifiantStructure",
+            "raisonSociale",
+            "postalAddress",
+            "postalCode",
+            "l",
+            "finess",
+            "finessJuridique",
+            "siret",
+            "siren",
+            "rppsRang",
+            "telephoneNumber",
+            "mail",
+        ],
+    },
+    ClassDef {
+        name: "organizationalUnit",
+        oid: "2.5.6.5",
+        desc: "RFC 4519: an organizational unit",
+        sup: Some("top"),
+        kind: "STRUCTURAL",
+        must: &["ou"],
+        may: &["postalAddress", "postalCode", "l", "telephoneNumber"],
+    },
+    ClassDef {
+        name: "applicationProcess",
+        oid: "2.5.6.11",
+        desc: "RFC 4519: an application process (here, a certification authority)",
+        sup: Some("top"),
+        kind: "STRUCTURAL",
+        must: &["cn"],
+        may: &["ou", "l"],
+    },
+    ClassDef {
+        name: "pkiUser",
+        oid: "2.5.6.21",
+        desc: "RFC 4523: an entity that may hold certificates",
+        sup: Some("top"),
+        kind: "AUXILIARY",
+        must: &[],
+        may: &["userCertificate"],
+    },
+    ClassDef {
+        name: "pkiCA",
+        oid: "2.5.6.22",
+        desc: "RFC 4523: a certification authority",
+        sup: Some("top"),
+        kind: "AUXILIARY",
+        must: &[],
+        may: &["cACertificate", "certificateRevocationList"],
+    },
+    ClassDef {
+        name: "deltaCRL",
+        oid: "2.5.6.23",
+        desc: "RFC 4523: an entity that publishes delta CRLs",
+        sup: Some("top"),
+        kind: "AUXILIARY",
+        must: &[],
+        may: &["deltaRevocationList"],
     },
     ClassDef {
         name: "subentry",
@@ -403,6 +486,10 @@ pub fn syntax_descriptions() -> Vec<String> {
         (OC_DESC, "Object Class Description"),
         (SYNTAX_DESC, "LDAP Syntax Description"),
         (MR_DESC, "Matching Rule Description"),
+        (CERTIFICATE, "Certificate"),
+        (CERTIFICATE_LIST, "Certificate List"),
+        ("1.3.6.1.1.15.1", "X.509 Certificate Exact Assertion"),
+        ("1.3.6.1.1.15.5", "X.509 Certificate List Exact Assertion"),
     ]
     .iter()
     .map(|(oid, desc)| format!("( {oid} DESC '{desc}' )"))
@@ -423,6 +510,8 @@ pub fn matching_rule_descriptions() -> Vec<String> {
         ("2.5.13.20", "telephoneNumberMatch", PHONE),
         ("2.5.13.21", "telephoneNumberSubstringsMatch", "1.3.6.1.4.1.1466.115.121.1.58"),
         ("2.5.13.30", "objectIdentifierFirstComponentMatch", OID_SYNTAX),
+        ("2.5.13.34", "certificateExactMatch", "1.3.6.1.1.15.1"),
+        ("2.5.13.38", "certificateListExactMatch", "1.3.6.1.1.15.5"),
         ("1.3.6.1.4.1.1466.109.114.2", "caseIgnoreIA5Match", IA5),
         ("1.3.6.1.4.1.1466.109.114.3", "caseIgnoreIA5SubstringsMatch", "1.3.6.1.4.1.1466.115.121.1.58"),
     ]

@@ -10,12 +10,12 @@ use std::ops::Bound;
 use std::time::{Duration, Instant};
 
 use ldap3_proto::proto::{LdapFilter, LdapResultCode, LdapSearchRequest, LdapSearchScope};
-use santepki_storage::{Db, StorageError};
+use santepki_storage::StorageError;
 
 use crate::dn::NormDn;
 use crate::entry::{self, Entry, Key};
-use crate::filter::{self, Candidates, Tri};
-use crate::store::{self, After};
+use crate::filter::{self, Candidates, StructurePlan, Tri};
+use crate::store::{After, Store};
 use crate::{Branch, LdapOptions};
 
 /// Professionals read per database round trip.
@@ -57,6 +57,12 @@ enum Base {
         branch: Branch,
         idnat_ps: String,
     },
+    /// A structure entry (`ou=<idNat_Struct>` under a branch).
+    Structure {
+        idnat_struct: String,
+    },
+    /// The PKI subtree (`ou=ANS,c=fr` and below).
+    Pki,
 }
 
 fn branch_of_rdn(rdn: &str) -> Option<Branch> {
@@ -84,9 +90,20 @@ fn resolve(norm: &NormDn) -> Result<Base, Outcome> {
     if n == 1 {
         return Ok(Base::Country);
     }
+    if rdns[n - 2] == "ou=ans" {
+        // Checked against the CA entries themselves once they are loaded.
+        return Ok(Base::Pki);
+    }
     let Some(branch) = branch_of_rdn(&rdns[n - 2]) else { return Err(no_such(entry::COUNTRY_DN)) };
     if n == 2 {
         return Ok(Base::Branch(branch));
+    }
+    if let Some(v) = rdns[n - 3].strip_prefix("ou=") {
+        let idnat_struct = v.to_uppercase();
+        if n == 3 && !v.contains('+') && entry::structure_branch(&idnat_struct) == branch {
+            return Ok(Base::Structure { idnat_struct });
+        }
+        return Err(no_such(branch.dn()));
     }
     let idnat_ps = match rdns[n - 3].strip_prefix("uid=") {
         Some(v) if !v.contains('+') && Branch::of(&v.to_uppercase()) == branch => v.to_uppercase(),
@@ -117,6 +134,7 @@ fn encode_cookie(fp: u64, sent: u64, key: &Key) -> Vec<u8> {
     match key {
         Key::Static(i) => format!("{COOKIE_VERSION}|{fp:016x}|{sent}|S|{i}").into_bytes(),
         Key::Dynamic(ps, sub) => format!("{COOKIE_VERSION}|{fp:016x}|{sent}|D|{ps}|{sub}").into_bytes(),
+        Key::Structure(id) => format!("{COOKIE_VERSION}|{fp:016x}|{sent}|T|{id}").into_bytes(),
     }
 }
 
@@ -130,6 +148,7 @@ fn decode_cookie(fp: u64, cookie: &[u8]) -> Option<Resume> {
     let key = match parts.next()? {
         "S" => Key::Static(parts.next()?.parse().ok()?),
         "D" => Key::Dynamic(parts.next()?.to_owned(), parts.next()?.to_owned()),
+        "T" => Key::Structure(parts.next()?.to_owned()),
         _ => return None,
     };
     Some(Resume { sent, key })
@@ -141,14 +160,18 @@ fn fingerprint(base: &NormDn, req: &LdapSearchRequest) -> u64 {
     xxhash_rust::xxh3::xxh3_64(s.as_bytes())
 }
 
-/// Whether `key` comes after the resume position.
+/// Whether `key` comes after the resume position: static entries, then professionals with
+/// their situations, then structures.
 fn after_resume(key: &Key, resume: Option<&Resume>) -> bool {
     match (resume.map(|r| &r.key), key) {
         (None, _) => true,
         (Some(Key::Static(r)), Key::Static(k)) => k > r,
-        (Some(Key::Static(_)), Key::Dynamic(..)) => true,
+        (Some(Key::Static(_)), Key::Dynamic(..) | Key::Structure(_)) => true,
         (Some(Key::Dynamic(..)), Key::Static(_)) => false,
         (Some(Key::Dynamic(rp, rs)), Key::Dynamic(p, s)) => p != rp || s.as_bytes() > rs.as_bytes(),
+        (Some(Key::Dynamic(..)), Key::Structure(_)) => true,
+        (Some(Key::Structure(_)), Key::Static(_) | Key::Dynamic(..)) => false,
+        (Some(Key::Structure(r)), Key::Structure(k)) => k > r,
     }
 }
 
@@ -188,7 +211,7 @@ impl Collector<'_> {
 }
 
 /// Runs a search.
-pub async fn search(db: &Db, req: &LdapSearchRequest, paging: Option<&Paging>, opts: &LdapOptions) -> Result<Outcome, StorageError> {
+pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Paging>, opts: &LdapOptions) -> Result<Outcome, StorageError> {
     let started = Instant::now();
     if filter::depth(&req.filter) > filter::MAX_DEPTH {
         return Ok(Outcome::error(LdapResultCode::ProtocolError, "filter nested too deeply", ""));
@@ -248,8 +271,23 @@ pub async fn search(db: &Db, req: &LdapSearchRequest, paging: Option<&Paging>, o
     match base {
         Base::RootDse if req.scope == LdapSearchScope::Base => statics.push(entry::root_dse()),
         Base::Subschema => statics.push(entry::subschema()),
-        Base::Professional { .. } => {}
+        Base::Professional { .. } | Base::Structure { .. } | Base::Pki => {}
         _ => statics.extend([entry::country(), entry::branch(Branch::Production), entry::branch(Branch::Test)]),
+    }
+    // The CA entries, read only by searches that can reach them.
+    let reaches_pki = match (&base, &req.scope) {
+        (Base::Pki, _) => true,
+        (Base::Country, scope) => *scope != LdapSearchScope::Base,
+        (Base::RootDse, scope) => matches!(scope, LdapSearchScope::Subtree | LdapSearchScope::Children),
+        _ => false,
+    };
+    if reaches_pki {
+        let pki = entry::pki(&store.cas().await?);
+        if base == Base::Pki && !pki.iter().any(|e| e.norm == base_norm) {
+            let matched = pki.iter().filter(|e| base_norm.is_within(&e.norm)).max_by_key(|e| e.norm.0.len()).map_or(entry::COUNTRY_DN, |e| e.dn.as_str());
+            return Ok(Outcome::error(LdapResultCode::NoSuchObject, "no such entry in this directory", matched));
+        }
+        statics.extend(pki);
     }
     let mut stopped = false;
     for e in statics {
@@ -260,12 +298,20 @@ pub async fn search(db: &Db, req: &LdapSearchRequest, paging: Option<&Paging>, o
     }
 
     // The professionals and situations.
-    let reaches_dynamic = !matches!(
-        (&base, &req.scope),
-        (Base::Subschema, _)
-            | (Base::RootDse | Base::Country, LdapSearchScope::Base | LdapSearchScope::OneLevel)
-            | (Base::Branch(_), LdapSearchScope::Base)
-    );
+    let resumes_in_structures = matches!(resume.as_ref().map(|r| &r.key), Some(Key::Structure(_)));
+    let reaches_dynamic = !resumes_in_structures
+        && !matches!(
+            (&base, &req.scope),
+            (Base::Subschema | Base::Pki | Base::Structure { .. }, _)
+                | (Base::RootDse | Base::Country, LdapSearchScope::Base | LdapSearchScope::OneLevel)
+                | (Base::Branch(_), LdapSearchScope::Base)
+        );
+    let reaches_structures = match (&base, &req.scope) {
+        (Base::Structure { .. }, _) => true,
+        (Base::Branch(_), scope) => *scope != LdapSearchScope::Base,
+        (Base::Country | Base::RootDse, scope) => matches!(scope, LdapSearchScope::Subtree | LdapSearchScope::Children),
+        _ => false,
+    };
     let mut timed_out = false;
     if reaches_dynamic && !stopped {
         let source = match &base {
@@ -281,7 +327,7 @@ pub async fn search(db: &Db, req: &LdapSearchRequest, paging: Option<&Paging>, o
         };
         if let Base::Professional { branch, idnat_ps, .. } = &base {
             // The base itself must exist.
-            let (pros, sits) = store::load(db, std::slice::from_ref(idnat_ps)).await?;
+            let (pros, sits) = store.load(std::slice::from_ref(idnat_ps)).await?;
             let exists = pros.get(idnat_ps).is_some_and(|p| {
                 let own = entry::professional(p, false);
                 own.norm == base_norm
@@ -292,6 +338,8 @@ pub async fn search(db: &Db, req: &LdapSearchRequest, paging: Option<&Paging>, o
                 return Ok(Outcome::error(LdapResultCode::NoSuchObject, "no such entry in this directory", matched));
             }
         }
+        let professionals_may_match = filter::may_match(&req.filter, entry::PROFESSIONAL_CLASSES);
+        let situations_may_match = filter::may_match(&req.filter, entry::SITUATION_CLASSES);
         let mut cursor: Option<(String, bool)> = match resume.as_ref().map(|r| &r.key) {
             Some(Key::Dynamic(ps, _)) => Some((ps.clone(), true)),
             _ => None,
@@ -314,12 +362,12 @@ pub async fn search(db: &Db, req: &LdapSearchRequest, paging: Option<&Paging>, o
                     (ids, last)
                 }
                 Source::AtStructure(s) => {
-                    let ids = store::ids_at_structure(db, s, after, CHUNK as i64).await?;
+                    let ids = store.ids_at_structure(s, after, CHUNK as i64).await?;
                     let last = ids.len() < CHUNK;
                     (ids, last)
                 }
                 Source::Scan(b) => {
-                    let ids = store::professional_ids(db, *b, after, CHUNK as i64).await?;
+                    let ids = store.professional_ids(*b, after, CHUNK as i64).await?;
                     let last = ids.len() < CHUNK;
                     (ids, last)
                 }
@@ -327,16 +375,18 @@ pub async fn search(db: &Db, req: &LdapSearchRequest, paging: Option<&Paging>, o
             if ids.is_empty() {
                 break;
             }
-            let (pros, sits) = store::load(db, &ids).await?;
+            let (pros, sits) = store.load(&ids).await?;
             for id in &ids {
                 let Some(p) = pros.get(id) else { continue };
                 let rows = sits.get(id).map_or(&[][..], Vec::as_slice);
-                if c.offer(entry::professional(p, !rows.is_empty())) {
+                if professionals_may_match && c.offer(entry::professional(p, !rows.is_empty())) {
                     break 'chunks;
                 }
-                for e in entry::situations(p, rows) {
-                    if c.offer(e) {
-                        break 'chunks;
+                if situations_may_match {
+                    for e in entry::situations(p, rows) {
+                        if c.offer(e) {
+                            break 'chunks;
+                        }
                     }
                 }
             }
@@ -344,6 +394,62 @@ pub async fn search(db: &Db, req: &LdapSearchRequest, paging: Option<&Paging>, o
                 break;
             }
             cursor = ids.last().map(|k| (k.clone(), false));
+        }
+    }
+
+    // The structures, after every professional.
+    if reaches_structures && !stopped && !timed_out && !c.more {
+        let branch = match &base {
+            Base::Branch(b) => Some(*b),
+            _ => None,
+        };
+        let plan = match &base {
+            Base::Structure { idnat_struct } => {
+                if store.load_structures(std::slice::from_ref(idnat_struct)).await?.is_empty() {
+                    let matched = entry::structure_branch(idnat_struct).dn();
+                    return Ok(Outcome::error(LdapResultCode::NoSuchObject, "no such entry in this directory", matched));
+                }
+                StructurePlan::Ids([idnat_struct.clone()].into())
+            }
+            _ => filter::structure_plan(&req.filter),
+        };
+        let mut cursor: Option<String> = match resume.as_ref().map(|r| &r.key) {
+            Some(Key::Structure(id)) => Some(id.clone()),
+            _ => None,
+        };
+        loop {
+            if Instant::now() >= deadline {
+                timed_out = true;
+                break;
+            }
+            let after = cursor.as_deref().map(|key| After { key, inclusive: false });
+            let ids: Vec<String> = match &plan {
+                StructurePlan::Skip => break,
+                StructurePlan::Ids(set) => {
+                    let lower = after.map_or(Bound::Unbounded, |a| Bound::Excluded(a.key.to_owned()));
+                    set.range((lower, Bound::Unbounded))
+                        .filter(|id| branch.is_none_or(|b| entry::structure_branch(id) == b))
+                        .take(CHUNK)
+                        .cloned()
+                        .collect()
+                }
+                StructurePlan::Scan => store.structure_ids(branch, after, CHUNK as i64).await?,
+            };
+            let Some(last) = ids.last().cloned() else { break };
+            let mut rows = store.load_structures(&ids).await?;
+            let mut full = false;
+            for id in &ids {
+                if let Some((row, certs)) = rows.remove(id) {
+                    if c.offer(entry::structure(&row, certs)) {
+                        full = true;
+                        break;
+                    }
+                }
+            }
+            if full || ids.len() < CHUNK {
+                break;
+            }
+            cursor = Some(last);
         }
     }
 

@@ -1,16 +1,27 @@
 //! The directory reads the LDAP server needs, in chunks and in key order so that a search can
 //! stop at its limits and a paged search can resume after any key (stateless cookies).
 //!
-//! Portable SQL on both backends like the storage crate's (`$n` placeholders, TEXT only). The
-//! rows carry only the columns the LDAP entries show. These queries are candidates to move into
-//! `santepki_storage::directory` once that crate's owners agree.
+//! Two ways to run the same SQL, because the R44 search must answer faster than slapd:
+//! - on PostgreSQL (and in-memory SQLite), through the storage crate's sqlx pool;
+//! - on a SQLite file, through a few rusqlite connections of our own, run synchronously on the
+//!   task that serves the request. sqlx-sqlite runs each query on a worker thread and sends
+//!   every row back over a channel: two queries of three rows cost about ten thread wake-ups,
+//!   more than the queries themselves (see docs/benchmarks.md). These reads are point and
+//!   range look-ups in the page cache, tens of microseconds, so running them inline does not
+//!   starve the runtime; WAL mode lets them see every committed import at once.
+//!
+//! The rows carry only the columns the LDAP entries show.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use rusqlite::OpenFlags;
 use santepki_storage::{Db, StorageError};
 use sqlx::FromRow;
 
-use crate::entry::situation_order;
+use crate::entry::{situation_order, CaEntryData, STRUCTURE_TEST_PREFIX};
 use crate::Branch;
 
 /// A professional, as the LDAP entry shows it.
@@ -58,6 +69,35 @@ pub struct SitRow {
     pub email: Option<String>,
 }
 
+/// A structure, as its LDAP entry shows it.
+#[derive(Debug, Clone, FromRow)]
+pub struct StructRow {
+    pub idnat_struct: String,
+    pub name: String,
+    pub finess: Option<String>,
+    pub legal_entity_finess: Option<String>,
+    pub siret: Option<String>,
+    pub siren: Option<String>,
+    pub rpps_rang: Option<String>,
+    pub recipient: Option<String>,
+    pub street_number: Option<String>,
+    pub street_number_suffix: Option<String>,
+    pub street_type: Option<String>,
+    pub street_name: Option<String>,
+    pub postal_code: Option<String>,
+    pub town: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+const STRUCT_COLS: &str = "idnat_struct, name, finess, legal_entity_finess, siret, siren, rpps_rang, recipient, street_number, \
+    street_number_suffix, street_type, street_name, postal_code, town, phone, email";
+
+/// The live certificates a structure entry publishes: issued ORG and SERV certificates, not
+/// revoked, not expired.
+const STRUCT_CERTS: &str = "SELECT der FROM ca_certificates WHERE structure_id = $1 AND status = 'issued' AND der IS NOT NULL \
+    AND revoked_at IS NULL AND not_after > $2 AND (profile LIKE 'org-%' OR profile LIKE 'serv-%') ORDER BY issued_at, serial";
+
 const PS_COLS: &str = "idnat_ps, id_type, national_id, civility, last_name, first_name, profession_code, profession_label, category_code";
 
 const SIT_SELECT: &str = "SELECT s.situation_key, s.idnat_ps, s.idnat_struct, s.structure_tech_id, s.profession_code, \
@@ -69,6 +109,8 @@ const SIT_SELECT: &str = "SELECT s.situation_key, s.idnat_ps, s.idnat_struct, s.
 /// The first and the excluded upper idNat_PS of the test branch (RPPS `997…`).
 pub const TEST_LO: &str = "8997";
 pub const TEST_HI: &str = "8998";
+/// The excluded upper idNat_Struct of the test branch.
+const STRUCTURE_TEST_END: &str = "4998";
 
 /// Where a chunk starts: after `key`, or at `key` itself when `inclusive`.
 #[derive(Debug, Clone, Copy)]
@@ -77,9 +119,203 @@ pub struct After<'a> {
     pub inclusive: bool,
 }
 
-/// Open professionals' idNat_PS in key order, of one branch or of all, from `after`.
-pub async fn professional_ids(db: &Db, branch: Option<Branch>, after: Option<After<'_>>, limit: i64) -> Result<Vec<String>, StorageError> {
+/// Reads the directory store for the LDAP server. Cheap to clone; holds no state but idle
+/// connections, so several nodes can serve one database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+    local: Option<Arc<LocalReaders>>,
+}
+
+impl Store {
+    pub fn new(db: Db) -> Store {
+        let local = db.sqlite_file().map(|path| Arc::new(LocalReaders { path: path.to_owned(), idle: Mutex::new(Vec::new()) }));
+        Store { db, local }
+    }
+
+    /// Open professionals' idNat_PS in key order, of one branch or of all, from `after`.
+    pub async fn professional_ids(&self, branch: Option<Branch>, after: Option<After<'_>>, limit: i64) -> Result<Vec<String>, StorageError> {
+        let (sql, mut args) = professional_ids_sql(branch, after);
+        args.push(Arg::Int(limit));
+        self.strings(&sql, &args).await
+    }
+
+    /// idNat_PS of the professionals with an open situation at `idnat_struct`, in key order.
+    pub async fn ids_at_structure(&self, idnat_struct: &str, after: Option<After<'_>>, limit: i64) -> Result<Vec<String>, StorageError> {
+        let cursor = match after {
+            Some(a) if a.inclusive => " AND idnat_ps >= $3",
+            Some(_) => " AND idnat_ps > $3",
+            None => "",
+        };
+        let sql = format!(
+            "SELECT DISTINCT idnat_ps FROM situations WHERE idnat_struct = $1 AND closed_at IS NULL{cursor} ORDER BY idnat_ps LIMIT $2"
+        );
+        let mut args = vec![Arg::Text(idnat_struct.to_owned()), Arg::Int(limit)];
+        if let Some(a) = after {
+            args.push(Arg::Text(a.key.to_owned()));
+        }
+        self.strings(&sql, &args).await
+    }
+
+    /// The open professionals among `ids` and their open situations (in [`situation_order`]).
+    pub async fn load(&self, ids: &[String]) -> Result<(HashMap<String, PsRow>, HashMap<String, Vec<SitRow>>), StorageError> {
+        let mut pros = HashMap::new();
+        let mut sits: HashMap<String, Vec<SitRow>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok((pros, sits));
+        }
+        match &self.local {
+            Some(local) => local.with(|c| {
+                let mut ps = c.prepare_cached(&format!("SELECT {PS_COLS} FROM professionals WHERE idnat_ps = ?1 AND closed_at IS NULL"))?;
+                let mut st = c.prepare_cached(&format!("{SIT_SELECT} WHERE s.idnat_ps = ?1 AND s.closed_at IS NULL"))?;
+                for id in ids {
+                    let mut rows = ps.query([id])?;
+                    let Some(row) = rows.next()? else { continue };
+                    pros.insert(id.clone(), PsRow::from_sqlite(row)?);
+                    let mut rows = st.query([id])?;
+                    while let Some(row) = rows.next()? {
+                        sits.entry(id.clone()).or_default().push(SitRow::from_sqlite(row)?);
+                    }
+                }
+                Ok(())
+            })?,
+            None => {
+                let ph = placeholders(ids.len());
+                let sql = format!("SELECT {PS_COLS} FROM professionals WHERE idnat_ps IN ({ph}) AND closed_at IS NULL");
+                let mut q = sqlx::query_as::<_, PsRow>(&sql);
+                for id in ids {
+                    q = q.bind(id.clone());
+                }
+                for p in q.fetch_all(self.db.pool()).await? {
+                    pros.insert(p.idnat_ps.clone(), p);
+                }
+                let sql = format!("{SIT_SELECT} WHERE s.idnat_ps IN ({ph}) AND s.closed_at IS NULL");
+                let mut q = sqlx::query_as::<_, SitRow>(&sql);
+                for id in ids {
+                    q = q.bind(id.clone());
+                }
+                for s in q.fetch_all(self.db.pool()).await? {
+                    sits.entry(s.idnat_ps.clone()).or_default().push(s);
+                }
+            }
+        }
+        // Sorted here, the same on both backends whatever their collation.
+        for v in sits.values_mut() {
+            v.sort_by_cached_key(situation_order);
+        }
+        Ok((pros, sits))
+    }
+
+    /// Open structures' idNat_Struct in key order, of one branch or of all, from `after`.
+    pub async fn structure_ids(&self, branch: Option<Branch>, after: Option<After<'_>>, limit: i64) -> Result<Vec<String>, StorageError> {
+        let mut sql = String::from("SELECT idnat_struct FROM structures WHERE closed_at IS NULL");
+        let mut args = Vec::new();
+        if let Some(a) = after {
+            sql.push_str(if a.inclusive { " AND idnat_struct >= $1" } else { " AND idnat_struct > $1" });
+            args.push(Arg::Text(a.key.to_owned()));
+        }
+        let (lo, hi) = (format!("${}", args.len() + 1), format!("${}", args.len() + 2));
+        match branch {
+            Some(Branch::Test) => sql.push_str(&format!(" AND idnat_struct >= {lo} AND idnat_struct < {hi}")),
+            Some(Branch::Production) => sql.push_str(&format!(" AND (idnat_struct < {lo} OR idnat_struct >= {hi})")),
+            None => {}
+        }
+        if branch.is_some() {
+            args.push(Arg::Text(STRUCTURE_TEST_PREFIX.into()));
+            args.push(Arg::Text(STRUCTURE_TEST_END.into()));
+        }
+        sql.push_str(&format!(" ORDER BY idnat_struct LIMIT ${}", args.len() + 1));
+        args.push(Arg::Int(limit));
+        self.strings(&sql, &args).await
+    }
+
+    /// The open structures among `ids`, each with the DER of its live certificates.
+    pub async fn load_structures(&self, ids: &[String]) -> Result<HashMap<String, (StructRow, Vec<Vec<u8>>)>, StorageError> {
+        let now = santepki_storage::time::now();
+        let mut out = HashMap::new();
+        let struct_sql = format!("SELECT {STRUCT_COLS} FROM structures WHERE idnat_struct = $1 AND closed_at IS NULL");
+        for id in ids {
+            let row = match &self.local {
+                Some(local) => local.with(|c| {
+                    let mut st = c.prepare_cached(&struct_sql.replace("$1", "?1"))?;
+                    let mut rows = st.query([id])?;
+                    rows.next()?.map(StructRow::from_sqlite).transpose()
+                })?,
+                None => sqlx::query_as::<_, StructRow>(&struct_sql).bind(id.clone()).fetch_optional(self.db.pool()).await?,
+            };
+            let Some(row) = row else { continue };
+            let certs: Vec<Vec<u8>> = match &self.local {
+                Some(local) => local.with(|c| {
+                    let mut st = c.prepare_cached(&STRUCT_CERTS.replace("$1", "?1").replace("$2", "?2"))?;
+                    let rows = st.query_map([id, &now], |r| r.get::<_, Vec<u8>>(0))?;
+                    rows.collect()
+                })?,
+                None => sqlx::query_scalar(STRUCT_CERTS).bind(id.clone()).bind(now.clone()).fetch_all(self.db.pool()).await?,
+            };
+            out.insert(id.clone(), (row, certs));
+        }
+        Ok(out)
+    }
+
+    /// The certification authorities with their newest full and delta CRLs, root first.
+    pub async fn cas(&self) -> Result<Vec<CaEntryData>, StorageError> {
+        let mut out = Vec::new();
+        let mut rows = santepki_storage::authority::authorities(&self.db).await?;
+        rows.sort_by_key(|r| (r.parent_id.is_some(), r.id.clone()));
+        for r in rows {
+            let crl = santepki_storage::authority::latest_crl(&self.db, &r.id, "full").await?.map(|c| c.der);
+            let delta_crl = santepki_storage::authority::latest_crl(&self.db, &r.id, "delta").await?.map(|c| c.der);
+            out.push(CaEntryData { name: r.name, is_root: r.parent_id.is_none(), certificate: r.certificate, crl, delta_crl });
+        }
+        Ok(out)
+    }
+
+    /// Runs a query returning one text column.
+    async fn strings(&self, sql: &str, args: &[Arg]) -> Result<Vec<String>, StorageError> {
+        match &self.local {
+            Some(local) => Ok(local.with(|c| {
+                let mut stmt = c.prepare_cached(sql)?;
+                // SQLite takes `$n` as a parameter *named* "$n", numbered by first appearance:
+                // bind by name so that the shared SQL means the same on both backends.
+                for (i, a) in args.iter().enumerate() {
+                    let Some(index) = stmt.parameter_index(&format!("${}", i + 1))? else { continue };
+                    match a {
+                        Arg::Text(s) => stmt.raw_bind_parameter(index, s)?,
+                        Arg::Int(n) => stmt.raw_bind_parameter(index, n)?,
+                    }
+                }
+                let mut rows = stmt.raw_query();
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    out.push(row.get::<_, String>(0)?);
+                }
+                Ok(out)
+            })?),
+            None => {
+                let mut q = sqlx::query_scalar::<_, String>(sql);
+                for a in args {
+                    q = match a {
+                        Arg::Text(s) => q.bind(s.clone()),
+                        Arg::Int(i) => q.bind(*i),
+                    };
+                }
+                Ok(q.fetch_all(self.db.pool()).await?)
+            }
+        }
+    }
+}
+
+/// A bind value of the shared SQL.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// The SQL of [`Store::professional_ids`] without its final LIMIT value. Placeholders are
+/// `$n` in order of appearance, which SQLite binds by position too.
+fn professional_ids_sql(branch: Option<Branch>, after: Option<After<'_>>) -> (String, Vec<Arg>) {
     let mut sql = String::from("SELECT idnat_ps FROM professionals WHERE closed_at IS NULL");
+    let mut args = Vec::new();
     let cursor_op = match after {
         Some(a) if a.inclusive => Some(">="),
         Some(_) => Some(">"),
@@ -90,73 +326,142 @@ pub async fn professional_ids(db: &Db, branch: Option<Branch>, after: Option<Aft
         n += 1;
         format!("${n}")
     };
-    if let Some(op) = cursor_op {
+    if let (Some(op), Some(a)) = (cursor_op, after) {
         sql.push_str(&format!(" AND idnat_ps {op} {}", next()));
+        args.push(Arg::Text(a.key.to_owned()));
     }
     match branch {
         Some(Branch::Test) => sql.push_str(&format!(" AND idnat_ps >= {} AND idnat_ps < {}", next(), next())),
         Some(Branch::Production) => sql.push_str(&format!(" AND (idnat_ps < {} OR idnat_ps >= {})", next(), next())),
         None => {}
     }
-    sql.push_str(&format!(" ORDER BY idnat_ps LIMIT {}", next()));
-    let mut q = sqlx::query_scalar::<_, String>(&sql);
-    if let Some(a) = after {
-        q = q.bind(a.key.to_owned());
-    }
     if branch.is_some() {
-        q = q.bind(TEST_LO).bind(TEST_HI);
+        args.push(Arg::Text(TEST_LO.into()));
+        args.push(Arg::Text(TEST_HI.into()));
     }
-    Ok(q.bind(limit).fetch_all(db.pool()).await?)
-}
-
-/// idNat_PS of the professionals with an open situation at `idnat_struct`, in key order.
-pub async fn ids_at_structure(db: &Db, idnat_struct: &str, after: Option<After<'_>>, limit: i64) -> Result<Vec<String>, StorageError> {
-    let cursor = match after {
-        Some(a) if a.inclusive => " AND idnat_ps >= $3",
-        Some(_) => " AND idnat_ps > $3",
-        None => "",
-    };
-    let sql = format!(
-        "SELECT DISTINCT idnat_ps FROM situations WHERE idnat_struct = $1 AND closed_at IS NULL{cursor} ORDER BY idnat_ps LIMIT $2"
-    );
-    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(idnat_struct.to_owned()).bind(limit);
-    if let Some(a) = after {
-        q = q.bind(a.key.to_owned());
-    }
-    Ok(q.fetch_all(db.pool()).await?)
+    sql.push_str(&format!(" ORDER BY idnat_ps LIMIT {}", next()));
+    (sql, args)
 }
 
 fn placeholders(n: usize) -> String {
     (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
 }
 
-/// The open professionals among `ids` and their open situations (in [`situation_order`]).
-pub async fn load(db: &Db, ids: &[String]) -> Result<(HashMap<String, PsRow>, HashMap<String, Vec<SitRow>>), StorageError> {
-    let mut pros = HashMap::new();
-    let mut sits: HashMap<String, Vec<SitRow>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok((pros, sits));
+/// Idle read-only connections to the SQLite file, taken for one read and put back. A plain
+/// free list: the reads are synchronous and short, so there is nothing to wait for.
+#[derive(Debug)]
+struct LocalReaders {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+}
+
+/// Connections kept idle at most (more are opened under load and closed after use).
+const MAX_IDLE: usize = 8;
+
+impl LocalReaders {
+    fn with<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T, StorageError> {
+        let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match taken {
+            Some(c) => c,
+            None => open_reader(&self.path).map_err(sqlite_err)?,
+        };
+        let out = f(&conn).map_err(sqlite_err);
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+        out
     }
-    let ph = placeholders(ids.len());
-    let sql = format!("SELECT {PS_COLS} FROM professionals WHERE idnat_ps IN ({ph}) AND closed_at IS NULL");
-    let mut q = sqlx::query_as::<_, PsRow>(&sql);
-    for id in ids {
-        q = q.bind(id.clone());
+}
+
+fn open_reader(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    // Read-write open (WAL readers need the shared-memory file) but query-only: this
+    // connection never writes. No create: the storage crate made and migrated the file.
+    let c = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    c.pragma_update(None, "query_only", "ON")?;
+    // Pages come from the OS page cache through a memory map (SQLite caps it at 2 GiB), not
+    // read() into the connection's own cache: no copy and no system call per page, which
+    // was the larger part of a look-up (docs/benchmarks.md). The map is shared and
+    // reclaimable, like slapd's mdb file.
+    c.pragma_update(None, "mmap_size", 1i64 << 31)?;
+    c.pragma_update(None, "cache_size", -16384)?;
+    c.set_prepared_statement_cache_capacity(32);
+    Ok(c)
+}
+
+fn sqlite_err(e: rusqlite::Error) -> StorageError {
+    StorageError::Read(e.to_string())
+}
+
+impl PsRow {
+    fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<PsRow> {
+        Ok(PsRow {
+            idnat_ps: r.get(0)?,
+            id_type: r.get(1)?,
+            national_id: r.get(2)?,
+            civility: r.get(3)?,
+            last_name: r.get(4)?,
+            first_name: r.get(5)?,
+            profession_code: r.get(6)?,
+            profession_label: r.get(7)?,
+            category_code: r.get(8)?,
+        })
     }
-    for p in q.fetch_all(db.pool()).await? {
-        pros.insert(p.idnat_ps.clone(), p);
+}
+
+impl StructRow {
+    fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<StructRow> {
+        Ok(StructRow {
+            idnat_struct: r.get(0)?,
+            name: r.get(1)?,
+            finess: r.get(2)?,
+            legal_entity_finess: r.get(3)?,
+            siret: r.get(4)?,
+            siren: r.get(5)?,
+            rpps_rang: r.get(6)?,
+            recipient: r.get(7)?,
+            street_number: r.get(8)?,
+            street_number_suffix: r.get(9)?,
+            street_type: r.get(10)?,
+            street_name: r.get(11)?,
+            postal_code: r.get(12)?,
+            town: r.get(13)?,
+            phone: r.get(14)?,
+            email: r.get(15)?,
+        })
     }
-    let sql = format!("{SIT_SELECT} WHERE s.idnat_ps IN ({ph}) AND s.closed_at IS NULL");
-    let mut q = sqlx::query_as::<_, SitRow>(&sql);
-    for id in ids {
-        q = q.bind(id.clone());
+}
+
+impl SitRow {
+    fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<SitRow> {
+        Ok(SitRow {
+            situation_key: r.get(0)?,
+            idnat_ps: r.get(1)?,
+            idnat_struct: r.get(2)?,
+            structure_tech_id: r.get(3)?,
+            profession_code: r.get(4)?,
+            profession_label: r.get(5)?,
+            mode_code: r.get(6)?,
+            sector_code: r.get(7)?,
+            sector_label: r.get(8)?,
+            role_code: r.get(9)?,
+            activity_code: r.get(10)?,
+            name: r.get(11)?,
+            siret: r.get(12)?,
+            siren: r.get(13)?,
+            finess: r.get(14)?,
+            legal_entity_finess: r.get(15)?,
+            rpps_rang: r.get(16)?,
+            recipient: r.get(17)?,
+            street_number: r.get(18)?,
+            street_number_suffix: r.get(19)?,
+            street_type: r.get(20)?,
+            street_name: r.get(21)?,
+            postal_code: r.get(22)?,
+            town: r.get(23)?,
+            phone: r.get(24)?,
+            email: r.get(25)?,
+        })
     }
-    for s in q.fetch_all(db.pool()).await? {
-        sits.entry(s.idnat_ps.clone()).or_default().push(s);
-    }
-    // Sorted here, the same on both backends whatever their collation.
-    for v in sits.values_mut() {
-        v.sort_by_cached_key(situation_order);
-    }
-    Ok((pros, sits))
 }

@@ -10,6 +10,7 @@ import sys
 from ldap3 import BASE, LEVEL, NONE, SCHEMA, SUBTREE, Connection, Server
 
 HOST, PORT, N_SITUATIONS, N_PROFESSIONALS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+N_STRUCTURES = int(sys.argv[5])
 PS = "899700270616"
 PS_DN = f"uid={PS},o=TEST,c=fr"
 PAGED = "1.2.840.113556.1.4.319"
@@ -112,7 +113,8 @@ check(code == 0 and len(es) == 4, f"equality on cn (indexed): {len(es)}")
 code, es = search(conn, "o=TEST,c=fr", f"(CN={PS})")
 check(code == 0 and len(es) == 4, "attribute names are case-insensitive in filters")
 code, es = search(conn, "o=TEST,c=fr", "(raisonsociale=cg maxi0027061)")
-check(code == 0 and [e["dn"] for e in es] == [sit_dn], f"case-insensitive values, unindexed scan: {es}")
+check(code == 0 and [e["dn"] for e in es] == [sit_dn, "ou=499700270616029,o=TEST,c=fr"],
+      f"case-insensitive values, unindexed scan: the situation, then the structure entry: {es}")
 code, es = search(conn, "c=fr", f"(uid={PS})", attributes=["sn", "givenName", "title"])
 check(code == 0 and len(es) == 1 and es[0]["attributes"]["sn"] == ["MAXIMAXIMAXIMAXIM"], f"uid: {es}")
 code, es = search(conn, "c=fr", "(ou=39999999800514)")
@@ -157,12 +159,38 @@ check(es[0]["attributes"]["raisonSociale"] == [] and not es[0]["raw_attributes"]
 # --- Size limit ------------------------------------------------------------------------------
 code, es = search(conn, "c=fr", "(objectClass=cpsSituation)", size_limit=5)
 check(code == 4 and len(es) == 5, f"client size limit: {code} {len(es)}")
-total = N_SITUATIONS + N_PROFESSIONALS + 3
+total = N_SITUATIONS + N_PROFESSIONALS + N_STRUCTURES + 3
 code, es = search(conn, "c=fr", "(objectClass=*)")
 if total > 500:
     check(code == 4 and len(es) == 500, f"server size limit 500: {code} {len(es)}")
 else:
     check(code == 0 and len(es) == total, f"whole tree: {code} {len(es)} of {total}")
+
+# --- Structure entries -----------------------------------------------------------------------
+STRUCT_DN = "ou=499700270616029,o=TEST,c=fr"
+code, es = search(conn, STRUCT_DN, "(objectClass=*)", BASE, attributes=["*", "+"])
+check(code == 0 and len(es) == 1, f"a structure entry by its DN: {code} {es}")
+a = es[0]["attributes"]
+check(a["raisonSociale"] == "CG MAXI0027061" or a["raisonSociale"] == ["CG MAXI0027061"], f"structure raisonSociale: {a}")
+check(set(a["objectClass"]) == {"top", "cpsStructure", "pkiUser"}, f"structure classes: {a['objectClass']}")
+check(a["structuralObjectClass"] in ("cpsStructure", ["cpsStructure"]), "structure structuralObjectClass")
+code, es = search(conn, "o=GIP-CPS,c=fr", "(ou=499700270616029)")
+check(code == 0 and es == [], f"a test practice is not in the production branch: {es}")
+code, es = search(conn, "ou=499700270616030,o=TEST,c=fr", "(objectClass=*)", BASE)
+check(code == 32, f"noSuchObject for an unknown structure: {code}")
+code, es = search(conn, "o=TEST,c=fr", "(&(objectClass=cpsStructure)(ou=39999999800514))")
+check(code == 0 and es == [], f"a SIRET structure is in the production branch: {es}")
+code, es = search(conn, "o=GIP-CPS,c=fr", "(&(objectClass=cpsStructure)(ou=39999999800514))", LEVEL, attributes=["siret"])
+check(code == 0 and len(es) == 1 and es[0]["dn"] == "ou=39999999800514,o=GIP-CPS,c=fr", f"SIRET structure one level down: {es}")
+seen, cookie = 0, None
+while True:
+    conn.search("c=fr", "(objectClass=cpsStructure)", SUBTREE, attributes=["1.1"], paged_size=200, paged_cookie=cookie)
+    check(conn.result["result"] == 0, f"paged structures: {conn.result}")
+    seen += len(entries(conn))
+    cookie = conn.result["controls"][PAGED]["value"]["cookie"]
+    if not cookie:
+        break
+check(seen == N_STRUCTURES, f"every open structure once: {seen} of {N_STRUCTURES}")
 
 # --- Paging (RFC 2696) -----------------------------------------------------------------------
 def paged(conn_for_page, size, cookie=None):

@@ -1,7 +1,7 @@
 //! The server seen by a real client library: python `ldap3` (tests/client.py) checks scopes,
 //! filters, attribute selection, size limits, paging through every situation with the
 //! paged-results control (page size 7, a new connection for every other page), the root DSE
-//! and the schema, on the small generated directory, on SQLite and PostgreSQL.
+//! and the schema, structure entries, on the small generated directory, on SQLite and PostgreSQL.
 //!
 //! Needs the test virtualenv `target/test-venv` (scripts/install-deps.sh creates it).
 
@@ -27,6 +27,7 @@ async fn python_client(t: TestDb) {
         .arg(root.join("crates/ldap/tests/client.py"))
         .args([server.addr.ip().to_string(), server.addr.port().to_string()])
         .args([counts.situations.to_string(), counts.professionals.to_string()])
+        .arg((counts.legal_entities + counts.establishments + counts.practices).to_string())
         .output()
         .await
         .unwrap();

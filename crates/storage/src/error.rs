@@ -11,6 +11,9 @@ pub enum StorageError {
     Migrate(String),
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    /// A read outside sqlx (the LDAP server's own SQLite connections) failed.
+    #[error("database read error: {0}")]
+    Read(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
 }

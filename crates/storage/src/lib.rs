@@ -59,6 +59,9 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The database file, for SQLite on disk: read paths that must not pay sqlx's per-query
+    /// thread hand-offs (the LDAP server) open their own connections to it.
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -106,7 +109,11 @@ impl Db {
             .await
             .map_err(|e| StorageError::Connect(redact_url(&url), e.to_string()))?;
         MIGRATOR.run(&pool).await.map_err(|e| StorageError::Migrate(e.to_string()))?;
-        let db = Db { pool, backend };
+        let sqlite_file = match backend {
+            Backend::Sqlite => sqlite_file_of(&url),
+            Backend::Postgres => None,
+        };
+        let db = Db { pool, backend, sqlite_file };
         if backend == Backend::Postgres {
             db.postgres_fixups().await?;
         }
@@ -143,6 +150,11 @@ impl Db {
         self.backend
     }
 
+    /// The SQLite database file (None for PostgreSQL and in-memory SQLite).
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        self.sqlite_file.as_deref()
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -161,6 +173,13 @@ fn prepare_sqlite_url(url: &str) -> Result<String, StorageError> {
     }
     let query = if query.contains("mode=") { query.to_owned() } else if query.is_empty() { "mode=rwc".to_owned() } else { format!("{query}&mode=rwc") };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// The file of a prepared SQLite URL, unless the database is in memory.
+fn sqlite_file_of(prepared: &str) -> Option<std::path::PathBuf> {
+    let rest = prepared.trim_start_matches("sqlite://");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    (!path.is_empty() && path != ":memory:" && !query.contains("mode=memory")).then(|| std::path::PathBuf::from(path))
 }
 
 /// Hides a password in a database URL before it is shown or logged.
@@ -185,5 +204,8 @@ mod tests {
         assert!(Backend::from_url("mysql://h/db").is_err());
         assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(prepare_sqlite_url("sqlite://:memory:").unwrap(), "sqlite://:memory:?mode=rwc");
+        assert_eq!(sqlite_file_of("sqlite://:memory:?mode=rwc"), None);
+        assert_eq!(sqlite_file_of("sqlite://x?mode=memory&cache=shared"), None);
+        assert_eq!(sqlite_file_of("sqlite:///tmp/a.db?mode=rwc"), Some("/tmp/a.db".into()));
     }
 }
