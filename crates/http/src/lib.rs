@@ -10,6 +10,7 @@ mod directory;
 mod error;
 mod orders;
 mod pki;
+mod portal;
 pub mod registration;
 pub mod tls;
 
@@ -64,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi))
         .nest("/api/v1/directory", directory::routes())
         .nest("/api/v1", registration::routes().merge(orders::routes()))
+        .nest("/portail", portal::routes())
+        .route("/", get(portal::root))
         .merge(pki::routes())
         .fallback(error::not_found)
         .with_state(state)

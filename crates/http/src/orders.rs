@@ -24,6 +24,8 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{id}/certificate", get(certificate))
         .route("/products/{id}/renewal", post(renew))
         .route("/products/{id}/revocation", post(revoke))
+        .route("/structures/{id}/doctrine", get(doctrine))
+        .route("/expiries", get(expiries))
 }
 
 fn reg_err(e: santepki_registration::RegError) -> ApiError {
@@ -164,4 +166,27 @@ pub(crate) struct RevokeBody {
     responses((status = 200, description = "Revoked")))]
 async fn revoke(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RevokeBody>) -> ApiResult<Json<serde_json::Value>> {
     ok(registration(&s)?.revoke_product(&actor, &id, &b.reason).await.map_err(reg_err)?)
+}
+
+/// The doctrine checklist of a structure (R36, R38), computed from its live products: DMP pair
+/// SIGN + AUTH_CLI, INSi's own certificate, at least three for an ESSMS, never in the vendor's
+/// name. Each item has a stable `code`, its `rule`, a `status` (`satisfied`, `warning`,
+/// `missing`) and the product numbers concerned.
+#[utoipa::path(get, path = "/api/v1/structures/{id}/doctrine", tag = "products", params(("id" = String, Path, description = "idNat_Struct")),
+    responses((status = 200, description = "The checklist"), (status = 404, description = "Unknown, or not a structure of the card")))]
+pub(crate) async fn doctrine(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    ok(registration(&s)?.doctrine(&actor, &id).await.map_err(reg_err)?)
+}
+
+/// How many live certificates of the card's structures end in each of the next `months`
+/// months (default 36, at most 120), zeros included (R35).
+#[utoipa::path(get, path = "/api/v1/expiries", tag = "products", params(("months" = Option<u32>, Query)),
+    responses((status = 200, description = "Expiries per month"), (status = 400, description = "Bad months")))]
+pub(crate) async fn expiries(State(s): State<AppState>, Card(actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+    let months = match q.get("months") {
+        None => 36,
+        Some(v) => v.parse().map_err(|_| ApiError::bad_request("invalid_number", "months", "months doit être un entier"))?,
+    };
+    let schedule = registration(&s)?.expiry_schedule(&actor, months).await.map_err(reg_err)?;
+    ok(serde_json::json!({ "months": schedule }))
 }

@@ -449,7 +449,8 @@ async fn oppose_card(State(s): State<AppState>, Card(actor): Card, Path(number):
         me, prepare_form, my_forms, prepare_bulk, bulk_forms, decide_bulk, form, form_content, sign_form, decide_form, withdraw_form, queue, prefill,
         my_habilitations, withdraw_habilitation, structure_habilitations, change_administrator, vendor_habilitations, transfer_habilitations,
         create_contract, contracts, contract, terminate_contract, request_role, role_requests, decide_role, end_role, register_card, card, oppose_card,
-        crate::orders::order, crate::orders::products, crate::orders::product, crate::orders::certificate, crate::orders::renew, crate::orders::revoke
+        crate::orders::order, crate::orders::products, crate::orders::product, crate::orders::certificate, crate::orders::renew, crate::orders::revoke,
+        crate::orders::doctrine, crate::orders::expiries
     ),
     components(schemas(Form413, BulkRequest, SignBody, DecisionBody, ReasonBody, TransferBody, AdministratorChangeBody, ContractBody, RoleBody, RoleDecisionBody, CardBody,
         crate::orders::OrderBody, crate::orders::GenerateBody, crate::orders::RenewBody, crate::orders::RevokeBody))

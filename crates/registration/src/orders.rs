@@ -6,6 +6,7 @@ use chrono::Utc;
 use santepki_authority::{IssueError, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason};
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::authority as ca_store;
+pub use santepki_storage::ordering::{ProductListRow, ProductSort};
 use santepki_storage::ordering::{self as store, ProductRow};
 use santepki_storage::registration as reg_store;
 use santepki_storage::time;
@@ -67,6 +68,53 @@ pub struct Ordered {
     pub pkcs12: Option<Vec<u8>>,
 }
 
+/// How far the ordering wizard got (R28): [`Registration::check_order`] checks the fields of
+/// every step up to this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OrderStage {
+    Offer,
+    Structure,
+    Information,
+    Contacts,
+}
+
+/// The product table's filters, order and page (R33).
+#[derive(Debug, Clone)]
+pub struct ProductListing {
+    pub structure: Option<String>,
+    /// `issued`, `revoked`, `live` (issued and not expired), `expired`.
+    pub state: Option<String>,
+    /// `ORG`, `SERV`, `PRO`.
+    pub offer: Option<String>,
+    pub text: Option<String>,
+    pub sort: ProductSort,
+    pub descending: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Default for ProductListing {
+    fn default() -> Self {
+        ProductListing { structure: None, state: None, offer: None, text: None, sort: ProductSort::Created, descending: true, limit: 50, offset: 0 }
+    }
+}
+
+/// A page of the product table, each product with its structure's name.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductListPage {
+    pub products: Vec<ProductListRow>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Certificates ending in one month (`YYYY-MM`).
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthlyExpiries {
+    pub month: String,
+    pub count: i64,
+}
+
 /// A page of products.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProductPage {
@@ -116,14 +164,7 @@ impl Registration {
         if !self.administers(actor, &structure).await? {
             return Err(RegError::forbidden("not_habilitated", Some("R27"), format!("vous n'êtes pas habilité pour la structure {structure}")));
         }
-        let actor_email = req.actor_email.trim().to_owned();
-        if !valid_email(&actor_email) {
-            return Err(RegError::invalid("actor_email", "actor_email", Some("R30"), "l'adresse électronique de l'acteur est obligatoire"));
-        }
-        let copy_email = req.copy_email.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-        if copy_email.as_deref().is_some_and(|c| !valid_email(c)) {
-            return Err(RegError::invalid("copy_email", "copy_email", Some("R30"), "adresse en copie invalide"));
-        }
+        let (actor_email, copy_email) = Self::check_contacts(&req)?;
         // The subject's structure as the directory knows it (an establishment named by its SIRET
         // is its FINESS row).
         let subject_structure = match self.locate(&structure).await? {
@@ -195,17 +236,130 @@ impl Registration {
 
     /// The products of the structures the actor administers (R33), newest first.
     pub async fn products(&self, actor: &Actor, state: Option<&str>, limit: i64, offset: i64) -> Result<ProductPage, RegError> {
-        if !(1..=500).contains(&limit) {
+        let q = ProductListing { state: state.map(str::to_owned), limit, offset, descending: true, ..Default::default() };
+        let page = self.product_listing(actor, &q).await?;
+        Ok(ProductPage { products: page.products.into_iter().map(|r| r.product).collect(), total: page.total, limit, offset })
+    }
+
+    /// The product table of the portal (R33): the products of the structures the actor
+    /// administers, filtered, sorted and paged in SQL (one indexed query, however many
+    /// structures the actor administers).
+    pub async fn product_listing(&self, actor: &Actor, q: &ProductListing) -> Result<ProductListPage, RegError> {
+        if !(1..=500).contains(&q.limit) {
             return Err(RegError::invalid("limit", "limit", None, "entre 1 et 500"));
         }
-        if offset < 0 {
+        if q.offset < 0 {
             return Err(RegError::invalid("offset", "offset", None, "positif"));
         }
-        let mut structures: Vec<String> = reg_store::habilitations_of_card(self.db().pool(), &actor.card_number).await?.into_iter().map(|h| h.idnat_struct).collect();
-        structures.sort();
-        structures.dedup();
-        let (products, total) = store::products_of(self.db(), &structures, state, limit, offset).await?;
-        Ok(ProductPage { products, total, limit, offset })
+        if let Some(o) = q.offer.as_deref() {
+            if !matches!(o, "ORG" | "SERV" | "PRO") {
+                return Err(RegError::invalid("offer", "offer", Some("R23"), "ORG, SERV ou PRO"));
+            }
+        }
+        let clean = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let query = store::ProductQuery {
+            card: actor.card_number.clone(),
+            structure: clean(&q.structure),
+            state: clean(&q.state),
+            offer: clean(&q.offer),
+            text: clean(&q.text),
+            sort: q.sort,
+            descending: q.descending,
+            limit: q.limit,
+            offset: q.offset,
+            now: time::now(),
+        };
+        let (products, total) = store::product_page(self.db(), &query).await?;
+        Ok(ProductListPage { products, total, limit: q.limit, offset: q.offset })
+    }
+
+    /// Rule R35 seen from the administrator: how many of their live certificates end in the
+    /// current month and each of the next `months` months (every month present, zeros
+    /// included): a certificate issued today (valid 3 years, R34) ends in month 36.
+    pub async fn expiry_schedule(&self, actor: &Actor, months: u32) -> Result<Vec<MonthlyExpiries>, RegError> {
+        if !(1..=120).contains(&months) {
+            return Err(RegError::invalid("months", "months", None, "entre 1 et 120"));
+        }
+        let now = Utc::now();
+        let first = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&now), chrono::Datelike::month(&now), 1).unwrap_or_else(|| now.date_naive());
+        let month_list: Vec<chrono::NaiveDate> = (0..=months).filter_map(|i| first.checked_add_months(chrono::Months::new(i))).collect();
+        let end = first.checked_add_months(chrono::Months::new(months + 1)).unwrap_or(first);
+        let until = time::format(end.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+        let counts = store::expiries_by_month(self.db(), &actor.card_number, &time::format(now), &until).await?;
+        Ok(month_list
+            .into_iter()
+            .map(|m| {
+                let key = m.format("%Y-%m").to_string();
+                let count = counts.iter().find(|(k, _)| *k == key).map(|(_, n)| *n).unwrap_or(0);
+                MonthlyExpiries { month: key, count }
+            })
+            .collect())
+    }
+
+    /// Checks an order as far as it is filled in, without issuing anything: the portal's
+    /// ordering wizard calls it at each step so that a wrong field is shown on its own step,
+    /// with the same rules (and messages) as the order itself.
+    pub async fn check_order(&self, actor: &Actor, req: &OrderRequest, stage: OrderStage) -> Result<(), RegError> {
+        let profile: Profile = req.profile.trim().parse().map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
+        if profile == Profile::CardAuth {
+            return Err(RegError::invalid("profile", "profile", Some("R23"), "les certificats de carte ne se commandent pas ici"));
+        }
+        if stage == OrderStage::Offer {
+            return Ok(());
+        }
+        let structure = req.structure.trim();
+        if structure.is_empty() {
+            return Err(RegError::invalid("structure_required", "structure", Some("R27"), "choisissez une structure"));
+        }
+        if !self.administers(actor, structure).await? {
+            return Err(RegError::forbidden("not_habilitated", Some("R27"), format!("vous n'êtes pas habilité pour la structure {structure}")));
+        }
+        if stage == OrderStage::Structure {
+            return Ok(());
+        }
+        let service = req.service.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if profile.is_organisation() && profile != Profile::ServSsl {
+            match service {
+                None => return Err(RegError::invalid("service_required", "service", Some("R29"), "le service applicatif est obligatoire : il devient le CN du certificat")),
+                Some(s) => santepki_authority::profiles::check_service(s).map_err(|e| RegError::invalid(e.code(), "service", Some("R29"), e.to_string()))?,
+            }
+        }
+        if profile == Profile::ServSsl {
+            if req.dns.is_empty() {
+                return Err(RegError::invalid("dns_required", "dns", Some("R23"), "un nom de domaine ou le FQDN d'un serveur"));
+            }
+            for d in &req.dns {
+                santepki_authority::profiles::check_dns_name(d).map_err(|e| RegError::invalid(e.code(), "dns", Some("R23"), e.to_string()))?;
+            }
+        }
+        if profile == Profile::ServSmime && req.emails.is_empty() {
+            return Err(RegError::invalid("email_required", "emails", Some("R23"), "l'adresse de la boîte aux lettres est obligatoire"));
+        }
+        for e in &req.emails {
+            if !valid_email(e.trim()) {
+                return Err(RegError::invalid("email", "emails", Some("R32"), format!("adresse invalide : {e}")));
+            }
+        }
+        if profile.is_personal() && req.professional.as_deref().map(str::trim).unwrap_or("").is_empty() {
+            return Err(RegError::invalid("professional_required", "professional", Some("R42"), "le professionnel (idNat_PS) titulaire du certificat est obligatoire"));
+        }
+        if stage == OrderStage::Information {
+            return Ok(());
+        }
+        Self::check_contacts(req)?;
+        Ok(())
+    }
+
+    fn check_contacts(req: &OrderRequest) -> Result<(String, Option<String>), RegError> {
+        let actor_email = req.actor_email.trim().to_owned();
+        if !valid_email(&actor_email) {
+            return Err(RegError::invalid("actor_email", "actor_email", Some("R30"), "l'adresse électronique de l'acteur est obligatoire"));
+        }
+        let copy_email = req.copy_email.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        if copy_email.as_deref().is_some_and(|c| !valid_email(c)) {
+            return Err(RegError::invalid("copy_email", "copy_email", Some("R30"), "adresse en copie invalide"));
+        }
+        Ok((actor_email, copy_email))
     }
 
     /// A product, if the actor administers its structure (else not found: product numbers of

@@ -122,3 +122,156 @@ pub async fn claim_expiry_notice(conn: &mut Conn, id: &str, now: &str) -> Result
         .rows_affected();
     Ok(n == 1)
 }
+
+// --- The portal's product table, the doctrine and the expiry schedule --------------------------
+
+/// A product with the name of its structure (the beneficiary, R33).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ProductListRow {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub product: ProductRow,
+    pub structure_name: Option<String>,
+}
+
+/// The columns the product table sorts by (R33).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProductSort {
+    Number,
+    Offer,
+    Usage,
+    Beneficiary,
+    Service,
+    Email,
+    Requester,
+    State,
+    #[default]
+    Created,
+    Expiry,
+}
+
+impl ProductSort {
+    fn column(self) -> &'static str {
+        match self {
+            ProductSort::Number => "p.number",
+            ProductSort::Offer => "p.offer",
+            ProductSort::Usage => "p.usage",
+            ProductSort::Beneficiary => "COALESCE(s.name, p.structure)",
+            ProductSort::Service => "COALESCE(p.service, '')",
+            ProductSort::Email => "p.actor_email",
+            ProductSort::Requester => "p.ordered_by",
+            ProductSort::State => "p.state",
+            ProductSort::Created => "p.created_at",
+            ProductSort::Expiry => "p.not_after",
+        }
+    }
+}
+
+/// Which products of an administrator's structures to list, and in what order.
+#[derive(Debug, Clone, Default)]
+pub struct ProductQuery {
+    /// The administrator's card: only products of structures it holds an active habilitation
+    /// for (R27).
+    pub card: String,
+    pub structure: Option<String>,
+    /// A stored state (`issued`, `revoked`), or `live` (issued, not expired) / `expired`
+    /// (issued, past its end), measured at `now`.
+    pub state: Option<String>,
+    /// `ORG`, `SERV`, `PRO`.
+    pub offer: Option<String>,
+    /// Free text, matched case-insensitively on number, structure, its name, service, emails,
+    /// serial and requester.
+    pub text: Option<String>,
+    pub sort: ProductSort,
+    pub descending: bool,
+    pub limit: i64,
+    pub offset: i64,
+    /// RFC 3339 UTC: what `live` and `expired` are measured against.
+    pub now: String,
+}
+
+/// The condition "the card administers the product's structure": an indexed EXISTS on
+/// `habilitations (idnat_struct, state)`, not a list of structures in the statement.
+const ADMINISTERED: &str = "EXISTS (SELECT 1 FROM habilitations h WHERE h.idnat_struct = p.structure AND h.card_number = $1 AND h.state = 'active')";
+
+fn like_pattern(text: &str) -> String {
+    let escaped: String = text.trim().to_lowercase().chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    format!("%{escaped}%")
+}
+
+/// A page of an administrator's products (the portal's table and the API's list); `(rows, total)`.
+pub async fn product_page(db: &Db, q: &ProductQuery) -> Result<(Vec<ProductListRow>, i64), StorageError> {
+    let mut filter = vec![ADMINISTERED.to_owned()];
+    let mut binds: Vec<String> = vec![q.card.clone()];
+    let push = |cond: &str, value: String, binds: &mut Vec<String>| {
+        binds.push(value);
+        cond.replace('?', &format!("${}", binds.len()))
+    };
+    if let Some(s) = &q.structure {
+        filter.push(push("p.structure = ?", s.clone(), &mut binds));
+    }
+    match q.state.as_deref() {
+        None => {}
+        Some("live") => filter.push(push("p.state = 'issued' AND p.not_after > ?", q.now.clone(), &mut binds)),
+        Some("expired") => filter.push(push("p.state = 'issued' AND p.not_after <= ?", q.now.clone(), &mut binds)),
+        Some(other) => filter.push(push("p.state = ?", other.to_owned(), &mut binds)),
+    }
+    if let Some(o) = &q.offer {
+        filter.push(push("p.offer = ?", o.clone(), &mut binds));
+    }
+    if let Some(t) = q.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        let pattern = like_pattern(t);
+        binds.push(pattern);
+        let n = binds.len();
+        filter.push(format!(
+            "(LOWER(p.number) LIKE ${n} ESCAPE '\\' OR LOWER(p.structure) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(s.name, '')) LIKE ${n} ESCAPE '\\' \
+             OR LOWER(COALESCE(p.service, '')) LIKE ${n} ESCAPE '\\' OR LOWER(p.actor_email) LIKE ${n} ESCAPE '\\' \
+             OR LOWER(COALESCE(p.copy_email, '')) LIKE ${n} ESCAPE '\\' OR LOWER(p.serial) LIKE ${n} ESCAPE '\\' OR p.ordered_by LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    let filter = filter.join(" AND ");
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    let from = "FROM products p LEFT JOIN structures s ON s.idnat_struct = p.structure";
+    let cols: String = COLS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+    let n = binds.len();
+    let sql = format!(
+        "SELECT {cols}, s.name AS structure_name {from} WHERE {filter} ORDER BY {} {dir}, p.id {dir} LIMIT ${} OFFSET ${}",
+        q.sort.column(),
+        n + 1,
+        n + 2
+    );
+    let mut query = sqlx::query_as::<_, ProductListRow>(&sql);
+    for b in &binds {
+        query = query.bind(b);
+    }
+    let rows = query.bind(q.limit).bind(q.offset).fetch_all(db.pool()).await?;
+    let count_sql = format!("SELECT COUNT(*) {from} WHERE {filter}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for b in &binds {
+        count = count.bind(b);
+    }
+    Ok((rows, count.fetch_one(db.pool()).await?))
+}
+
+/// The live products (issued, not expired at `now`) of one structure identifier.
+pub async fn live_products_of_structure(db: &Db, structure: &str, now: &str) -> Result<Vec<ProductRow>, StorageError> {
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM products WHERE structure = $1 AND state = 'issued' AND not_after > $2 ORDER BY created_at, id"))
+        .bind(structure)
+        .bind(now)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// How many live certificates of an administrator's structures end in each month
+/// (`YYYY-MM`) between `from` and `until`, months without any left out.
+pub async fn expiries_by_month(db: &Db, card: &str, from: &str, until: &str) -> Result<Vec<(String, i64)>, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT SUBSTR(p.not_after, 1, 7) AS month, COUNT(*) AS n FROM products p WHERE {ADMINISTERED} \
+         AND p.state = 'issued' AND p.not_after > $2 AND p.not_after <= $3 GROUP BY SUBSTR(p.not_after, 1, 7) ORDER BY 1"
+    ))
+    .bind(card)
+    .bind(from)
+    .bind(until)
+    .fetch_all(db.pool())
+    .await?)
+}
