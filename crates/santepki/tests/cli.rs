@@ -232,6 +232,36 @@ fn demo_serves_and_other_commands_use_its_database() {
         .arg(format!("@{}", cms.display())).arg(format!("{portal}/api/v1/forms413/{id}/signature")).output().unwrap();
     let signed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!((signed["state"].as_str(), signed["signature_method"].as_str()), (Some("acknowledged"), Some("cms")), "{signed}");
+    // The DMP flow of the LBM continues with curl (issue 5): the agency's operator validates the
+    // form, the vendor's administrator orders the DMP pair (ORG SIGN and ORG AUTH_CLI, R29/R36)
+    // with keys and CSRs made by `openssl req`, downloads each certificate with its chain, and
+    // `openssl verify` accepts both against the demo's CA bundle.
+    let post = |card: &serde_json::Value, path: &str, body: serde_json::Value| -> serde_json::Value {
+        let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(card_args(card)).args(["-H", "content-type: application/json", "--data-binary"])
+            .arg(body.to_string()).arg(format!("{portal}{path}")).output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{path}: {}", String::from_utf8_lossy(&out.stdout)))
+    };
+    let decided = post(operator, &format!("/api/v1/forms413/{id}/decision"), serde_json::json!({ "decision": "validate" }));
+    assert_eq!(decided["state"], "validated", "{decided}");
+    for (profile, service) in [("org-sign", "DMP SIGNATURE"), ("org-auth-cli", "DMP AUTHENTIFICATION")] {
+        let key = dir.path().join(format!("{profile}.key"));
+        let csr = dir.path().join(format!("{profile}.csr"));
+        let out = Command::new("openssl").args(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=ignored", "-keyout"]).arg(&key).arg("-out").arg(&csr).output().unwrap();
+        assert!(out.status.success(), "openssl req: {}", String::from_utf8_lossy(&out.stderr));
+        let ordered = post(admin, "/api/v1/products", serde_json::json!({
+            "profile": profile, "structure": "1330900028", "service": service, "actor_email": "admin@editeur.example",
+            "csr": std::fs::read_to_string(&csr).unwrap(),
+        }));
+        let product = ordered["product"]["id"].as_str().unwrap_or_else(|| panic!("{ordered}"));
+        let chain = dir.path().join(format!("{profile}.chain.pem"));
+        let out = Command::new("curl").args(["-sS", "-f", "--cacert", server_cert, "-o"]).arg(&chain).args(card_args(admin))
+            .arg(format!("{portal}/api/v1/products/{product}/certificate?format=pem")).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("openssl").args(["verify", "-CAfile", bundle]).arg(&chain).output().unwrap();
+        assert!(out.status.success(), "openssl verify {profile}: {}", String::from_utf8_lossy(&out.stdout));
+        let out = Command::new("openssl").args(["x509", "-noout", "-subject", "-in"]).arg(&chain).output().unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains(service), "{profile}: {}", String::from_utf8_lossy(&out.stdout));
+    }
     // The card's PKCS#12 opens with openssl and the printed passphrase.
     let out = Command::new("openssl").args(["pkcs12", "-in", lr["p12"].as_str().unwrap(), "-nokeys", "-passin"]).arg(format!("pass:{}", lr["passphrase"].as_str().unwrap())).output().unwrap();
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("BEGIN CERTIFICATE"), "{}", String::from_utf8_lossy(&out.stderr));
