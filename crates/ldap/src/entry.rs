@@ -200,6 +200,12 @@ fn join_words<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
     out
 }
 
+/// `postalAddress` of a site: the recipient, then number, suffix, street type and name.
+fn postal_address(recipient: Option<&str>, street: [Option<&str>; 4]) -> String {
+    let street = join_words(street);
+    join_words([recipient, Some(street.as_str())])
+}
+
 /// The order of a professional's situations, as the R44 table lists them: structure identifier
 /// descending, then situation key. Encoded so that byte order is that order (each byte of the
 /// structure identifier inverted, a terminator, hex), for the paging key.
@@ -244,13 +250,13 @@ pub fn situations(p: &PsRow, rows: &[SitRow]) -> Vec<Entry> {
                 e.add("situationRank", [rank.to_string()]);
             }
             e.add_opt("raisonSociale", &s.name);
-            let street = join_words([
-                s.street_number.as_deref(),
-                s.street_number_suffix.as_deref(),
-                s.street_type.as_deref(),
-                s.street_name.as_deref(),
-            ]);
-            e.add("postalAddress", [join_words([s.recipient.as_deref(), Some(street.as_str())])]);
+            e.add(
+                "postalAddress",
+                [postal_address(
+                    s.recipient.as_deref(),
+                    [s.street_number.as_deref(), s.street_number_suffix.as_deref(), s.street_type.as_deref(), s.street_name.as_deref()],
+                )],
+            );
             e.add_opt("postalCode", &s.postal_code);
             e.add_opt("l", &s.town);
             e.add_opt("sectActRPPS", &s.sector_code);
@@ -296,9 +302,13 @@ pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>) -> Entry {
     e.add("ou", [s.idnat_struct.as_str()]);
     e.add("typeIdentifiantStructure", [&s.idnat_struct[..1.min(s.idnat_struct.len())]]);
     e.add("raisonSociale", [s.name.as_str()]);
-    let street =
-        join_words([s.street_number.as_deref(), s.street_number_suffix.as_deref(), s.street_type.as_deref(), s.street_name.as_deref()]);
-    e.add("postalAddress", [join_words([s.recipient.as_deref(), Some(street.as_str())])]);
+    e.add(
+        "postalAddress",
+        [postal_address(
+            s.recipient.as_deref(),
+            [s.street_number.as_deref(), s.street_number_suffix.as_deref(), s.street_type.as_deref(), s.street_name.as_deref()],
+        )],
+    );
     e.add_opt("postalCode", &s.postal_code);
     e.add_opt("l", &s.town);
     e.add_opt("finess", &s.finess);
