@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod ca;
 mod ldap;
+mod products;
 mod registration;
 
 use clap::{Parser, Subcommand};
@@ -54,6 +55,26 @@ enum Command {
         practices: usize,
         /// Concurrent signers.
         #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
+    /// Issue 5: the product list of the API and of the portal for one vendor administrator
+    /// with N products over M habilitated practices, over mutual TLS: p50/p90/p99 per kind.
+    ProductList {
+        /// Working folder (SQLite database, directory files, CA keys).
+        #[arg(long, default_value = "target/bench-products")]
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value = "sqlite")]
+        backend: products::Backend,
+        #[arg(long, default_value_t = 10_000)]
+        products: usize,
+        /// Practices the administrator is habilitated for (R48 bulk path).
+        #[arg(long, default_value_t = 1000)]
+        practices: usize,
+        /// Measured requests per kind (API, page).
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+        /// Concurrent clients while measuring (and issuing during setup).
+        #[arg(long, default_value_t = 1)]
         concurrency: usize,
     },
     /// The CPS attribute types and object classes as a slapd.conf schema file (stdout).
@@ -163,6 +184,9 @@ async fn main() -> Result<()> {
     match Cli::parse().command {
         Command::DirectorySearch { database_url, queries, concurrency } => directory_search(&database_url, queries, concurrency).await,
         Command::RegistrationBulk { dir, practices, concurrency } => registration::bulk(&dir, practices, concurrency).await,
+        Command::ProductList { dir, backend, products, practices, requests, concurrency } => {
+            products::run(&dir, &products::Settings { backend, products, practices, requests, concurrency }).await
+        }
         Command::LdapSchema => {
             print!("{}", ldap::slapd_schema());
             Ok(())

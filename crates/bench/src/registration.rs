@@ -5,7 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use futures::stream::{self, StreamExt};
@@ -17,6 +17,7 @@ use santepki_registration::contracts::NewContract;
 use santepki_registration::roles::NewRole;
 use santepki_registration::testing::{self as t, TestCard};
 use santepki_registration::{MailSettings, Registration};
+use santepki_storage::Db;
 use serde_json::{json, Value};
 
 const VENDOR_SIRET: &str = "44306184100047";
@@ -29,8 +30,40 @@ fn client(card: &TestCard) -> Result<reqwest::Client> {
         .build()?)
 }
 
+/// A vendor administrator habilitated for `practices` client practices through the bulk path of
+/// R48, with the in-process HTTPS server they use.
+pub(crate) struct Habilitated {
+    pub db: Db,
+    pub reg: Registration,
+    pub admin: TestCard,
+    /// `https://127.0.0.1:<port>` (the API is under `/api/v1`, the portal under `/portail`).
+    pub base: String,
+    /// The practices' idNat_Struct.
+    pub structures: Vec<String>,
+    pub holders: usize,
+    pub submit: Duration,
+    pub signing: Duration,
+    pub decision: Duration,
+}
+
 pub async fn bulk(dir: &Path, practices: usize, concurrency: usize) -> Result<()> {
     let db = super::ca::fresh_db(dir, "bulk.db").await?;
+    let h = habilitate(db, dir, practices, concurrency).await?;
+    println!(
+        "registration-bulk: {practices} client practices, {} holders, SQLite: submission {:.2} s, {practices} CMS signatures (concurrency {concurrency}) {:.2} s, bulk decision {:.2} s; end to end {:.2} s; {} habilitations",
+        h.holders,
+        h.submit.as_secs_f64(),
+        h.signing.as_secs_f64(),
+        h.decision.as_secs_f64(),
+        (h.submit + h.signing + h.decision).as_secs_f64(),
+        h.structures.len(),
+    );
+    Ok(())
+}
+
+/// The R48 bulk path, timed step by step: submission, each holder's CMS signature, the
+/// operator's decision on the lot.
+pub(crate) async fn habilitate(db: Db, dir: &Path, practices: usize, concurrency: usize) -> Result<Habilitated> {
     let setup = Instant::now();
     super::ca::import_demo_directory(&db, dir).await?;
     let ca = super::ca::new_authority(&db, &dir.join("bulk-keys"), KeyAlgorithm::EcdsaP256, "http://127.0.0.1:9").await?;
@@ -74,13 +107,13 @@ pub async fn bulk(dir: &Path, practices: usize, concurrency: usize) -> Result<()
     let (cert, key) = santepki_http::tls::self_signed(&["localhost".into()])?;
     let tls = santepki_http::tls::server_config(cert.as_bytes(), key.as_bytes(), ca.bundle_pem().as_bytes())?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let api = format!("https://{}/api/v1", listener.local_addr()?);
+    let base = format!("https://{}", listener.local_addr()?);
+    let api = format!("{base}/api/v1");
     let state = AppState::new(db.clone(), ValidationMode::Test).with_authority(Some(ca)).with_registration(Some(reg.clone()));
     tokio::spawn(santepki_http::tls::serve_tls(listener, tls, router(state), std::future::pending()));
     eprintln!("setup: demo directory, CA, {} holder cards and contracts: {:.1} s (not timed)", holders.len(), setup.elapsed().as_secs_f64());
 
     // 1. One submission.
-    let total = Instant::now();
     let t0 = Instant::now();
     let resp = client(&admin)?.post(format!("{api}/forms413/bulk")).json(&json!({ "forms": forms })).send().await?;
     ensure!(resp.status().as_u16() == 201, "bulk submission: {}", resp.text().await?);
@@ -124,7 +157,7 @@ pub async fn bulk(dir: &Path, practices: usize, concurrency: usize) -> Result<()
     ensure!(resp.status().is_success(), "decision: {}", resp.text().await?);
     let decided: Value = resp.json().await?;
     let decision = t2.elapsed();
-    let elapsed = total.elapsed();
+    ensure!(decided["decided"].as_u64() == Some(practices as u64), "decision: {decided}");
 
     let habilitations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM habilitations WHERE card_number = $1 AND state = 'active' AND vendor = $2")
         .bind(&admin.number)
@@ -132,15 +165,15 @@ pub async fn bulk(dir: &Path, practices: usize, concurrency: usize) -> Result<()
         .fetch_one(db.pool())
         .await?;
     ensure!(habilitations as usize == practices, "{habilitations} habilitations, expected {practices}");
-    println!(
-        "registration-bulk: {practices} client practices, {} holders, SQLite: submission {:.2} s, {practices} CMS signatures (concurrency {concurrency}) {:.2} s, bulk decision {:.2} s; end to end {:.2} s; {} habilitations ({} decided)",
-        holders.len(),
-        submit.as_secs_f64(),
-        signing.as_secs_f64(),
-        decision.as_secs_f64(),
-        elapsed.as_secs_f64(),
-        habilitations,
-        decided["decided"]
-    );
-    Ok(())
+    Ok(Habilitated {
+        db,
+        reg,
+        admin,
+        base,
+        structures: rows.iter().map(|(id, _)| id.clone()).collect(),
+        holders: holders.len(),
+        submit,
+        signing,
+        decision,
+    })
 }

@@ -821,5 +821,11 @@ async fn ordering_for_habilitated_structures() {
         assert_eq!(w.reg.send_expiry_notices(30).await.unwrap(), 0);
         let mails = w.reg.mails_about(&format!("product:{insi}")).await.unwrap();
         assert!(mails.iter().any(|m| m.subject.starts_with("Expiration prochaine") && m.recipients.contains("it@pharmacie.test")), "{mails:?}");
+        // R35: the request confirmation and the availability notice, each once, to the actor.
+        for subject in ["Demande enregistrée", "Certificat disponible", "Expiration prochaine"] {
+            let sent: Vec<_> = mails.iter().filter(|m| m.subject.starts_with(subject)).collect();
+            assert_eq!(sent.len(), 1, "{subject}: {mails:?}");
+            assert!(sent[0].recipients.contains("it@pharmacie.test"), "{subject}: {mails:?}");
+        }
     }
 }

@@ -223,12 +223,31 @@ impl Registration {
         store::insert_product(&mut tx, &product).await?;
         audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), if renewal_of.is_some() { "product.renewed" } else { "product.ordered" }, &format!("product:{}", product.id)).after(&product))
             .await?;
+        // R35's notices: the request confirmation (what was asked, by whom, with which key
+        // origin), then the availability notice. The CA issues at once, so both are queued in
+        // the transaction that records the product: each is sent exactly once, whichever node
+        // delivers the mail queue.
+        let mut to = vec![actor_email.clone()];
+        to.extend(copy_email.clone());
+        let requested = format!(
+            "Bonjour,\n\nLa demande {} du produit {} a été enregistrée le {}.\nOffre {} — usage {} — service applicatif {} — structure {}.\nDemandeur : {} {} (carte {}) — clé : {}.\n",
+            if renewal_of.is_some() { "de renouvellement" } else { "de certificat" },
+            product.number,
+            product.created_at,
+            offer,
+            usage,
+            product.service.clone().unwrap_or_else(|| "—".into()),
+            product.structure,
+            actor.first_name,
+            actor.last_name,
+            actor.card_number,
+            if product.key_origin == "generated" { "générée en ligne" } else { "CSR fournie" },
+        );
+        mail::queue(&mut tx, &to, &format!("Demande enregistrée — {}", product.number), &requested, &format!("product:{}", product.id)).await?;
         let body = format!(
             "Bonjour,\n\nLe certificat {} {} ({}) de la structure {} est disponible.\nProduit {} — numéro de série {} — valable jusqu'au {}.\n",
             offer, usage, product.service.clone().unwrap_or_default(), product.structure, product.number, product.serial, product.not_after
         );
-        let mut to = vec![actor_email];
-        to.extend(copy_email);
         mail::queue(&mut tx, &to, &format!("Certificat disponible — {}", product.number), &body, &format!("product:{}", product.id)).await?;
         tx.commit().await?;
         Ok(Ordered { product, certificate_pem: issued.pem(), pkcs12: issued.pkcs12 })

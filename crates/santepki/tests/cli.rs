@@ -199,69 +199,98 @@ fn demo_serves_and_other_commands_use_its_database() {
     let operator = cards.iter().find(|c| c["card_type"] == "CPE").expect("an operator card");
     let me = curl(&["--cert", operator["cert_pem"].as_str().unwrap(), "--key", operator["key_pem"].as_str().unwrap()]);
     assert!(me["roles"].as_array().unwrap().iter().any(|r| r["kind"] == "operator"), "{me}");
-    // A form 413 signed with openssl: the vendor's administrator prepares it, the LBM's legal
-    // representative fetches the exact bytes and posts a detached CMS made by `openssl cms`
-    // with the card's key (R47).
-    let lr = cards.iter().find(|c| c["card_number"] == "8000000005").expect("the LBM legal representative's card");
+    // A form 413 signed with openssl: the vendor's administrator prepares it, the structure's legal
+    // representative fetches the exact bytes and posts a detached CMS made by `openssl cms` with
+    // the card's key (R47); the agency's operator validates it.
     let person = |c: &serde_json::Value| {
         let name = c["name"].as_str().unwrap();
         let (first, last) = name.split_once(' ').unwrap();
         serde_json::json!({ "last_name": last, "first_names": first, "phone": "0102030405", "email": "x@example.org", "card_number": c["card_number"] })
     };
-    let mut signer = person(lr);
-    signer["role"] = "legal-representative".into();
-    let form = serde_json::json!({
-        "case": "lbm-selas", "identifiers": ["1330900028"], "signer": signer, "administrators": [person(admin)],
-        "usage": { "description": "DMP", "vendor": "EDITEUR DEMO", "solution": "LOGICIEL", "version": "2" }, "offers": { "org": true },
-    });
-    let form_file = dir.path().join("form.json");
-    std::fs::write(&form_file, form.to_string()).unwrap();
     let card_args = |c: &serde_json::Value| vec!["--cert".to_owned(), c["cert_pem"].as_str().unwrap().to_owned(), "--key".to_owned(), c["key_pem"].as_str().unwrap().to_owned()];
-    let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(card_args(admin)).args(["-H", "content-type: application/json", "--data-binary"])
-        .arg(format!("@{}", form_file.display())).arg(format!("{portal}/api/v1/forms413")).output().unwrap();
-    let prepared: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stdout)));
-    let id = prepared["id"].as_str().unwrap_or_else(|| panic!("{prepared}"));
-    let content = dir.path().join("content.json");
-    let out = Command::new("curl").args(["-sS", "--cacert", server_cert, "-o"]).arg(&content).args(card_args(lr)).arg(format!("{portal}/api/v1/forms413/{id}/content")).output().unwrap();
-    assert!(out.status.success());
-    let cms = dir.path().join("form.cms");
-    let out = Command::new("openssl").args(["cms", "-sign", "-binary", "-outform", "DER", "-in"]).arg(&content).arg("-out").arg(&cms)
-        .args(["-signer", lr["cert_pem"].as_str().unwrap(), "-inkey", lr["key_pem"].as_str().unwrap()]).output().unwrap();
-    assert!(out.status.success(), "openssl cms: {}", String::from_utf8_lossy(&out.stderr));
-    let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(card_args(lr)).args(["-H", "content-type: application/pkcs7-signature", "--data-binary"])
-        .arg(format!("@{}", cms.display())).arg(format!("{portal}/api/v1/forms413/{id}/signature")).output().unwrap();
-    let signed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((signed["state"].as_str(), signed["signature_method"].as_str()), (Some("acknowledged"), Some("cms")), "{signed}");
-    // The DMP flow of the LBM continues with curl (issue 5): the agency's operator validates the
-    // form, the vendor's administrator orders the DMP pair (ORG SIGN and ORG AUTH_CLI, R29/R36)
-    // with keys and CSRs made by `openssl req`, downloads each certificate with its chain, and
-    // `openssl verify` accepts both against the demo's CA bundle.
     let post = |card: &serde_json::Value, path: &str, body: serde_json::Value| -> serde_json::Value {
         let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(card_args(card)).args(["-H", "content-type: application/json", "--data-binary"])
             .arg(body.to_string()).arg(format!("{portal}{path}")).output().unwrap();
         serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{path}: {}", String::from_utf8_lossy(&out.stdout)))
     };
-    let decided = post(operator, &format!("/api/v1/forms413/{id}/decision"), serde_json::json!({ "decision": "validate" }));
-    assert_eq!(decided["state"], "validated", "{decided}");
-    for (profile, service) in [("org-sign", "DMP SIGNATURE"), ("org-auth-cli", "DMP AUTHENTIFICATION")] {
-        let key = dir.path().join(format!("{profile}.key"));
-        let csr = dir.path().join(format!("{profile}.csr"));
+    let get = |card: &serde_json::Value, path: &str| -> serde_json::Value {
+        let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(card_args(card)).arg(format!("{portal}{path}")).output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{path}: {}", String::from_utf8_lossy(&out.stdout)))
+    };
+    let habilitate = |case: &str, identifier: &str, lr: &serde_json::Value, usage: &str| {
+        let mut signer = person(lr);
+        signer["role"] = "legal-representative".into();
+        let form = serde_json::json!({
+            "case": case, "identifiers": [identifier], "signer": signer, "administrators": [person(admin)],
+            "usage": { "description": usage, "vendor": "EDITEUR DEMO", "solution": "LOGICIEL", "version": "2" }, "offers": { "org": true },
+        });
+        let prepared = post(admin, "/api/v1/forms413", form);
+        let id = prepared["id"].as_str().unwrap_or_else(|| panic!("{prepared}")).to_owned();
+        let content = dir.path().join(format!("{id}.json"));
+        let out = Command::new("curl").args(["-sS", "-f", "--cacert", server_cert, "-o"]).arg(&content).args(card_args(lr)).arg(format!("{portal}/api/v1/forms413/{id}/content")).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let cms = dir.path().join(format!("{id}.cms"));
+        let out = Command::new("openssl").args(["cms", "-sign", "-binary", "-outform", "DER", "-in"]).arg(&content).arg("-out").arg(&cms)
+            .args(["-signer", lr["cert_pem"].as_str().unwrap(), "-inkey", lr["key_pem"].as_str().unwrap()]).output().unwrap();
+        assert!(out.status.success(), "openssl cms: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(card_args(lr)).args(["-H", "content-type: application/pkcs7-signature", "--data-binary"])
+            .arg(format!("@{}", cms.display())).arg(format!("{portal}/api/v1/forms413/{id}/signature")).output().unwrap();
+        let signed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!((signed["state"].as_str(), signed["signature_method"].as_str()), (Some("acknowledged"), Some("cms")), "{signed}");
+        let decided = post(operator, &format!("/api/v1/forms413/{id}/decision"), serde_json::json!({ "decision": "validate" }));
+        assert_eq!(decided["state"], "validated", "{decided}");
+    };
+    // The vendor's administrator orders a certificate with a key and CSR made by `openssl req`,
+    // downloads it with its chain, and `openssl verify` accepts it against the demo's CA bundle.
+    let order_and_verify = |structure: &str, profile: &str, service: &str| {
+        let stem = format!("{structure}-{profile}-{}", service.replace(' ', "_"));
+        let key = dir.path().join(format!("{stem}.key"));
+        let csr = dir.path().join(format!("{stem}.csr"));
         let out = Command::new("openssl").args(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=ignored", "-keyout"]).arg(&key).arg("-out").arg(&csr).output().unwrap();
         assert!(out.status.success(), "openssl req: {}", String::from_utf8_lossy(&out.stderr));
         let ordered = post(admin, "/api/v1/products", serde_json::json!({
-            "profile": profile, "structure": "1330900028", "service": service, "actor_email": "admin@editeur.example",
+            "profile": profile, "structure": structure, "service": service, "actor_email": "admin@editeur.example",
             "csr": std::fs::read_to_string(&csr).unwrap(),
         }));
         let product = ordered["product"]["id"].as_str().unwrap_or_else(|| panic!("{ordered}"));
-        let chain = dir.path().join(format!("{profile}.chain.pem"));
+        let chain = dir.path().join(format!("{stem}.chain.pem"));
         let out = Command::new("curl").args(["-sS", "-f", "--cacert", server_cert, "-o"]).arg(&chain).args(card_args(admin))
             .arg(format!("{portal}/api/v1/products/{product}/certificate?format=pem")).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let out = Command::new("openssl").args(["verify", "-CAfile", bundle]).arg(&chain).output().unwrap();
-        assert!(out.status.success(), "openssl verify {profile}: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(out.status.success(), "openssl verify {stem}: {}", String::from_utf8_lossy(&out.stdout));
         let out = Command::new("openssl").args(["x509", "-noout", "-subject", "-in"]).arg(&chain).output().unwrap();
-        assert!(String::from_utf8_lossy(&out.stdout).contains(service), "{profile}: {}", String::from_utf8_lossy(&out.stdout));
+        let subject = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(subject.contains(service), "{stem}: {subject}");
+        subject
+    };
+
+    // The DMP flow of the LBM with curl (issue 5): the form 413 of the SELAS (R11) signed by its
+    // legal representative and validated, then the DMP pair (ORG SIGN and ORG AUTH_CLI, R29/R36).
+    let lr = cards.iter().find(|c| c["card_number"] == "8000000005").expect("the LBM legal representative's card");
+    habilitate("lbm-selas", "1330900028", lr, "DMP");
+    for (profile, service) in [("org-sign", "DMP SIGNATURE"), ("org-auth-cli", "DMP AUTHENTIFICATION")] {
+        order_and_verify("1330900028", profile, service);
     }
+
+    // The INSi flow of an ESSMS with curl: the medico-social manager's form 413 names its FINESS
+    // juridique for all its establishments (R16) and is signed by its director (a CDE card, R4);
+    // INSi gets its own ORG AUTH_CLI certificate named `INSI-AUTO` (R29, R36). Until it holds
+    // three certificates, the doctrine checklist warns that an ESSMS needs at least three (R36).
+    let director = cards.iter().find(|c| c["card_type"] == "CDE").expect("the ESSMS director's card");
+    let essms = "1300900016";
+    let refused = post(admin, "/api/v1/products", serde_json::json!({
+        "profile": "org-auth-cli", "structure": essms, "service": "INSI-AUTO", "actor_email": "admin@editeur.example", "csr": "-",
+    }));
+    assert_eq!(refused["error"], "not_habilitated", "before the form 413 (R27): {refused}");
+    habilitate("medico-social-manager", essms, director, "Appel du téléservice INSi");
+    let subject = order_and_verify(essms, "org-auth-cli", "INSI-AUTO");
+    assert!(subject.contains("300900016"), "the FINESS juridique names the certificate: {subject}");
+    let doctrine = get(admin, &format!("/api/v1/structures/{essms}/doctrine"));
+    let item = |code: &str| doctrine["items"].as_array().unwrap().iter().find(|i| i["code"] == code).cloned().unwrap_or_else(|| panic!("no {code}: {doctrine}"));
+    assert_eq!((item("insi-own-certificate")["status"].as_str(), item("insi-own-certificate")["rule"].as_str()), (Some("satisfied"), Some("R36")), "{doctrine}");
+    assert_eq!(item("essms-three")["status"], "warning", "an ESSMS needs at least three certificates (R36): {doctrine}");
+
     // The card's PKCS#12 opens with openssl and the printed passphrase.
     let out = Command::new("openssl").args(["pkcs12", "-in", lr["p12"].as_str().unwrap(), "-nokeys", "-passin"]).arg(format!("pass:{}", lr["passphrase"].as_str().unwrap())).output().unwrap();
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("BEGIN CERTIFICATE"), "{}", String::from_utf8_lossy(&out.stderr));

@@ -116,15 +116,28 @@ const DEMO_CARDS: [(&str, &str); 4] = [
 
 /// Cards the demo registers itself (holders the directory does not know), with fixed numbers so
 /// that a restarted demo finds them: (number, type, last name, first name, structure, role).
-const AGENCY_SIRET: &str = "318751275100020";
-const VENDOR_SIRET: &str = "44306184100047";
+/// The cards' structures are idNat_Struct: `3` + SIRET, `1` + FINESS.
+const AGENCY_STRUCTURE: &str = "3318751275100020";
+const VENDOR_STRUCTURE: &str = "344306184100047";
+/// The medico-social manager's FINESS juridique (`1` + `seed_cases::ESSMS_EJ`), R16.
+const ESSMS_STRUCTURE: &str = "1300900016";
 const OPERATOR_CARD: &str = "2000000101";
 const VENDOR_LR_CARD: &str = "2000000102";
 const VENDOR_ADMIN_CARD: &str = "2000000103";
-const DEMO_NEW_CARDS: [(&str, &str, &str, &str, &str, &str); 3] = [
-    (VENDOR_ADMIN_CARD, "CPA", "ADMINISTRATRICE", "ALICE", VENDOR_SIRET, "administratrice technique (CPA) de l'éditeur EDITEUR DEMO"),
-    (OPERATOR_CARD, "CPE", "OPERATRICE", "AGNES", AGENCY_SIRET, "opératrice de l'Agence (back-office)"),
-    (VENDOR_LR_CARD, "CDA", "DIRIGEANT", "VICTOR", VENDOR_SIRET, "représentant légal (CDA) de l'éditeur EDITEUR DEMO"),
+/// The director of the medico-social manager (R16), its legal representative: a CDE card (R4).
+const ESSMS_DIRECTOR_CARD: &str = "2000000104";
+const DEMO_NEW_CARDS: [(&str, &str, &str, &str, &str, &str); 4] = [
+    (VENDOR_ADMIN_CARD, "CPA", "ADMINISTRATRICE", "ALICE", VENDOR_STRUCTURE, "administratrice technique (CPA) de l'éditeur EDITEUR DEMO"),
+    (OPERATOR_CARD, "CPE", "OPERATRICE", "AGNES", AGENCY_STRUCTURE, "opératrice de l'Agence (back-office)"),
+    (VENDOR_LR_CARD, "CDA", "DIRIGEANT", "VICTOR", VENDOR_STRUCTURE, "représentant légal (CDA) de l'éditeur EDITEUR DEMO"),
+    (
+        ESSMS_DIRECTOR_CARD,
+        "CDE",
+        "DIRECTEUR",
+        "ETIENNE",
+        ESSMS_STRUCTURE,
+        "directeur (CDE), représentant légal de l'ASSOCIATION ACCUEIL ET SOINS DU VAL DE CEZE (ESSMS)",
+    ),
 ];
 
 /// Passphrase of the demo cards' PKCS#12 files (throw-away test identities).
@@ -217,7 +230,7 @@ async fn demo_registration(reg: &Registration) -> Result<()> {
             idnat_ps: None,
             last_name: Some(last.into()),
             first_name: Some(first.into()),
-            structure: Some(format!("3{structure}")),
+            structure: Some(structure.into()),
             months: None,
             card_number: Some(number.into()),
         };
@@ -231,9 +244,10 @@ async fn demo_registration(reg: &Registration) -> Result<()> {
         name: (kind == "vendor").then(|| "EDITEUR DEMO".to_owned()),
         legal_representative_card: Some(lr.into()),
     };
-    let vendor = reg.create_contract(&op, contract(format!("3{VENDOR_SIRET}"), "vendor", VENDOR_LR_CARD)).await?;
+    let vendor = reg.create_contract(&op, contract(VENDOR_STRUCTURE.into(), "vendor", VENDOR_LR_CARD)).await?;
     reg.create_contract(&op, contract(format!("1{}", seed_cases::PHARMACY_EJ), "structure", seed_cases::PHARMACIST_CARD)).await?;
     reg.create_contract(&op, contract(format!("1{}", seed_cases::LBM_SELAS_EJ), "structure", seed_cases::LBM_SELAS_LEGAL_REP_CARD)).await?;
+    reg.create_contract(&op, contract(ESSMS_STRUCTURE.into(), "structure", ESSMS_DIRECTOR_CARD)).await?;
     let vendor_lr = reg.actor_for_card(VENDOR_LR_CARD).await?;
     let role = NewRole { kind: "vendor-administrator".into(), card_number: VENDOR_ADMIN_CARD.into(), form: None };
     ok_if_exists(reg.request_role(&vendor_lr, &vendor.contract.id, role).await.map(|_| ()))?;
@@ -363,4 +377,15 @@ fn print_banner(f: &DemoFacts, json: &Path) {
     println!();
     println!("From this folder, other commands use the demo: santepki directory search 99700270616");
     println!("Stop with Ctrl-C.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn essms_structure_is_the_seed_manager_finess_juridique() {
+        assert_eq!(ESSMS_STRUCTURE, format!("1{}", seed_cases::ESSMS_EJ));
+        assert_eq!(VENDOR_STRUCTURE, format!("3{}", "44306184100047"));
+    }
 }
