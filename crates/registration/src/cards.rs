@@ -86,7 +86,7 @@ impl Registration {
             return Err(RegError::invalid("card_validity", "months", None, "entre 1 et 120 mois"));
         }
         let now = time::now();
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         let idnat_ps = match req.idnat_ps.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(id) => {
                 if dir::professional(self.db(), id).await?.is_none() {
@@ -211,7 +211,7 @@ impl Registration {
         let before = dir::card(self.db(), card_number).await?.ok_or_else(|| RegError::not_found("card", card_number))?;
         let today = Utc::now().date_naive().to_string();
         let now = time::now();
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         if !store::oppose_card(&mut tx, card_number, &today, &now).await? {
             return Err(RegError::conflict("card_opposed", format!("la carte {card_number} est déjà en opposition")));
         }

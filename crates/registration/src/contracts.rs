@@ -109,7 +109,7 @@ impl Registration {
         };
 
         let now = time::now();
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         let row = ContractRow {
             id: new_id("ctr"),
             legal_entity: entity.clone(),
@@ -194,7 +194,7 @@ impl Registration {
             return Err(RegError::conflict("contract_not_active", "contrat déjà résilié"));
         }
         let now = time::now();
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         store::set_contract_state(&mut tx, id, "terminated", &now).await?;
         let after = ContractRow { state: "terminated".into(), updated_at: now, ..before.clone() };
         audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), "contract.terminated", &format!("contract:{id}")).before(&before).after(&after)).await?;

@@ -27,7 +27,7 @@ pub enum RegError {
     Unavailable(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
-    #[error("issuing the card certificate: {0}")]
+    #[error("issuing the certificate: {0}")]
     Issue(String),
 }
 

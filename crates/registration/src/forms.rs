@@ -240,7 +240,7 @@ impl Registration {
         self.check_rules(&form).await?;
         let vendor = self.vendor_for(actor, &form).await?;
         let row = self.new_form_row(actor, &form, legal_entity, vendor, None)?;
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         self.insert_prepared(&mut tx, actor, &row, &form).await?;
         tx.commit().await?;
         Ok(FormView { row, form, habilitations: Vec::new() })
@@ -282,7 +282,7 @@ impl Registration {
             let row = self.new_form_row(actor, &form, legal_entity, Some(vendor.clone()), Some(bulk_id.clone()))?;
             accepted_rows.push((index, row, form));
         }
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         let mut accepted = Vec::with_capacity(accepted_rows.len());
         for (index, row, form) in &accepted_rows {
             self.insert_prepared(&mut tx, actor, row, form).await?;
@@ -390,7 +390,7 @@ impl Registration {
         };
         self.check_rules(&form).await?;
         let now = time::now();
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         let year = &now[..4];
         let n = store::next_counter(&mut tx, &format!("form413:{year}")).await?;
         let after = FormRow {
@@ -435,7 +435,7 @@ impl Registration {
             return Err(RegError::forbidden("not_allowed", None, "seuls le préparateur et le signataire retirent le formulaire"));
         }
         let now = time::now();
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         if !store::withdraw_form(&mut tx, id, &now).await? {
             return Err(RegError::conflict("form_state", format!("le formulaire est « {} »", before.state)));
         }
@@ -505,7 +505,7 @@ impl Registration {
             // Cards may have expired and contracts ended since the signature.
             self.check_rules(&form).await?;
         }
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         let habilitations = self.record_decision(&mut tx, actor, &before, &form, approve, reason).await?;
         tx.commit().await?;
         let row = store::form(self.db().pool(), id).await?.ok_or_else(|| RegError::not_found("form413", id))?;
@@ -626,7 +626,7 @@ impl Registration {
             }
             ready.push((row, form));
         }
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         for (row, form) in &ready {
             out.habilitations += self.record_decision(&mut tx, actor, row, form, approve, reason).await?.len();
             out.decided += 1;

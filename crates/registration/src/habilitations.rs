@@ -121,7 +121,7 @@ impl Registration {
             return Err(RegError::invalid("reason_required", "reason", None, "motif obligatoire"));
         }
         let now = time::now();
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         if !store::withdraw_habilitation(&mut tx, id, &actor.card_number, reason, &now).await? {
             return Err(RegError::conflict("habilitation_state", format!("l'habilitation est « {} »", before.state)));
         }
@@ -173,7 +173,7 @@ impl Registration {
             .collect();
         let now = time::now();
         let mut out = TransferOutcome { moved: 0, already: 0, habilitations: Vec::new() };
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         for h in rows {
             if !store::withdraw_habilitation(&mut tx, &h.id, &actor.card_number, &format!("transférée à la carte {to} (R49)"), &now).await? {
                 continue;
@@ -278,7 +278,7 @@ impl Registration {
             }
         };
         let now = time::now();
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         let mut out = ChangeOutcome { withdrawn: None, created: None };
         if let Some(h) = leaving {
             if !store::withdraw_habilitation(&mut tx, &h.id, &actor.card_number, "départ (formulaire 503)", &now).await? {

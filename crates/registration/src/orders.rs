@@ -196,7 +196,7 @@ impl Registration {
             .map_err(issue_error)?;
         let (offer, usage) = profile.offer_usage();
         let now = time::now();
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         let n = reg_store::next_counter(&mut tx, "product").await?;
         let product = ProductRow {
             id: new_id("prd"),
@@ -453,7 +453,7 @@ impl Registration {
         let mut sent = 0;
         for p in store::expiring_unnoticed(self.db(), &before, 500).await? {
             let now = time::now();
-            let mut tx = self.db().pool().begin().await?;
+            let mut tx = self.db().begin_write().await?;
             if !store::claim_expiry_notice(&mut tx, &p.id, &now).await? {
                 continue;
             }

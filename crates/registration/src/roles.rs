@@ -91,7 +91,7 @@ impl Registration {
             created_at: now.clone(),
             updated_at: now,
         };
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         store::insert_role(&mut tx, &role).await?;
         let action = if state == "requested" { "role.requested" } else { "role.created" };
         audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), action, &format!("role:{}", role.id)).after(&role)).await?;
@@ -133,7 +133,7 @@ impl Registration {
 
     async fn change_role(&self, actor: &Actor, before: RoleRow, from: &str, to: &str, action: &str) -> Result<RoleRow, RegError> {
         let now = time::now();
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         if !store::set_role_state(&mut tx, &before.id, from, to, &now).await? {
             return Err(RegError::conflict("role_state", format!("le rôle est « {} »", before.state)));
         }
@@ -169,7 +169,7 @@ impl Registration {
             created_at: now.clone(),
             updated_at: now,
         };
-        let mut tx = self.db().pool().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         store::insert_role(&mut tx, &role).await?;
         audit::append(&mut *tx, &AuditEvent::new(by, "role.created", &format!("role:{}", role.id)).after(&role)).await?;
         tx.commit().await?;

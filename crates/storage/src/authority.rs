@@ -95,7 +95,7 @@ const CERTIFICATE_COLUMNS: &str = "serial, ca_id, profile, status, subject, stru
 
 /// Records the CAs of a new hierarchy and their audit events, in one transaction.
 pub async fn insert_authorities(db: &Db, records: &[(AuthorityRow, AuditEvent)]) -> Result<(), StorageError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     for (a, event) in records {
         sqlx::query(&format!(
             "INSERT INTO ca_authorities ({AUTHORITY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
@@ -133,7 +133,7 @@ pub async fn authorities(db: &Db) -> Result<Vec<AuthorityRow>, StorageError> {
 /// Writes a certificate as pending, before its signature. Returns `false` when the serial is
 /// already taken (the caller draws another).
 pub async fn insert_pending(db: &Db, c: &CertificateRow, event: &AuditEvent) -> Result<bool, StorageError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(&format!(
         "INSERT INTO ca_certificates ({CERTIFICATE_COLUMNS}) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
@@ -172,7 +172,7 @@ pub async fn insert_pending(db: &Db, c: &CertificateRow, event: &AuditEvent) -> 
 
 /// Stores the signed certificate of a pending row.
 pub async fn mark_issued(db: &Db, serial: &str, der: &[u8], issued_at: &str, event: &AuditEvent) -> Result<(), StorageError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let n = sqlx::query("UPDATE ca_certificates SET status = $1, der = $2, issued_at = $3 WHERE serial = $4 AND status = $5")
         .bind(STATUS_ISSUED)
         .bind(der)
@@ -256,7 +256,7 @@ pub async fn revoke(
     reason: &str,
     event: &AuditEvent,
 ) -> Result<Option<CertificateRow>, StorageError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let before: Option<CertificateRow> =
         sqlx::query_as(&format!("SELECT {CERTIFICATE_COLUMNS} FROM ca_certificates WHERE serial = $1"))
             .bind(serial)
@@ -349,7 +349,7 @@ pub async fn mark_crl_dirty(db: &Db, ca_id: &str) -> Result<(), StorageError> {
 
 /// Stores a published CRL and keeps the last `keep` of its kind.
 pub async fn insert_crl(db: &Db, crl: &CrlRow, keep: i64, event: &AuditEvent) -> Result<(), StorageError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO ca_crls (ca_id, number, kind, base_number, this_update, next_update, entries, der) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -458,7 +458,7 @@ pub async fn abandon_pending(db: &Db, serial: &str, event: &AuditEvent) -> Resul
 }
 
 async fn settle_pending(db: &Db, serial: &str, status: &str, event: &AuditEvent) -> Result<bool, StorageError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let n = sqlx::query("UPDATE ca_certificates SET status = $1 WHERE serial = $2 AND status = 'pending'")
         .bind(status)
         .bind(serial)

@@ -175,7 +175,7 @@ const MAX_VARS: usize = 30_000;
 
 /// Writes a batch of rows of several tables in one transaction.
 pub async fn write_batch(db: &Db, run_id: i64, tables: Vec<TableBatch>) -> Result<WriteCounts, StorageError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let now = time::now();
     let mut counts = WriteCounts::default();
     for t in tables {

@@ -146,6 +146,18 @@ impl Db {
         &self.pool
     }
 
+    /// Starts a transaction that writes. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails with
+    /// `SQLITE_BUSY_SNAPSHOT` when another connection committed in between, an error the busy
+    /// timeout does not retry; an immediate one waits for the lock under the busy timeout
+    /// instead, so concurrent orders, signatures and decisions queue rather than fail.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
