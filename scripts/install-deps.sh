@@ -6,8 +6,10 @@
 #                                      (scripts/services.sh uses this)
 #
 # Without arguments it also creates the Python virtualenv of the tests,
-# target/test-venv, with scripts/requirements-test.txt installed (skipped when
-# already up to date).
+# target/test-venv, with scripts/requirements-test.txt installed, and installs
+# the portal's end-to-end test dependencies (playwright-core) in e2e/node_modules
+# with `npm ci` (each skipped when already up to date). Node.js and npm come from
+# Debian only when no `node` is on the PATH.
 #
 # Idempotent and quick when nothing is missing: apt is only touched if at
 # least one package is not installed yet. Needs root (CI runs as root) to
@@ -29,12 +31,21 @@ PACKAGES=(
   python3-venv        # the Python client tests' virtualenv (target/test-venv)
   softhsm2            # PKCS#11 token for the CA key custody tests (module
                       # /usr/lib/softhsm/libsofthsm2.so; token set up by scripts/services.sh)
+  chromium            # the portal's end-to-end tests (Playwright drives /usr/bin/chromium)
+  fonts-dejavu-core   # a font for chromium's screenshots of the portal
 )
 
 full=1
 if (($# > 0)); then
   PACKAGES=("$@")
   full=0
+fi
+
+# The portal's end-to-end tests run playwright-core under Node.js (>= 18). A node
+# already on the PATH is used as it is (this may be a newer one than Debian's);
+# otherwise Debian's nodejs and npm are installed.
+if ((full)) && ! command -v node >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
 fi
 
 log() { echo "install-deps: $*" >&2; }
@@ -56,6 +67,26 @@ ensure_test_venv() {
   cp "$req" "$venv/requirements-test.txt"
 }
 
+# The end-to-end tests' Node.js packages (e2e/package-lock.json: playwright-core
+# only, no browser download: the tests drive Debian's /usr/bin/chromium).
+# `npm ci` runs when e2e/node_modules is missing or the lock file changed since
+# (a copy of the lock file is kept in node_modules).
+ensure_e2e_node_modules() {
+  local dir="$REPO/e2e"
+  local stamp="$dir/node_modules/.santepki-package-lock.json"
+  if [[ -f "$dir/node_modules/playwright-core/package.json" ]] && cmp -s "$dir/package-lock.json" "$stamp"; then
+    log "e2e node modules up to date ($dir/node_modules)"
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    log "npm is missing: install Debian's nodejs and npm, or an npm matching $(command -v node)"
+    return 1
+  fi
+  log "installing the e2e node modules (npm ci in $dir)"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2)
+  cp "$dir/package-lock.json" "$stamp"
+}
+
 # dpkg-query prints "install ok installed" only for fully installed packages
 # (not for removed-but-configured or half-installed ones).
 missing=()
@@ -68,7 +99,10 @@ done
 
 if ((${#missing[@]} == 0)); then
   log "all ${#PACKAGES[@]} packages already installed, nothing to do"
-  if ((full)); then ensure_test_venv; fi
+  if ((full)); then
+    ensure_test_venv
+    ensure_e2e_node_modules
+  fi
   exit 0
 fi
 
@@ -103,6 +137,9 @@ for cluster in $(running_clusters); do
   fi
 done
 
-if ((full)); then ensure_test_venv; fi
+if ((full)); then
+  ensure_test_venv
+  ensure_e2e_node_modules
+fi
 
 log "done"

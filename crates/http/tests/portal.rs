@@ -203,6 +203,21 @@ async fn step(b: &mut Browser, page: &Page, fields: &[(&str, &str)]) -> Page {
     b.post("/portail/commander", &all).await
 }
 
+/// Every error message next to a field has an id that a field's `aria-describedby` names, so that
+/// assistive technologies read it with the field (docs/portal.md, « Accessibility »). Returns the
+/// ids of the messages.
+fn errors_tied_to_fields(html: &str) -> Vec<String> {
+    assert!(!html.contains("class=\"field-error\">"), "an error message without an id: {html}");
+    let described: Vec<&str> = html.split("aria-describedby=\"").skip(1).flat_map(|s| s[..s.find('"').unwrap()].split_whitespace()).collect();
+    let mut ids = Vec::new();
+    for rest in html.split("class=\"field-error\" id=\"").skip(1) {
+        let id = &rest[..rest.find('"').unwrap()];
+        assert!(described.contains(&id), "the error {id} is tied to no field: {html}");
+        ids.push(id.to_owned());
+    }
+    ids
+}
+
 fn csr_pem() -> String {
     let (der, _key) = santepki_authority::testing::csr(KeyAlgorithm::EcdsaP256);
     der::pem::encode_string("CERTIFICATE REQUEST", der::pem::LineEnding::LF, &der).unwrap()
@@ -248,6 +263,11 @@ async fn portal_end_to_end() {
         assert!(p.status == StatusCode::OK && p.html.contains("value=\"structure\"") && p.html.contains(&w.eg), "{}", p.html);
         let s = step(&mut a, &p, &[("recherche", "zzz-aucune"), ("action", "rechercher")]).await;
         assert!(s.html.contains("Aucune structure ne correspond"));
+        // No structure chosen: the message is tied to the choices (found by the Playwright run).
+        let bad = step(&mut a, &p, &[("action", "suivant")]).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.html);
+        assert_eq!(errors_tied_to_fields(&bad.html), ["structure-error"], "{label}");
+        assert!(bad.html.contains(&format!("value=\"{}\" aria-invalid=\"true\" aria-describedby=\"structure-error\"", w.eg)), "{}", bad.html);
         let p = step(&mut a, &p, &[("structure", &w.eg), ("action", "suivant")]).await;
         assert!(p.html.contains("value=\"produit\""), "{}", p.html);
         let p = step(&mut a, &p, &[("mode", "nouveau"), ("action", "suivant")]).await;
@@ -262,6 +282,13 @@ async fn portal_end_to_end() {
         assert!(bad.status == StatusCode::BAD_REQUEST && bad.html.contains("id=\"email_acteur-error\"") && bad.html.contains("R30"));
         let p = step(&mut a, &bad, &[("email_acteur", "it@pharmacie.test"), ("email_copie", "titulaire@pharmacie.test"), ("action", "suivant")]).await;
         assert!(p.html.contains("value=\"cle\""), "{}", p.html);
+        // R31: no choice, or « CSR » with neither a file nor a pasted PEM: the message is read
+        // with the fields it is about.
+        let bad = step(&mut a, &p, &[("action", "suivant")]).await;
+        assert_eq!((bad.status, errors_tied_to_fields(&bad.html)), (StatusCode::BAD_REQUEST, vec!["cle-error".to_owned()]), "{}", bad.html);
+        let bad = step(&mut a, &p, &[("cle", "csr"), ("action", "suivant")]).await;
+        assert_eq!((bad.status, errors_tied_to_fields(&bad.html)), (StatusCode::BAD_REQUEST, vec!["csr_pem-error".to_owned()]), "{}", bad.html);
+        assert_eq!(bad.html.matches("aria-describedby=\"csr_pem-error\"").count(), 2, "the file input and the PEM field: {}", bad.html);
         // The CSR as a file, in a multipart body (as the browser sends the key step).
         let mut form = reqwest::multipart::Form::new();
         for (k, v) in p.hidden() {
