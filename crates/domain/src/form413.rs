@@ -214,7 +214,7 @@ pub trait Facts {
 
 /// A refusal: the field at fault (a JSON pointer into the form), the rule, and a message in French
 /// for the portal's users.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Refusal {
     pub field: String,
     pub rule: &'static str,
@@ -437,7 +437,7 @@ pub struct SituationFacts {
 }
 
 /// A form the pre-fill proposes: its case and identifiers (R26).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ProposedForm {
     pub case: StructureCase,
     pub identifiers: Vec<String>,

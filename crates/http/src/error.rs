@@ -4,12 +4,16 @@ use axum::Json;
 use santepki_directory::SearchError;
 use serde::Serialize;
 
-/// An API error: status, machine-readable code, message, and the field at fault.
-#[derive(Debug, Serialize)]
+/// An API error: status, machine-readable code, message, and the field at fault. The body of
+/// every 4xx (and 503) answer of the API.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiError {
     #[serde(skip)]
     pub status: StatusCode,
+    /// The machine-readable reason (`card_required`, `invalid_json`, `not_found`, `form_refused`…).
+    #[schema(example = "invalid_json")]
     pub error: &'static str,
+    /// For people (French or English).
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,

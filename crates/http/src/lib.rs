@@ -8,6 +8,7 @@
 
 mod directory;
 mod error;
+mod openapi;
 mod orders;
 mod pki;
 mod portal;

@@ -4,17 +4,19 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
-use santepki_registration::orders::{Generate, OrderRequest, Ordered};
-use serde::Deserialize;
+use santepki_registration::doctrine::Doctrine;
+use santepki_registration::orders::{Generate, MonthlyExpiries, OrderRequest, Ordered, ProductPage};
+use santepki_storage::ordering::ProductRow;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::registration::{created, ok, registration, ApiResult, Body, Card};
+use crate::registration::{registration, ApiResult, Body, Card};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -32,18 +34,32 @@ fn reg_err(e: santepki_registration::RegError) -> ApiError {
     ApiError::from_registration(e)
 }
 
+/// The key types of an online generation (R31).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum KeyAlgorithm {
+    Rsa2048,
+    Rsa3072,
+    Rsa4096,
+    P256,
+    P384,
+}
+
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct GenerateBody {
     /// Passphrase of the PKCS#12 (8 characters at least).
+    #[schema(min_length = 8, format = Password)]
     passphrase: String,
-    /// `rsa2048` (default), `rsa3072`, `rsa4096`, `p256`, `p384`.
+    /// Default `rsa2048`.
     #[serde(default)]
+    #[schema(value_type = Option<KeyAlgorithm>)]
     algorithm: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct OrderBody {
-    /// `org-auth-cli`, `org-sign`, `org-conf`, `serv-ssl`, `serv-smime`, `pro-auth`, `pro-sign`, `pro-conf`.
+    #[schema(value_type = santepki_storage::schema::ProductProfile)]
     profile: String,
     /// The habilitated structure (idNat_Struct).
     structure: String,
@@ -59,8 +75,10 @@ pub(crate) struct OrderBody {
     #[serde(default)]
     professional: Option<String>,
     /// Mandatory (R30).
+    #[schema(format = Email)]
     actor_email: String,
     #[serde(default)]
+    #[schema(format = Email)]
     copy_email: Option<String>,
     /// PKCS#10 request in PEM.
     #[serde(default)]
@@ -70,18 +88,31 @@ pub(crate) struct OrderBody {
     generate: Option<GenerateBody>,
 }
 
-fn ordered(o: Ordered) -> ApiResult<Response> {
-    let mut v = serde_json::to_value(&o).map_err(ApiError::internal)?;
-    if let Some(p12) = &o.pkcs12 {
-        v["pkcs12_base64"] = base64::engine::general_purpose::STANDARD.encode(p12).into();
-    }
-    created(v)
+/// An order's answer: the product, its certificate and, for an online generation (R31), the
+/// PKCS#12 of the key, delivered here once (the key is not kept).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct OrderedAnswer {
+    #[serde(flatten)]
+    ordered: Ordered,
+    /// The PKCS#12 (DER, base64) of a generated key, under the order's passphrase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(content_encoding = "base64")]
+    pkcs12_base64: Option<String>,
+}
+
+fn ordered(o: Ordered) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
+    let pkcs12_base64 = o.pkcs12.as_ref().map(|p12| base64::engine::general_purpose::STANDARD.encode(p12));
+    Ok((StatusCode::CREATED, Json(OrderedAnswer { ordered: o, pkcs12_base64 })))
 }
 
 /// Orders a certificate for a habilitated structure (R27–R32).
 #[utoipa::path(post, path = "/api/v1/products", tag = "products", request_body = OrderBody,
-    responses((status = 201, description = "Issued: the product, its certificate, and the PKCS#12 of a generated key (once)"), (status = 403, description = "Not habilitated (R27)"), (status = 400, description = "A field breaks a rule")))]
-async fn order(State(s): State<AppState>, Card(actor): Card, Body(b): Body<OrderBody>) -> ApiResult<Response> {
+    responses((status = 201, description = "Issued: the product, its certificate, and the PKCS#12 of a generated key (once)", body = OrderedAnswer),
+        (status = 400, description = "A field breaks a rule, or a bad CSR", body = ApiError),
+        (status = 403, description = "Not habilitated (R27)", body = ApiError),
+        (status = 404, description = "Unknown structure or professional", body = ApiError),
+        (status = 409, description = "The key is already certified", body = ApiError)))]
+async fn order(State(s): State<AppState>, Card(actor): Card, Body(b): Body<OrderBody>) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
     let req = OrderRequest {
         profile: b.profile,
         structure: b.structure,
@@ -99,9 +130,11 @@ async fn order(State(s): State<AppState>, Card(actor): Card, Body(b): Body<Order
 }
 
 /// The products of the card's structures, newest first (`state`, `limit`, `offset`).
-#[utoipa::path(get, path = "/api/v1/products", tag = "products", params(("state" = Option<String>, Query), ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query)),
-    responses((status = 200, description = "A page of products")))]
-async fn products(State(s): State<AppState>, Card(actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+#[utoipa::path(get, path = "/api/v1/products", tag = "products",
+    params(("state" = Option<ProductStateFilter>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Default 50"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "Default 0")),
+    responses((status = 200, description = "A page of products", body = ProductPage), (status = 400, description = "Bad state, limit or offset", body = ApiError)))]
+async fn products(State(s): State<AppState>, Card(actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<ProductPage>> {
     let num = |k: &str, default: i64| -> ApiResult<i64> {
         match q.get(k) {
             None => Ok(default),
@@ -109,17 +142,51 @@ async fn products(State(s): State<AppState>, Card(actor): Card, Query(q): Query<
         }
     };
     let page = registration(&s)?.products(&actor, q.get("state").map(String::as_str), num("limit", 50)?, num("offset", 0)?).await.map_err(reg_err)?;
-    ok(page)
+    Ok(Json(page))
 }
 
-#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", params(("id" = String, Path)), responses((status = 200, description = "The product"), (status = 404, description = "Unknown, or not yours")))]
-async fn product(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(registration(&s)?.product(&actor, &id).await.map_err(reg_err)?)
+/// Which products to list: `issued`, `revoked`, `live` (issued and not expired), `expired`.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum ProductStateFilter {
+    Issued,
+    Revoked,
+    Live,
+    Expired,
 }
+
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", params(("id" = String, Path)),
+    responses((status = 200, description = "The product", body = ProductRow), (status = 404, description = "Unknown, or not yours", body = ApiError)))]
+async fn product(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<ProductRow>> {
+    Ok(Json(registration(&s)?.product(&actor, &id).await.map_err(reg_err)?))
+}
+
+/// The formats of a certificate download.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum CertificateFormat {
+    /// The certificate then its chain, PEM (`application/pem-certificate-chain`).
+    Pem,
+    /// The certificate alone, DER (`application/pkix-cert`).
+    Der,
+    /// PKCS#7 certs-only with the chain (`application/pkcs7-mime`).
+    P7b,
+}
+
+/// Schema of a binary download.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub(crate) struct Binary(Vec<u8>);
 
 /// The certificate: `format=pem` (default, with its chain), `der`, or `p7b` (PKCS#7 with the chain).
-#[utoipa::path(get, path = "/api/v1/products/{id}/certificate", tag = "products", params(("id" = String, Path), ("format" = Option<String>, Query)),
-    responses((status = 200, description = "The certificate")))]
+#[utoipa::path(get, path = "/api/v1/products/{id}/certificate", tag = "products", params(("id" = String, Path), ("format" = Option<CertificateFormat>, Query, description = "Default pem")),
+    responses((status = 200, description = "The certificate", content(
+            (String = "application/pem-certificate-chain"), (Binary = "application/pkix-cert"), (Binary = "application/pkcs7-mime"))),
+        (status = 400, description = "Unknown format", body = ApiError),
+        (status = 404, description = "Unknown, or not yours", body = ApiError)))]
 async fn certificate(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Response> {
     let (der, chain) = registration(&s)?.product_certificate(&actor, &id).await.map_err(reg_err)?;
     let pem = |d: &[u8]| der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, d).unwrap_or_default();
@@ -149,23 +216,42 @@ pub(crate) struct RenewBody {
 
 /// Renews a still-valid certificate with a new key (R37).
 #[utoipa::path(post, path = "/api/v1/products/{id}/renewal", tag = "products", params(("id" = String, Path)), request_body = RenewBody,
-    responses((status = 201, description = "The new product"), (status = 409, description = "Not renewable (R37)")))]
-async fn renew(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RenewBody>) -> ApiResult<Response> {
+    responses((status = 201, description = "The new product", body = OrderedAnswer),
+        (status = 400, description = "Bad CSR or key, or neither", body = ApiError),
+        (status = 404, description = "Unknown, or not yours", body = ApiError),
+        (status = 409, description = "Not renewable (R37), or the key is already certified", body = ApiError)))]
+async fn renew(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RenewBody>) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
     let generate = b.generate.map(|g| Generate { passphrase: g.passphrase, algorithm: g.algorithm });
     ordered(registration(&s)?.renew_product(&actor, &id, b.csr, generate).await.map_err(reg_err)?)
 }
 
+/// The RFC 5280 revocation reasons (revocation is final: no certificateHold).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub(crate) enum RevocationReason {
+    Unspecified,
+    KeyCompromise,
+    AffiliationChanged,
+    Superseded,
+    CessationOfOperation,
+    PrivilegeWithdrawn,
+}
+
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct RevokeBody {
-    /// RFC 5280 reason: `keyCompromise`, `affiliationChanged`, `superseded`, `cessationOfOperation`…
+    #[schema(value_type = RevocationReason)]
     reason: String,
 }
 
 /// Revokes a product's certificate (final).
 #[utoipa::path(post, path = "/api/v1/products/{id}/revocation", tag = "products", params(("id" = String, Path)), request_body = RevokeBody,
-    responses((status = 200, description = "Revoked")))]
-async fn revoke(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RevokeBody>) -> ApiResult<Json<serde_json::Value>> {
-    ok(registration(&s)?.revoke_product(&actor, &id, &b.reason).await.map_err(reg_err)?)
+    responses((status = 200, description = "Revoked", body = ProductRow),
+        (status = 400, description = "Bad reason", body = ApiError),
+        (status = 404, description = "Unknown, or not yours", body = ApiError),
+        (status = 409, description = "Already revoked", body = ApiError)))]
+async fn revoke(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RevokeBody>) -> ApiResult<Json<ProductRow>> {
+    Ok(Json(registration(&s)?.revoke_product(&actor, &id, &b.reason).await.map_err(reg_err)?))
 }
 
 /// The doctrine checklist of a structure (R36, R38), computed from its live products: DMP pair
@@ -173,20 +259,25 @@ async fn revoke(State(s): State<AppState>, Card(actor): Card, Path(id): Path<Str
 /// name. Each item has a stable `code`, its `rule`, a `status` (`satisfied`, `warning`,
 /// `missing`) and the product numbers concerned.
 #[utoipa::path(get, path = "/api/v1/structures/{id}/doctrine", tag = "products", params(("id" = String, Path, description = "idNat_Struct")),
-    responses((status = 200, description = "The checklist"), (status = 404, description = "Unknown, or not a structure of the card")))]
-pub(crate) async fn doctrine(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(registration(&s)?.doctrine(&actor, &id).await.map_err(reg_err)?)
+    responses((status = 200, description = "The checklist", body = Doctrine), (status = 404, description = "Unknown, or not a structure of the card", body = ApiError)))]
+pub(crate) async fn doctrine(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<Doctrine>> {
+    Ok(Json(registration(&s)?.doctrine(&actor, &id).await.map_err(reg_err)?))
 }
 
 /// How many live certificates of the card's structures end in each of the next `months`
 /// months (default 36, at most 120), zeros included (R35).
-#[utoipa::path(get, path = "/api/v1/expiries", tag = "products", params(("months" = Option<u32>, Query)),
-    responses((status = 200, description = "Expiries per month"), (status = 400, description = "Bad months")))]
-pub(crate) async fn expiries(State(s): State<AppState>, Card(actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+#[utoipa::path(get, path = "/api/v1/expiries", tag = "products", params(("months" = Option<u32>, Query, minimum = 1, maximum = 120, description = "Default 36")),
+    responses((status = 200, description = "Expiries per month, the current month first", body = Expiries), (status = 400, description = "Bad months", body = ApiError)))]
+pub(crate) async fn expiries(State(s): State<AppState>, Card(actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Expiries>> {
     let months = match q.get("months") {
         None => 36,
         Some(v) => v.parse().map_err(|_| ApiError::bad_request("invalid_number", "months", "months doit être un entier"))?,
     };
     let schedule = registration(&s)?.expiry_schedule(&actor, months).await.map_err(reg_err)?;
-    ok(serde_json::json!({ "months": schedule }))
+    Ok(Json(Expiries { months: schedule }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Expiries {
+    months: Vec<MonthlyExpiries>,
 }

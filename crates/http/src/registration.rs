@@ -19,11 +19,17 @@ use santepki_registration::forms::{Decision, Signature};
 use santepki_registration::habilitations::Transfer;
 use santepki_registration::roles::NewRole;
 use santepki_registration::{Actor, Registration};
-use serde::Deserialize;
-use serde_json::json;
+use santepki_registration::cards::CardView;
+use santepki_registration::contracts::{ContractOutcome, ContractView};
+use santepki_registration::forms::{BulkDecision, BulkOutcome, FormView, Proposal, QueuedForm};
+use santepki_registration::habilitations::{ChangeOutcome, HabilitationView, TransferOutcome};
+use santepki_storage::directory::CardRow;
+use santepki_storage::registration::{ContractRow, FormRow, HabilitationRow, RoleRow};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
+use crate::openapi::CardAuthentication;
 use crate::tls::PeerCertificate;
 use crate::AppState;
 
@@ -92,14 +98,6 @@ impl FromRequestParts<AppState> for Card {
 
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
-pub(crate) fn ok<T: serde::Serialize>(v: T) -> ApiResult<Json<serde_json::Value>> {
-    serde_json::to_value(v).map(Json).map_err(ApiError::internal)
-}
-
-pub(crate) fn created<T: serde::Serialize>(v: T) -> ApiResult<Response> {
-    Ok((StatusCode::CREATED, ok(v)?).into_response())
-}
-
 /// A JSON body, with a 400 naming the problem instead of axum's plain-text rejection.
 pub struct Body<T>(pub T);
 
@@ -122,24 +120,44 @@ macro_rules! reg_call {
     };
 }
 
+// Every operation below also answers 401 (no card, or a card that is not valid: R2, R27) and
+// 503 (CA not initialised); `crate::openapi` adds both to each operation of the document, with
+// the mutual-TLS security requirement.
+
+/// `GET /me`: the card holder, roles and habilitations.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Me {
+    card: Actor,
+    roles: Vec<RoleRow>,
+    habilitations: Vec<HabilitationView>,
+}
+
 /// The authenticated card, its roles and habilitations.
-#[utoipa::path(get, path = "/api/v1/me", tag = "cards", responses((status = 200, description = "The card holder, roles, habilitations"), (status = 401, description = "No card")))]
-async fn me(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
+#[utoipa::path(get, path = "/api/v1/me", tag = "cards", responses((status = 200, description = "The card holder, roles, habilitations", body = Me)))]
+async fn me(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<Me>> {
     let roles = reg_call!(s, active_roles(&actor))?;
     let habilitations = reg_call!(s, my_habilitations(&actor))?;
-    ok(json!({ "card": actor, "roles": roles, "habilitations": habilitations }))
+    Ok(Json(Me { card: actor, roles, habilitations }))
 }
 
 /// Prepares a form 413 (checked against every rule; then it awaits its signer).
 #[utoipa::path(post, path = "/api/v1/forms413", tag = "forms413", request_body = Form413,
-    responses((status = 201, description = "Prepared, awaiting the signature"), (status = 422, description = "Refused: each refusal with field and rule"), (status = 403, description = "Not your structure")))]
-async fn prepare_form(State(s): State<AppState>, Card(actor): Card, Body(form): Body<Form413>) -> ApiResult<Response> {
-    created(reg_call!(s, prepare_form(&actor, form))?)
+    responses((status = 201, description = "Prepared, awaiting the signature", body = FormView),
+        (status = 400, description = "Not a form 413 (JSON)", body = ApiError),
+        (status = 403, description = "Not your structure", body = ApiError),
+        (status = 422, description = "Refused: each refusal with field and rule", body = ApiError)))]
+async fn prepare_form(State(s): State<AppState>, Card(actor): Card, Body(form): Body<Form413>) -> ApiResult<(StatusCode, Json<FormView>)> {
+    Ok((StatusCode::CREATED, Json(reg_call!(s, prepare_form(&actor, form))?)))
 }
 
-#[utoipa::path(get, path = "/api/v1/forms413", tag = "forms413", responses((status = 200, description = "The forms the card prepared, signs, administers or speaks for")))]
-async fn my_forms(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "forms": reg_call!(s, forms_of(&actor))? }))
+#[derive(Serialize, ToSchema)]
+pub(crate) struct FormList {
+    forms: Vec<FormRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/forms413", tag = "forms413", responses((status = 200, description = "The forms the card prepared, signs, administers or speaks for", body = FormList)))]
+async fn my_forms(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<FormList>> {
+    Ok(Json(FormList { forms: reg_call!(s, forms_of(&actor))? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -150,61 +168,110 @@ struct BulkRequest {
 
 /// Rule R48: one submission for many client structures of a vendor's administrator.
 #[utoipa::path(post, path = "/api/v1/forms413/bulk", tag = "forms413", request_body = BulkRequest,
-    responses((status = 201, description = "Accepted and refused forms"), (status = 403, description = "Not a vendor administrator")))]
-async fn prepare_bulk(State(s): State<AppState>, Card(actor): Card, Body(req): Body<BulkRequest>) -> ApiResult<Response> {
-    created(reg_call!(s, prepare_bulk(&actor, req.forms))?)
+    responses((status = 201, description = "Accepted and refused forms", body = BulkOutcome),
+        (status = 400, description = "Bad request body", body = ApiError),
+        (status = 403, description = "Not a vendor administrator", body = ApiError),
+        (status = 422, description = "Refused", body = ApiError)))]
+async fn prepare_bulk(State(s): State<AppState>, Card(actor): Card, Body(req): Body<BulkRequest>) -> ApiResult<(StatusCode, Json<BulkOutcome>)> {
+    Ok((StatusCode::CREATED, Json(reg_call!(s, prepare_bulk(&actor, req.forms))?)))
 }
 
-#[utoipa::path(get, path = "/api/v1/forms413/bulk/{id}", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "The forms of a bulk submission")))]
-async fn bulk_forms(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BulkForms {
+    bulk_id: String,
+    forms: Vec<FormRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/forms413/bulk/{id}", tag = "forms413", params(("id" = String, Path, description = "The bulk submission's id")),
+    responses((status = 200, description = "The forms of a bulk submission", body = BulkForms),
+        (status = 403, description = "Not the vendor's", body = ApiError),
+        (status = 404, description = "Unknown, or not yours", body = ApiError)))]
+async fn bulk_forms(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<BulkForms>> {
     let forms = reg_call!(s, bulk_forms(&actor, &id))?;
-    ok(json!({ "bulk_id": id, "forms": forms }))
+    Ok(Json(BulkForms { bulk_id: id, forms }))
 }
 
 #[utoipa::path(post, path = "/api/v1/forms413/bulk/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = DecisionBody,
-    responses((status = 200, description = "Decided forms and habilitations created"), (status = 403, description = "Operators only, never for their own structure")))]
-async fn decide_bulk(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(d): Body<DecisionBody>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg_call!(s, decide_bulk(&actor, &id, &d.into()))?)
+    responses((status = 200, description = "Decided forms and habilitations created", body = BulkDecision),
+        (status = 400, description = "Bad decision, or a rejection without its reason (R24)", body = ApiError),
+        (status = 403, description = "Operators only, never for their own structure", body = ApiError),
+        (status = 404, description = "Unknown bulk submission", body = ApiError),
+        (status = 409, description = "Nothing awaiting a decision", body = ApiError)))]
+async fn decide_bulk(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(d): Body<DecisionBody>) -> ApiResult<Json<BulkDecision>> {
+    Ok(Json(reg_call!(s, decide_bulk(&actor, &id, &d.into()))?))
 }
 
-#[utoipa::path(get, path = "/api/v1/forms413/{id}", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "The form"), (status = 404, description = "Unknown, or not yours")))]
-async fn form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg_call!(s, form(&actor, &id))?)
+#[utoipa::path(get, path = "/api/v1/forms413/{id}", tag = "forms413", params(("id" = String, Path)),
+    responses((status = 200, description = "The form", body = FormView), (status = 404, description = "Unknown, or not yours", body = ApiError)))]
+async fn form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<FormView>> {
+    Ok(Json(reg_call!(s, form(&actor, &id))?))
+}
+
+/// The exact bytes a signer signs (schema only: the bytes are served as stored).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct SignedContent {
+    form_id: String,
+    form413: Form413,
 }
 
 /// The exact bytes the signer signs (for a detached CMS signature, R47).
-#[utoipa::path(get, path = "/api/v1/forms413/{id}/content", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "The bytes to sign", content_type = "application/json")))]
+#[utoipa::path(get, path = "/api/v1/forms413/{id}/content", tag = "forms413", params(("id" = String, Path)),
+    responses((status = 200, description = "The bytes to sign: canonical JSON of the form id and the form", body = SignedContent, content_type = "application/json"),
+        (status = 404, description = "Unknown, or not yours", body = ApiError)))]
 async fn form_content(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Response> {
     let view = reg_call!(s, form(&actor, &id))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], view.row.content).into_response())
 }
 
+/// How a form is signed (R47).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+enum SignatureMethod {
+    /// Confirmation over the card-authenticated connection.
+    Session,
+    /// A detached CMS signature of the form's content by the signer's card.
+    Cms,
+}
+
 #[derive(Deserialize, ToSchema)]
 struct SignBody {
-    /// `session` (confirmation over the card-authenticated connection) or `cms`.
-    method: String,
+    method: SignatureMethod,
     /// The detached CMS signature (DER, base64) for `cms`.
     #[serde(default)]
+    #[schema(content_encoding = "base64")]
     cms: Option<String>,
 }
 
+/// A detached CMS signature sent as itself (DER or PEM).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub(crate) struct CmsSignature(Vec<u8>);
+
 /// Signs a form (R47): JSON `{"method":"session"}`, JSON `{"method":"cms","cms":"<base64>"}`, or
 /// the CMS itself as `application/pkcs7-signature` (DER or PEM).
-#[utoipa::path(post, path = "/api/v1/forms413/{id}/signature", tag = "forms413", params(("id" = String, Path)), request_body = SignBody,
-    responses((status = 200, description = "Signed and acknowledged with a file reference"), (status = 403, description = "Not the signer"), (status = 400, description = "Bad signature")))]
-async fn sign_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<serde_json::Value>> {
+#[utoipa::path(post, path = "/api/v1/forms413/{id}/signature", tag = "forms413", params(("id" = String, Path)),
+    request_body(content((SignBody = "application/json"), (CmsSignature = "application/pkcs7-signature"))),
+    responses((status = 200, description = "Signed and acknowledged with a file reference", body = FormView),
+        (status = 400, description = "Bad body or bad signature", body = ApiError),
+        (status = 403, description = "Not the signer", body = ApiError),
+        (status = 404, description = "Unknown, or not yours", body = ApiError),
+        (status = 409, description = "Not awaiting a signature", body = ApiError),
+        (status = 415, description = "Neither JSON nor a CMS", body = ApiError),
+        (status = 422, description = "The form no longer passes the rules", body = ApiError)))]
+async fn sign_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<FormView>> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
     let cms: Option<Vec<u8>> = if content_type.starts_with("application/json") {
         let mut de = serde_json::Deserializer::from_slice(&body);
         let req: SignBody = serde_path_to_error::deserialize(&mut de).map_err(|e| ApiError::bad_request("invalid_json", &e.path().to_string(), e.inner().to_string()))?;
-        match req.method.as_str() {
-            "session" => None,
-            "cms" => {
+        match req.method {
+            SignatureMethod::Session => None,
+            SignatureMethod::Cms => {
                 let b64 = req.cms.ok_or_else(|| ApiError::bad_request("field_required", "cms", "la signature CMS (base64) est requise"))?;
                 let clean: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
                 Some(base64::engine::general_purpose::STANDARD.decode(clean).map_err(|e| ApiError::bad_request("invalid_base64", "cms", e.to_string()))?)
             }
-            other => return Err(ApiError::bad_request("signature_method", "method", format!("« session » ou « cms », pas {other:?}"))),
         }
     } else if matches!(content_type.split(';').next().unwrap_or(""), "application/pkcs7-signature" | "application/cms" | "application/octet-stream") {
         Some(body.to_vec())
@@ -215,13 +282,20 @@ async fn sign_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<
         Some(bytes) => Signature::Cms(bytes),
         None => Signature::Session,
     };
-    ok(reg_call!(s, sign_form(&actor, &id, signature))?)
+    Ok(Json(reg_call!(s, sign_form(&actor, &id, signature))?))
+}
+
+/// The operator's decision (R24).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+enum DecisionWord {
+    Validate,
+    Reject,
 }
 
 #[derive(Deserialize, ToSchema)]
 struct DecisionBody {
-    /// `validate` or `reject`.
-    decision: String,
+    decision: DecisionWord,
     /// Mandatory to reject (R24).
     #[serde(default)]
     reason: Option<String>,
@@ -229,43 +303,77 @@ struct DecisionBody {
 
 impl From<DecisionBody> for Decision {
     fn from(d: DecisionBody) -> Self {
-        Decision { decision: d.decision, reason: d.reason }
+        let decision = match d.decision {
+            DecisionWord::Validate => "validate",
+            DecisionWord::Reject => "reject",
+        };
+        Decision { decision: decision.into(), reason: d.reason }
     }
 }
 
 #[utoipa::path(post, path = "/api/v1/forms413/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = DecisionBody,
-    responses((status = 200, description = "Decided; habilitations when validated"), (status = 403, description = "Operators only, never for their own structure"), (status = 409, description = "Not awaiting a decision")))]
-async fn decide_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(d): Body<DecisionBody>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg_call!(s, decide_form(&actor, &id, &d.into()))?)
+    responses((status = 200, description = "Decided; habilitations when validated", body = FormView),
+        (status = 400, description = "Bad decision, or a rejection without its reason (R24)", body = ApiError),
+        (status = 403, description = "Operators only, never for their own structure", body = ApiError),
+        (status = 404, description = "Unknown form", body = ApiError),
+        (status = 409, description = "Not awaiting a decision", body = ApiError),
+        (status = 422, description = "The form no longer passes the rules", body = ApiError)))]
+async fn decide_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(d): Body<DecisionBody>) -> ApiResult<Json<FormView>> {
+    Ok(Json(reg_call!(s, decide_form(&actor, &id, &d.into()))?))
 }
 
-#[utoipa::path(post, path = "/api/v1/forms413/{id}/withdrawal", tag = "forms413", params(("id" = String, Path)), responses((status = 200, description = "Withdrawn")))]
-async fn withdraw_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg_call!(s, withdraw_form(&actor, &id))?)
+#[utoipa::path(post, path = "/api/v1/forms413/{id}/withdrawal", tag = "forms413", params(("id" = String, Path)),
+    responses((status = 200, description = "Withdrawn", body = FormRow),
+        (status = 403, description = "Not the form's preparer", body = ApiError),
+        (status = 404, description = "Unknown, or not yours", body = ApiError),
+        (status = 409, description = "Already signed or decided", body = ApiError)))]
+async fn withdraw_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<FormRow>> {
+    Ok(Json(reg_call!(s, withdraw_form(&actor, &id))?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Queue {
+    /// The back office's target, in French working days (R24).
+    target_working_days: u32,
+    forms: Vec<QueuedForm>,
 }
 
 /// The back office's queue, with each file's age in French working days (R24).
-#[utoipa::path(get, path = "/api/v1/back-office/queue", tag = "back-office", responses((status = 200, description = "Signed forms awaiting a decision"), (status = 403, description = "Operators only")))]
-async fn queue(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "target_working_days": santepki_registration::forms::TARGET_WORKING_DAYS, "forms": reg_call!(s, queue(&actor))? }))
+#[utoipa::path(get, path = "/api/v1/back-office/queue", tag = "back-office",
+    responses((status = 200, description = "Signed forms awaiting a decision", body = Queue), (status = 403, description = "Operators only", body = ApiError)))]
+async fn queue(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<Queue>> {
+    Ok(Json(Queue { target_working_days: santepki_registration::forms::TARGET_WORKING_DAYS, forms: reg_call!(s, queue(&actor))? }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Proposals {
+    proposals: Vec<Proposal>,
 }
 
 /// Rule R26: the forms the directory suggests for a professional (`professional=<idNat_PS>`)
-/// or a structure (`structure=<idNat_Struct>`).
-#[utoipa::path(get, path = "/api/v1/prefill", tag = "forms413", params(("professional" = Option<String>, Query), ("structure" = Option<String>, Query)),
-    responses((status = 200, description = "Proposed forms")))]
-async fn prefill(State(s): State<AppState>, Card(_actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+/// or a structure (`structure=<idNat_Struct>`): exactly one of the two.
+#[utoipa::path(get, path = "/api/v1/prefill", tag = "forms413",
+    params(("professional" = Option<String>, Query, description = "idNat_PS"), ("structure" = Option<String>, Query, description = "idNat_Struct")),
+    responses((status = 200, description = "Proposed forms", body = Proposals),
+        (status = 400, description = "Neither or both of professional and structure, or a bad identifier", body = ApiError),
+        (status = 404, description = "Not in the directory", body = ApiError)))]
+async fn prefill(State(s): State<AppState>, Card(_actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Proposals>> {
     let proposals = match (q.get("professional"), q.get("structure")) {
         (Some(p), None) => reg_call!(s, propose_for_professional(p))?,
         (None, Some(st)) => reg_call!(s, propose_for_structure(st))?,
         _ => return Err(ApiError::bad_request("query", "professional", "give professional=<idNat_PS> or structure=<idNat_Struct>")),
     };
-    ok(json!({ "proposals": proposals }))
+    Ok(Json(Proposals { proposals }))
 }
 
-#[utoipa::path(get, path = "/api/v1/habilitations", tag = "habilitations", responses((status = 200, description = "The card's habilitations (R27)")))]
-async fn my_habilitations(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "habilitations": reg_call!(s, my_habilitations(&actor))? }))
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Habilitations {
+    habilitations: Vec<HabilitationView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/habilitations", tag = "habilitations", responses((status = 200, description = "The card's habilitations (R27)", body = Habilitations)))]
+async fn my_habilitations(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<Habilitations>> {
+    Ok(Json(Habilitations { habilitations: reg_call!(s, my_habilitations(&actor))? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -273,62 +381,84 @@ struct ReasonBody {
     reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/habilitations/{id}/withdrawal", tag = "habilitations", params(("id" = String, Path)), request_body = ReasonBody, responses((status = 200, description = "Withdrawn")))]
-async fn withdraw_habilitation(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<ReasonBody>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg_call!(s, withdraw_habilitation(&actor, &id, &b.reason))?)
+#[utoipa::path(post, path = "/api/v1/habilitations/{id}/withdrawal", tag = "habilitations", params(("id" = String, Path)), request_body = ReasonBody,
+    responses((status = 200, description = "Withdrawn", body = HabilitationRow),
+        (status = 400, description = "Bad request body, or no reason", body = ApiError),
+        (status = 403, description = "Not the structure's or the vendor's", body = ApiError),
+        (status = 404, description = "Unknown habilitation", body = ApiError),
+        (status = 409, description = "Already withdrawn", body = ApiError)))]
+async fn withdraw_habilitation(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<ReasonBody>) -> ApiResult<Json<HabilitationRow>> {
+    Ok(Json(reg_call!(s, withdraw_habilitation(&actor, &id, &b.reason))?))
 }
 
 /// Who administers a structure's certificates (R49).
-#[utoipa::path(get, path = "/api/v1/structures/{id}/habilitations", tag = "habilitations", params(("id" = String, Path)), responses((status = 200, description = "The structure's administrators")))]
-async fn structure_habilitations(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "habilitations": reg_call!(s, habilitations_of_structure(&actor, &id))? }))
+#[utoipa::path(get, path = "/api/v1/structures/{id}/habilitations", tag = "habilitations", params(("id" = String, Path, description = "idNat_Struct")),
+    responses((status = 200, description = "The structure's administrators", body = Habilitations),
+        (status = 403, description = "Not the structure's", body = ApiError),
+        (status = 404, description = "Unknown structure", body = ApiError)))]
+async fn structure_habilitations(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<Habilitations>> {
+    Ok(Json(Habilitations { habilitations: reg_call!(s, habilitations_of_structure(&actor, &id))? }))
 }
 
 #[derive(Deserialize, ToSchema)]
 struct AdministratorChangeBody {
-    /// The administrator who leaves.
+    /// The administrator who leaves (card number).
     #[serde(default)]
     from_card: Option<String>,
-    /// The administrator who arrives.
+    /// The administrator who arrives (card number).
     #[serde(default)]
     to_card: Option<String>,
 }
 
 /// Form 503 (R7): the structure changes its technical administrators (arrival, departure or
 /// replacement) without a new form 413.
-#[utoipa::path(post, path = "/api/v1/structures/{id}/administrators", tag = "habilitations", params(("id" = String, Path)), request_body = AdministratorChangeBody,
-    responses((status = 200, description = "Habilitations withdrawn and created"), (status = 403, description = "Not the structure's legal representative or mandataire")))]
-async fn change_administrator(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<AdministratorChangeBody>) -> ApiResult<Json<serde_json::Value>> {
+#[utoipa::path(post, path = "/api/v1/structures/{id}/administrators", tag = "habilitations", params(("id" = String, Path, description = "idNat_Struct")), request_body = AdministratorChangeBody,
+    responses((status = 200, description = "Habilitations withdrawn and created", body = ChangeOutcome),
+        (status = 400, description = "Bad request body or card", body = ApiError),
+        (status = 403, description = "Not the structure's legal representative or mandataire", body = ApiError),
+        (status = 404, description = "Unknown structure or card", body = ApiError),
+        (status = 409, description = "No validated form 413, or nothing to change", body = ApiError)))]
+async fn change_administrator(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<AdministratorChangeBody>) -> ApiResult<Json<ChangeOutcome>> {
     let change = santepki_registration::habilitations::AdministratorChange { from_card: b.from_card, to_card: b.to_card };
-    ok(reg_call!(s, change_administrator(&actor, &id, &change))?)
+    Ok(Json(reg_call!(s, change_administrator(&actor, &id, &change))?))
 }
 
-#[utoipa::path(get, path = "/api/v1/vendors/{entity}/habilitations", tag = "habilitations", params(("entity" = String, Path)), responses((status = 200, description = "The vendor's habilitations")))]
-async fn vendor_habilitations(State(s): State<AppState>, Card(actor): Card, Path(entity): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "habilitations": reg_call!(s, habilitations_of_vendor(&actor, &entity))? }))
+#[utoipa::path(get, path = "/api/v1/vendors/{entity}/habilitations", tag = "habilitations", params(("entity" = String, Path, description = "The vendor's legal entity")),
+    responses((status = 200, description = "The vendor's habilitations", body = Habilitations),
+        (status = 403, description = "Not the vendor's", body = ApiError),
+        (status = 404, description = "Unknown vendor", body = ApiError)))]
+async fn vendor_habilitations(State(s): State<AppState>, Card(actor): Card, Path(entity): Path<String>) -> ApiResult<Json<Habilitations>> {
+    Ok(Json(Habilitations { habilitations: reg_call!(s, habilitations_of_vendor(&actor, &entity))? }))
 }
 
 #[derive(Deserialize, ToSchema)]
 struct TransferBody {
     from_card: String,
     to_card: String,
+    /// Only these structure identifiers (default: all of the vendor's).
     #[serde(default)]
     structures: Option<Vec<String>>,
 }
 
 /// Rule R49: the vendor moves habilitations between its own administrators.
-#[utoipa::path(post, path = "/api/v1/vendors/{entity}/habilitations/transfer", tag = "habilitations", params(("entity" = String, Path)), request_body = TransferBody, responses((status = 200, description = "Moved")))]
-async fn transfer_habilitations(State(s): State<AppState>, Card(actor): Card, Path(entity): Path<String>, Body(b): Body<TransferBody>) -> ApiResult<Json<serde_json::Value>> {
+#[utoipa::path(post, path = "/api/v1/vendors/{entity}/habilitations/transfer", tag = "habilitations", params(("entity" = String, Path)), request_body = TransferBody,
+    responses((status = 200, description = "Moved", body = TransferOutcome),
+        (status = 400, description = "Bad request body or card", body = ApiError),
+        (status = 403, description = "Not the vendor's", body = ApiError),
+        (status = 404, description = "Unknown vendor or card", body = ApiError),
+        (status = 409, description = "Nothing to move", body = ApiError)))]
+async fn transfer_habilitations(State(s): State<AppState>, Card(actor): Card, Path(entity): Path<String>, Body(b): Body<TransferBody>) -> ApiResult<Json<TransferOutcome>> {
     let t = Transfer { from_card: b.from_card, to_card: b.to_card, structures: b.structures };
-    ok(reg_call!(s, transfer_habilitations(&actor, &entity, &t))?)
+    Ok(Json(reg_call!(s, transfer_habilitations(&actor, &entity, &t))?))
 }
 
 #[derive(Deserialize, ToSchema)]
 struct ContractBody {
     /// `1<FINESS juridique>`, `3<SIRET>` or `8<RPPS>`.
     legal_entity: String,
-    /// `structure` or `vendor`.
+    /// Default `structure`.
     #[serde(default)]
+    #[schema(value_type = Option<santepki_storage::schema::ContractKind>)]
     kind: Option<String>,
     #[serde(default)]
     name: Option<String>,
@@ -337,48 +467,88 @@ struct ContractBody {
 }
 
 /// Makes a contract (operators), or returns the legal entity's existing one (R3).
-#[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts", request_body = ContractBody, responses((status = 201, description = "Created"), (status = 200, description = "Existing contract reused (R3)")))]
-async fn create_contract(State(s): State<AppState>, Card(actor): Card, Body(b): Body<ContractBody>) -> ApiResult<Response> {
+#[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts", request_body = ContractBody,
+    responses((status = 201, description = "Created", body = ContractOutcome),
+        (status = 200, description = "Existing contract reused (R3)", body = ContractOutcome),
+        (status = 400, description = "Bad request body or identifier", body = ApiError),
+        (status = 403, description = "Operators only", body = ApiError),
+        (status = 404, description = "Unknown legal entity or card", body = ApiError),
+        (status = 409, description = "The contract is terminated", body = ApiError)))]
+async fn create_contract(State(s): State<AppState>, Card(actor): Card, Body(b): Body<ContractBody>) -> ApiResult<(StatusCode, Json<ContractOutcome>)> {
     let req = NewContract { legal_entity: b.legal_entity, kind: b.kind, name: b.name, legal_representative_card: b.legal_representative_card };
     let outcome = reg_call!(s, create_contract(&actor, req))?;
     let status = if outcome.reused { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, ok(outcome)?).into_response())
+    Ok((status, Json(outcome)))
 }
 
-#[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", responses((status = 200, description = "Contracts the card may see")))]
-async fn contracts(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "contracts": reg_call!(s, contracts(&actor))? }))
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Contracts {
+    contracts: Vec<ContractRow>,
 }
 
-#[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = String, Path)), responses((status = 200, description = "The contract and its roles")))]
-async fn contract(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg_call!(s, contract(&actor, &id))?)
+#[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", responses((status = 200, description = "Contracts the card may see", body = Contracts)))]
+async fn contracts(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<Contracts>> {
+    Ok(Json(Contracts { contracts: reg_call!(s, contracts(&actor))? }))
 }
 
-#[utoipa::path(post, path = "/api/v1/contracts/{id}/termination", tag = "contracts", params(("id" = String, Path)), responses((status = 200, description = "Terminated")))]
-async fn terminate_contract(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg_call!(s, terminate_contract(&actor, &id))?)
+#[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = String, Path)),
+    responses((status = 200, description = "The contract and its roles", body = ContractView),
+        (status = 403, description = "Not a contract the card may see", body = ApiError),
+        (status = 404, description = "Unknown contract", body = ApiError)))]
+async fn contract(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<ContractView>> {
+    Ok(Json(reg_call!(s, contract(&actor, &id))?))
+}
+
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/termination", tag = "contracts", params(("id" = String, Path)),
+    responses((status = 200, description = "Terminated", body = ContractRow),
+        (status = 403, description = "Operators only", body = ApiError),
+        (status = 404, description = "Unknown contract", body = ApiError),
+        (status = 409, description = "Already terminated", body = ApiError)))]
+async fn terminate_contract(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<ContractRow>> {
+    Ok(Json(reg_call!(s, terminate_contract(&actor, &id))?))
+}
+
+/// The roles a contract gives (R5, R49).
+#[derive(ToSchema)]
+#[schema(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum RequestedRoleKind {
+    Mandataire,
+    VendorAdministrator,
+    LegalRepresentative,
 }
 
 #[derive(Deserialize, ToSchema)]
 struct RoleBody {
-    /// `mandataire`, `vendor-administrator` or `legal-representative`.
+    #[schema(value_type = RequestedRoleKind)]
     kind: String,
     card_number: String,
+    /// The paper form it comes from (`301`, `502`…).
     #[serde(default)]
     form: Option<String>,
 }
 
 /// Gives a role on a contract: a mandataire is requested (forms 301/502) and approved by an
 /// operator (R5); a vendor names its administrators (R49).
-#[utoipa::path(post, path = "/api/v1/contracts/{id}/roles", tag = "contracts", params(("id" = String, Path)), request_body = RoleBody, responses((status = 201, description = "Role requested or given")))]
-async fn request_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RoleBody>) -> ApiResult<Response> {
-    created(reg_call!(s, request_role(&actor, &id, NewRole { kind: b.kind, card_number: b.card_number, form: b.form }))?)
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/roles", tag = "contracts", params(("id" = String, Path)), request_body = RoleBody,
+    responses((status = 201, description = "Role requested or given", body = RoleRow),
+        (status = 400, description = "Bad request body, kind or card", body = ApiError),
+        (status = 403, description = "Not the contract's", body = ApiError),
+        (status = 404, description = "Unknown contract or card", body = ApiError),
+        (status = 409, description = "Terminated contract, or the role exists", body = ApiError)))]
+async fn request_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RoleBody>) -> ApiResult<(StatusCode, Json<RoleRow>)> {
+    Ok((StatusCode::CREATED, Json(reg_call!(s, request_role(&actor, &id, NewRole { kind: b.kind, card_number: b.card_number, form: b.form }))?)))
 }
 
-#[utoipa::path(get, path = "/api/v1/role-requests", tag = "back-office", responses((status = 200, description = "Role requests awaiting an operator")))]
-async fn role_requests(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<serde_json::Value>> {
-    ok(json!({ "roles": reg_call!(s, role_requests(&actor))? }))
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Roles {
+    roles: Vec<RoleRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/role-requests", tag = "back-office",
+    responses((status = 200, description = "Role requests awaiting an operator", body = Roles), (status = 403, description = "Operators only", body = ApiError)))]
+async fn role_requests(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<Roles>> {
+    Ok(Json(Roles { roles: reg_call!(s, role_requests(&actor))? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -386,19 +556,40 @@ struct RoleDecisionBody {
     approve: bool,
 }
 
-#[utoipa::path(post, path = "/api/v1/roles/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = RoleDecisionBody, responses((status = 200, description = "Decided")))]
-async fn decide_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RoleDecisionBody>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg_call!(s, decide_role(&actor, &id, b.approve))?)
+#[utoipa::path(post, path = "/api/v1/roles/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = RoleDecisionBody,
+    responses((status = 200, description = "Decided", body = RoleRow),
+        (status = 400, description = "Bad request body", body = ApiError),
+        (status = 403, description = "Operators only", body = ApiError),
+        (status = 404, description = "Unknown role", body = ApiError),
+        (status = 409, description = "Not awaiting a decision", body = ApiError)))]
+async fn decide_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RoleDecisionBody>) -> ApiResult<Json<RoleRow>> {
+    Ok(Json(reg_call!(s, decide_role(&actor, &id, b.approve))?))
 }
 
-#[utoipa::path(post, path = "/api/v1/roles/{id}/end", tag = "contracts", params(("id" = String, Path)), responses((status = 200, description = "Ended")))]
-async fn end_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg_call!(s, end_role(&actor, &id))?)
+#[utoipa::path(post, path = "/api/v1/roles/{id}/end", tag = "contracts", params(("id" = String, Path)),
+    responses((status = 200, description = "Ended", body = RoleRow),
+        (status = 403, description = "Not the contract's", body = ApiError),
+        (status = 404, description = "Unknown role", body = ApiError),
+        (status = 409, description = "Not active", body = ApiError)))]
+async fn end_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<RoleRow>> {
+    Ok(Json(reg_call!(s, end_role(&actor, &id))?))
+}
+
+/// The cards an operator registers (R2, R4, R5).
+#[derive(ToSchema)]
+#[schema(rename_all = "UPPERCASE")]
+#[allow(dead_code)]
+enum RegisteredCardType {
+    Cps,
+    Cpe,
+    Cpa,
+    Cde,
+    Cda,
 }
 
 #[derive(Deserialize, ToSchema)]
 struct CardBody {
-    /// `CPS`, `CPE`, `CPA`, `CDE` or `CDA`.
+    #[schema(value_type = RegisteredCardType)]
     card_type: String,
     /// The holder, when the directory knows them (`8<RPPS>` for a CPS).
     #[serde(default)]
@@ -412,12 +603,18 @@ struct CardBody {
     structure: Option<String>,
     /// Validity in months (default 36).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 120)]
     months: Option<u32>,
 }
 
 /// Registers a card (operators; R2, R4, R5).
-#[utoipa::path(post, path = "/api/v1/cards", tag = "cards", request_body = CardBody, responses((status = 201, description = "Registered"), (status = 403, description = "Operators only")))]
-async fn register_card(State(s): State<AppState>, Card(actor): Card, Body(b): Body<CardBody>) -> ApiResult<Response> {
+#[utoipa::path(post, path = "/api/v1/cards", tag = "cards", request_body = CardBody,
+    responses((status = 201, description = "Registered", body = CardRow),
+        (status = 400, description = "Bad request body, card type or holder", body = ApiError),
+        (status = 403, description = "Operators only", body = ApiError),
+        (status = 404, description = "Unknown holder or structure", body = ApiError),
+        (status = 409, description = "The holder already has such a card", body = ApiError)))]
+async fn register_card(State(s): State<AppState>, Card(actor): Card, Body(b): Body<CardBody>) -> ApiResult<(StatusCode, Json<CardRow>)> {
     let req = santepki_registration::cards::NewCard {
         card_type: b.card_type,
         idnat_ps: b.idnat_ps,
@@ -427,21 +624,29 @@ async fn register_card(State(s): State<AppState>, Card(actor): Card, Body(b): Bo
         months: b.months,
         card_number: None,
     };
-    created(reg_call!(s, register_card_as_operator(&actor, req))?)
+    Ok((StatusCode::CREATED, Json(reg_call!(s, register_card_as_operator(&actor, req))?)))
 }
 
-#[utoipa::path(get, path = "/api/v1/cards/{number}", tag = "cards", params(("number" = String, Path)), responses((status = 200, description = "The card (its holder and operators)")))]
-async fn card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg_call!(s, card_view(&actor, &number))?)
+#[utoipa::path(get, path = "/api/v1/cards/{number}", tag = "cards", params(("number" = String, Path, description = "The card number")),
+    responses((status = 200, description = "The card (its holder and operators)", body = CardView),
+        (status = 403, description = "Neither its holder nor an operator", body = ApiError),
+        (status = 404, description = "Unknown card", body = ApiError)))]
+async fn card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<CardView>> {
+    Ok(Json(reg_call!(s, card_view(&actor, &number))?))
 }
 
 /// Puts a card in opposition and revokes its card certificates (operators).
-#[utoipa::path(post, path = "/api/v1/cards/{number}/opposition", tag = "cards", params(("number" = String, Path)), responses((status = 200, description = "Opposed")))]
-async fn oppose_card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    ok(reg_call!(s, oppose_card(&actor, &number))?)
+#[utoipa::path(post, path = "/api/v1/cards/{number}/opposition", tag = "cards", params(("number" = String, Path)),
+    responses((status = 200, description = "Opposed", body = CardRow),
+        (status = 403, description = "Operators only", body = ApiError),
+        (status = 404, description = "Unknown card", body = ApiError),
+        (status = 409, description = "Already opposed", body = ApiError)))]
+async fn oppose_card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<CardRow>> {
+    Ok(Json(reg_call!(s, oppose_card(&actor, &number))?))
 }
 
-/// The OpenAPI document of the registration API, generated from the handlers above.
+/// The OpenAPI document of the API, generated from the handlers above and in `orders`
+/// (`crate::openapi` adds the card security scheme and the answers every operation shares).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "santepki API", description = "IGC-Santé registration and ordering platform. Every route is authenticated by the card certificate over mutual TLS."),
@@ -452,7 +657,7 @@ async fn oppose_card(State(s): State<AppState>, Card(actor): Card, Path(number):
         crate::orders::order, crate::orders::products, crate::orders::product, crate::orders::certificate, crate::orders::renew, crate::orders::revoke,
         crate::orders::doctrine, crate::orders::expiries
     ),
-    components(schemas(Form413, BulkRequest, SignBody, DecisionBody, ReasonBody, TransferBody, AdministratorChangeBody, ContractBody, RoleBody, RoleDecisionBody, CardBody,
-        crate::orders::OrderBody, crate::orders::GenerateBody, crate::orders::RenewBody, crate::orders::RevokeBody))
+    components(schemas(ApiError, crate::orders::CertificateFormat, crate::orders::ProductStateFilter)),
+    modifiers(&CardAuthentication)
 )]
 pub struct ApiDoc;

@@ -14,7 +14,7 @@ pub const ROLE_VENDOR_ADMINISTRATOR: &str = "vendor-administrator";
 pub const ROLE_OPERATOR: &str = "operator";
 
 /// An authenticated card holder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Actor {
     pub card_number: String,
     pub card_type: CardType,

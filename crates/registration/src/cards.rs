@@ -68,10 +68,11 @@ impl std::fmt::Debug for CardCredentials {
 }
 
 /// A card as shown to its holder and to operators.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CardView {
     pub card: CardRow,
     pub valid: bool,
+    /// Serial numbers (hex) of the card's live authentication certificates.
     pub certificates: Vec<String>,
 }
 

@@ -27,7 +27,7 @@ pub struct NewContract {
     pub legal_representative_card: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContractOutcome {
     pub contract: ContractRow,
     /// True when the legal entity already had a contract (R3: reused, not duplicated).
@@ -36,7 +36,7 @@ pub struct ContractOutcome {
 }
 
 /// A contract with its roles.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContractView {
     pub contract: ContractRow,
     pub roles: Vec<RoleRow>,

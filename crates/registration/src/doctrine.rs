@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::{Actor, RegError, Registration};
 
 /// How an item of the checklist stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckStatus {
     /// The structure has what the rule asks.
@@ -22,7 +22,7 @@ pub enum CheckStatus {
 }
 
 /// One item of the checklist.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CheckItem {
     /// Stable machine name: `dmp-pair`, `insi-own-certificate`, `essms-three`, `not-vendor-name`,
     /// `one-certificate-per-instance`.
@@ -38,7 +38,7 @@ pub struct CheckItem {
 }
 
 /// The checklist of one structure identifier.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Doctrine {
     pub structure: String,
     pub structure_name: Option<String>,

@@ -42,7 +42,7 @@ pub enum Signature<'a> {
 
 /// A form as the API shows it: the stored row, the form itself, and its habilitations once
 /// validated.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FormView {
     #[serde(flatten)]
     pub row: FormRow,
@@ -51,10 +51,11 @@ pub struct FormView {
 }
 
 /// A form waiting for the back office, with its age in French working days (R24).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QueuedForm {
     pub id: String,
     pub reference: Option<String>,
+    #[schema(value_type = santepki_domain::form413::StructureCase)]
     pub structure_case: String,
     pub legal_entity: String,
     pub identifiers: Vec<String>,
@@ -95,14 +96,14 @@ fn operator_conflict(why: String) -> RegError {
 }
 
 /// What a bulk submission did (R48): the forms made, and those refused with their reasons.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BulkOutcome {
     pub bulk_id: String,
     pub accepted: Vec<BulkAccepted>,
     pub refused: Vec<BulkRefused>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BulkAccepted {
     pub index: usize,
     pub id: String,
@@ -111,23 +112,25 @@ pub struct BulkAccepted {
     pub content: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BulkRefused {
     pub index: usize,
     pub refusals: Vec<Refusal>,
 }
 
 /// What a bulk decision did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct BulkDecision {
     pub decided: usize,
     pub habilitations: usize,
     /// Forms not decided: not signed yet, or refused on re-validation (with why).
+    /// `[form id, why]` pairs.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub skipped: Vec<(String, String)>,
 }
 
 /// Forms the directory suggests (R26), each with its rule.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Proposal {
     #[serde(flatten)]
     pub form: ProposedForm,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::{mail, new_id, Actor, RegError, Registration};
 
 /// A habilitation with the names people read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HabilitationView {
     #[serde(flatten)]
     pub row: HabilitationRow,
@@ -31,7 +31,7 @@ pub struct Transfer {
     pub structures: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TransferOutcome {
     pub moved: usize,
     /// Structures the new administrator already administered.
@@ -224,7 +224,7 @@ pub struct AdministratorChange {
     pub to_card: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChangeOutcome {
     pub withdrawn: Option<HabilitationRow>,
     pub created: Option<HabilitationRow>,

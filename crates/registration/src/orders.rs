@@ -60,7 +60,7 @@ pub struct Generate {
 
 /// What an order returns: the product, its certificate, and the PKCS#12 of a generated key
 /// (delivered here, once: the key is not kept).
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct Ordered {
     pub product: ProductRow,
     pub certificate_pem: String,
@@ -100,7 +100,7 @@ impl Default for ProductListing {
 }
 
 /// A page of the product table, each product with its structure's name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProductListPage {
     pub products: Vec<ProductListRow>,
     pub total: i64,
@@ -109,14 +109,14 @@ pub struct ProductListPage {
 }
 
 /// Certificates ending in one month (`YYYY-MM`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MonthlyExpiries {
     pub month: String,
     pub count: i64,
 }
 
 /// A page of products.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProductPage {
     pub products: Vec<ProductRow>,
     pub total: i64,

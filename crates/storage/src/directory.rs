@@ -564,9 +564,10 @@ const SITUATION_SELECT: &str = "SELECT s.situation_key, s.idnat_ps, s.idnat_stru
     FROM situations s LEFT JOIN structures st ON st.idnat_struct = s.idnat_struct";
 
 /// A card as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct CardRow {
     pub card_number: String,
+    #[schema(value_type = santepki_domain::professional::CardType)]
     pub card_type: String,
     pub idnat_ps: String,
     pub valid_from: String,

@@ -13,6 +13,7 @@ pub mod authority;
 pub mod directory;
 pub mod ordering;
 pub mod registration;
+pub mod schema;
 mod error;
 mod hash;
 pub mod time;

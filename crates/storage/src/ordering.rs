@@ -5,13 +5,16 @@ use serde::Serialize;
 use crate::registration::Conn;
 use crate::{Db, StorageError};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ProductRow {
     pub id: String,
     pub number: String,
     pub structure: String,
+    #[schema(value_type = crate::schema::ProductProfile)]
     pub profile: String,
+    #[schema(value_type = crate::schema::Offer)]
     pub offer: String,
+    #[schema(value_type = crate::schema::ProductUsage)]
     pub usage: String,
     pub service: Option<String>,
     pub professional: Option<String>,
@@ -21,7 +24,9 @@ pub struct ProductRow {
     pub copy_email: Option<String>,
     pub serial: String,
     pub not_after: String,
+    #[schema(value_type = crate::schema::ProductState)]
     pub state: String,
+    #[schema(value_type = crate::schema::KeyOrigin)]
     pub key_origin: String,
     pub renewal_of: Option<String>,
     pub ordered_by: String,
@@ -126,7 +131,7 @@ pub async fn claim_expiry_notice(conn: &mut Conn, id: &str, now: &str) -> Result
 // --- The portal's product table, the doctrine and the expiry schedule --------------------------
 
 /// A product with the name of its structure (the beneficiary, R33).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ProductListRow {
     #[sqlx(flatten)]
     #[serde(flatten)]

@@ -13,12 +13,14 @@ pub type Conn = AnyConnection;
 
 // --- Contracts -------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ContractRow {
     pub id: String,
     pub legal_entity: String,
+    #[schema(value_type = crate::schema::ContractKind)]
     pub kind: String,
     pub name: String,
+    #[schema(value_type = crate::schema::ContractState)]
     pub state: String,
     pub created_by: String,
     pub created_at: String,
@@ -68,14 +70,16 @@ pub async fn set_contract_state(conn: &mut Conn, id: &str, state: &str, now: &st
 
 // --- Roles -----------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct RoleRow {
     pub id: String,
+    #[schema(value_type = crate::schema::RoleKind)]
     pub kind: String,
     pub legal_entity: Option<String>,
     pub card_number: String,
     pub idnat_ps: String,
     pub form: Option<String>,
+    #[schema(value_type = crate::schema::RoleState)]
     pub state: String,
     pub created_by: String,
     pub created_at: String,
@@ -152,12 +156,14 @@ pub async fn next_counter(conn: &mut Conn, name: &str) -> Result<i64, StorageErr
 
 // --- Forms 413 -------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct FormRow {
     pub id: String,
     pub reference: Option<String>,
+    #[schema(value_type = santepki_domain::form413::StructureCase)]
     pub structure_case: String,
     pub body: String,
+    #[schema(value_type = crate::schema::FormState)]
     pub state: String,
     pub legal_entity: String,
     pub bulk_id: Option<String>,
@@ -166,6 +172,7 @@ pub struct FormRow {
     pub created_at: String,
     pub content: String,
     pub signer_card: Option<String>,
+    #[schema(value_type = Option<crate::schema::SignatureMethod>)]
     pub signature_method: Option<String>,
     #[serde(skip)]
     pub signature: Option<Vec<u8>>,
@@ -314,13 +321,14 @@ pub async fn forms_of_card(db: &Db, card: &str, limit: i64) -> Result<Vec<FormRo
 
 // --- Habilitations ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct HabilitationRow {
     pub id: String,
     pub idnat_struct: String,
     pub card_number: String,
     pub form_id: String,
     pub vendor: Option<String>,
+    #[schema(value_type = crate::schema::HabilitationState)]
     pub state: String,
     pub created_at: String,
     pub updated_at: String,
