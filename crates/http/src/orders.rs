@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use santepki_registration::doctrine::Doctrine;
-use santepki_registration::orders::{Generate, MonthlyExpiries, OrderRequest, Ordered, ProductPage};
+use santepki_registration::orders::{Generate, MonthlyExpiries, OrderRequest, Ordered, ProductListing, ProductPage, ProductSort};
 use santepki_storage::ordering::ProductRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -129,11 +129,15 @@ async fn order(State(s): State<AppState>, Card(actor): Card, Body(b): Body<Order
     ordered(registration(&s)?.order(&actor, req).await.map_err(reg_err)?)
 }
 
-/// The products of the card's structures, newest first (`state`, `limit`, `offset`).
+/// The products of the card's structures (R33), filtered, sorted and paged like the portal's
+/// table: newest first by default.
 #[utoipa::path(get, path = "/api/v1/products", tag = "products",
-    params(("state" = Option<ProductStateFilter>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Default 50"),
+    params(("state" = Option<ProductStateFilter>, Query), ("structure" = Option<String>, Query, description = "One structure (idNat_Struct)"),
+        ("offer" = Option<ProductOfferFilter>, Query), ("q" = Option<String>, Query, description = "Free text: number, structure, its name, service, emails, serial, requester"),
+        ("sort" = Option<ProductSortKey>, Query, description = "Default created"), ("order" = Option<SortOrder>, Query, description = "Default desc"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Default 50"),
         ("offset" = Option<i64>, Query, minimum = 0, description = "Default 0")),
-    responses((status = 200, description = "A page of products", body = ProductPage), (status = 400, description = "Bad state, limit or offset", body = ApiError)))]
+    responses((status = 200, description = "A page of products", body = ProductPage), (status = 400, description = "Bad state, offer, sort, order, limit or offset", body = ApiError)))]
 async fn products(State(s): State<AppState>, Card(actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<ProductPage>> {
     let num = |k: &str, default: i64| -> ApiResult<i64> {
         match q.get(k) {
@@ -141,8 +145,64 @@ async fn products(State(s): State<AppState>, Card(actor): Card, Query(q): Query<
             Some(v) => v.parse().map_err(|_| ApiError::bad_request("invalid_number", k, format!("{k} doit être un entier"))),
         }
     };
-    let page = registration(&s)?.products(&actor, q.get("state").map(String::as_str), num("limit", 50)?, num("offset", 0)?).await.map_err(reg_err)?;
-    Ok(Json(page))
+    let text = |k: &str| q.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let sort = match q.get("sort").map(String::as_str) {
+        None | Some("created") => ProductSort::Created,
+        Some("number") => ProductSort::Number,
+        Some("offer") => ProductSort::Offer,
+        Some("usage") => ProductSort::Usage,
+        Some("beneficiary") => ProductSort::Beneficiary,
+        Some("service") => ProductSort::Service,
+        Some("email") => ProductSort::Email,
+        Some("requester") => ProductSort::Requester,
+        Some("state") => ProductSort::State,
+        Some("expiry") => ProductSort::Expiry,
+        Some(_) => return Err(ApiError::bad_request("invalid_sort", "sort", "tri : number, offer, usage, beneficiary, service, email, requester, state, created ou expiry")),
+    };
+    let descending = match q.get("order").map(String::as_str) {
+        None | Some("desc") => true,
+        Some("asc") => false,
+        Some(_) => return Err(ApiError::bad_request("invalid_order", "order", "ordre : asc ou desc")),
+    };
+    let (limit, offset) = (num("limit", 50)?, num("offset", 0)?);
+    let listing = ProductListing { structure: text("structure"), state: text("state"), offer: text("offer"), text: text("q"), sort, descending, limit, offset };
+    let page = registration(&s)?.product_listing(&actor, &listing).await.map_err(reg_err)?;
+    Ok(Json(ProductPage { products: page.products.into_iter().map(|r| r.product).collect(), total: page.total, limit: page.limit, offset: page.offset }))
+}
+
+/// The offers (R33).
+#[derive(ToSchema)]
+#[allow(dead_code, clippy::upper_case_acronyms)]
+pub(crate) enum ProductOfferFilter {
+    ORG,
+    SERV,
+    PRO,
+}
+
+/// The columns the product list sorts by (R33).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum ProductSortKey {
+    Number,
+    Offer,
+    Usage,
+    Beneficiary,
+    Service,
+    Email,
+    Requester,
+    State,
+    Created,
+    Expiry,
+}
+
+/// Ascending or descending.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum SortOrder {
+    Asc,
+    Desc,
 }
 
 /// Which products to list: `issued`, `revoked`, `live` (issued and not expired), `expired`.

@@ -792,6 +792,19 @@ async fn ordering_for_habilitated_structures() {
         assert_eq!((s, v["total"].as_i64(), v["products"].as_array().unwrap().len()), (StatusCode::OK, Some(3), 2));
         let (s, v) = call(&w, Some(admin), "GET", "/products?limit=0", None).await;
         assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("limit")));
+        // Sorted and filtered like the portal's table (R33).
+        let (s, v) = call(&w, Some(admin), "GET", "/products?sort=number&order=asc", None).await;
+        let numbers: Vec<&str> = v["products"].as_array().unwrap().iter().map(|p| p["number"].as_str().unwrap()).collect();
+        assert!(s == StatusCode::OK && numbers.len() == 3 && numbers.windows(2).all(|w| w[0] < w[1]), "{v}");
+        let (_, v) = call(&w, Some(admin), "GET", "/products?q=insi", None).await;
+        let found = v["products"].as_array().unwrap();
+        assert!(!found.is_empty() && found.len() < 3 && found.iter().all(|p| p["service"].as_str().unwrap().contains("INSI")), "{v}");
+        let (_, v) = call(&w, Some(admin), "GET", &format!("/products?structure={eg}&offer=PRO"), None).await;
+        assert_eq!(v["total"], 0, "{v}");
+        for (query, field) in [("sort=cost", "sort"), ("order=up", "order"), ("offer=XYZ", "offer")] {
+            let (s, v) = call(&w, Some(admin), "GET", &format!("/products?{query}"), None).await;
+            assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{query}: {v}");
+        }
 
         // Renewal (R37): a new key only; then revocation, after which it cannot be renewed.
         let (s, v) = call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[0]), Some(json!({ "csr": csr_pem() }))).await;

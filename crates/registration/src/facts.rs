@@ -36,6 +36,12 @@ pub(crate) struct Located {
 }
 
 impl Registration {
+    /// The directory's name of a structure identifier (an establishment may be named by its
+    /// SIRET, R17).
+    pub async fn structure_name(&self, idnat: &str) -> Result<Option<String>, RegError> {
+        Ok(self.locate(idnat).await?.map(|l| l.row.name))
+    }
+
     /// Finds a structure identifier (idNat_Struct) in the directory, and the legal entity its
     /// contract is made for (R3): the FINESS juridique of an establishment (multi-site entities
     /// contract on their EJ), the SIRET of a practice in a société d'exercice, the professional of

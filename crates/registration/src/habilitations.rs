@@ -7,6 +7,8 @@ use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::directory as dir;
 use santepki_storage::registration::{self as store, HabilitationRow};
 use santepki_storage::time;
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{mail, new_id, Actor, RegError, Registration};
@@ -40,29 +42,58 @@ pub struct TransferOutcome {
 }
 
 impl Registration {
-    async fn view(&self, row: HabilitationRow) -> Result<HabilitationView, RegError> {
-        let structure_name = self.locate(&row.idnat_struct).await?.map(|l| l.row.name);
-        let administrator = match dir::card(self.db(), &row.card_number).await? {
-            Some(c) => match dir::professional(self.db(), &c.idnat_ps).await? {
-                Some(p) => format!("{} {}", p.first_name, p.last_name),
-                None => c.idnat_ps,
-            },
-            None => row.card_number.clone(),
-        };
-        let vendor_name = match &row.vendor {
-            Some(v) => store::contract_by_entity(self.db().pool(), v).await?.map(|c| c.name),
-            None => None,
-        };
-        Ok(HabilitationView { row, structure_name, administrator, vendor_name })
+    /// What the pages show of habilitations: the structure's name, the administrator's and the
+    /// vendor's. Each name is read once per call, not once per row: a vendor's administrator
+    /// may hold thousands of habilitations (R48) and the portal lists them on every product page.
+    async fn views(&self, rows: Vec<HabilitationRow>) -> Result<Vec<HabilitationView>, RegError> {
+        let ids: Vec<String> = rows.iter().map(|r| r.idnat_struct.clone()).collect();
+        let mut structures: HashMap<String, Option<String>> = dir::structure_names(self.db(), &ids).await?.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        let mut administrators: HashMap<String, String> = HashMap::new();
+        let mut vendors: HashMap<String, Option<String>> = HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let structure_name = match structures.get(&row.idnat_struct) {
+                Some(name) => name.clone(),
+                // Not under that idNat_Struct: an establishment named by its SIRET (R17).
+                None => {
+                    let name = self.locate(&row.idnat_struct).await?.map(|l| l.row.name);
+                    structures.insert(row.idnat_struct.clone(), name.clone());
+                    name
+                }
+            };
+            let administrator = match administrators.get(&row.card_number) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = match dir::card(self.db(), &row.card_number).await? {
+                        Some(c) => match dir::professional(self.db(), &c.idnat_ps).await? {
+                            Some(p) => format!("{} {}", p.first_name, p.last_name),
+                            None => c.idnat_ps,
+                        },
+                        None => row.card_number.clone(),
+                    };
+                    administrators.insert(row.card_number.clone(), name.clone());
+                    name
+                }
+            };
+            let vendor_name = match &row.vendor {
+                Some(v) => match vendors.get(v) {
+                    Some(name) => name.clone(),
+                    None => {
+                        let name = store::contract_by_entity(self.db().pool(), v).await?.map(|c| c.name);
+                        vendors.insert(v.clone(), name.clone());
+                        name
+                    }
+                },
+                None => None,
+            };
+            out.push(HabilitationView { row, structure_name, administrator, vendor_name });
+        }
+        Ok(out)
     }
 
     /// The actor's own habilitations (what they may order for, R27).
     pub async fn my_habilitations(&self, actor: &Actor) -> Result<Vec<HabilitationView>, RegError> {
-        let mut out = Vec::new();
-        for row in store::habilitations_of_card(self.db().pool(), &actor.card_number).await? {
-            out.push(self.view(row).await?);
-        }
-        Ok(out)
+        self.views(store::habilitations_of_card(self.db().pool(), &actor.card_number).await?).await
     }
 
     /// Who administers a structure's certificates (R49: every client sees it): for whoever
@@ -74,11 +105,7 @@ impl Registration {
         if !allowed {
             return Err(RegError::forbidden("not_your_structure", Some("R27"), "cette structure n'est pas la vôtre"));
         }
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(self.view(row).await?);
-        }
-        Ok(out)
+        self.views(rows).await
     }
 
     /// Whether the actor speaks for the legal entity of a structure identifier.
@@ -95,11 +122,7 @@ impl Registration {
             return Err(RegError::forbidden("not_your_vendor", Some("R49"), "réservé à l'éditeur"));
         }
         let rows = store::habilitations_of_vendor(self.db(), vendor).await?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(self.view(row).await?);
-        }
-        Ok(out)
+        self.views(rows).await
     }
 
     /// Withdraws a habilitation: by the structure (its legal representative or mandataire), the

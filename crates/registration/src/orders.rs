@@ -253,13 +253,6 @@ impl Registration {
         Ok(Ordered { product, certificate_pem: issued.pem(), pkcs12: issued.pkcs12 })
     }
 
-    /// The products of the structures the actor administers (R33), newest first.
-    pub async fn products(&self, actor: &Actor, state: Option<&str>, limit: i64, offset: i64) -> Result<ProductPage, RegError> {
-        let q = ProductListing { state: state.map(str::to_owned), limit, offset, descending: true, ..Default::default() };
-        let page = self.product_listing(actor, &q).await?;
-        Ok(ProductPage { products: page.products.into_iter().map(|r| r.product).collect(), total: page.total, limit, offset })
-    }
-
     /// The product table of the portal (R33): the products of the structures the actor
     /// administers, filtered, sorted and paged in SQL (one indexed query, however many
     /// structures the actor administers).

@@ -612,6 +612,22 @@ pub async fn structure(db: &Db, idnat_struct: &str) -> Result<Option<StructureRo
     Ok(sqlx::query_as(&sql).bind(idnat_struct).fetch_optional(db.pool()).await?)
 }
 
+/// The names of the structures among `ids` that the directory holds under that idNat_Struct,
+/// read a few hundred at a time (a vendor's administrator may hold thousands of habilitations).
+pub async fn structure_names(db: &Db, ids: &[String]) -> Result<std::collections::HashMap<String, String>, StorageError> {
+    let mut names = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT idnat_struct, name FROM structures WHERE idnat_struct IN ({})", marks.join(", "));
+        let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        names.extend(q.fetch_all(db.pool()).await?);
+    }
+    Ok(names)
+}
+
 /// Structures with this SIRET (a FINESS establishment may carry one, a practice is keyed by it).
 pub async fn structures_by_siret(db: &Db, siret: &str) -> Result<Vec<StructureRow>, StorageError> {
     let sql = format!("SELECT {STRUCTURE_COLS} FROM structures WHERE siret = $1 ORDER BY idnat_struct");

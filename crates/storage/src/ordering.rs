@@ -197,7 +197,11 @@ pub struct ProductQuery {
 
 /// The condition "the card administers the product's structure": an indexed EXISTS on
 /// `habilitations (idnat_struct, state)`, not a list of structures in the statement.
-const ADMINISTERED: &str = "EXISTS (SELECT 1 FROM habilitations h WHERE h.idnat_struct = p.structure AND h.card_number = $1 AND h.state = 'active')";
+/// The products of the structures card `$1` is habilitated for. An `IN` list, not a correlated
+/// `EXISTS`: SQLite ran the `EXISTS` once per product through the card's habilitations (10,000
+/// products × 1,000 habilitations: 0.9 s a page); the list is built once and drives the
+/// `products_structure` index.
+const ADMINISTERED: &str = "p.structure IN (SELECT h.idnat_struct FROM habilitations h WHERE h.card_number = $1 AND h.state = 'active')";
 
 fn like_pattern(text: &str) -> String {
     let escaped: String = text.trim().to_lowercase().chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
@@ -239,18 +243,28 @@ pub async fn product_page(db: &Db, q: &ProductQuery) -> Result<(Vec<ProductListR
     let from = "FROM products p LEFT JOIN structures s ON s.idnat_struct = p.structure";
     let cols: String = COLS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
     let n = binds.len();
-    let sql = format!(
-        "SELECT {cols}, s.name AS structure_name {from} WHERE {filter} ORDER BY {} {dir}, p.id {dir} LIMIT ${} OFFSET ${}",
-        q.sort.column(),
-        n + 1,
-        n + 2
-    );
+    let order = format!("ORDER BY {} {dir}, p.id {dir}", q.sort.column());
+    // The structure's name is needed to filter or sort only by free text or by beneficiary;
+    // otherwise the page is cut from `products` alone and only its rows are joined, instead of
+    // joining every product of the administrator before sorting them.
+    let needs_name = q.text.as_deref().is_some_and(|t| !t.trim().is_empty()) || q.sort == ProductSort::Beneficiary;
+    let sql = if needs_name {
+        format!("SELECT {cols}, s.name AS structure_name {from} WHERE {filter} {order} LIMIT ${} OFFSET ${}", n + 1, n + 2)
+    } else {
+        format!(
+            "SELECT {cols}, s.name AS structure_name FROM (SELECT {cols} FROM products p WHERE {filter} {order} LIMIT ${} OFFSET ${}) p \
+             LEFT JOIN structures s ON s.idnat_struct = p.structure {order}",
+            n + 1,
+            n + 2
+        )
+    };
     let mut query = sqlx::query_as::<_, ProductListRow>(&sql);
     for b in &binds {
         query = query.bind(b);
     }
     let rows = query.bind(q.limit).bind(q.offset).fetch_all(db.pool()).await?;
-    let count_sql = format!("SELECT COUNT(*) {from} WHERE {filter}");
+    let count_from = if needs_name { from } else { "FROM products p" };
+    let count_sql = format!("SELECT COUNT(*) {count_from} WHERE {filter}");
     let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
     for b in &binds {
         count = count.bind(b);

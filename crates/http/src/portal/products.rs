@@ -263,7 +263,7 @@ pub(crate) async fn details(portal: Portal, Path(id): Path<String>, Query(q): Qu
     let (der, _chain) = reg.product_certificate(&portal.actor, &id).await.map_err(page_err)?;
     let cert = <x509_cert::Certificate as der::Decode>::from_der(&der).map_err(PageError::internal)?;
     let tbs = &cert.tbs_certificate;
-    let name = reg.my_habilitations(&portal.actor).await.map_err(page_err)?.into_iter().find(|h| h.row.idnat_struct == p.structure).and_then(|h| h.structure_name);
+    let name = reg.structure_name(&p.structure).await.map_err(page_err)?;
     let names: serde_json::Value = serde_json::from_str(&p.names).unwrap_or_default();
     let list = |k: &str| names[k].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
     let mut names_text: Vec<String> = Vec::new();
