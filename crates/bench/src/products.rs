@@ -19,7 +19,7 @@ use hdrhistogram::Histogram;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use santepki_authority::KeyAlgorithm;
-use santepki_registration::orders::OrderRequest;
+use santepki_registration::orders::{Channel, OrderRequest};
 use santepki_storage::Db;
 
 /// Where the benchmark's database lives.
@@ -77,6 +77,7 @@ pub async fn run(dir: &Path, s: &Settings) -> Result<()> {
                 copy_email: None,
                 csr: Some(pem_csr()),
                 generate: None,
+                channel: Channel::Api,
             };
             let o = reg.order(admin_ref, req).await?;
             if i % 10 == 9 {

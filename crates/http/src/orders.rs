@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use santepki_registration::doctrine::Doctrine;
-use santepki_registration::orders::{Generate, MonthlyExpiries, OrderRequest, Ordered, ProductListing, ProductPage, ProductSort};
+use santepki_registration::orders::{Channel, Generate, MonthlyExpiries, OrderRequest, Ordered, ProductListing, ProductPage, ProductSort};
 use santepki_storage::ordering::ProductRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -125,6 +125,7 @@ async fn order(State(s): State<AppState>, Card(actor): Card, Body(b): Body<Order
         copy_email: b.copy_email,
         csr: b.csr,
         generate: b.generate.map(|g| Generate { passphrase: g.passphrase, algorithm: g.algorithm }),
+        channel: Channel::Api,
     };
     ordered(registration(&s)?.order(&actor, req).await.map_err(reg_err)?)
 }
@@ -282,7 +283,7 @@ pub(crate) struct RenewBody {
         (status = 409, description = "Not renewable (R37), or the key is already certified", body = ApiError)))]
 async fn renew(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RenewBody>) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
     let generate = b.generate.map(|g| Generate { passphrase: g.passphrase, algorithm: g.algorithm });
-    ordered(registration(&s)?.renew_product(&actor, &id, b.csr, generate).await.map_err(reg_err)?)
+    ordered(registration(&s)?.renew_product(&actor, &id, b.csr, generate, Channel::Api).await.map_err(reg_err)?)
 }
 
 /// The RFC 5280 revocation reasons (revocation is final: no certificateHold).

@@ -305,6 +305,7 @@ async fn portal_end_to_end() {
         let dmp_id = product_url.trim_start_matches("/portail/produits/").split('?').next().unwrap().to_owned();
         let p = a.get(&product_url).await;
         assert_eq!(p.status, StatusCode::OK);
+        assert!(p.html.contains("<dt>Canal</dt><dd>Plateforme</dd>"), "ordered on the portal (R33): {}", p.html);
         for needle in ["DMP AUTHENTIFICATION", "it@pharmacie.test", "titulaire@pharmacie.test", "Numéro de série", "format=pem", "format=der", "format=p7b", "Révoquer", "renouvellement="] {
             assert!(p.html.contains(needle), "{label}: product page lacks {needle}");
         }

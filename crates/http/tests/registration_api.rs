@@ -760,6 +760,7 @@ async fn ordering_for_habilitated_structures() {
         let insi = v["product"]["id"].as_str().unwrap().to_owned();
         let (_, v) = call(&w, Some(admin), "GET", &format!("/products/{insi}"), None).await;
         assert!(v.get("pkcs12_base64").is_none() && v["key_origin"] == "generated");
+        assert_eq!(v["channel"], "api", "ordered through the API (R33): {v}");
 
         // Refusals with their rules.
         let order = |service: Value, email: Value, structure: &str| json!({ "profile": "org-auth-cli", "structure": structure, "service": service, "actor_email": email, "csr": csr_pem() });

@@ -159,6 +159,7 @@ mod tests {
             key_origin: "csr".into(),
             renewal_of: None,
             ordered_by: "2000000001".into(),
+            channel: "portal".into(),
             expiry_notice_at: None,
             created_at: "2026-01-01T00:00:00Z".into(),
             updated_at: "2026-01-01T00:00:00Z".into(),

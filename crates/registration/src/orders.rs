@@ -48,6 +48,28 @@ pub struct OrderRequest {
     /// Server-side key generation (R31): the PKCS#12 is returned once, under this passphrase.
     #[serde(default)]
     pub generate: Option<Generate>,
+    /// Set by the front end that took the order, never by the request's body (R33).
+    #[serde(skip)]
+    pub channel: Channel,
+}
+
+/// The channel an order came through, a column of the product list (R33).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Channel {
+    /// The web portal (`Plateforme`).
+    #[default]
+    Portal,
+    /// The REST API (a vendor's software).
+    Api,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Portal => "portal",
+            Channel::Api => "api",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -216,6 +238,7 @@ impl Registration {
             key_origin: if issued.pkcs12.is_some() { "generated".into() } else { "csr".into() },
             renewal_of: renewal_of.map(|p| p.id.clone()),
             ordered_by: actor.card_number.clone(),
+            channel: req.channel.as_str().into(),
             expiry_notice_at: None,
             created_at: now.clone(),
             updated_at: now,
@@ -411,7 +434,7 @@ impl Registration {
 
     /// Renews a product (R37): only while its certificate is valid, with a new key (the CA
     /// refuses a key already in a live certificate). The order data are the product's.
-    pub async fn renew_product(&self, actor: &Actor, id: &str, csr: Option<String>, generate: Option<Generate>) -> Result<Ordered, RegError> {
+    pub async fn renew_product(&self, actor: &Actor, id: &str, csr: Option<String>, generate: Option<Generate>, channel: Channel) -> Result<Ordered, RegError> {
         let p = self.product(actor, id).await?;
         let now = time::format(Utc::now());
         if p.state != "issued" || p.not_after <= now {
@@ -432,6 +455,7 @@ impl Registration {
             copy_email: p.copy_email.clone(),
             csr,
             generate,
+            channel,
         };
         self.order_inner(actor, req, Some(&p)).await
     }

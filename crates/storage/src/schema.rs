@@ -69,6 +69,14 @@ pub enum ProductState {
     Revoked,
 }
 
+/// The channel a product was ordered through (R33): the web portal or the REST API.
+#[derive(ToSchema)]
+#[schema(rename_all = "kebab-case")]
+pub enum ProductChannel {
+    Portal,
+    Api,
+}
+
 /// How the key of a product was made (R31).
 #[derive(ToSchema)]
 #[schema(rename_all = "kebab-case")]

@@ -14,7 +14,7 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use base64::Engine;
-use santepki_registration::orders::{Generate, OrderRequest, OrderStage};
+use santepki_registration::orders::{Channel, Generate, OrderRequest, OrderStage};
 use santepki_registration::{RegError, Registration};
 use serde::{Deserialize, Serialize};
 
@@ -145,6 +145,7 @@ impl Answers {
             copy_email: opt(&self.email_copie),
             csr: None,
             generate: None,
+            channel: Channel::Portal,
         }
     }
 
@@ -409,7 +410,7 @@ pub(crate) async fn wizard_post(portal: Portal, CsrfForm(s): CsrfForm<Submitted>
     };
     let csr = (a.cle == "csr").then(|| a.csr_pem.clone());
     let outcome = if a.renewal() {
-        reg.renew_product(&portal.actor, &a.renouvelle, csr, generate).await
+        reg.renew_product(&portal.actor, &a.renouvelle, csr, generate, Channel::Portal).await
     } else {
         let req = OrderRequest { csr, generate, ..a.request() };
         reg.order(&portal.actor, req).await

@@ -126,7 +126,7 @@ pub(crate) fn row(p: &ProductRow, structure_name: Option<&str>) -> Row {
     Row {
         id: p.id.clone(),
         number: p.number.clone(),
-        channel: "Plateforme",
+        channel: if p.channel == "api" { "API" } else { "Plateforme" },
         offer: p.offer.clone(),
         usage: p.usage.clone(),
         beneficiary: structure_name.unwrap_or("").to_owned(),
@@ -180,8 +180,9 @@ pub(crate) async fn list(portal: Portal, Query(q): Query<ListQuery>) -> PageResu
         limit: size,
         offset: (page - 1).saturating_mul(size),
     };
-    let result = reg.product_listing(&portal.actor, &listing).await.map_err(page_err)?;
-    let habilitations = reg.my_habilitations(&portal.actor).await.map_err(page_err)?;
+    // Two independent reads, at once: the page and the structures of the filter menu.
+    let (result, habilitations) = tokio::join!(reg.product_listing(&portal.actor, &listing), reg.my_habilitations(&portal.actor));
+    let (result, habilitations) = (result.map_err(page_err)?, habilitations.map_err(page_err)?);
 
     let base = ListQuery { page: None, ..q.clone() };
     let columns = COLUMNS
