@@ -3,12 +3,12 @@
 //! administrator, their vendor or the agency; moved between a vendor's own administrators
 //! without a new form per client (R49).
 
+use std::collections::HashMap;
+
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::directory as dir;
 use santepki_storage::registration::{self as store, HabilitationRow};
 use santepki_storage::time;
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::{mail, new_id, Actor, RegError, Registration};
