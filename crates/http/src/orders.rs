@@ -135,7 +135,7 @@ async fn order(State(s): State<AppState>, Card(actor): Card, Body(b): Body<Order
 #[utoipa::path(get, path = "/api/v1/products", tag = "products",
     params(("state" = Option<ProductStateFilter>, Query), ("structure" = Option<String>, Query, description = "One structure (idNat_Struct)"),
         ("offer" = Option<ProductOfferFilter>, Query), ("q" = Option<String>, Query, description = "Free text: number, structure, its name, service, emails, serial, requester"),
-        ("sort" = Option<ProductSortKey>, Query, description = "Default created"), ("order" = Option<SortOrder>, Query, description = "Default desc"),
+        ("sort" = Option<ProductSort>, Query, description = "Default created"), ("order" = Option<SortOrder>, Query, description = "Default desc"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Default 50"),
         ("offset" = Option<i64>, Query, minimum = 0, description = "Default 0")),
     responses((status = 200, description = "A page of products", body = ProductPage), (status = 400, description = "Bad state, offer, sort, order, limit or offset", body = ApiError)))]
@@ -147,18 +147,11 @@ async fn products(State(s): State<AppState>, Card(actor): Card, Query(q): Query<
         }
     };
     let text = |k: &str| q.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    let sort = match q.get("sort").map(String::as_str) {
-        None | Some("created") => ProductSort::Created,
-        Some("number") => ProductSort::Number,
-        Some("offer") => ProductSort::Offer,
-        Some("usage") => ProductSort::Usage,
-        Some("beneficiary") => ProductSort::Beneficiary,
-        Some("service") => ProductSort::Service,
-        Some("email") => ProductSort::Email,
-        Some("requester") => ProductSort::Requester,
-        Some("state") => ProductSort::State,
-        Some("expiry") => ProductSort::Expiry,
-        Some(_) => return Err(ApiError::bad_request("invalid_sort", "sort", "tri : number, offer, usage, beneficiary, service, email, requester, state, created ou expiry")),
+    let sort = match q.get("sort") {
+        None => ProductSort::default(),
+        Some(v) => v
+            .parse()
+            .map_err(|_| ApiError::bad_request("invalid_sort", "sort", "tri : number, offer, usage, beneficiary, service, email, requester, state, created ou expiry"))?,
     };
     let descending = match q.get("order").map(String::as_str) {
         None | Some("desc") => true,
@@ -178,23 +171,6 @@ pub(crate) enum ProductOfferFilter {
     ORG,
     SERV,
     PRO,
-}
-
-/// The columns the product list sorts by (R33).
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub(crate) enum ProductSortKey {
-    Number,
-    Offer,
-    Usage,
-    Beneficiary,
-    Service,
-    Email,
-    Requester,
-    State,
-    Created,
-    Expiry,
 }
 
 /// Ascending or descending.

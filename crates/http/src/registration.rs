@@ -657,7 +657,7 @@ async fn oppose_card(State(s): State<AppState>, Card(actor): Card, Path(number):
         crate::orders::order, crate::orders::products, crate::orders::product, crate::orders::certificate, crate::orders::renew, crate::orders::revoke,
         crate::orders::doctrine, crate::orders::expiries
     ),
-    components(schemas(ApiError, crate::orders::CertificateFormat, crate::orders::ProductStateFilter, crate::orders::ProductOfferFilter, crate::orders::ProductSortKey, crate::orders::SortOrder)),
+    components(schemas(ApiError, crate::orders::CertificateFormat, crate::orders::ProductStateFilter, crate::orders::ProductOfferFilter, santepki_registration::orders::ProductSort, crate::orders::SortOrder)),
     modifiers(&CardAuthentication)
 )]
 pub struct ApiDoc;

@@ -143,8 +143,9 @@ pub struct ProductListRow {
     pub structure_name: Option<String>,
 }
 
-/// The columns the product table sorts by (R33).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The columns the product table sorts by (R33); the API names them in lower case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum ProductSort {
     Number,
     Offer,
@@ -157,6 +158,28 @@ pub enum ProductSort {
     #[default]
     Created,
     Expiry,
+}
+
+impl std::str::FromStr for ProductSort {
+    type Err = ();
+
+    /// The API's names: `number`, `offer`, `usage`, `beneficiary`, `service`, `email`,
+    /// `requester`, `state`, `created`, `expiry`.
+    fn from_str(s: &str) -> Result<ProductSort, ()> {
+        Ok(match s {
+            "number" => ProductSort::Number,
+            "offer" => ProductSort::Offer,
+            "usage" => ProductSort::Usage,
+            "beneficiary" => ProductSort::Beneficiary,
+            "service" => ProductSort::Service,
+            "email" => ProductSort::Email,
+            "requester" => ProductSort::Requester,
+            "state" => ProductSort::State,
+            "created" => ProductSort::Created,
+            "expiry" => ProductSort::Expiry,
+            _ => return Err(()),
+        })
+    }
 }
 
 impl ProductSort {
