@@ -112,9 +112,9 @@ pub async fn export(url: &str, path: &str) -> Result<(usize, usize)> {
     let store = store::Store::new(Db::connect(url).await.context("opening the database")?);
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).with_context(|| format!("creating {path}"))?);
     let mut buf = String::new();
-    ldif_entry(&mut buf, &entry::country());
-    ldif_entry(&mut buf, &entry::branch(santepki_ldap::Branch::Production));
-    ldif_entry(&mut buf, &entry::branch(santepki_ldap::Branch::Test));
+    ldif_entry(&mut buf, entry::country());
+    ldif_entry(&mut buf, entry::branch(santepki_ldap::Branch::Production));
+    ldif_entry(&mut buf, entry::branch(santepki_ldap::Branch::Test));
     w.write_all(buf.as_bytes())?;
     let (mut n_ps, mut n_sit) = (0, 0);
     let mut last: Option<String> = None;
@@ -123,14 +123,14 @@ pub async fn export(url: &str, path: &str) -> Result<(usize, usize)> {
         let ids = store.professional_ids(None, after, 500).await?;
         let Some(l) = ids.last() else { break };
         last = Some(l.clone());
-        let (pros, sits) = store.load(&ids).await?;
+        let mut loaded = store.load(&ids, store::Read::Professionals, store::SitColumns::ALL).await?;
         buf.clear();
         for id in &ids {
-            let Some(p) = pros.get(id) else { continue };
-            let rows = sits.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            ldif_entry(&mut buf, &entry::professional(p, !rows.is_empty()));
+            let Some(p) = loaded.professionals.get(id) else { continue };
+            let rows = loaded.situations.remove(id).unwrap_or_default();
+            ldif_entry(&mut buf, &entry::professional(p, !rows.is_empty(), entry::Selection::everything()));
             n_ps += 1;
-            for s in entry::situations(p, rows) {
+            for s in entry::situations(id, rows, entry::Selection::everything()) {
                 ldif_entry(&mut buf, &s);
                 n_sit += 1;
             }

@@ -2,12 +2,15 @@
 //! and a normalised form (attribute types canonical, values case-folded, multi-valued RDNs
 //! sorted) in which two spellings of the same name compare equal.
 
+use std::borrow::Cow;
+
 use crate::schema;
 
 /// A normalised DN: its RDNs from the leaf to the root, each `type=value[+type=value]` with
-/// canonical lower-case types and case-folded values.
+/// canonical lower-case types and case-folded values. The fixed top of the tree (`c=fr`,
+/// `o=gip-cps`…) is borrowed: entries built by the server name it without allocating.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct NormDn(pub Vec<String>);
+pub struct NormDn(pub Vec<Cow<'static, str>>);
 
 /// One attribute value assertion of a parsed RDN, as written (value unescaped, trimmed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,8 +24,17 @@ pub struct Ava {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dn(pub Vec<Vec<Ava>>);
 
-/// Case-folds and collapses spaces: the `caseIgnoreMatch` form of a value.
-pub fn fold(v: &str) -> String {
+/// Case-folds and collapses spaces: the `caseIgnoreMatch` form of a value. Borrowed when the
+/// value is already in that form (identifiers and codes, most of what the directory holds).
+pub fn fold(v: &str) -> Cow<'_, str> {
+    let b = v.as_bytes();
+    let folded = b.iter().all(|&c| c.is_ascii() && !c.is_ascii_uppercase() && (c == b' ' || !c.is_ascii_whitespace()))
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && !v.contains("  ");
+    if folded {
+        return Cow::Borrowed(v);
+    }
     let mut out = String::with_capacity(v.len());
     for word in v.split_whitespace() {
         if !out.is_empty() {
@@ -30,7 +42,7 @@ pub fn fold(v: &str) -> String {
         }
         out.extend(word.chars().flat_map(char::to_lowercase));
     }
-    out
+    Cow::Owned(out)
 }
 
 fn canonical_type(t: &str) -> String {
@@ -129,7 +141,7 @@ impl Dn {
                 .map(|rdn| {
                     let mut parts: Vec<String> = rdn.iter().map(|a| format!("{}={}", a.attr, fold(&a.value))).collect();
                     parts.sort();
-                    parts.join("+")
+                    Cow::Owned(parts.join("+"))
                 })
                 .collect(),
         )
@@ -140,6 +152,14 @@ impl NormDn {
     /// Normalises a DN string; `None` if it is not a valid DN.
     pub fn parse(s: &str) -> Option<NormDn> {
         Dn::parse(s).map(|d| d.normalize())
+    }
+
+    /// The name of a child: `rdn` (already normalised) below `self`.
+    pub fn child(&self, rdn: String) -> NormDn {
+        let mut rdns = Vec::with_capacity(self.0.len() + 1);
+        rdns.push(Cow::Owned(rdn));
+        rdns.extend(self.0.iter().cloned());
+        NormDn(rdns)
     }
 
     pub fn depth(&self) -> usize {
@@ -189,6 +209,23 @@ mod tests {
         assert_eq!(NormDn::parse("o=A\\2cB,c=fr").unwrap(), NormDn::parse("o=a\\,b,c=fr").unwrap());
         assert_eq!(NormDn::parse("ou=1+situationRank=2,c=fr").unwrap(), NormDn::parse("situationRank=2+ou=1,c=fr").unwrap());
         assert_eq!(NormDn::parse("").unwrap().depth(), 0);
+    }
+
+    #[test]
+    fn folding_borrows_only_values_already_folded() {
+        for (v, folded, borrowed) in [
+            ("899700270616", "899700270616", true),
+            ("a b", "a b", true),
+            ("A b", "a b", false),
+            (" a  b ", "a b", false),
+            ("a\tb", "a b", false),
+            ("Ébène", "ébène", false),
+            ("", "", true),
+        ] {
+            let f = fold(v);
+            assert_eq!(f, folded, "{v:?}");
+            assert_eq!(matches!(f, Cow::Borrowed(_)), borrowed, "{v:?}");
+        }
     }
 
     #[test]

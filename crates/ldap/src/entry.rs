@@ -24,9 +24,15 @@
 //! professions or functions) names the further ones `ou=<idNat_Struct>+situationRank=<n>`;
 //! a situation without a structure is `situationRank=<n>`.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use ldap3_proto::proto::LdapFilter;
+use smallvec::SmallVec;
+
 use crate::dn::{escape_value, fold, NormDn};
 use crate::schema::{self, Usage, CPS_PROFESSIONNEL, CPS_SITUATION, CPS_STRUCTURE};
-use crate::store::{PsRow, SitRow, StructRow};
+use crate::store::{PsRow, SitColumn, SitColumns, SitRow, StructRow};
 use crate::Branch;
 
 /// Where an entry sorts in a search's output: the static entries first, then professionals in
@@ -41,10 +47,17 @@ pub enum Key {
     Structure(String),
 }
 
+/// An attribute value: borrowed for the constants many entries share (object classes, flags),
+/// owned otherwise (moved from the database row, not copied).
+pub type Value = Cow<'static, str>;
+
+/// The values of an attribute; nearly all attributes have one, kept inline.
+pub type Values = SmallVec<[Value; 1]>;
+
 #[derive(Debug, Clone)]
 pub struct Attr {
     pub def: &'static schema::AttrDef,
-    pub values: Vec<String>,
+    pub values: Values,
     /// DER values of a binary attribute (certificates, CRLs), sent as `<name>;binary`;
     /// `values` is empty then, so that assertion filters do not match them.
     pub binary: Vec<Vec<u8>>,
@@ -59,53 +72,87 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn new(dn: String, key: Key) -> Entry {
+    /// An entry whose normalised name the caller built along with `dn` (the entries of the
+    /// directory store, thousands per second: parsing their names back would cost more than
+    /// building them).
+    fn new(dn: String, norm: NormDn, key: Key) -> Entry {
+        debug_assert_eq!(NormDn::parse(&dn).as_ref(), Some(&norm), "{dn}");
+        Entry { dn, norm, key, attrs: Vec::with_capacity(32) }
+    }
+
+    /// An entry named by parsing `dn` (the static and PKI entries).
+    fn parsed(dn: String, key: Key) -> Entry {
         let norm = NormDn::parse(&dn).unwrap_or(NormDn(Vec::new()));
         Entry { dn, norm, key, attrs: Vec::new() }
     }
 
-    /// Adds an attribute (skipped if it has no non-empty value).
-    fn add<S: Into<String>>(&mut self, name: &str, values: impl IntoIterator<Item = S>) {
-        let values: Vec<String> = values.into_iter().map(Into::into).filter(|v: &String| !v.trim().is_empty()).collect();
-        if values.is_empty() {
-            return;
-        }
+    /// The values of an attribute (by any of its names).
+    pub fn get(&self, def: &schema::AttrDef) -> Option<&[Value]> {
+        self.attrs.iter().find(|a| std::ptr::eq(a.def, def)).map(|a| a.values.as_slice())
+    }
+}
+
+/// Adds an entry's attributes, only those `want` names: a search builds what its filter tests
+/// and what it returns, nothing else (the R44 search reads five attributes of entries that
+/// have about twenty-five).
+struct Builder<'w> {
+    e: Entry,
+    want: &'w Selection,
+}
+
+impl<'w> Builder<'w> {
+    fn new(e: Entry, want: &'w Selection) -> Builder<'w> {
+        Builder { e, want }
+    }
+
+    /// The definition of `name` if the search wants it.
+    fn wanted(&self, name: &str) -> Option<&'static schema::AttrDef> {
         match schema::attr(name) {
-            Some(def) => self.attrs.push(Attr { def, values, binary: Vec::new() }),
-            None => debug_assert!(false, "attribute {name} missing from the schema"),
+            Some(def) => self.want.includes(def).then_some(def),
+            None => {
+                debug_assert!(false, "attribute {name} missing from the schema");
+                None
+            }
+        }
+    }
+
+    fn wants(&self, name: &str) -> bool {
+        self.wanted(name).is_some()
+    }
+
+    /// Adds an attribute (skipped if it has no non-empty value).
+    fn add<V: Into<Value>>(&mut self, name: &str, values: impl IntoIterator<Item = V>) {
+        let Some(def) = self.wanted(name) else { return };
+        let values: Values = values.into_iter().map(Into::into).filter(|v: &Value| !v.trim().is_empty()).collect();
+        if !values.is_empty() {
+            self.e.attrs.push(Attr { def, values, binary: Vec::new() });
         }
     }
 
     /// Adds a binary attribute (skipped if it has no value).
     fn add_binary(&mut self, name: &str, values: Vec<Vec<u8>>) {
-        if values.is_empty() {
-            return;
-        }
-        match schema::attr(name) {
-            Some(def) => self.attrs.push(Attr { def, values: Vec::new(), binary: values }),
-            None => debug_assert!(false, "attribute {name} missing from the schema"),
+        let Some(def) = self.wanted(name) else { return };
+        if !values.is_empty() {
+            self.e.attrs.push(Attr { def, values: Values::new(), binary: values });
         }
     }
 
-    fn add_opt(&mut self, name: &str, value: &Option<String>) {
+    fn add_opt(&mut self, name: &str, value: Option<String>) {
         if let Some(v) = value {
-            self.add(name, [v.as_str()]);
+            self.add(name, [v]);
         }
-    }
-
-    /// The values of an attribute (by any of its names).
-    pub fn get(&self, def: &schema::AttrDef) -> Option<&[String]> {
-        self.attrs.iter().find(|a| std::ptr::eq(a.def, def)).map(|a| a.values.as_slice())
     }
 
     /// Adds `structuralObjectClass`, `entryDN`, `subschemaSubentry` and `hasSubordinates`.
-    fn operational(mut self, structural: &str, has_subordinates: bool) -> Entry {
-        let dn = self.dn.clone();
+    fn operational(mut self, structural: &'static str, has_subordinates: bool) -> Entry {
         self.add("structuralObjectClass", [structural]);
-        self.add("entryDN", [dn]);
+        if self.wants("entryDN") {
+            let dn = self.e.dn.clone();
+            self.add("entryDN", [dn]);
+        }
         self.add("subschemaSubentry", [SUBSCHEMA_DN]);
         self.add("hasSubordinates", [if has_subordinates { "TRUE" } else { "FALSE" }]);
-        self
+        self.e
     }
 }
 
@@ -122,8 +169,34 @@ pub const COUNTRY_DN: &str = "c=fr";
 pub const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
 pub const WHOAMI_OID: &str = "1.3.6.1.4.1.4203.1.11.3";
 
-pub fn root_dse() -> Entry {
-    let mut e = Entry::new(String::new(), Key::Static(0));
+/// The fixed entries, built once: searches look at them by reference and copy only those that
+/// match.
+pub fn root_dse() -> &'static Entry {
+    static E: LazyLock<Entry> = LazyLock::new(build_root_dse);
+    &E
+}
+
+pub fn subschema() -> &'static Entry {
+    static E: LazyLock<Entry> = LazyLock::new(build_subschema);
+    &E
+}
+
+pub fn country() -> &'static Entry {
+    static E: LazyLock<Entry> = LazyLock::new(build_country);
+    &E
+}
+
+pub fn branch(b: Branch) -> &'static Entry {
+    static PRODUCTION: LazyLock<Entry> = LazyLock::new(|| build_branch(Branch::Production));
+    static TEST: LazyLock<Entry> = LazyLock::new(|| build_branch(Branch::Test));
+    match b {
+        Branch::Production => &PRODUCTION,
+        Branch::Test => &TEST,
+    }
+}
+
+fn build_root_dse() -> Entry {
+    let mut e = Builder::new(Entry::parsed(String::new(), Key::Static(0)), Selection::everything());
     e.add("objectClass", ["top", "extensibleObject"]);
     e.add("namingContexts", [COUNTRY_DN]);
     e.add("supportedLDAPVersion", ["3"]);
@@ -137,11 +210,11 @@ pub fn root_dse() -> Entry {
     e.add("subschemaSubentry", [SUBSCHEMA_DN]);
     e.add("vendorName", ["santepki"]);
     e.add("vendorVersion", [concat!("santepki ", env!("CARGO_PKG_VERSION"))]);
-    e
+    e.e
 }
 
-pub fn subschema() -> Entry {
-    let mut e = Entry::new(SUBSCHEMA_DN.into(), Key::Static(0));
+fn build_subschema() -> Entry {
+    let mut e = Builder::new(Entry::parsed(SUBSCHEMA_DN.into(), Key::Static(0)), Selection::everything());
     e.add("objectClass", ["top", "subentry", "subschema", "extensibleObject"]);
     e.add("cn", ["subschema"]);
     e.add("attributeTypes", schema::attribute_type_descriptions());
@@ -151,19 +224,19 @@ pub fn subschema() -> Entry {
     e.operational("subentry", false)
 }
 
-pub fn country() -> Entry {
-    let mut e = Entry::new(COUNTRY_DN.into(), Key::Static(0));
+fn build_country() -> Entry {
+    let mut e = Builder::new(Entry::parsed(COUNTRY_DN.into(), Key::Static(0)), Selection::everything());
     e.add("objectClass", ["top", "country"]);
     e.add("c", ["fr"]);
     e.operational("country", true)
 }
 
-pub fn branch(b: Branch) -> Entry {
+fn build_branch(b: Branch) -> Entry {
     let key = match b {
         Branch::Production => 1,
         Branch::Test => 2,
     };
-    let mut e = Entry::new(b.dn().into(), Key::Static(key));
+    let mut e = Builder::new(Entry::parsed(b.dn().into(), Key::Static(key)), Selection::everything());
     e.add("objectClass", ["top", "organization"]);
     e.add("o", [b.o()]);
     e.operational("organization", true)
@@ -173,19 +246,35 @@ pub fn professional_dn(b: Branch, idnat_ps: &str) -> String {
     format!("uid={},{}", escape_value(idnat_ps), b.dn())
 }
 
-pub fn professional(p: &PsRow, has_situations: bool) -> Entry {
+/// The normalised names of the branches, as [`NormDn::parse`] gives them.
+fn branch_norm(b: Branch) -> NormDn {
+    let o = match b {
+        Branch::Production => "o=gip-cps",
+        Branch::Test => "o=test",
+    };
+    NormDn(vec![Cow::Borrowed(o), Cow::Borrowed("c=fr")])
+}
+
+fn professional_norm(b: Branch, idnat_ps: &str) -> NormDn {
+    branch_norm(b).child(format!("uid={}", fold(idnat_ps.trim())))
+}
+
+/// A professional's entry, with the attributes `want` names.
+pub fn professional(p: &PsRow, has_situations: bool, want: &Selection) -> Entry {
     let b = Branch::of(&p.idnat_ps);
-    let mut e = Entry::new(professional_dn(b, &p.idnat_ps), Key::Dynamic(p.idnat_ps.clone(), String::new()));
+    let entry =
+        Entry::new(professional_dn(b, &p.idnat_ps), professional_norm(b, &p.idnat_ps), Key::Dynamic(p.idnat_ps.clone(), String::new()));
+    let mut e = Builder::new(entry, want);
     e.add("objectClass", PROFESSIONAL_CLASSES.iter().copied());
-    e.add("uid", [p.idnat_ps.as_str()]);
-    e.add("sn", [p.last_name.as_str()]);
-    e.add("givenName", [p.first_name.as_str()]);
-    e.add_opt("title", &p.profession_label);
-    e.add_opt("personalTitle", &p.civility);
-    e.add("identifiantPP", [p.national_id.as_str()]);
-    e.add("typeIdentifiantPP", [p.id_type.as_str()]);
-    e.add_opt("codeProfession", &p.profession_code);
-    e.add_opt("codeCategorieProfessionnelle", &p.category_code);
+    e.add("uid", [p.idnat_ps.clone()]);
+    e.add("sn", [p.last_name.clone()]);
+    e.add("givenName", [p.first_name.clone()]);
+    e.add_opt("title", p.profession_label.clone());
+    e.add_opt("personalTitle", p.civility.clone());
+    e.add("identifiantPP", [p.national_id.clone()]);
+    e.add("typeIdentifiantPP", [p.id_type.clone()]);
+    e.add_opt("codeProfession", p.profession_code.clone());
+    e.add_opt("codeCategorieProfessionnelle", p.category_code.clone());
     e.operational(CPS_PROFESSIONNEL, has_situations)
 }
 
@@ -210,70 +299,80 @@ fn postal_address(recipient: Option<&str>, street: [Option<&str>; 4]) -> String 
 /// descending, then situation key. Encoded so that byte order is that order (each byte of the
 /// structure identifier inverted, a terminator, hex), for the paging key.
 pub fn situation_order(s: &SitRow) -> String {
-    let mut out = String::new();
-    for b in s.idnat_struct.as_deref().unwrap_or("").bytes().map(|b| !b).chain([0xff]) {
-        out.push_str(&format!("{b:02x}"));
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let id = s.idnat_struct.as_deref().unwrap_or("");
+    let mut out = String::with_capacity(2 * id.len() + 3 + s.situation_key.len());
+    for b in id.bytes().map(|b| !b).chain([0xff]) {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 0xf) as usize] as char);
     }
     out.push('|');
     out.push_str(&s.situation_key);
     out
 }
 
-/// The situations of one professional (in [`situation_order`]), with their DNs.
-pub fn situations(p: &PsRow, rows: &[SitRow]) -> Vec<Entry> {
-    let b = Branch::of(&p.idnat_ps);
-    let parent = professional_dn(b, &p.idnat_ps);
+/// The situations of one professional (rows in [`situation_order`]), with their DNs and the
+/// attributes `want` names; the rows' values move into the entries. The rows need only the
+/// columns [`situation_columns`] gives for `want`.
+pub fn situations(idnat_ps: &str, rows: Vec<SitRow>, want: &Selection) -> Vec<Entry> {
+    let b = Branch::of(idnat_ps);
+    let parent = professional_dn(b, idnat_ps);
+    let parent_norm = professional_norm(b, idnat_ps);
     let mut seen: Vec<(Option<String>, u32)> = Vec::new();
-    rows.iter()
+    rows.into_iter()
         .map(|s| {
-            let folded = s.idnat_struct.as_deref().map(fold);
+            let folded = s.idnat_struct.as_deref().map(|v| fold(v.trim()).into_owned());
             let rank = match seen.iter_mut().find(|(k, _)| *k == folded) {
                 Some((_, n)) => {
                     *n += 1;
                     *n
                 }
                 None => {
-                    seen.push((folded, 1));
+                    seen.push((folded.clone(), 1));
                     1
                 }
             };
-            let rdn = match (&s.idnat_struct, rank) {
-                (Some(st), 1) => format!("ou={}", escape_value(st)),
-                (Some(st), n) => format!("ou={}+situationRank={n}", escape_value(st)),
-                (None, n) => format!("situationRank={n}"),
+            // The RDN as written and normalised (types canonical and sorted, values folded).
+            let (rdn, rdn_norm) = match (&s.idnat_struct, &folded, rank) {
+                (Some(st), Some(f), 1) => (format!("ou={}", escape_value(st)), format!("ou={f}")),
+                (Some(st), Some(f), n) => (format!("ou={}+situationRank={n}", escape_value(st)), format!("ou={f}+situationrank={n}")),
+                (_, _, n) => (format!("situationRank={n}"), format!("situationrank={n}")),
             };
-            let mut e = Entry::new(format!("{rdn},{parent}"), Key::Dynamic(p.idnat_ps.clone(), situation_order(s)));
+            let key = Key::Dynamic(idnat_ps.to_owned(), situation_order(&s));
+            let mut e = Builder::new(Entry::new(format!("{rdn},{parent}"), parent_norm.child(rdn_norm), key), want);
             e.add("objectClass", SITUATION_CLASSES.iter().copied());
-            e.add("cn", [p.idnat_ps.as_str()]);
-            e.add_opt("ou", &s.idnat_struct);
+            if e.wants("cn") {
+                e.add("cn", [idnat_ps.to_owned()]);
+            }
             if rank > 1 || s.idnat_struct.is_none() {
                 e.add("situationRank", [rank.to_string()]);
             }
-            e.add_opt("raisonSociale", &s.name);
-            e.add(
-                "postalAddress",
-                [postal_address(
+            if e.wants("postalAddress") {
+                let address = postal_address(
                     s.recipient.as_deref(),
                     [s.street_number.as_deref(), s.street_number_suffix.as_deref(), s.street_type.as_deref(), s.street_name.as_deref()],
-                )],
-            );
-            e.add_opt("postalCode", &s.postal_code);
-            e.add_opt("l", &s.town);
-            e.add_opt("sectActRPPS", &s.sector_code);
-            e.add_opt("libelleSectActRPPS", &s.sector_label);
-            e.add_opt("finess", &s.finess);
-            e.add_opt("finessJuridique", &s.legal_entity_finess);
-            e.add_opt("siret", &s.siret);
-            e.add_opt("siren", &s.siren);
-            e.add_opt("rppsRang", &s.rpps_rang);
-            e.add_opt("telephoneNumber", &s.phone);
-            e.add_opt("mail", &s.email);
-            e.add_opt("codeProfession", &s.profession_code);
-            e.add_opt("title", &s.profession_label);
-            e.add_opt("codeModeExercice", &s.mode_code);
-            e.add_opt("codeFonction", &s.role_code);
-            e.add_opt("codeGenreActivite", &s.activity_code);
-            e.add_opt("identifiantTechniqueStructure", &s.structure_tech_id);
+                );
+                e.add("postalAddress", [address]);
+            }
+            e.add_opt("ou", s.idnat_struct);
+            e.add_opt("raisonSociale", s.name);
+            e.add_opt("postalCode", s.postal_code);
+            e.add_opt("l", s.town);
+            e.add_opt("sectActRPPS", s.sector_code);
+            e.add_opt("libelleSectActRPPS", s.sector_label);
+            e.add_opt("finess", s.finess);
+            e.add_opt("finessJuridique", s.legal_entity_finess);
+            e.add_opt("siret", s.siret);
+            e.add_opt("siren", s.siren);
+            e.add_opt("rppsRang", s.rpps_rang);
+            e.add_opt("telephoneNumber", s.phone);
+            e.add_opt("mail", s.email);
+            e.add_opt("codeProfession", s.profession_code);
+            e.add_opt("title", s.profession_label);
+            e.add_opt("codeModeExercice", s.mode_code);
+            e.add_opt("codeFonction", s.role_code);
+            e.add_opt("codeGenreActivite", s.activity_code);
+            e.add_opt("identifiantTechniqueStructure", s.structure_tech_id);
             e.operational(CPS_SITUATION, false)
         })
         .collect()
@@ -295,13 +394,16 @@ pub fn structure_dn(idnat_struct: &str) -> String {
     format!("ou={},{}", escape_value(idnat_struct), structure_branch(idnat_struct).dn())
 }
 
-/// A structure, with the DER of its live ORG and SERV certificates.
-pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>) -> Entry {
-    let mut e = Entry::new(structure_dn(&s.idnat_struct), Key::Structure(s.idnat_struct.clone()));
+/// A structure, with the DER of its live ORG and SERV certificates and the attributes `want`
+/// names.
+pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>, want: &Selection) -> Entry {
+    let branch = structure_branch(&s.idnat_struct);
+    let norm = branch_norm(branch).child(format!("ou={}", fold(s.idnat_struct.trim())));
+    let mut e = Builder::new(Entry::new(structure_dn(&s.idnat_struct), norm, Key::Structure(s.idnat_struct.clone())), want);
     e.add("objectClass", STRUCTURE_CLASSES.iter().copied());
-    e.add("ou", [s.idnat_struct.as_str()]);
-    e.add("typeIdentifiantStructure", [&s.idnat_struct[..1.min(s.idnat_struct.len())]]);
-    e.add("raisonSociale", [s.name.as_str()]);
+    e.add("ou", [s.idnat_struct.clone()]);
+    e.add("typeIdentifiantStructure", [s.idnat_struct[..1.min(s.idnat_struct.len())].to_owned()]);
+    e.add("raisonSociale", [s.name.clone()]);
     e.add(
         "postalAddress",
         [postal_address(
@@ -309,15 +411,15 @@ pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>) -> Entry {
             [s.street_number.as_deref(), s.street_number_suffix.as_deref(), s.street_type.as_deref(), s.street_name.as_deref()],
         )],
     );
-    e.add_opt("postalCode", &s.postal_code);
-    e.add_opt("l", &s.town);
-    e.add_opt("finess", &s.finess);
-    e.add_opt("finessJuridique", &s.legal_entity_finess);
-    e.add_opt("siret", &s.siret);
-    e.add_opt("siren", &s.siren);
-    e.add_opt("rppsRang", &s.rpps_rang);
-    e.add_opt("telephoneNumber", &s.phone);
-    e.add_opt("mail", &s.email);
+    e.add_opt("postalCode", s.postal_code.clone());
+    e.add_opt("l", s.town.clone());
+    e.add_opt("finess", s.finess.clone());
+    e.add_opt("finessJuridique", s.legal_entity_finess.clone());
+    e.add_opt("siret", s.siret.clone());
+    e.add_opt("siren", s.siren.clone());
+    e.add_opt("rppsRang", s.rpps_rang.clone());
+    e.add_opt("telephoneNumber", s.phone.clone());
+    e.add_opt("mail", s.email.clone());
     e.add_binary("userCertificate", certificates);
     e.operational(CPS_STRUCTURE, false)
 }
@@ -341,37 +443,41 @@ pub const IGC_DN: &str = "ou=IGC-SANTE,ou=ANS,c=fr";
 pub fn pki(cas: &[CaEntryData]) -> Vec<Entry> {
     let Some(root) = cas.iter().find(|c| c.is_root) else { return Vec::new() };
     let mut out = Vec::new();
-    let mut ans = Entry::new(ANS_DN.into(), Key::Static(3));
+    let all = Selection::everything();
+    let mut ans = Builder::new(Entry::parsed(ANS_DN.into(), Key::Static(3)), all);
     ans.add("objectClass", ["top", "organizationalUnit"]);
     ans.add("ou", ["ANS"]);
     out.push(ans.operational("organizationalUnit", true));
-    let mut igc = Entry::new(IGC_DN.into(), Key::Static(4));
+    let mut igc = Builder::new(Entry::parsed(IGC_DN.into(), Key::Static(4)), all);
     igc.add("objectClass", ["top", "organizationalUnit"]);
     igc.add("ou", ["IGC-SANTE"]);
     out.push(igc.operational("organizationalUnit", true));
     let root_dn = format!("ou={},{IGC_DN}", escape_value(&root.name));
-    let ca_attrs = |e: &mut Entry, c: &CaEntryData| {
+    let ca_attrs = |e: &mut Builder<'_>, c: &CaEntryData| {
         e.add_binary("cACertificate", vec![c.certificate.clone()]);
         e.add_binary("certificateRevocationList", c.crl.iter().cloned().collect());
         e.add_binary("deltaRevocationList", c.delta_crl.iter().cloned().collect());
     };
-    let mut r = Entry::new(root_dn.clone(), Key::Static(5));
+    let mut r = Builder::new(Entry::parsed(root_dn.clone(), Key::Static(5)), all);
     r.add("objectClass", ["top", "organizationalUnit", "pkiCA", "deltaCRL"]);
-    r.add("ou", [root.name.as_str()]);
+    r.add("ou", [root.name.clone()]);
     ca_attrs(&mut r, root);
     let has_children = cas.iter().any(|c| !c.is_root);
     out.push(r.operational("organizationalUnit", has_children));
     for (i, c) in cas.iter().filter(|c| !c.is_root).enumerate() {
-        let mut e = Entry::new(format!("cn={},{root_dn}", escape_value(&c.name)), Key::Static(6u8.saturating_add(i as u8)));
+        let name = format!("cn={},{root_dn}", escape_value(&c.name));
+        let mut e = Builder::new(Entry::parsed(name, Key::Static(6u8.saturating_add(i as u8))), all);
         e.add("objectClass", ["top", "applicationProcess", "pkiCA", "deltaCRL"]);
-        e.add("cn", [c.name.as_str()]);
+        e.add("cn", [c.name.clone()]);
         ca_attrs(&mut e, c);
         out.push(e.operational("applicationProcess", false));
     }
     out
 }
 
-/// Whether an attribute goes out for this attribute selection.
+/// A set of attributes: those a search returns ([`Selection::new`]), or those it builds
+/// (plus the attributes its filter reads: [`Selection::with_filter`]).
+#[derive(Debug, Clone)]
 pub struct Selection {
     all_user: bool,
     all_operational: bool,
@@ -401,11 +507,182 @@ impl Selection {
         Selection { all_user, all_operational, named }
     }
 
+    /// No attribute: entries reduced to their names.
+    pub fn nothing() -> &'static Selection {
+        static NONE: Selection = Selection { all_user: false, all_operational: false, named: Vec::new() };
+        &NONE
+    }
+
+    /// Every attribute, user and operational.
+    pub fn everything() -> &'static Selection {
+        static ALL: Selection = Selection { all_user: true, all_operational: true, named: Vec::new() };
+        &ALL
+    }
+
+    /// This selection and the attributes `filter` reads: what a search must build so that
+    /// the filter sees every value it tests. The filter's depth is bounded (checked before).
+    pub fn with_filter(mut self, filter: &LdapFilter) -> Selection {
+        let mut stack = vec![filter];
+        while let Some(f) = stack.pop() {
+            let name = match f {
+                LdapFilter::And(v) | LdapFilter::Or(v) => {
+                    stack.extend(v.iter());
+                    continue;
+                }
+                LdapFilter::Not(c) => {
+                    stack.push(c);
+                    continue;
+                }
+                LdapFilter::Equality(a, _)
+                | LdapFilter::Substring(a, _)
+                | LdapFilter::GreaterOrEqual(a, _)
+                | LdapFilter::LessOrEqual(a, _)
+                | LdapFilter::Present(a)
+                | LdapFilter::Approx(a, _) => a.as_str(),
+                LdapFilter::Extensible(m) => match &m.type_ {
+                    Some(a) => a.as_str(),
+                    None => continue,
+                },
+            };
+            if let Some(def) = schema::attr(name) {
+                if !self.includes(def) {
+                    self.named.push(def);
+                }
+            }
+        }
+        self
+    }
+
     pub fn includes(&self, def: &'static schema::AttrDef) -> bool {
         match def.usage {
             Usage::User if self.all_user => true,
             Usage::Operational if self.all_operational => true,
             _ => self.named.iter().any(|d| std::ptr::eq(*d, def)),
         }
+    }
+}
+
+/// The columns of a situation row each situation attribute is built from (the key columns —
+/// situation key, idNat_PS, idNat_Struct — are always read: names and order depend on them).
+/// The store reads only the columns of the attributes a search builds.
+const SITUATION_ATTRIBUTE_COLUMNS: &[(&str, &[SitColumn])] = &[
+    ("raisonSociale", &[SitColumn::Name]),
+    (
+        "postalAddress",
+        &[SitColumn::Recipient, SitColumn::StreetNumber, SitColumn::StreetNumberSuffix, SitColumn::StreetType, SitColumn::StreetName],
+    ),
+    ("postalCode", &[SitColumn::PostalCode]),
+    ("l", &[SitColumn::Town]),
+    ("sectActRPPS", &[SitColumn::SectorCode]),
+    ("libelleSectActRPPS", &[SitColumn::SectorLabel]),
+    ("finess", &[SitColumn::Finess]),
+    ("finessJuridique", &[SitColumn::LegalEntityFiness]),
+    ("siret", &[SitColumn::Siret]),
+    ("siren", &[SitColumn::Siren]),
+    ("rppsRang", &[SitColumn::RppsRang]),
+    ("telephoneNumber", &[SitColumn::Phone]),
+    ("mail", &[SitColumn::Email]),
+    ("codeProfession", &[SitColumn::ProfessionCode]),
+    ("title", &[SitColumn::ProfessionLabel]),
+    ("codeModeExercice", &[SitColumn::ModeCode]),
+    ("codeFonction", &[SitColumn::RoleCode]),
+    ("codeGenreActivite", &[SitColumn::ActivityCode]),
+    ("identifiantTechniqueStructure", &[SitColumn::StructureTechId]),
+];
+
+/// The columns [`situations`] needs to build the attributes `want` names.
+pub fn situation_columns(want: &Selection) -> SitColumns {
+    let mut cols = SitColumns::KEYS;
+    for (name, columns) in SITUATION_ATTRIBUTE_COLUMNS {
+        if schema::attr(name).is_some_and(|def| want.includes(def)) {
+            for c in *columns {
+                cols = cols.with(*c);
+            }
+        }
+    }
+    cols
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full_row(key: &str, idnat_struct: Option<&str>) -> SitRow {
+        let v = |name: &str| Some(format!("{name} of {key}"));
+        SitRow {
+            situation_key: key.into(),
+            idnat_ps: "810000000001".into(),
+            idnat_struct: idnat_struct.map(Into::into),
+            structure_tech_id: v("tech"),
+            profession_code: v("profession"),
+            profession_label: v("profession label"),
+            mode_code: v("mode"),
+            sector_code: v("sector"),
+            sector_label: v("sector label"),
+            role_code: v("role"),
+            activity_code: v("activity"),
+            name: v("name"),
+            siret: v("siret"),
+            siren: v("siren"),
+            finess: v("finess"),
+            legal_entity_finess: v("legal entity"),
+            rpps_rang: v("rang"),
+            recipient: v("recipient"),
+            street_number: v("number"),
+            street_number_suffix: v("suffix"),
+            street_type: v("type"),
+            street_name: v("street"),
+            postal_code: v("postal code"),
+            town: v("town"),
+            phone: v("phone"),
+            email: v("email"),
+        }
+    }
+
+    /// Each entry's name and its attributes' names and values.
+    type Shown = Vec<(String, Vec<(&'static str, Vec<String>)>)>;
+
+    fn shown(entries: &[Entry]) -> Shown {
+        entries
+            .iter()
+            .map(|e| (e.dn.clone(), e.attrs.iter().map(|a| (a.def.name, a.values.iter().map(|v| v.to_string()).collect())).collect()))
+            .collect()
+    }
+
+    /// Every attribute a situation shows, built from the columns `situation_columns` asks for,
+    /// is the same as built from the whole row: the projection forgets no column.
+    #[test]
+    fn situation_columns_cover_every_attribute() {
+        let rows = || vec![full_row("A", Some("10B0001")), full_row("B", Some("10B0001")), full_row("C", None)];
+        let everything = situations("810000000001", rows(), Selection::everything());
+        let names: Vec<&str> = everything[0].attrs.iter().chain(&everything[2].attrs).map(|a| a.def.name).collect();
+        assert!(names.len() > 25, "the full situation entries show every attribute: {names:?}");
+        for name in names {
+            let want = Selection::new(&[name.to_owned()]);
+            let cols = situation_columns(&want);
+            let from_full = situations("810000000001", rows(), &want);
+            let projected: Vec<SitRow> = rows().iter().map(|r| r.project(cols)).collect();
+            let from_projection = situations("810000000001", projected, &want);
+            assert_eq!(shown(&from_projection), shown(&from_full), "{name}");
+            assert!(from_full.iter().any(|e| e.attrs.iter().any(|a| a.def.name == name)), "{name} is built when wanted");
+            assert!(from_full.iter().all(|e| e.attrs.iter().all(|a| a.def.name == name)), "only {name} is built");
+        }
+        // The R44 search reads a third of the columns.
+        let r44 = Selection::new(&["ou", "raisonSociale", "postalAddress", "sectActRPPS", "objectClass"].map(String::from))
+            .with_filter(&ldap3_proto::parse_ldap_filter_str("(cn=810000000001)").unwrap());
+        let cols = situation_columns(&r44);
+        assert!(cols.has(SitColumn::Name) && cols.has(SitColumn::StreetName) && cols.has(SitColumn::SectorCode));
+        assert!(!cols.has(SitColumn::Siret) && !cols.has(SitColumn::Email) && !cols.has(SitColumn::ProfessionLabel));
+    }
+
+    #[test]
+    fn a_filter_adds_the_attributes_it_reads() {
+        let f = ldap3_proto::parse_ldap_filter_str("(&(cn=1)(|(siret=2*)(!(mail=*)))(surname>=a)(nosuch=1))").unwrap();
+        let want = Selection::new(&["ou".to_owned()]).with_filter(&f);
+        for name in ["ou", "cn", "siret", "mail", "sn"] {
+            assert!(want.includes(schema::attr(name).unwrap()), "{name}");
+        }
+        assert!(!want.includes(schema::attr("l").unwrap()));
+        assert!(!want.includes(schema::attr("entryDN").unwrap()));
     }
 }

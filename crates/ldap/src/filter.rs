@@ -82,16 +82,19 @@ pub fn eval(f: &LdapFilter, e: &Entry) -> Tri {
             Some(def) => Tri::from(e.get(def).is_some()),
             None => Tri::False,
         },
-        LdapFilter::Equality(a, v) | LdapFilter::Approx(a, v) => compare(e, a, |x| x == fold(v)),
+        LdapFilter::Equality(a, v) | LdapFilter::Approx(a, v) => {
+            let v = fold(v);
+            compare(e, a, |x| x == v)
+        }
         LdapFilter::GreaterOrEqual(a, v) => {
             let v = fold(v);
-            compare(e, a, |x| ordering_key(&x) >= ordering_key(&v))
+            compare(e, a, |x| ordering_key(x) >= ordering_key(&v))
         }
         LdapFilter::LessOrEqual(a, v) => {
             let v = fold(v);
-            compare(e, a, |x| ordering_key(&x) <= ordering_key(&v))
+            compare(e, a, |x| ordering_key(x) <= ordering_key(&v))
         }
-        LdapFilter::Substring(a, s) => compare(e, a, |x| substring_match(&x, s)),
+        LdapFilter::Substring(a, s) => compare(e, a, |x| substring_match(x, s)),
         LdapFilter::Extensible(m) => {
             // Only the default (equality) rule on a named attribute; dnAttributes is ignored.
             let known_rule = match m.matching_rule.as_deref() {
@@ -99,7 +102,10 @@ pub fn eval(f: &LdapFilter, e: &Entry) -> Tri {
                 Some(r) => matches!(r, "caseIgnoreMatch" | "2.5.13.2" | "caseExactMatch" | "2.5.13.5"),
             };
             match (&m.type_, known_rule) {
-                (Some(a), true) => compare(e, a, |x| x == fold(&m.match_value)),
+                (Some(a), true) => {
+                    let v = fold(&m.match_value);
+                    compare(e, a, |x| x == v)
+                }
                 _ => Tri::Undefined,
             }
         }
@@ -115,10 +121,11 @@ fn ordering_key(v: &str) -> (u8, String) {
     }
 }
 
-fn compare(e: &Entry, attr: &str, pred: impl Fn(String) -> bool) -> Tri {
+/// Whether a value of `attr`, folded, satisfies `pred`.
+fn compare(e: &Entry, attr: &str, pred: impl Fn(&str) -> bool) -> Tri {
     let Some(def) = schema::attr(attr) else { return Tri::Undefined };
     match e.get(def) {
-        Some(values) => Tri::from(values.iter().any(|v| pred(fold(v)))),
+        Some(values) => Tri::from(values.iter().any(|v| pred(&fold(v)))),
         None => Tri::False,
     }
 }
@@ -128,21 +135,21 @@ pub fn substring_match(value: &str, s: &LdapSubstringFilter) -> bool {
     let mut rest = value;
     if let Some(i) = &s.initial {
         let i = fold(i);
-        match rest.strip_prefix(i.as_str()) {
+        match rest.strip_prefix(&*i) {
             Some(r) => rest = r,
             None => return false,
         }
     }
     if let Some(f) = &s.final_ {
         let f = fold(f);
-        match rest.strip_suffix(f.as_str()) {
+        match rest.strip_suffix(&*f) {
             Some(r) => rest = r,
             None => return false,
         }
     }
     for a in &s.any {
         let a = fold(a);
-        match rest.find(a.as_str()) {
+        match rest.find(&*a) {
             Some(p) => rest = &rest[p + a.len()..],
             None => return false,
         }

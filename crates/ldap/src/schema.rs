@@ -223,7 +223,7 @@ pub static ATTRIBUTES: &[AttrDef] = &[
 pub fn attr(name: &str) -> Option<&'static AttrDef> {
     // Entries are built with the canonical names, several dozen look-ups per search: those
     // take a hash look-up; anything else (client input) the case-insensitive scan.
-    static BY_NAME: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static AttrDef>> =
+    static BY_NAME: std::sync::LazyLock<rustc_hash::FxHashMap<&'static str, &'static AttrDef>> =
         std::sync::LazyLock::new(|| ATTRIBUTES.iter().map(|a| (a.name, a)).collect());
     if let Some(def) = BY_NAME.get(name) {
         return Some(def);

@@ -5,6 +5,7 @@
 //! Paging cookies hold the position of the last entry sent (and a fingerprint of the search),
 //! not a server-side cursor: any santepki node sharing the database can serve the next page.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::ops::Bound;
 use std::time::{Duration, Instant};
@@ -13,9 +14,9 @@ use ldap3_proto::proto::{LdapFilter, LdapResultCode, LdapSearchRequest, LdapSear
 use santepki_storage::StorageError;
 
 use crate::dn::NormDn;
-use crate::entry::{self, Entry, Key};
+use crate::entry::{self, Entry, Key, Selection};
 use crate::filter::{self, Candidates, StructurePlan, Tri};
-use crate::store::{After, Store};
+use crate::store::{After, Read, SitColumns, Store};
 use crate::{Branch, LdapOptions};
 
 /// Professionals read per database round trip.
@@ -194,7 +195,8 @@ struct Collector<'a> {
 
 impl Collector<'_> {
     /// Considers an entry; returns true when the search can stop (one match past the cap).
-    fn offer(&mut self, e: Entry) -> bool {
+    /// A borrowed (static) entry is copied only if it matches.
+    fn offer(&mut self, e: Cow<'_, Entry>) -> bool {
         if !in_scope(&e.norm, self.base, self.scope) || !after_resume(&e.key, self.resume) {
             return false;
         }
@@ -205,7 +207,7 @@ impl Collector<'_> {
             self.more = true;
             return true;
         }
-        self.found.push(e);
+        self.found.push(e.into_owned());
         false
     }
 }
@@ -224,6 +226,9 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
         Err(o) => return Ok(o),
     };
 
+    // What entries need: the attributes returned and those the filter reads.
+    let want = Selection::new(&req.attrs).with_filter(&req.filter);
+
     // Limits: the client's, capped by the server's (0 = none).
     let server_size = if opts.size_limit == 0 { usize::MAX } else { opts.size_limit };
     let client_size = if req.sizelimit > 0 { req.sizelimit as usize } else { usize::MAX };
@@ -233,7 +238,8 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
     }
     let deadline = started + time_limit;
 
-    let fp = fingerprint(&base_norm, req);
+    // Only paged searches need their fingerprint (it formats the whole request).
+    let fp = if paging.is_some() { fingerprint(&base_norm, req) } else { 0 };
     let mut resume = None;
     let (page_cap, limit_cap) = match paging {
         Some(p) => {
@@ -267,12 +273,12 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
     };
 
     // The static entries.
-    let mut statics = Vec::new();
+    let mut statics: Vec<Cow<'_, Entry>> = Vec::new();
     match base {
-        Base::RootDse if req.scope == LdapSearchScope::Base => statics.push(entry::root_dse()),
-        Base::Subschema => statics.push(entry::subschema()),
+        Base::RootDse if req.scope == LdapSearchScope::Base => statics.push(Cow::Borrowed(entry::root_dse())),
+        Base::Subschema => statics.push(Cow::Borrowed(entry::subschema())),
         Base::Professional { .. } | Base::Structure { .. } | Base::Pki => {}
-        _ => statics.extend([entry::country(), entry::branch(Branch::Production), entry::branch(Branch::Test)]),
+        _ => statics.extend([entry::country(), entry::branch(Branch::Production), entry::branch(Branch::Test)].map(Cow::Borrowed)),
     }
     // The CA entries, read only by searches that can reach them.
     let reaches_pki = match (&base, &req.scope) {
@@ -287,7 +293,7 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
             let matched = pki.iter().filter(|e| base_norm.is_within(&e.norm)).max_by_key(|e| e.norm.0.len()).map_or(entry::COUNTRY_DN, |e| e.dn.as_str());
             return Ok(Outcome::error(LdapResultCode::NoSuchObject, "no such entry in this directory", matched));
         }
-        statics.extend(pki);
+        statics.extend(pki.into_iter().map(Cow::Owned));
     }
     let mut stopped = false;
     for e in statics {
@@ -327,24 +333,34 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
         };
         if let Base::Professional { branch, idnat_ps, .. } = &base {
             // The base itself must exist.
-            let (pros, sits) = store.load(std::slice::from_ref(idnat_ps)).await?;
-            let exists = pros.get(idnat_ps).is_some_and(|p| {
-                let own = entry::professional(p, false);
+            let names = Selection::nothing();
+            let mut loaded = store.load(std::slice::from_ref(idnat_ps), Read::Professionals, SitColumns::KEYS).await?;
+            let exists = loaded.professionals.get(idnat_ps).is_some_and(|p| {
+                let own = entry::professional(p, false, names);
                 own.norm == base_norm
-                    || entry::situations(p, sits.get(idnat_ps).map_or(&[][..], Vec::as_slice)).iter().any(|e| e.norm == base_norm)
+                    || entry::situations(idnat_ps, loaded.situations.remove(idnat_ps).unwrap_or_default(), names)
+                        .iter()
+                        .any(|e| e.norm == base_norm)
             });
             if !exists {
-                let matched = if pros.contains_key(idnat_ps) { entry::professional_dn(*branch, idnat_ps) } else { branch.dn().to_owned() };
+                let matched =
+                    if loaded.professionals.contains_key(idnat_ps) { entry::professional_dn(*branch, idnat_ps) } else { branch.dn().to_owned() };
                 return Ok(Outcome::error(LdapResultCode::NoSuchObject, "no such entry in this directory", matched));
             }
         }
         let professionals_may_match = filter::may_match(&req.filter, entry::PROFESSIONAL_CLASSES);
         let situations_may_match = filter::may_match(&req.filter, entry::SITUATION_CLASSES);
+        let read = if professionals_may_match { Read::Professionals } else { Read::SituationsOnly };
+        let columns = entry::situation_columns(&want);
         let mut cursor: Option<(String, bool)> = match resume.as_ref().map(|r| &r.key) {
             Some(Key::Dynamic(ps, _)) => Some((ps.clone(), true)),
             _ => None,
         };
         'chunks: loop {
+            if !professionals_may_match && !situations_may_match {
+                // No professional or situation can match: nothing to read.
+                break;
+            }
             if Instant::now() >= deadline {
                 timed_out = true;
                 break;
@@ -375,16 +391,18 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
             if ids.is_empty() {
                 break;
             }
-            let (pros, sits) = store.load(&ids).await?;
+            let mut loaded = store.load(&ids, read, columns).await?;
             for id in &ids {
-                let Some(p) = pros.get(id) else { continue };
-                let rows = sits.get(id).map_or(&[][..], Vec::as_slice);
-                if professionals_may_match && c.offer(entry::professional(p, !rows.is_empty())) {
-                    break 'chunks;
+                let rows = loaded.situations.remove(id).unwrap_or_default();
+                if professionals_may_match {
+                    let Some(p) = loaded.professionals.get(id) else { continue };
+                    if c.offer(Cow::Owned(entry::professional(p, !rows.is_empty(), &want))) {
+                        break 'chunks;
+                    }
                 }
                 if situations_may_match {
-                    for e in entry::situations(p, rows) {
-                        if c.offer(e) {
+                    for e in entry::situations(id, rows, &want) {
+                        if c.offer(Cow::Owned(e)) {
                             break 'chunks;
                         }
                     }
@@ -440,7 +458,7 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
             let mut full = false;
             for id in &ids {
                 if let Some((row, certs)) = rows.remove(id) {
-                    if c.offer(entry::structure(&row, certs)) {
+                    if c.offer(Cow::Owned(entry::structure(&row, certs, &want))) {
                         full = true;
                         break;
                     }

@@ -14,7 +14,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
+
 use std::time::Duration;
 
 use rusqlite::OpenFlags;
@@ -100,17 +101,168 @@ const STRUCT_CERTS: &str = "SELECT der FROM ca_certificates WHERE structure_id =
 
 const PS_COLS: &str = "idnat_ps, id_type, national_id, civility, last_name, first_name, profession_code, profession_label, category_code";
 
-const SIT_SELECT: &str = "SELECT s.situation_key, s.idnat_ps, s.idnat_struct, s.structure_tech_id, s.profession_code, \
-    s.profession_label, s.mode_code, s.sector_code, s.sector_label, s.role_code, s.activity_code, st.name, st.siret, st.siren, \
-    st.finess, st.legal_entity_finess, st.rpps_rang, st.recipient, st.street_number, st.street_number_suffix, st.street_type, \
-    st.street_name, st.postal_code, st.town, st.phone, st.email \
-    FROM situations s LEFT JOIN structures st ON st.idnat_struct = s.idnat_struct";
+/// The columns of a situation read, in [`SitRow`] order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SitColumn {
+    SituationKey,
+    IdnatPs,
+    IdnatStruct,
+    StructureTechId,
+    ProfessionCode,
+    ProfessionLabel,
+    ModeCode,
+    SectorCode,
+    SectorLabel,
+    RoleCode,
+    ActivityCode,
+    Name,
+    Siret,
+    Siren,
+    Finess,
+    LegalEntityFiness,
+    RppsRang,
+    Recipient,
+    StreetNumber,
+    StreetNumberSuffix,
+    StreetType,
+    StreetName,
+    PostalCode,
+    Town,
+    Phone,
+    Email,
+}
+
+/// The SQL of each [`SitColumn`], in order.
+const SIT_COLUMN_SQL: [&str; 26] = [
+    "s.situation_key",
+    "s.idnat_ps",
+    "s.idnat_struct",
+    "s.structure_tech_id",
+    "s.profession_code",
+    "s.profession_label",
+    "s.mode_code",
+    "s.sector_code",
+    "s.sector_label",
+    "s.role_code",
+    "s.activity_code",
+    "st.name",
+    "st.siret",
+    "st.siren",
+    "st.finess",
+    "st.legal_entity_finess",
+    "st.rpps_rang",
+    "st.recipient",
+    "st.street_number",
+    "st.street_number_suffix",
+    "st.street_type",
+    "st.street_name",
+    "st.postal_code",
+    "st.town",
+    "st.phone",
+    "st.email",
+];
+
+/// Which columns a situation read fetches; the others come back NULL (the entries built
+/// from the rows do not show them). Fewer columns, less to copy out of each row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SitColumns(u32);
+
+impl SitColumns {
+    /// The columns names and order depend on.
+    pub const KEYS: SitColumns =
+        SitColumns(1 << SitColumn::SituationKey as u32 | 1 << SitColumn::IdnatPs as u32 | 1 << SitColumn::IdnatStruct as u32);
+    pub const ALL: SitColumns = SitColumns((1 << SIT_COLUMN_SQL.len()) - 1);
+
+    pub fn with(self, c: SitColumn) -> SitColumns {
+        SitColumns(self.0 | 1 << c as u32)
+    }
+
+    pub fn has(self, c: SitColumn) -> bool {
+        self.0 & (1 << c as u32) != 0
+    }
+
+    /// The select list: each column, or a typed NULL under its name in its place (sqlx maps
+    /// rows by column name).
+    fn select_list(self) -> String {
+        let mut out = String::with_capacity(800);
+        for (i, sql) in SIT_COLUMN_SQL.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            if self.0 & (1 << i) != 0 {
+                out.push_str(sql);
+            } else {
+                let name = sql.rsplit('.').next().unwrap_or(sql);
+                out.push_str("CAST(NULL AS TEXT) AS ");
+                out.push_str(name);
+            }
+        }
+        out
+    }
+}
+
+/// The open situations of the professionals bound to `$1…$n`, with their structures' columns,
+/// through sqlx's pool. With [`Read::SituationsOnly`] the statement keeps the situations of
+/// open professionals only (the rows of the professionals are not read then).
+fn pool_situations_sql(read: Read, cols: SitColumns, n: usize) -> String {
+    let open = match read {
+        Read::Professionals => "",
+        Read::SituationsOnly => " AND EXISTS (SELECT 1 FROM professionals p WHERE p.idnat_ps = s.idnat_ps AND p.closed_at IS NULL)",
+    };
+    format!(
+        "SELECT {} FROM situations s LEFT JOIN structures st ON st.idnat_struct = s.idnat_struct \
+         WHERE s.idnat_ps IN ({}) AND s.closed_at IS NULL{open}",
+        cols.select_list(),
+        placeholders(n)
+    )
+}
+
+/// The same for one professional (`?1`) on the SQLite file's own connections, through the
+/// covering indexes the storage crate creates for this path (`Db::connect`): the structure
+/// columns and the professional check come from index pages, without a descent into each
+/// table row. The R44 form checks the professional once, as the outer loop (CROSS JOIN fixes
+/// SQLite's join order), rather than once per situation.
+fn local_situations_sql(read: Read, cols: SitColumns) -> String {
+    const STRUCTURES: &str = "LEFT JOIN structures st INDEXED BY structures_ldap ON st.idnat_struct = s.idnat_struct";
+    let select = cols.select_list();
+    match read {
+        Read::Professionals => format!("SELECT {select} FROM situations s {STRUCTURES} WHERE s.idnat_ps = ?1 AND s.closed_at IS NULL"),
+        Read::SituationsOnly => format!(
+            "SELECT {select} FROM professionals p INDEXED BY professionals_open CROSS JOIN situations s {STRUCTURES} \
+             WHERE p.idnat_ps = ?1 AND p.closed_at IS NULL AND s.idnat_ps = p.idnat_ps AND s.closed_at IS NULL"
+        ),
+    }
+}
+
+/// A professional's row (`?1`), if open.
+fn local_professional_sql() -> &'static str {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {PS_COLS} FROM professionals WHERE idnat_ps = ?1 AND closed_at IS NULL"));
+    &SQL
+}
 
 /// The first and the excluded upper idNat_PS of the test branch (RPPS `997…`).
 pub const TEST_LO: &str = "8997";
 pub const TEST_HI: &str = "8998";
 /// The excluded upper idNat_Struct of the test branch.
 const STRUCTURE_TEST_END: &str = "4998";
+
+/// What [`Store::load`] reads besides the situations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// The professionals' rows too (their entries can match).
+    Professionals,
+    /// The situations only (the filter can match situations only, as R44's `(cn=…)`).
+    SituationsOnly,
+}
+
+/// What [`Store::load`] read, by idNat_PS.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Empty with [`Read::SituationsOnly`].
+    pub professionals: HashMap<String, PsRow>,
+    pub situations: HashMap<String, Vec<SitRow>>,
+}
 
 /// Where a chunk starts: after `key`, or at `key` itself when `inclusive`.
 #[derive(Debug, Clone, Copy)]
@@ -157,53 +309,64 @@ impl Store {
         self.strings(&sql, &args).await
     }
 
-    /// The open professionals among `ids` and their open situations (in [`situation_order`]).
-    pub async fn load(&self, ids: &[String]) -> Result<(HashMap<String, PsRow>, HashMap<String, Vec<SitRow>>), StorageError> {
-        let mut pros = HashMap::new();
-        let mut sits: HashMap<String, Vec<SitRow>> = HashMap::new();
+    /// The open situations (in [`situation_order`]) of the open professionals among `ids`,
+    /// and with [`Read::Professionals`] those professionals' rows. The R44 search needs the
+    /// situations only: one statement per professional instead of two.
+    /// The situation rows hold the columns `cols` names (the others are `None`).
+    pub async fn load(&self, ids: &[String], read: Read, cols: SitColumns) -> Result<Loaded, StorageError> {
+        let mut out = Loaded::default();
         if ids.is_empty() {
-            return Ok((pros, sits));
+            return Ok(out);
         }
+        let with_pros = read == Read::Professionals;
         match &self.local {
             Some(local) => local.with(|c| {
-                let mut ps = c.prepare_cached(&format!("SELECT {PS_COLS} FROM professionals WHERE idnat_ps = ?1 AND closed_at IS NULL"))?;
-                let mut st = c.prepare_cached(&format!("{SIT_SELECT} WHERE s.idnat_ps = ?1 AND s.closed_at IS NULL"))?;
+                let mut ps = c.prepare_cached(local_professional_sql())?;
+                let mut st = c.prepare_cached(&local_situations_sql(read, cols))?;
                 for id in ids {
-                    let mut rows = ps.query([id])?;
-                    let Some(row) = rows.next()? else { continue };
-                    pros.insert(id.clone(), PsRow::from_sqlite(row)?);
+                    if with_pros {
+                        let mut rows = ps.query([id])?;
+                        let Some(row) = rows.next()? else { continue };
+                        out.professionals.insert(id.clone(), PsRow::from_sqlite(row)?);
+                    }
                     let mut rows = st.query([id])?;
                     while let Some(row) = rows.next()? {
-                        sits.entry(id.clone()).or_default().push(SitRow::from_sqlite(row)?);
+                        out.situations.entry(id.clone()).or_default().push(SitRow::from_sqlite(row)?);
                     }
                 }
                 Ok(())
             })?,
             None => {
                 let ph = placeholders(ids.len());
-                let sql = format!("SELECT {PS_COLS} FROM professionals WHERE idnat_ps IN ({ph}) AND closed_at IS NULL");
-                let mut q = sqlx::query_as::<_, PsRow>(&sql);
-                for id in ids {
-                    q = q.bind(id.clone());
+                if with_pros {
+                    let sql = format!("SELECT {PS_COLS} FROM professionals WHERE idnat_ps IN ({ph}) AND closed_at IS NULL");
+                    let mut q = sqlx::query_as::<_, PsRow>(&sql);
+                    for id in ids {
+                        q = q.bind(id.clone());
+                    }
+                    for p in q.fetch_all(self.db.pool()).await? {
+                        out.professionals.insert(p.idnat_ps.clone(), p);
+                    }
                 }
-                for p in q.fetch_all(self.db.pool()).await? {
-                    pros.insert(p.idnat_ps.clone(), p);
-                }
-                let sql = format!("{SIT_SELECT} WHERE s.idnat_ps IN ({ph}) AND s.closed_at IS NULL");
+                let sql = pool_situations_sql(read, cols, ids.len());
                 let mut q = sqlx::query_as::<_, SitRow>(&sql);
                 for id in ids {
                     q = q.bind(id.clone());
                 }
                 for s in q.fetch_all(self.db.pool()).await? {
-                    sits.entry(s.idnat_ps.clone()).or_default().push(s);
+                    out.situations.entry(s.idnat_ps.clone()).or_default().push(s);
+                }
+                if with_pros {
+                    // Read in two statements: a professional closed in between has no entries.
+                    out.situations.retain(|id, _| out.professionals.contains_key(id));
                 }
             }
         }
         // Sorted here, the same on both backends whatever their collation.
-        for v in sits.values_mut() {
+        for v in out.situations.values_mut() {
             v.sort_by_cached_key(situation_order);
         }
-        Ok((pros, sits))
+        Ok(out)
     }
 
     /// Open structures' idNat_Struct in key order, of one branch or of all, from `after`.
@@ -434,6 +597,41 @@ impl StructRow {
 }
 
 impl SitRow {
+    /// The row as a read of `cols` only gives it (what the store's projection does in SQL).
+    #[cfg(test)]
+    pub(crate) fn project(&self, cols: SitColumns) -> SitRow {
+        use SitColumn as C;
+        let keep = |c: SitColumn, v: &Option<String>| if cols.has(c) { v.clone() } else { None };
+        SitRow {
+            situation_key: self.situation_key.clone(),
+            idnat_ps: self.idnat_ps.clone(),
+            idnat_struct: self.idnat_struct.clone(),
+            structure_tech_id: keep(C::StructureTechId, &self.structure_tech_id),
+            profession_code: keep(C::ProfessionCode, &self.profession_code),
+            profession_label: keep(C::ProfessionLabel, &self.profession_label),
+            mode_code: keep(C::ModeCode, &self.mode_code),
+            sector_code: keep(C::SectorCode, &self.sector_code),
+            sector_label: keep(C::SectorLabel, &self.sector_label),
+            role_code: keep(C::RoleCode, &self.role_code),
+            activity_code: keep(C::ActivityCode, &self.activity_code),
+            name: keep(C::Name, &self.name),
+            siret: keep(C::Siret, &self.siret),
+            siren: keep(C::Siren, &self.siren),
+            finess: keep(C::Finess, &self.finess),
+            legal_entity_finess: keep(C::LegalEntityFiness, &self.legal_entity_finess),
+            rpps_rang: keep(C::RppsRang, &self.rpps_rang),
+            recipient: keep(C::Recipient, &self.recipient),
+            street_number: keep(C::StreetNumber, &self.street_number),
+            street_number_suffix: keep(C::StreetNumberSuffix, &self.street_number_suffix),
+            street_type: keep(C::StreetType, &self.street_type),
+            street_name: keep(C::StreetName, &self.street_name),
+            postal_code: keep(C::PostalCode, &self.postal_code),
+            town: keep(C::Town, &self.town),
+            phone: keep(C::Phone, &self.phone),
+            email: keep(C::Email, &self.email),
+        }
+    }
+
     fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<SitRow> {
         Ok(SitRow {
             situation_key: r.get(0)?,

@@ -115,10 +115,31 @@ impl Db {
             Backend::Postgres => None,
         };
         let db = Db { pool, backend, sqlite_file };
-        if backend == Backend::Postgres {
-            db.postgres_fixups().await?;
+        match backend {
+            Backend::Postgres => db.postgres_fixups().await?,
+            Backend::Sqlite => db.sqlite_read_indexes().await?,
         }
         Ok(db)
+    }
+
+    /// SQLite-only indexes for the LDAP server's own read path (santepki-ldap's `store`, which
+    /// names them with `INDEXED BY`). The R44 search reads a professional's open situations
+    /// with their structures' attributes; these indexes answer the professional check and the
+    /// structure columns from index pages alone, without a descent into each table row
+    /// (docs/benchmarks.md, CPS directory over LDAP). They are not in the shared migrations
+    /// because PostgreSQL caps a B-tree entry at about 2.7 kB, which a structure with very
+    /// long names could exceed and so fail an import; PostgreSQL reads through sqlx and its
+    /// own planner instead.
+    async fn sqlite_read_indexes(&self) -> Result<(), StorageError> {
+        for sql in [
+            "CREATE INDEX IF NOT EXISTS professionals_open ON professionals (idnat_ps, closed_at)",
+            "CREATE INDEX IF NOT EXISTS structures_ldap ON structures (idnat_struct, name, siret, siren, finess, \
+             legal_entity_finess, rpps_rang, recipient, street_number, street_number_suffix, street_type, street_name, postal_code, \
+             town, phone, email)",
+        ] {
+            self.pool.execute(sql).await?;
+        }
+        Ok(())
     }
 
     /// PostgreSQL-only adjustment the shared migrations cannot express: name prefix search uses
