@@ -10,8 +10,9 @@
 //!
 //! Anyone may read, as in the real directory: an anonymous bind succeeds, a simple bind with a
 //! name or password gets invalidCredentials, every write gets unwillingToPerform. Each request
-//! reads the database afresh, so an import is visible at once and several nodes can share one
-//! PostgreSQL. A malformed, oversized or stalled message closes its connection only.
+//! reads the database, with no cache: an import is visible at once on PostgreSQL and within
+//! [`store::SNAPSHOT_AGE`] on SQLite, and several nodes can share one PostgreSQL. A malformed,
+//! oversized or stalled message closes its connection only.
 
 pub mod dn;
 pub mod entry;

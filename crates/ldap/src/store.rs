@@ -8,7 +8,8 @@
 //!   every row back over a channel: two queries of three rows cost about ten thread wake-ups,
 //!   more than the queries themselves (see docs/benchmarks.md). These reads are point and
 //!   range look-ups in the page cache, tens of microseconds, so running them inline does not
-//!   starve the runtime; WAL mode lets them see every committed import at once.
+//!   starve the runtime. Each connection reads from one WAL snapshot for at most
+//!   [`SNAPSHOT_AGE`], so a commit is visible that long after at most.
 //!
 //! The rows carry only the columns the LDAP entries show.
 
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::OpenFlags;
 use santepki_storage::{Db, StorageError};
@@ -282,6 +283,19 @@ pub struct Store {
 impl Store {
     pub fn new(db: Db) -> Store {
         let local = db.sqlite_file().map(|path| Arc::new(LocalReaders { path: path.to_owned(), idle: Mutex::new(Vec::new()) }));
+        if let (Some(local), Ok(runtime)) = (&local, tokio::runtime::Handle::try_current()) {
+            // Idle connections give their snapshots back, so that they do not hold the WAL
+            // back from checkpoints when the LDAP traffic stops. Ends with the store.
+            let readers = Arc::downgrade(local);
+            runtime.spawn(async move {
+                let mut tick = tokio::time::interval(SNAPSHOT_SWEEP);
+                loop {
+                    tick.tick().await;
+                    let Some(readers) = readers.upgrade() else { break };
+                    readers.end_idle_snapshots();
+                }
+            });
+        }
         Store { db, local }
     }
 
@@ -515,25 +529,80 @@ fn placeholders(n: usize) -> String {
 #[derive(Debug)]
 struct LocalReaders {
     path: PathBuf,
-    idle: Mutex<Vec<rusqlite::Connection>>,
+    idle: Mutex<Vec<Reader>>,
+}
+
+/// A connection and the read transaction (snapshot) it keeps between reads.
+#[derive(Debug)]
+struct Reader {
+    conn: rusqlite::Connection,
+    /// When its open read transaction began (`None`: none open).
+    snapshot: Option<Instant>,
 }
 
 /// Connections kept idle at most (more are opened under load and closed after use).
 const MAX_IDLE: usize = 8;
 
+/// How long a connection reads from one snapshot. Beginning and ending a read transaction
+/// costs SQLite two lock system calls, a size check and page 1 again — more than the R44
+/// search's own look-ups (docs/benchmarks.md) — so consecutive reads share one, and a commit
+/// (an import, a revocation) is visible over LDAP at most this long after it.
+pub const SNAPSHOT_AGE: Duration = Duration::from_millis(2);
+
+/// How often idle connections are checked for snapshots to end: a snapshot held by an idle
+/// connection would keep WAL checkpoints from reaching the end of the log.
+const SNAPSHOT_SWEEP: Duration = Duration::from_millis(100);
+
 impl LocalReaders {
     fn with<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T, StorageError> {
         let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let conn = match taken {
-            Some(c) => c,
-            None => open_reader(&self.path).map_err(sqlite_err)?,
+        let mut reader = match taken {
+            Some(r) => r,
+            None => Reader { conn: open_reader(&self.path).map_err(sqlite_err)?, snapshot: None },
         };
-        let out = f(&conn).map_err(sqlite_err);
+        let now = Instant::now();
+        if reader.snapshot.is_some_and(|began| now.duration_since(began) >= SNAPSHOT_AGE) && !reader.end_snapshot() {
+            return Err(StorageError::Read("an LDAP reader connection failed to end its read transaction".into()));
+        }
+        if reader.snapshot.is_none() {
+            // Deferred: the snapshot is taken by the first read, after `now`.
+            reader.conn.execute_batch("BEGIN").map_err(sqlite_err)?;
+            reader.snapshot = Some(now);
+        }
+        let out = f(&reader.conn).map_err(sqlite_err);
+        // After an error, a fresh snapshot next time; a connection that cannot end its
+        // transaction is dropped (which ends it).
+        if out.is_err() && !reader.end_snapshot() {
+            return out;
+        }
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < MAX_IDLE {
-            idle.push(conn);
+            idle.push(reader);
         }
         out
+    }
+
+    /// Ends the snapshots idle connections have held for [`SNAPSHOT_AGE`] or longer.
+    fn end_idle_snapshots(&self) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        idle.retain_mut(|r| !r.snapshot.is_some_and(|began| began.elapsed() >= SNAPSHOT_AGE) || r.end_snapshot());
+    }
+}
+
+impl Reader {
+    /// Ends the read transaction; false if that failed (the caller drops the connection).
+    fn end_snapshot(&mut self) -> bool {
+        self.snapshot = None;
+        if self.conn.is_autocommit() {
+            return true;
+        }
+        match self.conn.execute_batch("COMMIT") {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!("LDAP reader: ending a read transaction failed: {e}");
+                false
+            }
+        }
     }
 }
 

@@ -8,7 +8,8 @@
 //! anonymous bind) form with the stock configuration. Both list
 //! exactly the four practices of the seed table; the production branch `o=GIP-CPS,c=fr` has
 //! none of them (the test identity's RPPS starts with 997: R43 idNat_PS = 8 + RPPS = 8997…).
-//! An import is visible to the running server at once (no restart, no cache).
+//! An import is visible to the running server without a restart (no cache; on SQLite within
+//! the readers' 2 ms snapshot age).
 //!
 //! Needs `ldapsearch` (Debian package ldap-utils, installed by scripts/install-deps.sh).
 

@@ -9,7 +9,7 @@ mod common;
 
 use ldap3_proto::proto::{LdapDerefAliases, LdapSearchRequest, LdapSearchScope};
 use santepki_ldap::entry::{self, Selection};
-use santepki_ldap::store::{Read, SitColumns, Store};
+use santepki_ldap::store::{self, Read, SitColumns, Store};
 use santepki_ldap::{search, LdapOptions};
 use santepki_storage::testing::{self, TestDb};
 use santepki_storage::Backend;
@@ -90,6 +90,8 @@ async fn reads_agree(t: TestDb) {
         .execute(t.db.pool())
         .await
         .unwrap();
+    // A commit is visible to the LDAP readers within their snapshot age.
+    tokio::time::sleep(store::SNAPSHOT_AGE * 2).await;
     let after = store.load(std::slice::from_ref(id), Read::SituationsOnly, SitColumns::ALL).await.unwrap();
     assert!(after.situations.is_empty(), "{label}: a closed professional's open situations are not read");
     let found = search::search(&store, &r44(id), None, &opts).await.unwrap();
@@ -104,4 +106,24 @@ async fn situation_reads_agree_on_sqlite() {
 #[tokio::test]
 async fn situation_reads_agree_on_postgresql() {
     reads_agree(testing::postgres().await).await;
+}
+
+/// The SQLite readers keep a snapshot between reads (store::SNAPSHOT_AGE), but not once idle:
+/// a full checkpoint that truncates the WAL, which must wait for every reader, completes soon
+/// after the last LDAP read instead of waiting for one.
+#[tokio::test]
+async fn idle_readers_release_their_snapshots() {
+    let t = testing::sqlite().await;
+    let files_dir = tempfile::tempdir().unwrap();
+    common::import(&t.db, &common::generate_small(files_dir.path())).await;
+    let store = Store::new(t.db.clone());
+    let ids = store.professional_ids(None, None, 10).await.unwrap();
+    assert_eq!(ids.len(), 10);
+    store.load(&ids, Read::SituationsOnly, SitColumns::ALL).await.unwrap();
+    // Something to checkpoint after the readers' snapshot.
+    sqlx::query("UPDATE professionals SET updated_at = updated_at || '' WHERE idnat_ps = $1").bind(ids[0].clone()).execute(t.db.pool()).await.unwrap();
+    let started = std::time::Instant::now();
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(t.db.pool()).await.unwrap();
+    assert_eq!(busy, 0, "the checkpoint completed");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "the idle reader released its snapshot: {:?}", started.elapsed());
 }
