@@ -470,6 +470,7 @@ mod tests {
                     if filter::depth(&r.filter) <= filter::MAX_DEPTH {
                         let _ = filter::candidates(&r.filter);
                         let sel = Selection::new(&r.attrs);
+                        let _ = entry::situation_columns(&Selection::new(&r.attrs).with_filter(&r.filter));
                         for e in &entries {
                             let _ = filter::eval(&r.filter, e);
                             let _ = e.attrs.iter().filter(|a| sel.includes(a.def)).count();

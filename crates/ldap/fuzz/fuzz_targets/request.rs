@@ -1,6 +1,7 @@
 //! Arbitrary bytes through the request decoder; every decoded search goes through what the
 //! server does without a database: base DN parsing, the filter depth check, the candidate plan,
-//! filter evaluation on the static entries, and attribute selection. Nothing may panic.
+//! filter evaluation on the static entries, attribute selection and the attributes and columns a
+//! search would build and read. Nothing may panic.
 
 #![no_main]
 
@@ -20,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
             if filter::depth(&req.filter) <= filter::MAX_DEPTH {
                 let _ = filter::candidates(&req.filter);
                 let sel = entry::Selection::new(&req.attrs);
+                let _ = entry::situation_columns(&entry::Selection::new(&req.attrs).with_filter(&req.filter));
                 for e in &entries {
                     if filter::eval(&req.filter, e) == filter::Tri::True {
                         let _ = e.attrs.iter().filter(|a| sel.includes(a.def)).count();
