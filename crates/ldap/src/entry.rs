@@ -77,7 +77,7 @@ impl Entry {
     /// building them).
     fn new(dn: String, norm: NormDn, key: Key) -> Entry {
         debug_assert_eq!(NormDn::parse(&dn).as_ref(), Some(&norm), "{dn}");
-        Entry { dn, norm, key, attrs: Vec::with_capacity(32) }
+        Entry { dn, norm, key, attrs: Vec::with_capacity(8) }
     }
 
     /// An entry named by parsing `dn` (the static and PKI entries).

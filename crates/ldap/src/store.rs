@@ -16,7 +16,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
-
 use std::time::{Duration, Instant};
 
 use rusqlite::OpenFlags;
