@@ -356,11 +356,8 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
             Some(Key::Dynamic(ps, _)) => Some((ps.clone(), true)),
             _ => None,
         };
-        'chunks: loop {
-            if !professionals_may_match && !situations_may_match {
-                // No professional or situation can match: nothing to read.
-                break;
-            }
+        // When no professional or situation can match, nothing is read.
+        'chunks: while professionals_may_match || situations_may_match {
             if Instant::now() >= deadline {
                 timed_out = true;
                 break;
