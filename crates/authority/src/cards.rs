@@ -89,7 +89,11 @@ impl Authority {
     /// Verifies a detached CMS SignedData (DER, or PEM `CMS`/`PKCS7`) over `content` and returns
     /// the card that signed it: what `openssl cms -sign -binary -signer card.pem -inkey key.pem
     /// -outform DER` makes with a card's certificate and key.
-    pub async fn verify_card_signature(&self, content: &[u8], cms_input: &[u8]) -> Result<CardCertificate, CardAuthError> {
+    pub async fn verify_card_signature(
+        &self,
+        content: &[u8],
+        cms_input: &[u8],
+    ) -> Result<CardCertificate, CardAuthError> {
         let signer_der = verify_detached(content, cms_input)?;
         self.card_of_certificate(&signer_der).await
     }
@@ -108,7 +112,9 @@ pub fn verify_detached(content: &[u8], cms_input: &[u8]) -> Result<Vec<u8>, Card
     }
     let signed: SignedData = info.content.decode_as().map_err(malformed)?;
     if signed.encap_content_info.econtent.is_some() {
-        return Err(CardAuthError::Malformed("the signature must be detached (the signed content travels apart)".into()));
+        return Err(CardAuthError::Malformed(
+            "the signature must be detached (the signed content travels apart)".into(),
+        ));
     }
     let mut infos = signed.signer_infos.0.iter();
     let (Some(si), None) = (infos.next(), infos.next()) else {
@@ -117,7 +123,12 @@ pub fn verify_detached(content: &[u8], cms_input: &[u8]) -> Result<Vec<u8>, Card
     let certs: Vec<&Certificate> = signed
         .certificates
         .as_ref()
-        .map(|set| set.0.iter().filter_map(|c| if let cms::cert::CertificateChoices::Certificate(c) = c { Some(c) } else { None }).collect())
+        .map(|set| {
+            set.0
+                .iter()
+                .filter_map(|c| if let cms::cert::CertificateChoices::Certificate(c) = c { Some(c) } else { None })
+                .collect()
+        })
         .unwrap_or_default();
     let signer = certs
         .into_iter()
@@ -138,9 +149,14 @@ pub fn verify_detached(content: &[u8], cms_input: &[u8]) -> Result<Vec<u8>, Card
         rfc5912::ID_SHA_256 => &aws_lc_rs::digest::SHA256,
         rfc5912::ID_SHA_384 => &aws_lc_rs::digest::SHA384,
         rfc5912::ID_SHA_512 => &aws_lc_rs::digest::SHA512,
-        other => return Err(CardAuthError::Malformed(format!("digest algorithm {other} not accepted (SHA-256, -384, -512)"))),
+        other => {
+            return Err(CardAuthError::Malformed(format!(
+                "digest algorithm {other} not accepted (SHA-256, -384, -512)"
+            )))
+        }
     };
-    let attrs = si.signed_attrs.as_ref().ok_or_else(|| CardAuthError::Malformed("signed attributes are required".into()))?;
+    let attrs =
+        si.signed_attrs.as_ref().ok_or_else(|| CardAuthError::Malformed("signed attributes are required".into()))?;
     let attr = |oid: ObjectIdentifier| attrs.iter().find(|a| a.oid == oid).and_then(|a| a.values.iter().next());
     let content_type: ObjectIdentifier = attr(rfc5911::ID_CONTENT_TYPE)
         .ok_or_else(|| CardAuthError::Malformed("no content-type attribute".into()))?
@@ -191,7 +207,9 @@ mod tests {
 
     #[test]
     fn garbage_is_malformed_not_a_panic() {
-        for input in [&b""[..], b"\x30\x03\x02\x01\x01", b"-----BEGIN CMS-----\nAAAA\n-----END CMS-----\n", b"\xff\xff\xff"] {
+        for input in
+            [&b""[..], b"\x30\x03\x02\x01\x01", b"-----BEGIN CMS-----\nAAAA\n-----END CMS-----\n", b"\xff\xff\xff"]
+        {
             assert!(matches!(verify_detached(b"x", input), Err(CardAuthError::Malformed(_))), "{input:?}");
         }
     }

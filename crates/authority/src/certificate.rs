@@ -21,7 +21,9 @@ use x509_cert::time::Validity;
 use x509_cert::Certificate;
 
 use crate::keys::{CaSigner, KeyError};
-use crate::profiles::{AltName, CardSubject, Content, Profile, OID_CARD_PRODUCT_TYPE, OID_PRODUCT_CATEGORY, OID_PROFESSION_CODE, OID_UPN};
+use crate::profiles::{
+    AltName, CardSubject, Content, Profile, OID_CARD_PRODUCT_TYPE, OID_PRODUCT_CATEGORY, OID_PROFESSION_CODE, OID_UPN,
+};
 use crate::settings::CaSettings;
 use crate::x509;
 
@@ -38,7 +40,11 @@ fn uri(s: &str) -> Result<GeneralName, der::Error> {
 }
 
 fn distribution_point(url: &str) -> Result<DistributionPoint, der::Error> {
-    Ok(DistributionPoint { distribution_point: Some(DistributionPointName::FullName(vec![uri(url)?])), reasons: None, crl_issuer: None })
+    Ok(DistributionPoint {
+        distribution_point: Some(DistributionPointName::FullName(vec![uri(url)?])),
+        reasons: None,
+        crl_issuer: None,
+    })
 }
 
 fn key_usage(usages: &[KeyUsages]) -> KeyUsage {
@@ -72,10 +78,12 @@ pub fn ca_certificate(
     ];
     if let Some(i) = issuer {
         extensions.push(x509::extension(false, &authority_key_id(i.key_identifier)?)?);
-        extensions.push(x509::extension(false, &CrlDistributionPoints(vec![distribution_point(&settings.crl_url(i.id))?]))?);
+        extensions
+            .push(x509::extension(false, &CrlDistributionPoints(vec![distribution_point(&settings.crl_url(i.id))?]))?);
         // The root publishes delta CRLs too; relying parties such as pyhanko find them only
         // through the certificate's FreshestCRL.
-        extensions.push(x509::extension(false, &FreshestCrl(vec![distribution_point(&settings.delta_crl_url(i.id))?]))?);
+        extensions
+            .push(x509::extension(false, &FreshestCrl(vec![distribution_point(&settings.delta_crl_url(i.id))?]))?);
         extensions.push(x509::extension(
             false,
             &AuthorityInfoAccessSyntax(vec![AccessDescription {
@@ -85,7 +93,10 @@ pub fn ca_certificate(
         )?);
         extensions.push(x509::extension(
             false,
-            &CertificatePolicies(vec![PolicyInformation { policy_identifier: rfc5280::ANY_POLICY, policy_qualifiers: None }]),
+            &CertificatePolicies(vec![PolicyInformation {
+                policy_identifier: rfc5280::ANY_POLICY,
+                policy_qualifiers: None,
+            }]),
         )?);
     }
     let tbs = TbsCertificate {
@@ -136,7 +147,11 @@ pub struct EndEntity<'a> {
 /// distribution point and FreshestCRL, AIA (OCSP, caIssuers), SAN when the profile has names,
 /// PrivateKeyUsagePeriod on SIGN, the product category and, on cards, product type and
 /// profession code.
-pub fn end_entity_tbs(settings: &CaSettings, issuer: &IssuerInfo<'_>, ee: &EndEntity<'_>) -> Result<TbsCertificate, IssueBuildError> {
+pub fn end_entity_tbs(
+    settings: &CaSettings,
+    issuer: &IssuerInfo<'_>,
+    ee: &EndEntity<'_>,
+) -> Result<TbsCertificate, IssueBuildError> {
     let rsa_key = ee.spki.algorithm.oid == const_oid::db::rfc5912::RSA_ENCRYPTION;
     let mut extensions: Vec<Extension> = vec![
         x509::extension(true, &BasicConstraints { ca: false, path_len_constraint: None })?,
@@ -160,7 +175,10 @@ pub fn end_entity_tbs(settings: &CaSettings, issuer: &IssuerInfo<'_>, ee: &EndEn
             false,
             &AuthorityInfoAccessSyntax(vec![
                 AccessDescription { access_method: rfc5280::ID_AD_OCSP, access_location: uri(&settings.ocsp_url())? },
-                AccessDescription { access_method: rfc5280::ID_AD_CA_ISSUERS, access_location: uri(&settings.ca_cert_url(issuer.id))? },
+                AccessDescription {
+                    access_method: rfc5280::ID_AD_CA_ISSUERS,
+                    access_location: uri(&settings.ca_cert_url(issuer.id))?,
+                },
             ]),
         )?,
     ];
@@ -170,7 +188,10 @@ pub fn end_entity_tbs(settings: &CaSettings, issuer: &IssuerInfo<'_>, ee: &EndEn
             names.push(match n {
                 AltName::Dns(d) => GeneralName::DnsName(Ia5String::new(d)?),
                 AltName::Email(e) => GeneralName::Rfc822Name(Ia5String::new(e)?),
-                AltName::Upn(u) => GeneralName::OtherName(OtherName { type_id: OID_UPN, value: Any::encode_from(&Utf8StringRef::new(u)?)? }),
+                AltName::Upn(u) => GeneralName::OtherName(OtherName {
+                    type_id: OID_UPN,
+                    value: Any::encode_from(&Utf8StringRef::new(u)?)?,
+                }),
             });
         }
         extensions.push(x509::extension(false, &SubjectAltName(names))?);
@@ -187,7 +208,11 @@ pub fn end_entity_tbs(settings: &CaSettings, issuer: &IssuerInfo<'_>, ee: &EndEn
     let category = if ee.card.is_some() { settings.card_category() } else { settings.software_category() };
     extensions.push(x509::raw_extension(OID_PRODUCT_CATEGORY, false, OctetString::new(vec![category])?.to_der()?)?);
     if let Some(card) = ee.card {
-        extensions.push(x509::raw_extension(OID_CARD_PRODUCT_TYPE, false, u32::from(card.card_type.product_type()).to_der()?)?);
+        extensions.push(x509::raw_extension(
+            OID_CARD_PRODUCT_TYPE,
+            false,
+            u32::from(card.card_type.product_type()).to_der()?,
+        )?);
         if let Some(code) = ee.profession_code {
             // The encoding of the real extension is not public: a UTF8String of the code is this
             // project's choice (docs/ca.md).

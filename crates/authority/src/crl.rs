@@ -91,9 +91,9 @@ pub fn build(
         None => extensions.push(x509::extension(
             false,
             &FreshestCrl(vec![DistributionPoint {
-                distribution_point: Some(DistributionPointName::FullName(vec![GeneralName::UniformResourceIdentifier(
-                    der::asn1::Ia5String::new(&settings.delta_crl_url(&ca.id))?,
-                )])),
+                distribution_point: Some(DistributionPointName::FullName(vec![
+                    GeneralName::UniformResourceIdentifier(der::asn1::Ia5String::new(&settings.delta_crl_url(&ca.id))?),
+                ])),
                 reasons: None,
                 crl_issuer: None,
             }]),
@@ -130,7 +130,8 @@ fn encode_revoked(entries: &[RevokedEntry]) -> Result<Vec<u8>, AuthorityError> {
     let mut entry = Vec::with_capacity(128);
     for e in entries {
         let bytes = hex::decode(&e.serial).map_err(|_| AuthorityError::Corrupt(format!("serial {:?}", e.serial)))?;
-        let at = santepki_storage::time::parse(&e.revoked_at).ok_or_else(|| AuthorityError::Corrupt(format!("revocation time {:?}", e.revoked_at)))?;
+        let at = santepki_storage::time::parse(&e.revoked_at)
+            .ok_or_else(|| AuthorityError::Corrupt(format!("revocation time {:?}", e.revoked_at)))?;
         let reason = e.revocation_reason.as_deref().and_then(reason_of);
         entry.clear();
         x509::serial_number(&bytes)?.encode_to_vec(&mut entry)?;
@@ -182,13 +183,18 @@ fn tbs_der(tbs: &TbsCertList, revoked: Option<&[u8]>) -> Result<Vec<u8>, der::Er
         list.encode_to_vec(&mut body)?;
     }
     if let Some(ext) = &tbs.crl_extensions {
-        ContextSpecificRef { tag_number: TagNumber::N0, tag_mode: TagMode::Explicit, value: ext }.encode_to_vec(&mut body)?;
+        ContextSpecificRef { tag_number: TagNumber::N0, tag_mode: TagMode::Explicit, value: ext }
+            .encode_to_vec(&mut body)?;
     }
     wrap_sequence(&body)
 }
 
 /// `CertificateList { tbs, algorithm, signature }.to_der()` from the TBS already encoded.
-fn certificate_list_der(tbs_der: &[u8], algorithm: &spki::AlgorithmIdentifierOwned, signature: &der::asn1::BitString) -> Result<Vec<u8>, der::Error> {
+fn certificate_list_der(
+    tbs_der: &[u8],
+    algorithm: &spki::AlgorithmIdentifierOwned,
+    signature: &der::asn1::BitString,
+) -> Result<Vec<u8>, der::Error> {
     let mut body = Vec::with_capacity(tbs_der.len() + 1024);
     body.extend_from_slice(tbs_der);
     algorithm.encode_to_vec(&mut body)?;
@@ -219,7 +225,9 @@ impl Authority {
                     Some(f) => f,
                     None => {
                         Box::pin(self.publish_crl(ca_id, CrlKind::Full, actor)).await?;
-                        store::latest_crl_times(db, &ca.id, "full").await?.ok_or_else(|| AuthorityError::Corrupt("full CRL vanished".into()))?
+                        store::latest_crl_times(db, &ca.id, "full")
+                            .await?
+                            .ok_or_else(|| AuthorityError::Corrupt("full CRL vanished".into()))?
                     }
                 };
                 (Some(full.0), Some(full.1))
@@ -246,9 +254,10 @@ impl Authority {
         let settings = self.settings().clone();
         let ca2 = ca.clone();
         let entries_len = entries.len();
-        let built = tokio::task::spawn_blocking(move || build(&ca2, &settings, number, base, now, next_update, &entries))
-            .await
-            .map_err(|e| AuthorityError::Corrupt(e.to_string()))?;
+        let built =
+            tokio::task::spawn_blocking(move || build(&ca2, &settings, number, base, now, next_update, &entries))
+                .await
+                .map_err(|e| AuthorityError::Corrupt(e.to_string()))?;
         let der = match built {
             Ok(d) => d,
             Err(e) => {
@@ -268,8 +277,9 @@ impl Authority {
             entries: entries_len as i64,
             der,
         };
-        let event = AuditEvent::new(actor, "crl.published", &format!("ca:{}", ca.id))
-            .after(&serde_json::json!({ "kind": kind.as_str(), "number": number, "base": base, "entries": entries_len }));
+        let event = AuditEvent::new(actor, "crl.published", &format!("ca:{}", ca.id)).after(
+            &serde_json::json!({ "kind": kind.as_str(), "number": number, "base": base, "entries": entries_len }),
+        );
         store::insert_crl(db, &row, KEEP, &event).await?;
         Ok(Published { ca_id: ca.id.clone(), kind, number, entries: entries_len, der_len: row.der.len() })
     }
@@ -301,7 +311,8 @@ impl Authority {
                 || match &delta {
                     None => true,
                     Some((_, _, next)) => {
-                        santepki_storage::time::parse(next).unwrap_or(now) - now < self.settings().delta_crl_validity / 4
+                        santepki_storage::time::parse(next).unwrap_or(now) - now
+                            < self.settings().delta_crl_validity / 4
                     }
                 };
             if delta_due {
@@ -324,9 +335,13 @@ impl Authority {
     /// 46 MB at a million entries). Several nodes stay exact: the number comes from the database.
     pub async fn served_crl(&self, ca_id: &str, kind: CrlKind) -> Result<Option<ServedCrl>, AuthorityError> {
         let Some(ca) = self.ca(ca_id) else { return Ok(None) };
-        let Some((number, _, _)) = store::latest_crl_times(self.db(), &ca.id, kind.as_str()).await? else { return Ok(None) };
+        let Some((number, _, _)) = store::latest_crl_times(self.db(), &ca.id, kind.as_str()).await? else {
+            return Ok(None);
+        };
         let key = (ca.id.clone(), kind.as_str());
-        if let Some(hit) = self.crl_cache().lock().ok().and_then(|m| m.get(&key).filter(|c| c.number == number).cloned()) {
+        if let Some(hit) =
+            self.crl_cache().lock().ok().and_then(|m| m.get(&key).filter(|c| c.number == number).cloned())
+        {
             return Ok(Some(hit));
         }
         let Some(row) = store::latest_crl(self.db(), &ca.id, kind.as_str()).await? else { return Ok(None) };
@@ -358,10 +373,16 @@ mod tests {
                 let at = santepki_storage::time::parse(&e.revoked_at).unwrap();
                 let reason = e.revocation_reason.as_deref().and_then(|r| RevocationReason::parse(r).ok());
                 let extensions = match reason {
-                    Some(r) if r != RevocationReason::Unspecified => Some(vec![x509::extension(false, &r.crl_reason()).unwrap()]),
+                    Some(r) if r != RevocationReason::Unspecified => {
+                        Some(vec![x509::extension(false, &r.crl_reason()).unwrap()])
+                    }
                     _ => None,
                 };
-                RevokedCert { serial_number: x509::serial_number(&bytes).unwrap(), revocation_date: x509::time(at).unwrap(), crl_entry_extensions: extensions }
+                RevokedCert {
+                    serial_number: x509::serial_number(&bytes).unwrap(),
+                    revocation_date: x509::time(at).unwrap(),
+                    crl_entry_extensions: extensions,
+                }
             })
             .collect()
     }
@@ -385,7 +406,8 @@ mod tests {
         let issuer: x509_cert::name::Name = "CN=TEST AC,O=ASIP-SANTE,C=FR".parse().unwrap();
         let alg = crate::KeyAlgorithm::Rsa4096.signature_algorithm();
         let ext = vec![x509::extension(false, &CrlNumber(Uint::new(&7i64.to_be_bytes()).unwrap())).unwrap()];
-        for (list, extensions) in [(entries.as_slice(), Some(ext.clone())), (&entries[..1], None), (&[][..], Some(ext))] {
+        for (list, extensions) in [(entries.as_slice(), Some(ext.clone())), (&entries[..1], None), (&[][..], Some(ext))]
+        {
             let mut tbs = TbsCertList {
                 version: Version::V2,
                 signature: alg.clone(),
@@ -401,14 +423,18 @@ mod tests {
             tbs.revoked_certificates = if reference_list.is_empty() { None } else { Some(reference_list) };
             assert_eq!(direct, tbs.to_der().unwrap());
             let signature = der::asn1::BitString::from_bytes(&[1, 2, 3, 4]).unwrap();
-            let reference = CertificateList { signature_algorithm: alg.clone(), tbs_cert_list: tbs, signature: signature.clone() };
+            let reference =
+                CertificateList { signature_algorithm: alg.clone(), tbs_cert_list: tbs, signature: signature.clone() };
             assert_eq!(certificate_list_der(&direct, &alg, &signature).unwrap(), reference.to_der().unwrap());
         }
     }
 
     #[test]
     fn bad_entries_are_refused_as_before() {
-        assert!(matches!(encode_revoked(&[entry("xyz", "2026-11-23T10:00:00Z", None)]), Err(AuthorityError::Corrupt(_))));
+        assert!(matches!(
+            encode_revoked(&[entry("xyz", "2026-11-23T10:00:00Z", None)]),
+            Err(AuthorityError::Corrupt(_))
+        ));
         assert!(matches!(encode_revoked(&[entry("01", "yesterday", None)]), Err(AuthorityError::Corrupt(_))));
     }
 }

@@ -28,7 +28,9 @@ pub enum CsrError {
     Malformed(String),
     #[error("the public key is malformed: {0}")]
     BadKey(String),
-    #[error("the request's signature does not verify: it was not signed by the key it carries (proof of possession failed)")]
+    #[error(
+        "the request's signature does not verify: it was not signed by the key it carries (proof of possession failed)"
+    )]
     BadSignature,
     #[error("the request is signed with {0}, which is not accepted (use SHA-256, SHA-384 or SHA-512 with RSA PKCS#1 v1.5 or ECDSA)")]
     UnsupportedSignature(String),
@@ -90,7 +92,8 @@ pub fn verify_request(input: &[u8]) -> Result<AcceptedKey, CsrError> {
     let key = check_public_key(&req.info.public_key)?;
     check_signature_parameters(&req.algorithm)?;
     let info = req.info.to_der().map_err(|e| CsrError::Malformed(e.to_string()))?;
-    let signature = req.signature.as_bytes().ok_or_else(|| CsrError::Malformed("the signature has unused bits".into()))?;
+    let signature =
+        req.signature.as_bytes().ok_or_else(|| CsrError::Malformed("the signature has unused bits".into()))?;
     verify_signature(&req.algorithm.oid, &req.info.public_key, &info, signature)?;
     Ok(key)
 }
@@ -105,7 +108,9 @@ fn to_der(input: &[u8]) -> Result<Vec<u8>, CsrError> {
     };
     let block = input[start..].trim_ascii();
     if block.get(PEM_BEGIN.len()..).unwrap_or_default().windows(PEM_BEGIN.len()).any(|w| w == PEM_BEGIN) {
-        return Err(CsrError::Malformed("the PEM text holds more than one block: give the certificate request alone".into()));
+        return Err(CsrError::Malformed(
+            "the PEM text holds more than one block: give the certificate request alone".into(),
+        ));
     }
     let (label, der) = der::pem::decode_vec(block).map_err(|e| CsrError::Malformed(format!("bad PEM: {e}")))?;
     if label != "CERTIFICATE REQUEST" && label != "NEW CERTIFICATE REQUEST" {
@@ -119,22 +124,30 @@ fn to_der(input: &[u8]) -> Result<Vec<u8>, CsrError> {
 fn check_signature_parameters(alg: &spki::AlgorithmIdentifierOwned) -> Result<(), CsrError> {
     let null = alg.parameters.as_ref().is_none_or(|p| p.tag() == der::Tag::Null && p.value().is_empty());
     let ok = match alg.oid {
-        rfc5912::ECDSA_WITH_SHA_256 | rfc5912::ECDSA_WITH_SHA_384 | rfc5912::ECDSA_WITH_SHA_512 => alg.parameters.is_none(),
-        rfc5912::SHA_256_WITH_RSA_ENCRYPTION | rfc5912::SHA_384_WITH_RSA_ENCRYPTION | rfc5912::SHA_512_WITH_RSA_ENCRYPTION => null,
+        rfc5912::ECDSA_WITH_SHA_256 | rfc5912::ECDSA_WITH_SHA_384 | rfc5912::ECDSA_WITH_SHA_512 => {
+            alg.parameters.is_none()
+        }
+        rfc5912::SHA_256_WITH_RSA_ENCRYPTION
+        | rfc5912::SHA_384_WITH_RSA_ENCRYPTION
+        | rfc5912::SHA_512_WITH_RSA_ENCRYPTION => null,
         // Algorithms not accepted at all are refused by name when the signature is checked.
         _ => true,
     };
     if ok {
         Ok(())
     } else {
-        Err(CsrError::Malformed(format!("the parameters of the signature algorithm {} are not the standard ones", oid_name(&alg.oid))))
+        Err(CsrError::Malformed(format!(
+            "the parameters of the signature algorithm {} are not the standard ones",
+            oid_name(&alg.oid)
+        )))
     }
 }
 
 /// The key policy: RSA 2048–8192 bits with e = 65537, ECDSA on P-256 or P-384.
 pub fn check_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<AcceptedKey, CsrError> {
     let spki_der = spki.to_der().map_err(|e| CsrError::Malformed(e.to_string()))?;
-    let key_bits = spki.subject_public_key.as_bytes().ok_or_else(|| CsrError::BadKey("its bit string has unused bits".into()))?;
+    let key_bits =
+        spki.subject_public_key.as_bytes().ok_or_else(|| CsrError::BadKey("its bit string has unused bits".into()))?;
     let description = match spki.algorithm.oid {
         rfc5912::RSA_ENCRYPTION => {
             // RFC 3279: rsaEncryption parameters are NULL. Another encoding of the same key would
@@ -142,7 +155,8 @@ pub fn check_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<AcceptedKey,
             if !spki.algorithm.parameters.as_ref().is_some_and(|p| p.tag() == der::Tag::Null && p.value().is_empty()) {
                 return Err(CsrError::BadKey("rsaEncryption parameters must be NULL (RFC 3279)".into()));
             }
-            let rsa = RsaPublicKey::from_der(key_bits).map_err(|e| CsrError::BadKey(format!("not an RSA public key: {e}")))?;
+            let rsa = RsaPublicKey::from_der(key_bits)
+                .map_err(|e| CsrError::BadKey(format!("not an RSA public key: {e}")))?;
             let modulus = rsa.modulus.as_bytes();
             let bits = modulus.len() * 8 - modulus.first().map_or(8, |b| b.leading_zeros() as usize);
             if !(2048..=8192).contains(&bits) {
@@ -154,12 +168,10 @@ pub fn check_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<AcceptedKey,
             format!("rsa{bits}")
         }
         rfc5912::ID_EC_PUBLIC_KEY => {
-            let curve: ObjectIdentifier = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.decode_as().ok())
-                .ok_or_else(|| CsrError::UnsupportedCurve("given by explicit parameters instead of a named curve".into()))?;
+            let curve: ObjectIdentifier =
+                spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as().ok()).ok_or_else(|| {
+                    CsrError::UnsupportedCurve("given by explicit parameters instead of a named curve".into())
+                })?;
             let (name, point_len) = match curve {
                 rfc5912::SECP_256_R_1 => ("p256", 65),
                 rfc5912::SECP_384_R_1 => ("p384", 97),
@@ -201,11 +213,17 @@ pub fn key_algorithm(key: &AcceptedKey) -> Option<KeyAlgorithm> {
     key.description.parse().ok()
 }
 
-pub(crate) fn verify_signature(alg: &ObjectIdentifier, spki: &SubjectPublicKeyInfoOwned, message: &[u8], signature: &[u8]) -> Result<(), CsrError> {
+pub(crate) fn verify_signature(
+    alg: &ObjectIdentifier,
+    spki: &SubjectPublicKeyInfoOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CsrError> {
     use aws_lc_rs::signature as sig;
     let key_bits = spki.subject_public_key.as_bytes().unwrap_or_default();
     let is_rsa = spki.algorithm.oid == rfc5912::RSA_ENCRYPTION;
-    let p384 = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok()) == Some(rfc5912::SECP_384_R_1);
+    let p384 = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+        == Some(rfc5912::SECP_384_R_1);
     let verifier: &dyn sig::VerificationAlgorithm = match (*alg, is_rsa, p384) {
         (rfc5912::SHA_256_WITH_RSA_ENCRYPTION, true, _) => &sig::RSA_PKCS1_2048_8192_SHA256,
         (rfc5912::SHA_384_WITH_RSA_ENCRYPTION, true, _) => &sig::RSA_PKCS1_2048_8192_SHA384,

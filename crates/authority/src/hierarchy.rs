@@ -47,7 +47,12 @@ pub struct LoadedCa {
 
 impl LoadedCa {
     pub fn issuer_info(&self) -> IssuerInfo<'_> {
-        IssuerInfo { id: &self.id, subject: &self.subject, key_identifier: &self.key_identifier, signer: self.signer.as_ref() }
+        IssuerInfo {
+            id: &self.id,
+            subject: &self.subject,
+            key_identifier: &self.key_identifier,
+            signer: self.signer.as_ref(),
+        }
     }
 
     pub fn pem(&self) -> String {
@@ -61,7 +66,8 @@ impl LoadedCa {
     }
 
     fn from_row(row: &AuthorityRow, signer: Arc<dyn CaSigner>) -> Result<Self, AuthorityError> {
-        let certificate = Certificate::from_der(&row.certificate).map_err(|e| AuthorityError::Corrupt(format!("CA {}: {e}", row.id)))?;
+        let certificate = Certificate::from_der(&row.certificate)
+            .map_err(|e| AuthorityError::Corrupt(format!("CA {}: {e}", row.id)))?;
         let spki_der = certificate.tbs_certificate.subject_public_key_info.to_der()?;
         if spki_der != signer.public_key_der() {
             return Err(AuthorityError::Corrupt(format!(
@@ -132,7 +138,12 @@ pub async fn load(db: &Db, custody: &dyn KeyCustody) -> Result<Option<Vec<Arc<Lo
 }
 
 /// Creates the root and the two issuing CAs. Fails if a hierarchy exists.
-pub async fn create(db: &Db, settings: &CaSettings, custody: &dyn KeyCustody, actor: &str) -> Result<Vec<Arc<LoadedCa>>, AuthorityError> {
+pub async fn create(
+    db: &Db,
+    settings: &CaSettings,
+    custody: &dyn KeyCustody,
+    actor: &str,
+) -> Result<Vec<Arc<LoadedCa>>, AuthorityError> {
     if !store::authorities(db).await?.is_empty() {
         return Err(AuthorityError::AlreadyInitialised);
     }
@@ -156,8 +167,18 @@ pub async fn create(db: &Db, settings: &CaSettings, custody: &dyn KeyCustody, ac
     )?;
     // Everything is built (keys in custody, certificates signed) before anything is recorded,
     // and the three CAs are recorded in one transaction: a failure leaves no half hierarchy.
-    let (root, root_row, root_event) =
-        prepare(ROOT_ID, &settings.root_cn(), None, "root", &root_label, settings.key_algorithm, &root_cert, root_signer, custody, actor)?;
+    let (root, root_row, root_event) = prepare(
+        ROOT_ID,
+        &settings.root_cn(),
+        None,
+        "root",
+        &root_label,
+        settings.key_algorithm,
+        &root_cert,
+        root_signer,
+        custody,
+        actor,
+    )?;
     let mut records = vec![(root_row, root_event)];
     let mut cas = vec![root.clone()];
     for (id, cn, role) in [
@@ -176,7 +197,18 @@ pub async fn create(db: &Db, settings: &CaSettings, custody: &dyn KeyCustody, ac
             Some(&root.issuer_info()),
             signer.as_ref(),
         )?;
-        let (ca, row, event) = prepare(id, &cn, Some(ROOT_ID), role.as_str(), &label, settings.key_algorithm, &cert, signer, custody, actor)?;
+        let (ca, row, event) = prepare(
+            id,
+            &cn,
+            Some(ROOT_ID),
+            role.as_str(),
+            &label,
+            settings.key_algorithm,
+            &cert,
+            signer,
+            custody,
+            actor,
+        )?;
         records.push((row, event));
         cas.push(ca);
     }

@@ -14,11 +14,11 @@
 
 use chrono::{DateTime, Months, Timelike, Utc};
 use der::{Decode, Encode};
+use santepki_domain::professional::CardType;
+use santepki_domain::structure::Departement;
 use santepki_storage::audit::AuditEvent;
 use santepki_storage::authority::{self as store, CertificateRow};
 use santepki_storage::directory;
-use santepki_domain::professional::CardType;
-use santepki_domain::structure::Departement;
 use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::ext::pkix::CrlReason;
 
@@ -296,13 +296,12 @@ impl Authority {
                 revocation_reason: None,
                 card_number: beneficiary.card.as_ref().map(|c| c.number.clone()),
             };
-            let event = AuditEvent::new(&req.requested_by, "certificate.pending", &format!("certificate:{serial}")).after(
-                &serde_json::json!({
+            let event = AuditEvent::new(&req.requested_by, "certificate.pending", &format!("certificate:{serial}"))
+                .after(&serde_json::json!({
                     "ca": ca.id, "profile": req.profile.name(), "subject": row.subject,
                     "structure": row.structure_id, "professional": row.professional_id,
                     "key": key.description, "generated_key": generated.is_some(),
-                }),
-            );
+                }));
             if store::insert_pending(self.db(), &row, &event).await? {
                 break (serial, tbs);
             }
@@ -353,7 +352,9 @@ impl Authority {
             None => None,
             Some(id) => {
                 let id = id.trim();
-                let row = directory::structure(db, id).await?.ok_or_else(|| IssueError::NotFound { field: "structure", value: id.into() })?;
+                let row = directory::structure(db, id)
+                    .await?
+                    .ok_or_else(|| IssueError::NotFound { field: "structure", value: id.into() })?;
                 if row.closed_at.is_some() {
                     return Err(IssueError::Closed { field: "structure", value: id.into() });
                 }
@@ -368,13 +369,19 @@ impl Authority {
         let mut ps_id = req.professional.as_deref().map(str::trim).map(str::to_owned);
         if let Some(number) = &req.card {
             let number = number.trim();
-            let row = directory::card(db, number).await?.ok_or_else(|| IssueError::NotFound { field: "card", value: number.into() })?;
+            let row = directory::card(db, number)
+                .await?
+                .ok_or_else(|| IssueError::NotFound { field: "card", value: number.into() })?;
             let today = now.date_naive().to_string();
-            if row.closed_at.is_some() || row.opposed_on.is_some() || row.valid_until < today || row.valid_from > today {
+            if row.closed_at.is_some() || row.opposed_on.is_some() || row.valid_until < today || row.valid_from > today
+            {
                 return Err(IssueError::Closed { field: "card", value: number.into() });
             }
             if ps_id.as_deref().is_some_and(|p| p != row.idnat_ps) {
-                return Err(IssueError::Refused(format!("card {number} belongs to {}, not {}", row.idnat_ps, ps_id.unwrap_or_default()), "card_holder_mismatch"));
+                return Err(IssueError::Refused(
+                    format!("card {number} belongs to {}, not {}", row.idnat_ps, ps_id.unwrap_or_default()),
+                    "card_holder_mismatch",
+                ));
             }
             let card_type = CardType::parse(&row.card_type)
                 .ok_or_else(|| AuthorityError::Corrupt(format!("card {number} has type {:?}", row.card_type)))?;
@@ -384,7 +391,9 @@ impl Authority {
         let person = match ps_id {
             None => None,
             Some(id) => {
-                let row = directory::professional(db, &id).await?.ok_or_else(|| IssueError::NotFound { field: "ps", value: id.clone() })?;
+                let row = directory::professional(db, &id)
+                    .await?
+                    .ok_or_else(|| IssueError::NotFound { field: "ps", value: id.clone() })?;
                 if row.closed_at.is_some() {
                     return Err(IssueError::Closed { field: "ps", value: id });
                 }
@@ -413,9 +422,18 @@ impl Authority {
     }
 
     /// Revokes a certificate (final). Returns the revoked row.
-    pub async fn revoke(&self, serial: &str, reason: RevocationReason, actor: &str) -> Result<CertificateRow, IssueError> {
-        let serial = x509::parse_serial_hex(serial)
-            .ok_or_else(|| IssueError::Profile(ProfileError::Invalid { field: "serial", reason: format!("{serial:?} is not a hexadecimal serial") }))?;
+    pub async fn revoke(
+        &self,
+        serial: &str,
+        reason: RevocationReason,
+        actor: &str,
+    ) -> Result<CertificateRow, IssueError> {
+        let serial = x509::parse_serial_hex(serial).ok_or_else(|| {
+            IssueError::Profile(ProfileError::Invalid {
+                field: "serial",
+                reason: format!("{serial:?} is not a hexadecimal serial"),
+            })
+        })?;
         let now = santepki_storage::time::now();
         let event = AuditEvent::new(actor, "certificate.revoked", &format!("certificate:{serial}"))
             .after(&serde_json::json!({ "reason": reason.name(), "at": now }));
@@ -423,13 +441,20 @@ impl Authority {
             None => Err(IssueError::NotFound { field: "serial", value: serial }),
             Some(before) if before.status == store::STATUS_ISSUED => {
                 self.ocsp_cache().forget(&serial);
-                Ok(CertificateRow { status: store::STATUS_REVOKED.into(), revoked_at: Some(now), revocation_reason: Some(reason.name().into()), ..before })
+                Ok(CertificateRow {
+                    status: store::STATUS_REVOKED.into(),
+                    revoked_at: Some(now),
+                    revocation_reason: Some(reason.name().into()),
+                    ..before
+                })
             }
             Some(before) if before.status == store::STATUS_REVOKED => Err(IssueError::Refused(
                 format!("certificate {serial} was already revoked on {}", before.revoked_at.unwrap_or_default()),
                 "already_revoked",
             )),
-            Some(before) => Err(IssueError::Refused(format!("certificate {serial} is {}, not issued", before.status), "not_issued")),
+            Some(before) => {
+                Err(IssueError::Refused(format!("certificate {serial} is {}, not issued", before.status), "not_issued"))
+            }
         }
     }
 

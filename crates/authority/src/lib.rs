@@ -78,7 +78,12 @@ impl Authority {
     }
 
     /// Creates the hierarchy if the database has none; returns it and whether it was created.
-    pub async fn init(db: Db, settings: CaSettings, custody: &dyn KeyCustody, actor: &str) -> Result<(Authority, bool), AuthorityError> {
+    pub async fn init(
+        db: Db,
+        settings: CaSettings,
+        custody: &dyn KeyCustody,
+        actor: &str,
+    ) -> Result<(Authority, bool), AuthorityError> {
         if let Some(cas) = hierarchy::load(&db, custody).await? {
             return Ok((Self::from_parts(db, settings, cas), false));
         }
@@ -87,7 +92,15 @@ impl Authority {
     }
 
     fn from_parts(db: Db, settings: CaSettings, cas: Vec<Arc<LoadedCa>>) -> Authority {
-        Authority { inner: Arc::new(Inner { db, settings, cas, ocsp_cache: ocsp::Cache::default(), crl_cache: Default::default() }) }
+        Authority {
+            inner: Arc::new(Inner {
+                db,
+                settings,
+                cas,
+                ocsp_cache: ocsp::Cache::default(),
+                crl_cache: Default::default(),
+            }),
+        }
     }
 
     pub fn db(&self) -> &Db {

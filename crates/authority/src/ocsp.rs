@@ -133,7 +133,13 @@ fn status_of(r: &store::CertificateRow, now: DateTime<Utc>) -> Status {
 
 /// Signs a one-certificate response. The CA signs directly (no delegated responder), and names
 /// itself by key hash.
-fn sign_response(ca: &LoadedCa, cert_id: CertId, status: &Status, this_update: DateTime<Utc>, next_update: DateTime<Utc>) -> Result<Vec<u8>, AuthorityError> {
+fn sign_response(
+    ca: &LoadedCa,
+    cert_id: CertId,
+    status: &Status,
+    this_update: DateTime<Utc>,
+    next_update: DateTime<Utc>,
+) -> Result<Vec<u8>, AuthorityError> {
     let cert_status = match status {
         Status::Good => CertStatus::good(),
         Status::Unknown => CertStatus::unknown(),
@@ -157,14 +163,22 @@ fn sign_response(ca: &LoadedCa, cert_id: CertId, status: &Status, this_update: D
     };
     let tbs = data.to_der()?;
     let signature = x509::sign(ca.signer.as_ref(), &tbs)?;
-    let basic = BasicOcspResponse { tbs_response_data: data, signature_algorithm: ca.signer.algorithm().signature_algorithm(), signature, certs: None };
+    let basic = BasicOcspResponse {
+        tbs_response_data: data,
+        signature_algorithm: ca.signer.algorithm().signature_algorithm(),
+        signature,
+        certs: None,
+    };
     Ok(OcspResponse::successful(basic)?.to_der()?)
 }
 
 fn sha1_cert_id(ca: &LoadedCa, serial_hex: &str) -> Result<CertId, AuthorityError> {
     let bytes = hex::decode(serial_hex).map_err(|_| AuthorityError::Corrupt(format!("serial {serial_hex:?}")))?;
     Ok(CertId {
-        hash_algorithm: spki::AlgorithmIdentifierOwned { oid: rfc5912::ID_SHA_1, parameters: Some(der::asn1::Null.into()) },
+        hash_algorithm: spki::AlgorithmIdentifierOwned {
+            oid: rfc5912::ID_SHA_1,
+            parameters: Some(der::asn1::Null.into()),
+        },
         issuer_name_hash: OctetString::new(ca.name_sha1.clone())?,
         issuer_key_hash: OctetString::new(ca.key_identifier.clone())?,
         serial_number: x509::serial_number(&bytes)?,
@@ -189,8 +203,12 @@ impl Authority {
         let sha1 = id.hash_algorithm.oid == rfc5912::ID_SHA_1;
         let sha256 = id.hash_algorithm.oid == rfc5912::ID_SHA_256;
         let Some(ca) = self.cas().iter().find(|ca| {
-            (sha1 && id.issuer_name_hash.as_bytes() == ca.name_sha1 && id.issuer_key_hash.as_bytes() == ca.key_identifier)
-                || (sha256 && id.issuer_name_hash.as_bytes() == ca.name_sha256 && id.issuer_key_hash.as_bytes() == ca.key_sha256)
+            (sha1
+                && id.issuer_name_hash.as_bytes() == ca.name_sha1
+                && id.issuer_key_hash.as_bytes() == ca.key_identifier)
+                || (sha256
+                    && id.issuer_name_hash.as_bytes() == ca.name_sha256
+                    && id.issuer_key_hash.as_bytes() == ca.key_sha256)
         }) else {
             return Reply::error(OcspResponse::unauthorized());
         };
@@ -211,7 +229,13 @@ impl Authority {
         }
     }
 
-    async fn ocsp_lookup(&self, ca: &Arc<LoadedCa>, cert_id: CertId, serial: &str, sha1: bool) -> Result<Reply, AuthorityError> {
+    async fn ocsp_lookup(
+        &self,
+        ca: &Arc<LoadedCa>,
+        cert_id: CertId,
+        serial: &str,
+        sha1: bool,
+    ) -> Result<Reply, AuthorityError> {
         let now = Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now);
         let row = store::certificate(self.db(), serial).await?.filter(|r| r.ca_id == ca.id);
         let status = row.as_ref().map_or(Status::Unknown, |r| status_of(r, now));
@@ -220,7 +244,11 @@ impl Authority {
                 let next = santepki_storage::time::parse(&stored.next_update);
                 let fresh = next.is_some_and(|n| n - now > self.settings().ocsp_refresh_before / 2);
                 if stored.status == status.name() && fresh {
-                    return Ok(Reply { der: Arc::new(stored.der), this_update: santepki_storage::time::parse(&stored.this_update), next_update: next });
+                    return Ok(Reply {
+                        der: Arc::new(stored.der),
+                        this_update: santepki_storage::time::parse(&stored.this_update),
+                        next_update: next,
+                    });
                 }
             }
         }
@@ -246,7 +274,14 @@ impl Authority {
         Ok(Reply { der: Arc::new(der), this_update: Some(now), next_update: Some(next_update) })
     }
 
-    async fn sign_ocsp(&self, ca: &Arc<LoadedCa>, cert_id: CertId, status: &Status, this: DateTime<Utc>, next: DateTime<Utc>) -> Result<Vec<u8>, AuthorityError> {
+    async fn sign_ocsp(
+        &self,
+        ca: &Arc<LoadedCa>,
+        cert_id: CertId,
+        status: &Status,
+        this: DateTime<Utc>,
+        next: DateTime<Utc>,
+    ) -> Result<Vec<u8>, AuthorityError> {
         let ca = ca.clone();
         let status = match status {
             Status::Good => Status::Good,

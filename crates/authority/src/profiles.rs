@@ -108,7 +108,10 @@ impl Profile {
 
     /// A legal person's certificate (structure in the OU), as opposed to a natural person's.
     pub fn is_organisation(self) -> bool {
-        matches!(self, Profile::OrgAuthCli | Profile::OrgSign | Profile::OrgConf | Profile::ServSsl | Profile::ServSmime)
+        matches!(
+            self,
+            Profile::OrgAuthCli | Profile::OrgSign | Profile::OrgConf | Profile::ServSsl | Profile::ServSmime
+        )
     }
 
     pub fn is_personal(self) -> bool {
@@ -243,7 +246,9 @@ impl ProfileError {
 
     pub fn field(&self) -> &'static str {
         match self {
-            ProfileError::Missing { field, .. } | ProfileError::NotApplicable { field, .. } | ProfileError::Invalid { field, .. } => field,
+            ProfileError::Missing { field, .. }
+            | ProfileError::NotApplicable { field, .. }
+            | ProfileError::Invalid { field, .. } => field,
         }
     }
 }
@@ -279,7 +284,10 @@ pub fn content(
         return Err(not_applicable("ps"));
     }
     if names.emails.len() > 10 || names.dns.len() > 20 {
-        return Err(ProfileError::Invalid { field: "dns", reason: "too many alternative names (at most 20 DNS names, 10 emails)".into() });
+        return Err(ProfileError::Invalid {
+            field: "dns",
+            reason: "too many alternative names (at most 20 DNS names, 10 emails)".into(),
+        });
     }
 
     let mut alt_names = Vec::new();
@@ -313,7 +321,10 @@ pub fn content(
                 let domain = email_domain(&names.emails[0])?;
                 for e in &names.emails {
                     if email_domain(e)? != domain {
-                        return Err(ProfileError::Invalid { field: "email", reason: "every address of a SERV S/MIME certificate is in one mail domain".into() });
+                        return Err(ProfileError::Invalid {
+                            field: "email",
+                            reason: "every address of a SERV S/MIME certificate is in one mail domain".into(),
+                        });
                     }
                     alt_names.push(AltName::Email(e.trim().to_owned()));
                 }
@@ -398,7 +409,8 @@ pub fn check_service(service: &str) -> Result<(), ProfileError> {
     if s.chars().any(|c| c.is_control()) {
         return Err(invalid("the service applicatif contains control characters".into()));
     }
-    let squashed: String = s.chars().filter(|c| !c.is_whitespace() && *c != '-' && *c != '_').collect::<String>().to_ascii_uppercase();
+    let squashed: String =
+        s.chars().filter(|c| !c.is_whitespace() && *c != '-' && *c != '_').collect::<String>().to_ascii_uppercase();
     if (squashed == "INSIAUTO" || squashed == "INSIMANU") && s != "INSI-AUTO" && s != "INSI-MANU" {
         return Err(invalid(format!(
             "{s:?} looks like an INSi service name: INSi only accepts exactly INSI-AUTO or INSI-MANU (rule R29)"
@@ -437,7 +449,10 @@ fn check_email_like(field: &'static str, value: &str) -> Result<(), ProfileError
     let v = value.trim();
     let ok = v.len() <= 254
         && v.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && domain.contains('.') && !v.chars().any(|c| c.is_whitespace() || c.is_control())
+            !local.is_empty()
+                && !domain.is_empty()
+                && domain.contains('.')
+                && !v.chars().any(|c| c.is_whitespace() || c.is_control())
         })
         && v.matches('@').count() == 1;
     if ok {
@@ -450,7 +465,8 @@ fn check_email_like(field: &'static str, value: &str) -> Result<(), ProfileError
 fn email_domain(email: &str) -> Result<String, ProfileError> {
     check_email_like("email", email)?;
     let (_, domain) = email.trim().split_once('@').unwrap_or_default();
-    check_dns_name(domain).map_err(|_| ProfileError::Invalid { field: "email", reason: format!("{email:?}: bad mail domain") })?;
+    check_dns_name(domain)
+        .map_err(|_| ProfileError::Invalid { field: "email", reason: format!("{email:?}: bad mail domain") })?;
     Ok(domain.to_ascii_lowercase())
 }
 
@@ -499,7 +515,8 @@ mod tests {
     fn serv_ssl_needs_a_dns_name_and_uses_it_as_cn() {
         let none = content(Profile::ServSsl, Some(&structure()), None, None, &RequestedNames::default()).unwrap_err();
         assert_eq!(none.field(), "dns");
-        let names = RequestedNames { dns: vec!["Proxy.CHU-Nice.fr".into(), "*.chu-nice.fr".into()], ..Default::default() };
+        let names =
+            RequestedNames { dns: vec!["Proxy.CHU-Nice.fr".into(), "*.chu-nice.fr".into()], ..Default::default() };
         let c = content(Profile::ServSsl, Some(&structure()), None, None, &names).unwrap();
         assert_eq!(c.subject.last().unwrap()[0].value, "proxy.chu-nice.fr");
         assert_eq!(c.alt_names.len(), 2);

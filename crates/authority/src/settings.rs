@@ -101,7 +101,9 @@ impl CaSettings {
     }
 
     pub fn organisations_cn(&self) -> String {
-        self.organisations_name.clone().unwrap_or_else(|| format!("{}AC IGC-SANTE ELEMENTAIRE ORGANISATIONS", self.prefix()))
+        self.organisations_name
+            .clone()
+            .unwrap_or_else(|| format!("{}AC IGC-SANTE ELEMENTAIRE ORGANISATIONS", self.prefix()))
     }
 
     pub fn personnes_cn(&self) -> String {

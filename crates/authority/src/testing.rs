@@ -17,7 +17,9 @@ pub fn csr(algorithm: KeyAlgorithm) -> (Vec<u8>, SoftwareKey) {
 pub fn cms_sign(key: &SoftwareKey, cert_der: &[u8], content: &[u8]) -> Vec<u8> {
     use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
     use cms::content_info::{CmsVersion, ContentInfo};
-    use cms::signed_data::{CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos};
+    use cms::signed_data::{
+        CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+    };
     use const_oid::db::{rfc5911, rfc5912};
     use der::asn1::{Any, OctetString, SetOfVec};
     use der::{Decode, Encode};
@@ -31,7 +33,10 @@ pub fn cms_sign(key: &SoftwareKey, cert_der: &[u8], content: &[u8]) -> Vec<u8> {
     let attr = |oid, value: Any| Attribute { oid, values: SetOfVec::try_from(vec![value]).expect("one value") };
     let attrs = SetOfVec::try_from(vec![
         attr(rfc5911::ID_CONTENT_TYPE, Any::encode_from(&rfc5911::ID_DATA).expect("oid")),
-        attr(rfc5911::ID_MESSAGE_DIGEST, Any::encode_from(&OctetString::new(digest.as_ref()).expect("digest")).expect("digest")),
+        attr(
+            rfc5911::ID_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(digest.as_ref()).expect("digest")).expect("digest"),
+        ),
     ])
     .expect("attributes");
     let signature = key.sign(&attrs.to_der().expect("attributes")).expect("signature");
@@ -52,9 +57,13 @@ pub fn cms_sign(key: &SoftwareKey, cert_der: &[u8], content: &[u8]) -> Vec<u8> {
         version: CmsVersion::V1,
         digest_algorithms: SetOfVec::try_from(vec![sha256]).expect("digest algorithms"),
         encap_content_info: EncapsulatedContentInfo { econtent_type: rfc5911::ID_DATA, econtent: None },
-        certificates: Some(CertificateSet(SetOfVec::try_from(vec![CertificateChoices::Certificate(cert)]).expect("certificates"))),
+        certificates: Some(CertificateSet(
+            SetOfVec::try_from(vec![CertificateChoices::Certificate(cert)]).expect("certificates"),
+        )),
         crls: None,
         signer_infos: SignerInfos(SetOfVec::try_from(vec![signer]).expect("signers")),
     };
-    ContentInfo { content_type: rfc5911::ID_SIGNED_DATA, content: Any::encode_from(&signed).expect("signed data") }.to_der().expect("CMS")
+    ContentInfo { content_type: rfc5911::ID_SIGNED_DATA, content: Any::encode_from(&signed).expect("signed data") }
+        .to_der()
+        .expect("CMS")
 }

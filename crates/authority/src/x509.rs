@@ -100,7 +100,13 @@ pub fn serial_hex(serial: &SerialNumber) -> String {
 
 /// Normalises a serial typed by a person (`0A:1b…`, `0x…`, spaces) to the database key form.
 pub fn parse_serial_hex(s: &str) -> Option<String> {
-    let cleaned: String = s.trim().trim_start_matches("0x").trim_start_matches("0X").chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
+    let cleaned: String = s
+        .trim()
+        .trim_start_matches("0x")
+        .trim_start_matches("0X")
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
     if cleaned.is_empty() || cleaned.len() > 40 || !cleaned.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
     }
@@ -167,11 +173,9 @@ mod tests {
 
     #[test]
     fn country_is_printable_and_the_rest_utf8() {
-        let name = build_name(&[
-            vec![NameAttr::new(rfc4519::C, "FR")],
-            vec![NameAttr::new(rfc4519::ST, "Côte-d'Or (21)")],
-        ])
-        .unwrap();
+        let name =
+            build_name(&[vec![NameAttr::new(rfc4519::C, "FR")], vec![NameAttr::new(rfc4519::ST, "Côte-d'Or (21)")]])
+                .unwrap();
         let rdns = &name.0;
         let c = rdns[0].0.iter().next().unwrap();
         assert_eq!(c.value.tag(), Tag::PrintableString);

@@ -11,19 +11,24 @@ use der::{Decode, Encode};
 use santepki_authority::crl::CrlKind;
 use santepki_authority::keys::software::SoftwareCustody;
 use santepki_authority::testing::csr;
-use santepki_authority::{Authority, CaSettings, IssueError, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason};
+use santepki_authority::{
+    Authority, CaSettings, IssueError, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason,
+};
 use santepki_directory::generate::{self, seed_cases, GenerateOptions, Scale};
 use santepki_directory::{import_file, ImportOptions};
 use santepki_domain::ValidationMode;
 use santepki_storage::testing::{self, TestDb};
 use x509_cert::Certificate;
-use x509_ocsp::{BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, OcspResponseStatus, Request, TbsRequest};
+use x509_ocsp::{
+    BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, OcspResponseStatus, Request, TbsRequest,
+};
 
 const CHU: &str = "1060785011";
 
 async fn directory(t: &TestDb) {
     let files_dir = tempfile::tempdir().unwrap();
-    let files = generate::generate(files_dir.path(), &GenerateOptions { scale: Scale::Demo, ..Default::default() }).unwrap();
+    let files =
+        generate::generate(files_dir.path(), &GenerateOptions { scale: Scale::Demo, ..Default::default() }).unwrap();
     let opts = ImportOptions { mode: ValidationMode::Test, ..Default::default() };
     for f in files.in_import_order() {
         import_file(&t.db, f, &opts, Arc::new(santepki_directory::import::Quiet)).await.unwrap();
@@ -44,7 +49,14 @@ async fn authority(t: &TestDb, keys: &std::path::Path, algorithm: KeyAlgorithm) 
     ca
 }
 
-fn request(profile: Profile, structure: Option<&str>, ps: Option<&str>, card: Option<&str>, names: RequestedNames, csr_der: Vec<u8>) -> IssueRequest {
+fn request(
+    profile: Profile,
+    structure: Option<&str>,
+    ps: Option<&str>,
+    card: Option<&str>,
+    names: RequestedNames,
+    csr_der: Vec<u8>,
+) -> IssueRequest {
     IssueRequest {
         profile,
         structure: structure.map(str::to_owned),
@@ -70,23 +82,51 @@ fn every_profile() -> Vec<Case> {
         (Profile::OrgAuthCli, Some(CHU), None, None, service("DMP AUTHENTIFICATION")),
         (Profile::OrgSign, Some(CHU), None, None, service("DMP SIGNATURE")),
         (Profile::OrgConf, Some(CHU), None, None, service("MESSAGERIE CHU")),
-        (Profile::ServSsl, Some(CHU), None, None, RequestedNames { dns: vec!["proxy.chu-nice.fr".into()], ..Default::default() }),
+        (
+            Profile::ServSsl,
+            Some(CHU),
+            None,
+            None,
+            RequestedNames { dns: vec!["proxy.chu-nice.fr".into()], ..Default::default() },
+        ),
         (
             Profile::ServSmime,
             Some(CHU),
             None,
             None,
-            RequestedNames { service: Some("MSSANTE CHU".into()), emails: vec!["dmp@chu-nice.fr".into()], ..Default::default() },
+            RequestedNames {
+                service: Some("MSSANTE CHU".into()),
+                emails: vec!["dmp@chu-nice.fr".into()],
+                ..Default::default()
+            },
         ),
-        (Profile::ProAuth, Some(pro_structure), Some(seed_cases::TEST_PS_IDNAT), None, RequestedNames { upn: Some("maxime@pharmacie.fr".into()), ..Default::default() }),
+        (
+            Profile::ProAuth,
+            Some(pro_structure),
+            Some(seed_cases::TEST_PS_IDNAT),
+            None,
+            RequestedNames { upn: Some("maxime@pharmacie.fr".into()), ..Default::default() },
+        ),
         (Profile::ProSign, Some(pro_structure), Some(seed_cases::TEST_PS_IDNAT), None, RequestedNames::default()),
-        (Profile::ProConf, Some(pro_structure), Some(seed_cases::TEST_PS_IDNAT), None, RequestedNames { emails: vec!["maxime@pharmacie.fr".into()], ..Default::default() }),
+        (
+            Profile::ProConf,
+            Some(pro_structure),
+            Some(seed_cases::TEST_PS_IDNAT),
+            None,
+            RequestedNames { emails: vec!["maxime@pharmacie.fr".into()], ..Default::default() },
+        ),
         (Profile::CardAuth, None, None, Some(seed_cases::TEST_PS_CARD), RequestedNames::default()),
     ]
 }
 
 fn subject_value(cert: &Certificate, oid: const_oid::ObjectIdentifier) -> Option<String> {
-    cert.tbs_certificate.subject.0.iter().flat_map(|r| r.0.iter()).find(|a| a.oid == oid).map(|a| String::from_utf8_lossy(a.value.value()).into_owned())
+    cert.tbs_certificate
+        .subject
+        .0
+        .iter()
+        .flat_map(|r| r.0.iter())
+        .find(|a| a.oid == oid)
+        .map(|a| String::from_utf8_lossy(a.value.value()).into_owned())
 }
 
 fn ocsp_request(ca: &santepki_authority::LoadedCa, serial: &[u8], sha256: bool) -> Vec<u8> {
@@ -101,7 +141,10 @@ fn ocsp_request(ca: &santepki_authority::LoadedCa, serial: &[u8], sha256: bool) 
             requestor_name: None,
             request_list: vec![Request {
                 req_cert: CertId {
-                    hash_algorithm: spki::AlgorithmIdentifierOwned { oid: alg, parameters: Some(der::asn1::Null.into()) },
+                    hash_algorithm: spki::AlgorithmIdentifierOwned {
+                        oid: alg,
+                        parameters: Some(der::asn1::Null.into()),
+                    },
                     issuer_name_hash: OctetString::new(name).unwrap(),
                     issuer_key_hash: OctetString::new(key).unwrap(),
                     serial_number: x509_cert::serial_number::SerialNumber::new(serial).unwrap(),
@@ -146,7 +189,10 @@ async fn every_profile_issues_from_the_directory_and_revocation_reaches_crl_and_
         let mut issued = Vec::new();
         for (profile, structure, ps, card, names) in every_profile() {
             let (der, _) = csr(KeyAlgorithm::EcdsaP256);
-            let got = ca.issue(request(profile, structure, ps, card, names, der)).await.unwrap_or_else(|e| panic!("{profile}: {e}"));
+            let got = ca
+                .issue(request(profile, structure, ps, card, names, der))
+                .await
+                .unwrap_or_else(|e| panic!("{profile}: {e}"));
             let cert = Certificate::from_der(&got.der).unwrap();
             // The subject comes from the directory: the CSR said CN=test.
             let cn = subject_value(&cert, rfc4519::CN).unwrap();
@@ -170,7 +216,8 @@ async fn every_profile_issues_from_the_directory_and_revocation_reaches_crl_and_
         }
         // INSi naming is exact (R29).
         let (der, _) = csr(KeyAlgorithm::EcdsaP256);
-        let e = ca.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("INSI AUTO"), der)).await.unwrap_err();
+        let e =
+            ca.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("INSI AUTO"), der)).await.unwrap_err();
         assert_eq!((e.code(), e.field()), ("profile_field_invalid", Some("service")));
 
         // OCSP: good for each, unknown for a serial never issued, unauthorized for another issuer.
@@ -223,7 +270,8 @@ async fn every_profile_issues_from_the_directory_and_revocation_reaches_crl_and_
         let later = ca.publish_crl("ACI-EL-ORG", CrlKind::Delta, "test").await.unwrap();
         assert!(later.number > delta.number, "CRL numbers only grow");
 
-        let events = santepki_storage::audit::events_for(t.db.pool(), &format!("certificate:{}", victim.serial)).await.unwrap();
+        let events =
+            santepki_storage::audit::events_for(t.db.pool(), &format!("certificate:{}", victim.serial)).await.unwrap();
         let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["certificate.pending", "certificate.issued", "certificate.revoked"], "{}", t.label());
     }
@@ -238,25 +286,52 @@ async fn keys_are_checked_and_r37_refuses_a_key_twice() {
     let (der, _) = csr(KeyAlgorithm::Rsa2048);
     ca.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("INSI-AUTO"), der.clone())).await.unwrap();
     // R37: the same key again (another instance, or a copy) is refused while the first lives.
-    let e = ca.issue(request(Profile::OrgSign, Some(CHU), None, None, service("DMP SIGNATURE"), der)).await.unwrap_err();
+    let e =
+        ca.issue(request(Profile::OrgSign, Some(CHU), None, None, service("DMP SIGNATURE"), der)).await.unwrap_err();
     assert!(matches!(e, IssueError::KeyInUse(_)), "{e}");
     assert_eq!(e.code(), "key_in_use");
 
     // Directory checks: unknown structure, a PRO at a structure where the PS does not practise,
     // a card that is opposed.
     let (der, _) = csr(KeyAlgorithm::EcdsaP256);
-    let e = ca.issue(request(Profile::OrgAuthCli, Some("1999999999"), None, None, service("X"), der.clone())).await.unwrap_err();
+    let e = ca
+        .issue(request(Profile::OrgAuthCli, Some("1999999999"), None, None, service("X"), der.clone()))
+        .await
+        .unwrap_err();
     assert_eq!((e.code(), e.field()), ("not_found", Some("structure")));
-    let e = ca.issue(request(Profile::ProAuth, Some(CHU), Some(seed_cases::TEST_PS_IDNAT), None, RequestedNames::default(), der.clone())).await.unwrap_err();
+    let e = ca
+        .issue(request(
+            Profile::ProAuth,
+            Some(CHU),
+            Some(seed_cases::TEST_PS_IDNAT),
+            None,
+            RequestedNames::default(),
+            der.clone(),
+        ))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "ps_not_in_structure");
-    let e = ca.issue(request(Profile::CardAuth, None, None, Some(seed_cases::OPPOSED_CARD), RequestedNames::default(), der.clone())).await.unwrap_err();
+    let e = ca
+        .issue(request(
+            Profile::CardAuth,
+            None,
+            None,
+            Some(seed_cases::OPPOSED_CARD),
+            RequestedNames::default(),
+            der.clone(),
+        ))
+        .await
+        .unwrap_err();
     assert_eq!((e.code(), e.field()), ("closed", Some("card")));
     // A field the profile does not take is refused, not ignored.
     let names = RequestedNames { service: Some("X".into()), dns: vec!["a.example.fr".into()], ..Default::default() };
     let e = ca.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, names, der.clone())).await.unwrap_err();
     assert_eq!((e.code(), e.field()), ("profile_field_not_applicable", Some("dns")));
     // Bad CSRs never reach the database.
-    let e = ca.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("X"), b"garbage".to_vec())).await.unwrap_err();
+    let e = ca
+        .issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("X"), b"garbage".to_vec()))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "csr_malformed");
     assert!(santepki_storage::authority::certificates(&t.db, Some(CHU), 100).await.unwrap().len() == 1);
 }
@@ -274,7 +349,9 @@ async fn generated_keys_come_back_once_as_pkcs12_under_the_requesters_passphrase
     req.key = KeySource::Generate { algorithm: KeyAlgorithm::Rsa2048, passphrase: "un secret assez long".into() };
     let got = ca.issue(req).await.unwrap();
     let p12 = got.pkcs12.expect("a PKCS#12");
-    let store = p12_keystore::KeyStore::from_pkcs12(&p12, "un secret assez long", p12_keystore::Pkcs12ImportPolicy::Relaxed).unwrap();
+    let store =
+        p12_keystore::KeyStore::from_pkcs12(&p12, "un secret assez long", p12_keystore::Pkcs12ImportPolicy::Relaxed)
+            .unwrap();
     let (_, chain) = store.private_key_chain().expect("a key and its chain");
     assert_eq!(chain.certs()[0].as_der(), got.der.as_slice());
     assert_eq!(chain.certs().len(), 3, "certificate, issuing CA, root");
@@ -293,7 +370,11 @@ async fn pending_rows_left_by_a_crash_settle_as_abandoned_and_ocsp_says_unknown(
     let (der, _) = csr(KeyAlgorithm::EcdsaP256);
     let got = ca.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("A"), der)).await.unwrap();
     // Simulate a process that recorded a certificate as pending and died before signing.
-    sqlx::query("UPDATE ca_certificates SET status = 'pending', der = NULL WHERE serial = $1").bind(&got.serial).execute(t.db.pool()).await.unwrap();
+    sqlx::query("UPDATE ca_certificates SET status = 'pending', der = NULL WHERE serial = $1")
+        .bind(&got.serial)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
     // Young pending rows (an issuance in flight on another node) are left alone.
     assert_eq!(ca.resolve_pending(chrono::Duration::minutes(5), "test").await.unwrap(), 0);
     assert_eq!(ca.resolve_pending(chrono::Duration::zero(), "test").await.unwrap(), 1);
@@ -313,26 +394,47 @@ async fn rsa_4096_hierarchy_like_the_real_one() {
     let names: Vec<String> = ca.cas().iter().map(|c| c.name.clone()).collect();
     assert_eq!(
         names,
-        ["TEST AC RACINE IGC-SANTE ELEMENTAIRE", "TEST AC IGC-SANTE ELEMENTAIRE ORGANISATIONS", "TEST AC IGC-SANTE ELEMENTAIRE PERSONNES"]
+        [
+            "TEST AC RACINE IGC-SANTE ELEMENTAIRE",
+            "TEST AC IGC-SANTE ELEMENTAIRE ORGANISATIONS",
+            "TEST AC IGC-SANTE ELEMENTAIRE PERSONNES"
+        ]
     );
     for c in ca.cas() {
         let tbs = &c.certificate.tbs_certificate;
         assert_eq!(tbs.signature.oid, rfc5912::SHA_256_WITH_RSA_ENCRYPTION);
         assert_eq!(subject_value(&c.certificate, rfc4519::OU).as_deref(), Some("0002 187512751"));
-        let bc = tbs.extensions.as_ref().unwrap().iter().find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_BASIC_CONSTRAINTS).unwrap();
+        let bc = tbs
+            .extensions
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_BASIC_CONSTRAINTS)
+            .unwrap();
         assert!(bc.critical);
         let bc = x509_cert::ext::pkix::BasicConstraints::from_der(bc.extn_value.as_bytes()).unwrap();
         assert!(bc.ca);
         assert_eq!(bc.path_len_constraint, if c.parent_id.is_some() { Some(0) } else { None });
         // 20 years.
-        let years = (tbs.validity.not_after.to_unix_duration().as_secs() - tbs.validity.not_before.to_unix_duration().as_secs()) / (365 * 86_400);
+        let years = (tbs.validity.not_after.to_unix_duration().as_secs()
+            - tbs.validity.not_before.to_unix_duration().as_secs())
+            / (365 * 86_400);
         assert_eq!(years, 20);
     }
     let (der, _) = csr(KeyAlgorithm::Rsa2048);
-    let got = ca.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("DMP AUTHENTIFICATION"), der)).await.unwrap();
+    let got = ca
+        .issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("DMP AUTHENTIFICATION"), der))
+        .await
+        .unwrap();
     let cert = Certificate::from_der(&got.der).unwrap();
     // The product category of a test software certificate: 0x83 (REFERENCE.md).
-    let cat = cert.tbs_certificate.extensions.unwrap().into_iter().find(|e| e.extn_id.to_string() == "1.2.250.1.71.1.2.5").unwrap();
+    let cat = cert
+        .tbs_certificate
+        .extensions
+        .unwrap()
+        .into_iter()
+        .find(|e| e.extn_id.to_string() == "1.2.250.1.71.1.2.5")
+        .unwrap();
     assert_eq!(cat.extn_value.as_bytes(), [0x04, 0x01, 0x83]);
 }
 

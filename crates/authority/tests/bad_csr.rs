@@ -64,7 +64,14 @@ impl Openssl {
 
     /// An EC key on `curve`, encoded as a named curve (what every real client does).
     fn ec(&self, curve: &str) -> String {
-        self.genpkey(&["-algorithm", "EC", "-pkeyopt", &format!("ec_paramgen_curve:{curve}"), "-pkeyopt", "ec_param_enc:named_curve"])
+        self.genpkey(&[
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            &format!("ec_paramgen_curve:{curve}"),
+            "-pkeyopt",
+            "ec_param_enc:named_curve",
+        ])
     }
 
     /// `openssl req -new -key <key> -subj SUBJECT <options>`: the request, PEM unless the options
@@ -277,7 +284,11 @@ fn every_single_byte_change_is_refused() {
                 let mut bad = der.clone();
                 bad[at] ^= mask;
                 if let Ok(key) = verify_request(&bad) {
-                    assert!(parameters.contains(&at), "byte {at} ^ {mask:#04x} of a {} request accepted", key.description);
+                    assert!(
+                        parameters.contains(&at),
+                        "byte {at} ^ {mask:#04x} of a {} request accepted",
+                        key.description
+                    );
                 }
             }
         }
@@ -333,7 +344,8 @@ fn other_curves_are_refused() {
 #[test]
 fn explicit_curve_parameters_are_refused() {
     let o = Openssl::new();
-    let key = o.genpkey(&["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-pkeyopt", "ec_param_enc:explicit"]);
+    let key =
+        o.genpkey(&["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-pkeyopt", "ec_param_enc:explicit"]);
     let der = o.req(&key, &["-sha256", "-outform", "DER"]);
     refused(&der, "key_unsupported_curve", &["P-256", "P-384"]);
 }
@@ -391,9 +403,15 @@ fn sha1_is_refused() {
 fn common_algorithms_are_named() {
     let o = Openssl::new();
     refused(&o.req(&o.ec("secp256k1"), &["-sha256", "-outform", "DER"]), "key_unsupported_curve", &["secp256k1"]);
-    refused(&o.req(&o.ec("brainpoolP256r1"), &["-sha256", "-outform", "DER"]), "key_unsupported_curve", &["brainpoolP256r1"]);
+    refused(
+        &o.req(&o.ec("brainpoolP256r1"), &["-sha256", "-outform", "DER"]),
+        "key_unsupported_curve",
+        &["brainpoolP256r1"],
+    );
     refused(&o.req(&o.ec("P-256"), &["-sha1", "-outform", "DER"]), "csr_unsupported_signature", &["ecdsa-with-SHA1"]);
-    let message = refused(&o.req(&o.rsa(2048), &["-sha3-256", "-outform", "DER"]), "csr_unsupported_signature", &["SHA3-256"]).to_string();
+    let message =
+        refused(&o.req(&o.rsa(2048), &["-sha3-256", "-outform", "DER"]), "csr_unsupported_signature", &["SHA3-256"])
+            .to_string();
     assert!(!message.contains("2.16.840"), "{message:?}");
 }
 

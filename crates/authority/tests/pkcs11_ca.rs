@@ -12,7 +12,9 @@ use der::Decode;
 use santepki_authority::crl::CrlKind;
 use santepki_authority::keys::pkcs11::{Pkcs11Config, Pkcs11Custody};
 use santepki_authority::testing::csr;
-use santepki_authority::{Authority, CaSettings, IssueRequest, KeyAlgorithm, KeySource, KeyCustody, Profile, RequestedNames, RevocationReason};
+use santepki_authority::{
+    Authority, CaSettings, IssueRequest, KeyAlgorithm, KeyCustody, KeySource, Profile, RequestedNames, RevocationReason,
+};
 use santepki_directory::generate::{self, GenerateOptions, Scale};
 use santepki_directory::{import_file, ImportOptions};
 use santepki_domain::ValidationMode;
@@ -35,7 +37,8 @@ fn custody() -> Pkcs11Custody {
 async fn issuance_crl_and_ocsp_sign_in_the_hsm() {
     for t in testing::both().await {
         let files_dir = tempfile::tempdir().unwrap();
-        let files = generate::generate(files_dir.path(), &GenerateOptions { scale: Scale::Demo, ..Default::default() }).unwrap();
+        let files = generate::generate(files_dir.path(), &GenerateOptions { scale: Scale::Demo, ..Default::default() })
+            .unwrap();
         let opts = ImportOptions { mode: ValidationMode::Test, ..Default::default() };
         for f in files.in_import_order() {
             import_file(&t.db, f, &opts, Arc::new(santepki_directory::import::Quiet)).await.unwrap();
@@ -71,18 +74,24 @@ async fn issuance_crl_and_ocsp_sign_in_the_hsm() {
         // The signature verifies with the CA certificate's key (the token's public half).
         let spki = &org.certificate.tbs_certificate.subject_public_key_info;
         let tbs = der::Encode::to_der(&cert.tbs_certificate).unwrap();
-        aws_lc_rs::signature::UnparsedPublicKey::new(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256, spki.subject_public_key.raw_bytes())
-            .verify(&tbs, cert.signature.raw_bytes())
-            .expect("signed by the HSM key");
+        aws_lc_rs::signature::UnparsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            spki.subject_public_key.raw_bytes(),
+        )
+        .verify(&tbs, cert.signature.raw_bytes())
+        .expect("signed by the HSM key");
         ca.revoke(&issued.serial, RevocationReason::Superseded, "test").await.unwrap();
         let full = ca.publish_crl("ACI-EL-ORG", CrlKind::Full, "test").await.unwrap();
         assert_eq!(full.entries, 1);
         let crl_row = ca.latest_crl("ACI-EL-ORG", CrlKind::Full).await.unwrap().unwrap();
         let crl = x509_cert::crl::CertificateList::from_der(&crl_row.der).unwrap();
         let tbs = der::Encode::to_der(&crl.tbs_cert_list).unwrap();
-        aws_lc_rs::signature::UnparsedPublicKey::new(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256, spki.subject_public_key.raw_bytes())
-            .verify(&tbs, crl.signature.raw_bytes())
-            .expect("CRL signed by the HSM key");
+        aws_lc_rs::signature::UnparsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            spki.subject_public_key.raw_bytes(),
+        )
+        .verify(&tbs, crl.signature.raw_bytes())
+        .expect("CRL signed by the HSM key");
         assert_eq!(ca.refresh_ocsp(100).await.unwrap(), 1, "one OCSP response pre-signed in the token");
 
         // A new process finds the keys by label.
@@ -92,7 +101,10 @@ async fn issuance_crl_and_ocsp_sign_in_the_hsm() {
         let dir = tempfile::tempdir().unwrap();
         let software = santepki_authority::keys::software::SoftwareCustody::new(dir.path(), Some("x".into()));
         assert_eq!(software.backend(), "software");
-        let err = Authority::load(t.db.clone(), CaSettings::test("http://127.0.0.1:9"), &software).await.err().expect("refused");
+        let err = Authority::load(t.db.clone(), CaSettings::test("http://127.0.0.1:9"), &software)
+            .await
+            .err()
+            .expect("refused");
         assert!(err.to_string().contains("pkcs11"), "{err}");
     }
 }

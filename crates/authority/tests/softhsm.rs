@@ -278,7 +278,12 @@ fn private_keys_cannot_be_read_or_wrapped_out_of_the_token() {
         .generate_key_pair(
             &Mechanism::EccKeyPairGen,
             &[Attribute::Token(false), Attribute::EcParams(der::Encode::to_der(&rfc5912::SECP_256_R_1).unwrap())],
-            &[Attribute::Token(false), Attribute::Private(true), Attribute::Sensitive(true), Attribute::Extractable(true)],
+            &[
+                Attribute::Token(false),
+                Attribute::Private(true),
+                Attribute::Sensitive(true),
+                Attribute::Extractable(true),
+            ],
         )
         .unwrap();
     let wrapped = session.wrap_key(&Mechanism::AesKeyWrapPad, aes, extractable).expect("control key wraps");
@@ -297,14 +302,24 @@ fn private_keys_cannot_be_read_or_wrapped_out_of_the_token() {
             assert!(bool_attribute(&session, key, AttributeType::Sensitive), "{algorithm}: CKA_SENSITIVE");
             assert!(!bool_attribute(&session, key, AttributeType::Extractable), "{algorithm}: CKA_EXTRACTABLE");
             assert!(bool_attribute(&session, key, AttributeType::AlwaysSensitive), "{algorithm}: CKA_ALWAYS_SENSITIVE");
-            assert!(bool_attribute(&session, key, AttributeType::NeverExtractable), "{algorithm}: CKA_NEVER_EXTRACTABLE");
+            assert!(
+                bool_attribute(&session, key, AttributeType::NeverExtractable),
+                "{algorithm}: CKA_NEVER_EXTRACTABLE"
+            );
             assert!(bool_attribute(&session, key, AttributeType::Sign), "{algorithm}: CKA_SIGN");
 
             // Reading the secret: the token reports it sensitive and gives no value.
             let got = session.get_attributes(key, secrets).unwrap();
-            assert!(got.is_empty(), "{algorithm}: secret attributes readable: {:?}", got.iter().map(|a| a.attribute_type()).collect::<Vec<_>>());
+            assert!(
+                got.is_empty(),
+                "{algorithm}: secret attributes readable: {:?}",
+                got.iter().map(|a| a.attribute_type()).collect::<Vec<_>>()
+            );
             for info in session.get_attribute_info(key, secrets).unwrap() {
-                assert!(matches!(info, AttributeInfo::Sensitive), "{algorithm}: expected CKR_ATTRIBUTE_SENSITIVE, got {info:?}");
+                assert!(
+                    matches!(info, AttributeInfo::Sensitive),
+                    "{algorithm}: expected CKR_ATTRIBUTE_SENSITIVE, got {info:?}"
+                );
             }
 
             // Wrapping it out under a key we hold: refused as unextractable.
@@ -314,8 +329,14 @@ fn private_keys_cannot_be_read_or_wrapped_out_of_the_token() {
                 Ok(w) => panic!("{algorithm}: C_WrapKey wrapped the CA private key ({} bytes)", w.len()),
             }
             // ... nor can it be made extractable afterwards (CKA_EXTRACTABLE only goes true -> false).
-            assert!(session.update_attributes(key, &[Attribute::Extractable(true)]).is_err(), "{algorithm}: made extractable");
-            assert!(session.update_attributes(key, &[Attribute::Sensitive(false)]).is_err(), "{algorithm}: made non-sensitive");
+            assert!(
+                session.update_attributes(key, &[Attribute::Extractable(true)]).is_err(),
+                "{algorithm}: made extractable"
+            );
+            assert!(
+                session.update_attributes(key, &[Attribute::Sensitive(false)]).is_err(),
+                "{algorithm}: made non-sensitive"
+            );
         }
     }
 }
@@ -333,7 +354,8 @@ fn open_finds_generated_keys_from_a_new_custody() {
         assert_eq!(opened.public_key_der(), generated.public_key_der(), "{algorithm}");
         assert_eq!(opened.algorithm(), algorithm);
         let sig = opened.sign(b"signed after open").unwrap();
-        verify(generated.as_ref(), b"signed after open", &sig).expect("signature of the opened key verifies with the generated key's public key");
+        verify(generated.as_ref(), b"signed after open", &sig)
+            .expect("signature of the opened key verifies with the generated key's public key");
     }
 }
 
@@ -467,7 +489,8 @@ fn keys_sign_from_many_threads_at_once() {
         let mut count = 0;
         for thread in threads {
             for (message, sig) in thread.join().expect("signing thread panicked") {
-                verify(key.as_ref(), &message, &sig).unwrap_or_else(|_| panic!("{algorithm}: a concurrent signature does not verify"));
+                verify(key.as_ref(), &message, &sig)
+                    .unwrap_or_else(|_| panic!("{algorithm}: a concurrent signature does not verify"));
                 count += 1;
             }
         }

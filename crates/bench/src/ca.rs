@@ -28,7 +28,9 @@ use santepki_directory::generate::{self, GenerateOptions, Scale};
 use santepki_directory::{import_file, ImportOptions};
 use santepki_domain::ValidationMode;
 use santepki_storage::Db;
-use x509_ocsp::{BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, OcspResponseStatus, Request, TbsRequest};
+use x509_ocsp::{
+    BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, OcspResponseStatus, Request, TbsRequest,
+};
 
 /// The structure every benchmark certificate is issued to (the demo directory's CHU).
 const STRUCTURE: &str = "1060785011";
@@ -58,7 +60,12 @@ pub(crate) async fn import_demo_directory(db: &Db, dir: &Path) -> Result<()> {
 }
 
 /// A new CA hierarchy whose keys are encrypted files in `keys` (removed first).
-pub(crate) async fn new_authority(db: &Db, keys: &Path, algorithm: KeyAlgorithm, public_url: &str) -> Result<Authority> {
+pub(crate) async fn new_authority(
+    db: &Db,
+    keys: &Path,
+    algorithm: KeyAlgorithm,
+    public_url: &str,
+) -> Result<Authority> {
     let _ = std::fs::remove_dir_all(keys);
     let custody = SoftwareCustody::new(keys, Some(PASSPHRASE.into()));
     let mut settings = CaSettings::test(public_url);
@@ -96,7 +103,13 @@ fn ms(us: u64) -> f64 {
 // ---------------------------------------------------------------------------------------------
 // Issuance.
 
-pub async fn issue(dir: &Path, algorithm: KeyAlgorithm, count: usize, concurrency: &[usize], raw_seconds: f64) -> Result<()> {
+pub async fn issue(
+    dir: &Path,
+    algorithm: KeyAlgorithm,
+    count: usize,
+    concurrency: &[usize],
+    raw_seconds: f64,
+) -> Result<()> {
     let db = fresh_db(dir, "issue.db").await?;
     let t = Instant::now();
     import_demo_directory(&db, dir).await?;
@@ -110,7 +123,10 @@ pub async fn issue(dir: &Path, algorithm: KeyAlgorithm, count: usize, concurrenc
     for (i, csr) in pool.drain(..warmup).enumerate() {
         ca.issue(request(csr, i)).await?;
     }
-    println!("issuance: CA key {algorithm} (software backend), SQLite, profile {}, {count} certificates per run", Profile::OrgAuthCli.name());
+    println!(
+        "issuance: CA key {algorithm} (software backend), SQLite, profile {}, {count} certificates per run",
+        Profile::OrgAuthCli.name()
+    );
     for &c in concurrency {
         let batch: Vec<Vec<u8>> = pool.drain(..count).collect();
         let (hist, elapsed) = issue_run(&ca, batch, c).await?;
@@ -123,13 +139,16 @@ pub async fn issue(dir: &Path, algorithm: KeyAlgorithm, count: usize, concurrenc
             ms(hist.max())
         );
     }
-    let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ca_certificates WHERE status = 'issued' AND ca_id = 'ACI-EL-ORG'")
-        .fetch_one(db.pool())
-        .await?;
-    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action IN ('certificate.pending', 'certificate.issued')")
-        .fetch_one(db.pool())
-        .await
-        .unwrap_or(-1);
+    let issued: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM ca_certificates WHERE status = 'issued' AND ca_id = 'ACI-EL-ORG'")
+            .fetch_one(db.pool())
+            .await?;
+    let events: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action IN ('certificate.pending', 'certificate.issued')",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap_or(-1);
     println!("check: {issued} certificates issued in the database, {events} pending/issued audit events");
 
     // The same key type signing in-process (aws-lc-rs), without anything around it.
@@ -137,14 +156,18 @@ pub async fn issue(dir: &Path, algorithm: KeyAlgorithm, count: usize, concurrenc
     let message = vec![0x5au8; 1200];
     for &c in concurrency {
         let rate = raw_sign_rate(&signer, &message, c, raw_seconds)?;
-        println!("raw-sign threads {c}: {rate:.1} signatures/s (CA key {algorithm}, aws-lc-rs, {}-byte message)", message.len());
+        println!(
+            "raw-sign threads {c}: {rate:.1} signatures/s (CA key {algorithm}, aws-lc-rs, {}-byte message)",
+            message.len()
+        );
     }
     Ok(())
 }
 
 async fn issue_run(ca: &Authority, batch: Vec<Vec<u8>>, concurrency: usize) -> Result<(Histogram<u64>, Duration)> {
     let n = batch.len();
-    let batch: Arc<Vec<std::sync::Mutex<Option<Vec<u8>>>>> = Arc::new(batch.into_iter().map(|c| std::sync::Mutex::new(Some(c))).collect());
+    let batch: Arc<Vec<std::sync::Mutex<Option<Vec<u8>>>>> =
+        Arc::new(batch.into_iter().map(|c| std::sync::Mutex::new(Some(c))).collect());
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -172,7 +195,12 @@ async fn issue_run(ca: &Authority, batch: Vec<Vec<u8>>, concurrency: usize) -> R
     Ok((all, start.elapsed()))
 }
 
-fn raw_sign_rate(signer: &Arc<dyn santepki_authority::CaSigner>, message: &[u8], threads: usize, seconds: f64) -> Result<f64> {
+fn raw_sign_rate(
+    signer: &Arc<dyn santepki_authority::CaSigner>,
+    message: &[u8],
+    threads: usize,
+    seconds: f64,
+) -> Result<f64> {
     let deadline = Duration::from_secs_f64(seconds);
     let start = Instant::now();
     let total: usize = std::thread::scope(|s| {
@@ -204,7 +232,10 @@ fn ocsp_request(ca: &LoadedCa, serial: &[u8]) -> Result<Vec<u8>> {
             requestor_name: None,
             request_list: vec![Request {
                 req_cert: CertId {
-                    hash_algorithm: spki::AlgorithmIdentifierOwned { oid: rfc5912::ID_SHA_1, parameters: Some(der::asn1::Null.into()) },
+                    hash_algorithm: spki::AlgorithmIdentifierOwned {
+                        oid: rfc5912::ID_SHA_1,
+                        parameters: Some(der::asn1::Null.into()),
+                    },
                     issuer_name_hash: OctetString::new(ca.name_sha1.clone())?,
                     issuer_key_hash: OctetString::new(ca.key_identifier.clone())?,
                     serial_number: x509_cert::serial_number::SerialNumber::new(serial)?,
@@ -288,7 +319,12 @@ pub async fn ocsp_setup(s: &OcspSetup) -> Result<()> {
     let t = Instant::now();
     let pool = csrs(s.count);
     let (_, elapsed) = issue_run(&ca, pool, s.concurrency).await?;
-    eprintln!("issued {} certificates in {:.1} s (+ CSRs {:.1} s)", s.count, elapsed.as_secs_f64(), t.elapsed().as_secs_f64() - elapsed.as_secs_f64());
+    eprintln!(
+        "issued {} certificates in {:.1} s (+ CSRs {:.1} s)",
+        s.count,
+        elapsed.as_secs_f64(),
+        t.elapsed().as_secs_f64() - elapsed.as_secs_f64()
+    );
     let t = Instant::now();
     let mut signed = 0;
     loop {
@@ -303,11 +339,16 @@ pub async fn ocsp_setup(s: &OcspSetup) -> Result<()> {
     // OpenSSL's side: the same issuing CA and its key, unencrypted.
     std::fs::write(dir.join("ca.pem"), org.pem())?;
     std::fs::write(dir.join("bundle.pem"), ca.bundle_pem())?;
-    let row = santepki_storage::authority::authorities(&db).await?.into_iter().find(|a| a.id == org.id).context("no ORG CA row")?;
+    let row = santepki_storage::authority::authorities(&db)
+        .await?
+        .into_iter()
+        .find(|a| a.id == org.id)
+        .context("no ORG CA row")?;
     let custody = SoftwareCustody::new(&keys, Some(PASSPHRASE.into()));
     let pem = std::fs::read_to_string(custody.path_of(&row.key_label))?;
     let pkcs8 = decrypt_pkcs8(&row.key_label, &pem, PASSPHRASE)?;
-    let key_pem = der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &pkcs8).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let key_pem =
+        der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &pkcs8).map_err(|e| anyhow::anyhow!("{e}"))?;
     {
         use std::io::Write;
         #[cfg(unix)]
@@ -352,7 +393,13 @@ pub async fn ocsp_setup(s: &OcspSetup) -> Result<()> {
     std::fs::write(dir.join("index.txt.attr"), "unique_subject = no\n")?;
     std::fs::write(dir.join("requests.txt"), requests)?;
     std::fs::write(dir.join("serials.txt"), serials)?;
-    println!("ocsp setup in {}: {} issued certificates of {} ({}), responses pre-signed", dir.display(), rows.len(), org.id, s.algorithm);
+    println!(
+        "ocsp setup in {}: {} issued certificates of {} ({}), responses pre-signed",
+        dir.display(),
+        rows.len(),
+        org.id,
+        s.algorithm
+    );
     Ok(())
 }
 
@@ -373,7 +420,8 @@ pub async fn ocsp_check(dir: &Path, url: &str, sample: usize, post: bool) -> Res
     let base = url.trim_end_matches('/');
     for i in (0..serials.len()).step_by(step).take(sample) {
         let resp = if post {
-            let der = base64::engine::general_purpose::STANDARD.decode(requests[i].replace("%2B", "+").replace("%2F", "/").replace("%3D", "="))?;
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(requests[i].replace("%2B", "+").replace("%2F", "/").replace("%3D", "="))?;
             client.post(base).header("Content-Type", "application/ocsp-request").body(der).send().await?
         } else {
             client.get(format!("{base}/{}", requests[i])).send().await?
@@ -382,12 +430,19 @@ pub async fn ocsp_check(dir: &Path, url: &str, sample: usize, post: bool) -> Res
         let body = resp.bytes().await?;
         sizes += body.len();
         let ocsp = OcspResponse::from_der(&body).with_context(|| format!("{}: not an OCSP response", serials[i]))?;
-        ensure!(ocsp.response_status == OcspResponseStatus::Successful, "{}: status {:?}", serials[i], ocsp.response_status);
+        ensure!(
+            ocsp.response_status == OcspResponseStatus::Successful,
+            "{}: status {:?}",
+            serials[i],
+            ocsp.response_status
+        );
         let basic = BasicOcspResponse::from_der(ocsp.response_bytes.context("no response bytes")?.response.as_bytes())?;
         let tbs = basic.tbs_response_data.to_der()?;
         let alg: &dyn aws_lc_rs::signature::VerificationAlgorithm = match basic.signature_algorithm.oid {
             o if o == rfc5912::SHA_256_WITH_RSA_ENCRYPTION => &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
-            o if o == rfc5912::SHA_1_WITH_RSA_ENCRYPTION => &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+            o if o == rfc5912::SHA_1_WITH_RSA_ENCRYPTION => {
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY
+            }
             o if o == rfc5912::ECDSA_WITH_SHA_256 => &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1,
             o => bail!("signature algorithm {o}"),
         };
@@ -429,7 +484,11 @@ pub async fn crl_bench(dir: &Path, algorithm: KeyAlgorithm, entries: usize, runs
         let org = ca.issuing(santepki_authority::IssuingRole::Organisations).context("no ORG CA")?;
         let t = Instant::now();
         bulk_revoked(&db, &org.id, entries, now).await?;
-        println!("crl: inserted {entries} revoked certificates of {} with SQL in {:.1} s (not timed below)", org.id, t.elapsed().as_secs_f64());
+        println!(
+            "crl: inserted {entries} revoked certificates of {} with SQL in {:.1} s (not timed below)",
+            org.id,
+            t.elapsed().as_secs_f64()
+        );
         (db, ca)
     };
     let org = ca.issuing(santepki_authority::IssuingRole::Organisations).context("no ORG CA")?.clone();
@@ -459,7 +518,13 @@ pub async fn crl_bench(dir: &Path, algorithm: KeyAlgorithm, entries: usize, runs
     if !times.is_empty() {
         let mut sorted = times.clone();
         sorted.sort_by(f64::total_cmp);
-        println!("ca-crl publish_crl(Full) over {} runs: median {:.2} s, best {:.2} s, worst {:.2} s", times.len(), sorted[sorted.len() / 2], sorted[0], sorted[sorted.len() - 1]);
+        println!(
+            "ca-crl publish_crl(Full) over {} runs: median {:.2} s, best {:.2} s, worst {:.2} s",
+            times.len(),
+            sorted[sorted.len() / 2],
+            sorted[0],
+            sorted[sorted.len() - 1]
+        );
     }
 
     // The parts, separately (median of `runs`, at least 3: single measurements vary here).
@@ -499,13 +564,19 @@ pub async fn crl_bench(dir: &Path, algorithm: KeyAlgorithm, entries: usize, runs
     let n = list.tbs_cert_list.revoked_certificates.as_ref().map_or(0, Vec::len);
     let tbs = list.tbs_cert_list.to_der()?;
     let key = org.certificate.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
-    let alg: &dyn aws_lc_rs::signature::VerificationAlgorithm =
-        if algorithm.is_rsa() { &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256 } else { &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1 };
+    let alg: &dyn aws_lc_rs::signature::VerificationAlgorithm = if algorithm.is_rsa() {
+        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256
+    } else {
+        &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1
+    };
     aws_lc_rs::signature::UnparsedPublicKey::new(alg, key)
         .verify(&tbs, list.signature.raw_bytes())
         .map_err(|_| anyhow::anyhow!("the CRL signature does not verify"))?;
     ensure!(n == entries, "the stored CRL lists {n} entries");
-    println!("check: the stored CRL parses, lists {n} entries, and its signature verifies ({:.1} s)", t.elapsed().as_secs_f64());
+    println!(
+        "check: the stored CRL parses, lists {n} entries, and its signature verifies ({:.1} s)",
+        t.elapsed().as_secs_f64()
+    );
     std::fs::write(dir.join("full.crl"), &stored.der)?;
     std::fs::write(dir.join("ca-crl.pem"), org.pem())?;
     Ok(())
@@ -538,7 +609,10 @@ async fn bulk_revoked(db: &Db, ca_id: &str, n: usize, now: chrono::DateTime<Utc>
     .bind(santepki_storage::time::format(now - chrono::Duration::seconds(1)))
     .execute(db.pool())
     .await?;
-    let got: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ca_certificates WHERE ca_id = $1 AND status = 'revoked'").bind(ca_id).fetch_one(db.pool()).await?;
+    let got: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ca_certificates WHERE ca_id = $1 AND status = 'revoked'")
+        .bind(ca_id)
+        .fetch_one(db.pool())
+        .await?;
     ensure!(got as usize == n, "inserted {got} rows, expected {n} (a serial collision?)");
     Ok(())
 }

@@ -18,8 +18,8 @@ mod registration;
 use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
 use rand::seq::SliceRandom;
-use santepki_directory::search::{Directory, Query, SearchResult};
 use santepki_authority::KeyAlgorithm;
+use santepki_directory::search::{Directory, Query, SearchResult};
 use santepki_domain::ValidationMode;
 use santepki_storage::Db;
 
@@ -182,8 +182,12 @@ enum Command {
 #[tokio::main]
 async fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::DirectorySearch { database_url, queries, concurrency } => directory_search(&database_url, queries, concurrency).await,
-        Command::RegistrationBulk { dir, practices, concurrency } => registration::bulk(&dir, practices, concurrency).await,
+        Command::DirectorySearch { database_url, queries, concurrency } => {
+            directory_search(&database_url, queries, concurrency).await
+        }
+        Command::RegistrationBulk { dir, practices, concurrency } => {
+            registration::bulk(&dir, practices, concurrency).await
+        }
         Command::ProductList { dir, backend, products, practices, requests, concurrency } => {
             products::run(&dir, &products::Settings { backend, products, practices, requests, concurrency }).await
         }
@@ -204,24 +208,34 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::CaIssue { dir, algorithm, count, concurrency, raw_seconds } => ca::issue(&dir, algorithm, count, &concurrency, raw_seconds).await,
+        Command::CaIssue { dir, algorithm, count, concurrency, raw_seconds } => {
+            ca::issue(&dir, algorithm, count, &concurrency, raw_seconds).await
+        }
         Command::CaOcspSetup { dir, listen, count, concurrency, algorithm } => {
             ca::ocsp_setup(&ca::OcspSetup { dir, listen, count, concurrency, algorithm }).await
         }
         Command::CaOcspCheck { dir, url, sample, post } => ca::ocsp_check(&dir, &url, sample, post).await,
-        Command::CaCrl { dir, algorithm, entries, runs, reuse } => ca::crl_bench(&dir, algorithm, entries, runs, reuse).await,
+        Command::CaCrl { dir, algorithm, entries, runs, reuse } => {
+            ca::crl_bench(&dir, algorithm, entries, runs, reuse).await
+        }
     }
 }
 
 async fn directory_search(url: &str, queries: usize, concurrency: usize) -> Result<()> {
     let db = Db::connect(url).await.context("opening the database")?;
     let mut ids: Vec<String> =
-        sqlx::query_scalar("SELECT national_id FROM professionals WHERE id_type = '8' AND closed_at IS NULL").fetch_all(db.pool()).await?;
+        sqlx::query_scalar("SELECT national_id FROM professionals WHERE id_type = '8' AND closed_at IS NULL")
+            .fetch_all(db.pool())
+            .await?;
     anyhow::ensure!(!ids.is_empty(), "the database has no professional: import a directory first");
     let mut rng = rand::thread_rng();
     ids.shuffle(&mut rng);
     let sample: Vec<String> = ids.iter().cycle().take(queries).cloned().collect();
-    println!("backend {}, {} professionals, {queries} queries, {concurrency} client(s)", db.backend().name(), ids.len());
+    println!(
+        "backend {}, {} professionals, {queries} queries, {concurrency} client(s)",
+        db.backend().name(),
+        ids.len()
+    );
 
     // Through the search service (what the CLI and every front end call).
     let directory = Directory::new(db.clone());
@@ -267,7 +281,8 @@ where
     for id in sample.iter().take(500) {
         op(id.clone()).await?;
     }
-    let chunks: Vec<Vec<String>> = sample.chunks(sample.len().div_ceil(concurrency.max(1))).map(<[String]>::to_vec).collect();
+    let chunks: Vec<Vec<String>> =
+        sample.chunks(sample.len().div_ceil(concurrency.max(1))).map(<[String]>::to_vec).collect();
     let start = Instant::now();
     let mut tasks = Vec::new();
     for chunk in chunks {

@@ -42,7 +42,8 @@ pub struct Settings {
 fn pem_csr() -> String {
     let (der, _key) = santepki_authority::testing::csr(KeyAlgorithm::EcdsaP256);
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("base64 is ASCII")).collect();
+    let lines: Vec<&str> =
+        b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("base64 is ASCII")).collect();
     format!("-----BEGIN CERTIFICATE REQUEST-----\n{}\n-----END CERTIFICATE REQUEST-----\n", lines.join("\n"))
 }
 
@@ -60,11 +61,13 @@ pub async fn run(dir: &Path, s: &Settings) -> Result<()> {
 
     // The products: ORG certificates spread over the practices, a tenth of them revoked so that
     // the state filters have something to tell apart.
-    let orders: Vec<(usize, String)> = (0..s.products).map(|i| (i, h.structures[i % h.structures.len()].clone())).collect();
+    let orders: Vec<(usize, String)> =
+        (0..s.products).map(|i| (i, h.structures[i % h.structures.len()].clone())).collect();
     let (reg, admin_ref) = (&h.reg, &admin);
     let ordered: Vec<Result<String>> = stream::iter(orders)
         .map(|(i, structure)| async move {
-            let (profile, service) = if i % 2 == 0 { ("org-auth-cli", "DMP AUTHENTIFICATION") } else { ("org-sign", "DMP SIGNATURE") };
+            let (profile, service) =
+                if i % 2 == 0 { ("org-auth-cli", "DMP AUTHENTIFICATION") } else { ("org-sign", "DMP SIGNATURE") };
             let req = OrderRequest {
                 profile: profile.into(),
                 structure,
@@ -118,7 +121,8 @@ pub async fn run(dir: &Path, s: &Settings) -> Result<()> {
             }
         })
         .collect();
-    let sorts = ["numero", "offre", "usage", "beneficiaire", "service", "email", "demandeur", "etat", "commande", "expiration"];
+    let sorts =
+        ["numero", "offre", "usage", "beneficiaire", "service", "email", "demandeur", "etat", "commande", "expiration"];
     let page_urls: Vec<String> = (0..s.requests)
         .map(|_| {
             let page = rng.gen_range(1..=pages);
@@ -126,9 +130,21 @@ pub async fn run(dir: &Path, s: &Settings) -> Result<()> {
             let ordre = if rng.gen_bool(0.5) { "asc" } else { "desc" };
             match rng.gen_range(0..4) {
                 0 => format!("{}/portail/produits?tri={tri}&ordre={ordre}&taille=50&page={page}", h.base),
-                1 => format!("{}/portail/produits?etat=valide&tri={tri}&ordre={ordre}&taille=50&page={}", h.base, page.div_ceil(2)),
-                2 => format!("{}/portail/produits?structure={}&tri={tri}&ordre={ordre}", h.base, h.structures.choose(&mut rng).expect("structures")),
-                _ => format!("{}/portail/produits?q=it{}%40cabinet&tri={tri}&ordre={ordre}&taille=50", h.base, rng.gen_range(0..97)),
+                1 => format!(
+                    "{}/portail/produits?etat=valide&tri={tri}&ordre={ordre}&taille=50&page={}",
+                    h.base,
+                    page.div_ceil(2)
+                ),
+                2 => format!(
+                    "{}/portail/produits?structure={}&tri={tri}&ordre={ordre}",
+                    h.base,
+                    h.structures.choose(&mut rng).expect("structures")
+                ),
+                _ => format!(
+                    "{}/portail/produits?q=it{}%40cabinet&tri={tri}&ordre={ordre}&taille=50",
+                    h.base,
+                    rng.gen_range(0..97)
+                ),
             }
         })
         .collect();
@@ -141,7 +157,9 @@ pub async fn run(dir: &Path, s: &Settings) -> Result<()> {
         s.requests,
         s.concurrency
     );
-    for (kind, urls, marker) in [("API GET /api/v1/products", api_urls, "\"products\""), ("page GET /portail/produits", page_urls, "<table")] {
+    for (kind, urls, marker) in
+        [("API GET /api/v1/products", api_urls, "\"products\""), ("page GET /portail/produits", page_urls, "<table")]
+    {
         // Warm-up: connections, statement caches.
         for url in urls.iter().take(20) {
             client.get(url).send().await?.error_for_status()?.bytes().await?;
@@ -155,7 +173,11 @@ pub async fn run(dir: &Path, s: &Settings) -> Result<()> {
                 let status = resp.status();
                 let body = resp.text().await?;
                 let took = t.elapsed();
-                ensure!(status.is_success() && body.contains(marker), "{url}: {status} {}", &body[..body.len().min(300)]);
+                ensure!(
+                    status.is_success() && body.contains(marker),
+                    "{url}: {status} {}",
+                    &body[..body.len().min(300)]
+                );
                 Ok(took)
             })
             .buffer_unordered(s.concurrency)

@@ -66,7 +66,8 @@ pub async fn bulk(dir: &Path, practices: usize, concurrency: usize) -> Result<()
 pub(crate) async fn habilitate(db: Db, dir: &Path, practices: usize, concurrency: usize) -> Result<Habilitated> {
     let setup = Instant::now();
     super::ca::import_demo_directory(&db, dir).await?;
-    let ca = super::ca::new_authority(&db, &dir.join("bulk-keys"), KeyAlgorithm::EcdsaP256, "http://127.0.0.1:9").await?;
+    let ca =
+        super::ca::new_authority(&db, &dir.join("bulk-keys"), KeyAlgorithm::EcdsaP256, "http://127.0.0.1:9").await?;
     let reg = Registration::new(db.clone(), ValidationMode::Test, Some(ca.clone()), MailSettings::default());
 
     // The practices: RPPS-rang practices (SA07/SA08) of the demo directory, each signed by its
@@ -78,7 +79,11 @@ pub(crate) async fn habilitate(db: Db, dir: &Path, practices: usize, concurrency
     )
     .fetch_all(db.pool())
     .await?;
-    ensure!(rows.len() >= practices, "the demo directory has {} eligible practices, fewer than {practices}", rows.len());
+    ensure!(
+        rows.len() >= practices,
+        "the demo directory has {} eligible practices, fewer than {practices}",
+        rows.len()
+    );
     let rows = &rows[..practices];
     let op = t::new_card(&reg, "CPE", "OPERATRICE", "AGNES", "3318751275100020").await;
     reg.add_operator(&op.number, "bench").await?;
@@ -86,22 +91,47 @@ pub(crate) async fn habilitate(db: Db, dir: &Path, practices: usize, concurrency
     let vendor_lr = t::new_card(&reg, "CDA", "DIRIGEANT", "VICTOR", &format!("3{VENDOR_SIRET}")).await;
     let admin = t::new_card(&reg, "CPA", "ADMINISTRATRICE", "ALICE", &format!("3{VENDOR_SIRET}")).await;
     let vendor = reg
-        .create_contract(&op_actor, NewContract { legal_entity: format!("3{VENDOR_SIRET}"), kind: Some("vendor".into()), name: Some("EDITEUR".into()), legal_representative_card: Some(vendor_lr.number.clone()) })
+        .create_contract(
+            &op_actor,
+            NewContract {
+                legal_entity: format!("3{VENDOR_SIRET}"),
+                kind: Some("vendor".into()),
+                name: Some("EDITEUR".into()),
+                legal_representative_card: Some(vendor_lr.number.clone()),
+            },
+        )
         .await?;
     let lr_actor = reg.actor_for_card(&vendor_lr.number).await?;
-    reg.request_role(&lr_actor, &vendor.contract.id, NewRole { kind: "vendor-administrator".into(), card_number: admin.number.clone(), form: None }).await?;
+    reg.request_role(
+        &lr_actor,
+        &vendor.contract.id,
+        NewRole { kind: "vendor-administrator".into(), card_number: admin.number.clone(), form: None },
+    )
+    .await?;
     let mut holders: std::collections::HashMap<String, Arc<TestCard>> = Default::default();
     for (_, ps) in rows {
         if holders.contains_key(ps) {
             continue;
         }
-        reg.create_contract(&op_actor, NewContract { legal_entity: ps.clone(), kind: None, name: None, legal_representative_card: None }).await?;
+        reg.create_contract(
+            &op_actor,
+            NewContract { legal_entity: ps.clone(), kind: None, name: None, legal_representative_card: None },
+        )
+        .await?;
         let number = t::card_of(&reg, ps).await;
         holders.insert(ps.clone(), Arc::new(t::credentials(&reg, &number).await));
     }
     let forms: Vec<Value> = rows
         .iter()
-        .map(|(id, ps)| serde_json::to_value(t::form(StructureCase::ScmPractice, &[id.clone()], &holders[ps], SignerRole::PracticeHolder, &[&admin])))
+        .map(|(id, ps)| {
+            serde_json::to_value(t::form(
+                StructureCase::ScmPractice,
+                &[id.clone()],
+                &holders[ps],
+                SignerRole::PracticeHolder,
+                &[&admin],
+            ))
+        })
         .collect::<Result<_, _>>()?;
 
     let (cert, key) = santepki_http::tls::self_signed(&["localhost".into()])?;
@@ -109,9 +139,14 @@ pub(crate) async fn habilitate(db: Db, dir: &Path, practices: usize, concurrency
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("https://{}", listener.local_addr()?);
     let api = format!("{base}/api/v1");
-    let state = AppState::new(db.clone(), ValidationMode::Test).with_authority(Some(ca)).with_registration(Some(reg.clone()));
+    let state =
+        AppState::new(db.clone(), ValidationMode::Test).with_authority(Some(ca)).with_registration(Some(reg.clone()));
     tokio::spawn(santepki_http::tls::serve_tls(listener, tls, router(state), std::future::pending()));
-    eprintln!("setup: demo directory, CA, {} holder cards and contracts: {:.1} s (not timed)", holders.len(), setup.elapsed().as_secs_f64());
+    eprintln!(
+        "setup: demo directory, CA, {} holder cards and contracts: {:.1} s (not timed)",
+        holders.len(),
+        setup.elapsed().as_secs_f64()
+    );
 
     // 1. One submission.
     let t0 = Instant::now();
@@ -120,7 +155,11 @@ pub(crate) async fn habilitate(db: Db, dir: &Path, practices: usize, concurrency
     let outcome: Value = resp.json().await?;
     let submit = t0.elapsed();
     let accepted = outcome["accepted"].as_array().context("accepted")?.clone();
-    ensure!(accepted.len() == practices && outcome["refused"].as_array().is_some_and(|r| r.is_empty()), "refused: {}", outcome["refused"]);
+    ensure!(
+        accepted.len() == practices && outcome["refused"].as_array().is_some_and(|r| r.is_empty()),
+        "refused: {}",
+        outcome["refused"]
+    );
     let bulk_id = outcome["bulk_id"].as_str().context("bulk id")?.to_owned();
 
     // 2. Each holder signs their own form over their own mTLS connection.
@@ -128,7 +167,13 @@ pub(crate) async fn habilitate(db: Db, dir: &Path, practices: usize, concurrency
     let by_form: Vec<(String, String, Arc<TestCard>)> = accepted
         .iter()
         .zip(rows)
-        .map(|(a, (_, ps))| (a["id"].as_str().unwrap_or_default().to_owned(), a["content"].as_str().unwrap_or_default().to_owned(), holders[ps].clone()))
+        .map(|(a, (_, ps))| {
+            (
+                a["id"].as_str().unwrap_or_default().to_owned(),
+                a["content"].as_str().unwrap_or_default().to_owned(),
+                holders[ps].clone(),
+            )
+        })
         .collect();
     let api_ref = &api;
     let results: Vec<Result<()>> = stream::iter(by_form)
@@ -153,17 +198,23 @@ pub(crate) async fn habilitate(db: Db, dir: &Path, practices: usize, concurrency
 
     // 3. The operator decides the lot.
     let t2 = Instant::now();
-    let resp = client(&op)?.post(format!("{api}/forms413/bulk/{bulk_id}/decision")).json(&json!({ "decision": "validate" })).send().await?;
+    let resp = client(&op)?
+        .post(format!("{api}/forms413/bulk/{bulk_id}/decision"))
+        .json(&json!({ "decision": "validate" }))
+        .send()
+        .await?;
     ensure!(resp.status().is_success(), "decision: {}", resp.text().await?);
     let decided: Value = resp.json().await?;
     let decision = t2.elapsed();
     ensure!(decided["decided"].as_u64() == Some(practices as u64), "decision: {decided}");
 
-    let habilitations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM habilitations WHERE card_number = $1 AND state = 'active' AND vendor = $2")
-        .bind(&admin.number)
-        .bind(format!("3{VENDOR_SIRET}"))
-        .fetch_one(db.pool())
-        .await?;
+    let habilitations: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM habilitations WHERE card_number = $1 AND state = 'active' AND vendor = $2",
+    )
+    .bind(&admin.number)
+    .bind(format!("3{VENDOR_SIRET}"))
+    .fetch_one(db.pool())
+    .await?;
     ensure!(habilitations as usize == practices, "{habilitations} habilitations, expected {practices}");
     Ok(Habilitated {
         db,

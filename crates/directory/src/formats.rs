@@ -105,17 +105,64 @@ pub mod finess {
 
     /// The 31 fields of a `structureet` record (REFERENCE.md); newer files append `numuai`.
     pub const ESTABLISHMENT_FIELDS: [&str; 31] = [
-        "structureet", "nofinesset", "nofinessej", "rs", "rslongue", "complrs", "compldistrib", "numvoie", "typvoie",
-        "voie", "compvoie", "lieuditbp", "commune", "departement", "libdepartement", "ligneacheminement", "telephone",
-        "telecopie", "categetab", "libcategetab", "categagretab", "libcategagretab", "siret", "codeape", "codemft",
-        "libmft", "codesph", "libsph", "dateouv", "dateautor", "datemaj",
+        "structureet",
+        "nofinesset",
+        "nofinessej",
+        "rs",
+        "rslongue",
+        "complrs",
+        "compldistrib",
+        "numvoie",
+        "typvoie",
+        "voie",
+        "compvoie",
+        "lieuditbp",
+        "commune",
+        "departement",
+        "libdepartement",
+        "ligneacheminement",
+        "telephone",
+        "telecopie",
+        "categetab",
+        "libcategetab",
+        "categagretab",
+        "libcategagretab",
+        "siret",
+        "codeape",
+        "codemft",
+        "libmft",
+        "codesph",
+        "libsph",
+        "dateouv",
+        "dateautor",
+        "datemaj",
     ];
 
     /// The 23 fields of a `structureej` record of the legal-entities file.
     pub const LEGAL_ENTITY_FIELDS: [&str; 23] = [
-        "structureej", "nofiness", "rs", "rslongue", "complrs", "numvoie", "typvoie", "voie", "compvoie",
-        "compldistrib", "lieuditbp", "commune", "ligneacheminement", "departement", "libdepartement", "telephone",
-        "statutjuridique", "libstatutjuridique", "categetab", "libcategetab", "siren", "codeape", "datecrea",
+        "structureej",
+        "nofiness",
+        "rs",
+        "rslongue",
+        "complrs",
+        "numvoie",
+        "typvoie",
+        "voie",
+        "compvoie",
+        "compldistrib",
+        "lieuditbp",
+        "commune",
+        "ligneacheminement",
+        "departement",
+        "libdepartement",
+        "telephone",
+        "statutjuridique",
+        "libstatutjuridique",
+        "categetab",
+        "libcategetab",
+        "siren",
+        "codeape",
+        "datecrea",
     ];
 
     /// Index of a field by name in one of the field lists above.
@@ -237,9 +284,18 @@ mod tests {
     #[test]
     fn detects_kinds() {
         let p = Path::new("x.csv");
-        assert_eq!(FileKind::detect(p, b"finess;etalab;100;2026-01-01\nstructureet;0"), Some(FileKind::FinessEstablishments));
-        assert_eq!(FileKind::detect(p, b"\xEF\xBB\xBFfiness;etalab;1;2026-01-01\r\nstructureej;0"), Some(FileKind::FinessLegalEntities));
-        assert_eq!(FileKind::detect(Path::new("etalab-cs1100501-stock.csv"), b"finess;etalab;0;2026-01-01\n"), Some(FileKind::FinessLegalEntities));
+        assert_eq!(
+            FileKind::detect(p, b"finess;etalab;100;2026-01-01\nstructureet;0"),
+            Some(FileKind::FinessEstablishments)
+        );
+        assert_eq!(
+            FileKind::detect(p, b"\xEF\xBB\xBFfiness;etalab;1;2026-01-01\r\nstructureej;0"),
+            Some(FileKind::FinessLegalEntities)
+        );
+        assert_eq!(
+            FileKind::detect(Path::new("etalab-cs1100501-stock.csv"), b"finess;etalab;0;2026-01-01\n"),
+            Some(FileKind::FinessLegalEntities)
+        );
         assert_eq!(FileKind::detect(p, rpps::HEADER.join("|").as_bytes()), Some(FileKind::RppsActivities));
         assert_eq!(FileKind::detect(p, cards::HEADER.join("|").as_bytes()), Some(FileKind::Cards));
         assert_eq!(FileKind::detect(p, b"\x00\x01garbage"), None);

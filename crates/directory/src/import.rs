@@ -19,8 +19,8 @@ use chrono::NaiveDate;
 use santepki_domain::{CardNumber, CardType, Finess, IdNatPs, IdNatStruct, Sector, Siren, Siret, ValidationMode};
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::directory::{
-    self as store, ImportRow, ImportRunRecord, TableBatch, TableDef, WriteCounts, WritePolicy, CARDS, PROFESSIONALS, SITUATIONS,
-    STRUCTURES,
+    self as store, ImportRow, ImportRunRecord, TableBatch, TableDef, WriteCounts, WritePolicy, CARDS, PROFESSIONALS,
+    SITUATIONS, STRUCTURES,
 };
 use santepki_storage::{Db, StorageError};
 use serde::Serialize;
@@ -150,7 +150,12 @@ pub enum ImportError {
 const KEPT_REJECTIONS: usize = 1000;
 
 /// Imports one file.
-pub async fn import_file(db: &Db, path: &Path, opts: &ImportOptions, observer: Arc<dyn ImportObserver>) -> Result<ImportReport, ImportError> {
+pub async fn import_file(
+    db: &Db,
+    path: &Path,
+    opts: &ImportOptions,
+    observer: Arc<dyn ImportObserver>,
+) -> Result<ImportReport, ImportError> {
     let file = File::open(path).map_err(|e| ImportError::Io(path.to_owned(), e))?;
     let total = file.metadata().ok().map(|m| m.len());
     if total == Some(0) {
@@ -172,7 +177,10 @@ pub async fn import_file(db: &Db, path: &Path, opts: &ImportOptions, observer: A
             let hint = if head.iter().take(512).any(|&b| b == 0) {
                 "binary data".to_owned()
             } else {
-                let first = String::from_utf8_lossy(head.split(|&b| b == b'\n').next().unwrap_or_default()).chars().take(60).collect::<String>();
+                let first = String::from_utf8_lossy(head.split(|&b| b == b'\n').next().unwrap_or_default())
+                    .chars()
+                    .take(60)
+                    .collect::<String>();
                 format!("first line {first:?}")
             };
             return Err(ImportError::UnknownFormat(path.to_owned(), hint));
@@ -241,7 +249,9 @@ async fn import_rows(
     let parse_opts = opts.clone();
     let parse_observer = observer.clone();
     let parse_path = path.to_owned();
-    let parser = tokio::task::spawn_blocking(move || parse_file(reader, kind, &parse_opts, parse_observer.as_ref(), tx, &parse_path));
+    let parser = tokio::task::spawn_blocking(move || {
+        parse_file(reader, kind, &parse_opts, parse_observer.as_ref(), tx, &parse_path)
+    });
 
     let mut written = WriteCounts::default();
     let mut write_error = None;
@@ -319,7 +329,13 @@ fn closure_tables(kind: FileKind) -> &'static [&'static TableDef] {
     }
 }
 
-async fn close_missing(db: &Db, kind: FileKind, run_id: i64, opts: &ImportOptions, parsed: &Parsed) -> Result<Closure, StorageError> {
+async fn close_missing(
+    db: &Db,
+    kind: FileKind,
+    run_id: i64,
+    opts: &ImportOptions,
+    parsed: &Parsed,
+) -> Result<Closure, StorageError> {
     if !opts.close_missing {
         return Ok(Closure::Disabled);
     }
@@ -393,7 +409,8 @@ impl Rows {
         };
         add(&PROFESSIONALS, WritePolicy::Authoritative, self.professionals);
         // Structures seen in the RPPS file only fill in what FINESS does not know.
-        let structure_policy = if kind == FileKind::RppsActivities { WritePolicy::Fallback } else { WritePolicy::Authoritative };
+        let structure_policy =
+            if kind == FileKind::RppsActivities { WritePolicy::Fallback } else { WritePolicy::Authoritative };
         add(&STRUCTURES, structure_policy, self.structures);
         add(&SITUATIONS, WritePolicy::Authoritative, self.situations);
         add(&CARDS, WritePolicy::Authoritative, self.cards);
@@ -545,10 +562,23 @@ fn s(v: Option<&str>) -> Option<String> {
 
 impl LineParser {
     fn new(kind: FileKind, mode: ValidationMode) -> Self {
-        LineParser { kind, mode, first: true, sent_professionals: HashSet::new(), sent_structures: HashSet::new(), columns: None }
+        LineParser {
+            kind,
+            mode,
+            first: true,
+            sent_professionals: HashSet::new(),
+            sent_structures: HashSet::new(),
+            columns: None,
+        }
     }
 
-    fn line(&mut self, rec: &Record, rows: &mut Rows, warnings: &mut Vec<String>, file_date: &mut Option<String>) -> Result<LineOutcome, LineError> {
+    fn line(
+        &mut self,
+        rec: &Record,
+        rows: &mut Rows,
+        warnings: &mut Vec<String>,
+        file_date: &mut Option<String>,
+    ) -> Result<LineOutcome, LineError> {
         let first = std::mem::replace(&mut self.first, false);
         match self.kind {
             FileKind::FinessEstablishments | FileKind::FinessLegalEntities => {
@@ -595,9 +625,20 @@ impl LineParser {
         }
     }
 
-    fn data_line(&mut self, rec: &Record, cols: &Columns, rows: &mut Rows, warnings: &mut Vec<String>) -> Result<(), LineError> {
+    fn data_line(
+        &mut self,
+        rec: &Record,
+        cols: &Columns,
+        rows: &mut Rows,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), LineError> {
         if !rec.has_fields(cols.count) {
-            return Err(format!("wrong column count: {} fields, the header has {}", rec.len_without_trailing_empty(), cols.count).into());
+            return Err(format!(
+                "wrong column count: {} fields, the header has {}",
+                rec.len_without_trailing_empty(),
+                cols.count
+            )
+            .into());
         }
         let named = Named { rec, cols };
         if self.kind == FileKind::Cards {
@@ -613,7 +654,10 @@ impl LineParser {
             Ok(())
         } else {
             let found = rec.len_without_trailing_empty();
-            Err(format!("wrong column count: {found} fields, expected {}", expected.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" or ")))
+            Err(format!(
+                "wrong column count: {found} fields, expected {}",
+                expected.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" or ")
+            ))
         }
     }
 
@@ -664,7 +708,14 @@ impl LineParser {
                 None
             }
         });
-        let head = [Some("legal_entity".to_owned()), Some(ej.to_string()), None, None, siren.as_ref().map(ToString::to_string), None];
+        let head = [
+            Some("legal_entity".to_owned()),
+            Some(ej.to_string()),
+            None,
+            None,
+            siren.as_ref().map(ToString::to_string),
+            None,
+        ];
         let values = finess_row(rec, &F, name, head, ["statutjuridique", "libstatutjuridique"], "datecrea");
         Ok(ImportRow::new(format!("1{ej}"), values))
     }
@@ -691,11 +742,10 @@ impl LineParser {
         };
         let siret = self.optional_siret(r.opt("Numéro SIRET site"), "Numéro SIRET site", warnings);
         let structure = match r.opt("Ancien identifiant de la structure") {
-            Some(v) => Some(IdNatStruct::parse(v, self.mode).map_err(|e| format!("Ancien identifiant de la structure: {e}"))?),
-            None => finess_site
-                .clone()
-                .map(IdNatStruct::Finess)
-                .or_else(|| siret.clone().map(IdNatStruct::Siret)),
+            Some(v) => {
+                Some(IdNatStruct::parse(v, self.mode).map_err(|e| format!("Ancien identifiant de la structure: {e}"))?)
+            }
+            None => finess_site.clone().map(IdNatStruct::Finess).or_else(|| siret.clone().map(IdNatStruct::Siret)),
         };
         let sector = match r.opt("Code secteur d'activité") {
             Some(v) => Some(Sector::parse(v).map_err(|e| format!("Code secteur d'activité: {e}"))?),
@@ -705,19 +755,19 @@ impl LineParser {
         let idnat_s = idnat.to_string();
         if self.sent_professionals.insert(idnat_s.clone()) {
             rows.professionals.push(ImportRow::new(
-            idnat_s.clone(),
-            vec![
-                Some(idnat.type_digit().to_string()),
-                Some(idnat.id().to_owned()),
-                s(r.opt("Libellé civilité d'exercice").or(r.opt("Libellé civilité"))),
-                Some(last.to_owned()),
-                Some(first.to_owned()),
-                Some(name_key(&format!("{last} {first}"))),
-                s(r.opt("Code profession")),
-                s(r.opt("Libellé profession")),
-                s(r.opt("Code catégorie professionnelle")),
-                s(r.opt("Libellé catégorie professionnelle")),
-            ],
+                idnat_s.clone(),
+                vec![
+                    Some(idnat.type_digit().to_string()),
+                    Some(idnat.id().to_owned()),
+                    s(r.opt("Libellé civilité d'exercice").or(r.opt("Libellé civilité"))),
+                    Some(last.to_owned()),
+                    Some(first.to_owned()),
+                    Some(name_key(&format!("{last} {first}"))),
+                    s(r.opt("Code profession")),
+                    s(r.opt("Libellé profession")),
+                    s(r.opt("Code catégorie professionnelle")),
+                    s(r.opt("Libellé catégorie professionnelle")),
+                ],
             ));
         }
 
@@ -754,8 +804,13 @@ impl LineParser {
         // Only the first line of a structure in this run builds its row.
         let site_name = r.opt("Raison sociale site").or(r.opt("Enseigne commerciale site"));
         let first_sight = |sent: &mut HashSet<String>| struct_s.as_ref().is_some_and(|k| sent.insert(k.clone()));
-        if let (Some(st), Some(name)) = (structure.as_ref(), site_name.filter(|_| first_sight(&mut self.sent_structures))) {
-            let siren = r.opt("Numéro SIREN site").map(str::to_owned).or_else(|| siret.as_ref().map(|s| s.siren_digits().to_owned()));
+        if let (Some(st), Some(name)) =
+            (structure.as_ref(), site_name.filter(|_| first_sight(&mut self.sent_structures)))
+        {
+            let siren = r
+                .opt("Numéro SIREN site")
+                .map(str::to_owned)
+                .or_else(|| siret.as_ref().map(|s| s.siren_digits().to_owned()));
             let kind = santepki_domain::StructureKind::from_idnat(st);
             let rpps_rang = match st {
                 IdNatStruct::RppsRang(rr) => Some(rr.to_string()),
@@ -801,9 +856,11 @@ impl LineParser {
 
     fn card(&self, r: &Named<'_>) -> Result<ImportRow, String> {
         let card_type = r.get("Type de carte");
-        let card_type = CardType::parse(card_type).ok_or_else(|| format!("Type de carte {card_type:?} is not CPS, CPE, CPA, CDE, CDA or CPF"))?;
+        let card_type = CardType::parse(card_type)
+            .ok_or_else(|| format!("Type de carte {card_type:?} is not CPS, CPE, CPA, CDE, CDA or CPF"))?;
         let number = CardNumber::parse(r.get("Numéro carte"), self.mode).map_err(|e| format!("Numéro carte: {e}"))?;
-        let holder = IdNatPs::parse(r.get("Identification nationale PP"), self.mode).map_err(|e| format!("Identification nationale PP: {e}"))?;
+        let holder = IdNatPs::parse(r.get("Identification nationale PP"), self.mode)
+            .map_err(|e| format!("Identification nationale PP: {e}"))?;
         let from = parse_date(r.get("Date début validité")).map_err(|e| format!("Date début validité: {e}"))?;
         let until = parse_date(r.get("Date fin validité")).map_err(|e| format!("Date fin validité: {e}"))?;
         if until < from {
@@ -829,7 +886,14 @@ impl LineParser {
 /// A structure row from a FINESS record: `head` holds the identifiers (kind, FINESS, legal
 /// entity, SIRET, SIREN, RPPS rang); both FINESS files share the name and address fields; the
 /// legal-status and opening-date fields differ by file.
-fn finess_row(rec: &Record, fields: &[&str], name: &str, head: [Option<String>; 6], status: [&str; 2], opened: &str) -> Vec<Option<String>> {
+fn finess_row(
+    rec: &Record,
+    fields: &[&str],
+    name: &str,
+    head: [Option<String>; 6],
+    status: [&str; 2],
+    opened: &str,
+) -> Vec<Option<String>> {
     let f = |field: &str| s(rec.opt(finess::idx(fields, field)));
     let (postal_code, town) = split_acheminement(rec.get(finess::idx(fields, "ligneacheminement")));
     let mut values = Vec::from(head);

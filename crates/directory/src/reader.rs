@@ -34,7 +34,8 @@ impl Encoding {
                 }
                 Err(e) => {
                     let (good, bad) = rest.split_at(e.valid_up_to());
-                    valid_multibyte += std::str::from_utf8(good).map(|s| s.chars().filter(|c| !c.is_ascii()).count()).unwrap_or(0);
+                    valid_multibyte +=
+                        std::str::from_utf8(good).map(|s| s.chars().filter(|c| !c.is_ascii()).count()).unwrap_or(0);
                     match e.error_len() {
                         // A sequence cut by the end of the sample is not an error of the file.
                         None => break,
@@ -127,7 +128,10 @@ impl Record {
 pub enum Next {
     Record,
     /// A line that cannot be decoded: its number and why.
-    Bad { line: u64, reason: String },
+    Bad {
+        line: u64,
+        reason: String,
+    },
     End,
 }
 
@@ -204,7 +208,10 @@ impl<R: Read> RecordReader<R> {
             out.ends.clear();
             for (i, field) in self.raw.iter().enumerate() {
                 if let Some(&b) = field.iter().find(|&&b| b < 0x20 && b != b'\t') {
-                    return Ok(Next::Bad { line, reason: format!("binary data (control byte 0x{b:02x}) in field {}", i + 1) });
+                    return Ok(Next::Bad {
+                        line,
+                        reason: format!("binary data (control byte 0x{b:02x}) in field {}", i + 1),
+                    });
                 }
                 match self.encoding {
                     Encoding::Utf8 => match std::str::from_utf8(field) {

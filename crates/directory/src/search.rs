@@ -5,8 +5,8 @@
 //! prefix.
 
 use santepki_domain::{
-    Adeli, CardNumber, Departement, Finess, IdError, IdNatPs, IdNatStruct, Rpps, RppsRang, Sector, Siret, StructureKind,
-    ValidationMode,
+    Adeli, CardNumber, Departement, Finess, IdError, IdNatPs, IdNatStruct, Rpps, RppsRang, Sector, Siret,
+    StructureKind, ValidationMode,
 };
 use santepki_storage::directory::{self as store, CardRow, ProfessionalRow, SituationRow, StructureRow};
 use santepki_storage::{Db, StorageError};
@@ -42,7 +42,8 @@ pub enum Query {
 }
 
 /// The kinds of query, as named on the command line and in the HTTP API.
-pub const QUERY_KINDS: &[&str] = &["rpps", "adeli", "idnat-ps", "card", "finess", "siret", "rpps-rang", "idnat-struct", "name", "structure-name"];
+pub const QUERY_KINDS: &[&str] =
+    &["rpps", "adeli", "idnat-ps", "card", "finess", "siret", "rpps-rang", "idnat-struct", "name", "structure-name"];
 
 impl Query {
     /// Parses `value` as a query of the named kind.
@@ -62,7 +63,11 @@ impl Query {
                 if prefix_key(v).chars().count() < 2 {
                     return Err(SearchError::NameTooShort);
                 }
-                Ok(if kind == "name" { Query::ProfessionalName(v.to_owned()) } else { Query::StructureName(v.to_owned()) })
+                Ok(if kind == "name" {
+                    Query::ProfessionalName(v.to_owned())
+                } else {
+                    Query::StructureName(v.to_owned())
+                })
             }
             other => Err(SearchError::UnknownKind(other.to_owned())),
         }
@@ -181,7 +186,13 @@ pub struct CardView {
 
 impl From<CardRow> for CardView {
     fn from(c: CardRow) -> Self {
-        CardView { number: c.card_number, card_type: c.card_type, valid_from: c.valid_from, valid_until: c.valid_until, opposed_on: c.opposed_on }
+        CardView {
+            number: c.card_number,
+            card_type: c.card_type,
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+            opposed_on: c.opposed_on,
+        }
     }
 }
 
@@ -217,8 +228,17 @@ impl From<SituationRow> for SituationView {
             Some(IdNatStruct::RppsRang(r)) => Some(r.to_string()),
             _ => None,
         };
-        let address = address_line([&s.recipient, &s.street_number, &s.street_number_suffix, &s.street_type, &s.street_name, &s.locality]);
-        let sector_label = s.sector_label.clone().or_else(|| s.sector_code.as_deref().and_then(|c| Sector::parse(c).ok()).and_then(|x| x.label_fr()).map(str::to_owned));
+        let address = address_line([
+            &s.recipient,
+            &s.street_number,
+            &s.street_number_suffix,
+            &s.street_type,
+            &s.street_name,
+            &s.locality,
+        ]);
+        let sector_label = s.sector_label.clone().or_else(|| {
+            s.sector_code.as_deref().and_then(|c| Sector::parse(c).ok()).and_then(|x| x.label_fr()).map(str::to_owned)
+        });
         SituationView {
             identifier_kind: parsed.as_ref().map(IdNatStruct::kind_name),
             identifier: parsed.as_ref().map(|p| p.id().to_owned()),
@@ -283,7 +303,14 @@ pub struct StructureSummary {
 
 impl From<&StructureRow> for StructureSummary {
     fn from(s: &StructureRow) -> Self {
-        let address = address_line([&s.recipient, &s.street_number, &s.street_number_suffix, &s.street_type, &s.street_name, &s.locality]);
+        let address = address_line([
+            &s.recipient,
+            &s.street_number,
+            &s.street_number_suffix,
+            &s.street_type,
+            &s.street_name,
+            &s.locality,
+        ]);
         StructureSummary {
             idnat_struct: s.idnat_struct.clone(),
             kind: s.kind.clone(),
@@ -403,7 +430,11 @@ impl Directory {
             "establishment" => match s.legal_entity_finess.clone() {
                 Some(ej) => {
                     let entity = store::structure(&self.db, &format!("1{ej}")).await?;
-                    let siblings = store::establishments_of(&self.db, &ej, false).await?.into_iter().filter(|e| e.idnat_struct != s.idnat_struct).collect();
+                    let siblings = store::establishments_of(&self.db, &ej, false)
+                        .await?
+                        .into_iter()
+                        .filter(|e| e.idnat_struct != s.idnat_struct)
+                        .collect();
                     (entity.as_ref().map(StructureSummary::from), siblings)
                 }
                 None => (None, vec![]),

@@ -51,7 +51,9 @@ async fn generate_and_import(opts: &GenerateOptions) -> Imported {
     let mut imported = Vec::new();
     for path in files.in_import_order() {
         let observer = Arc::new(Collect::default());
-        let report = import_file(&db, path, &ImportOptions { mode: TEST, ..Default::default() }, observer.clone()).await.unwrap();
+        let report = import_file(&db, path, &ImportOptions { mode: TEST, ..Default::default() }, observer.clone())
+            .await
+            .unwrap();
         let messages = observer.messages.lock().unwrap().clone();
         assert!(
             report.lines_rejected == 0 && report.warnings == 0,
@@ -130,7 +132,10 @@ fn file_names_and_framing_follow_the_formats() {
     let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
     let (ej, eg, activities, cards) = (text(ej), text(eg), text(activities), text(cards));
     for (name, t) in [("ej", &ej), ("eg", &eg), ("activities", &activities), ("cards", &cards)] {
-        assert!(!t.starts_with('\u{feff}') && !t.contains('\r') && t.ends_with('\n'), "{name}: UTF-8 without BOM, \\n line ends");
+        assert!(
+            !t.starts_with('\u{feff}') && !t.contains('\r') && t.ends_with('\n'),
+            "{name}: UTF-8 without BOM, \\n line ends"
+        );
     }
     assert_eq!(ej.lines().next().unwrap(), format!("finess;etalab;{};2026-11-01", files.counts.legal_entities));
     assert_eq!(eg.lines().next().unwrap(), format!("finess;etalab;{};2026-11-01", files.counts.establishments));
@@ -191,7 +196,10 @@ async fn r44_r45_test_professional_has_the_four_practices_of_the_ldap_table() {
     };
     for p in [professional(&d.db, seed_cases::TEST_PS_RPPS).await, by_idnat, by_card] {
         assert_eq!(p.idnat_ps, seed_cases::TEST_PS_IDNAT);
-        assert_eq!((p.last_name.as_str(), p.first_name.as_str()), (seed_cases::TEST_PS_LAST_NAME, seed_cases::TEST_PS_FIRST_NAME));
+        assert_eq!(
+            (p.last_name.as_str(), p.first_name.as_str()),
+            (seed_cases::TEST_PS_LAST_NAME, seed_cases::TEST_PS_FIRST_NAME)
+        );
         assert_eq!(p.profession.as_ref().unwrap().code, "10");
         assert_eq!(p.situations.len(), 4);
         let ous: BTreeSet<&str> = p.situations.iter().filter_map(|s| s.idnat_struct.as_deref()).collect();
@@ -221,8 +229,11 @@ async fn chu_de_nice_legal_entity_and_its_twelve_establishments() {
     assert_eq!(eg.category.as_ref().unwrap().code, "101");
     assert_eq!(eg.legal_entity.as_ref().unwrap().finess.as_deref(), Some(seed_cases::CHU_NICE_EJ));
     let siblings: BTreeSet<String> = eg.establishments.iter().filter_map(|e| e.finess.clone()).collect();
-    let expected: BTreeSet<String> =
-        seed_cases::CHU_NICE_EGS.iter().filter(|f| **f != seed_cases::CHU_NICE_PASTEUR_EG).map(|f| f.to_string()).collect();
+    let expected: BTreeSet<String> = seed_cases::CHU_NICE_EGS
+        .iter()
+        .filter(|f| **f != seed_cases::CHU_NICE_PASTEUR_EG)
+        .map(|f| f.to_string())
+        .collect();
     assert_eq!(siblings, expected, "the 11 other establishments");
     assert!(eg.sectors.iter().any(|s| s.code == "SA01"), "physicians with SA01 situations");
 
@@ -342,8 +353,12 @@ async fn r14_scm_radiologist_has_six_rpps_rang_and_one_siret() {
         assert!(matches!(s.sector.as_ref().unwrap().code.as_str(), "SA07" | "SA08"));
         assert!(s.name.as_deref().unwrap().starts_with("CABINET DE RADIOLOGIE"));
     }
-    let sirets: Vec<&str> =
-        p.situations.iter().filter(|s| s.identifier_kind == Some("SIRET")).map(|s| s.identifier.as_deref().unwrap()).collect();
+    let sirets: Vec<&str> = p
+        .situations
+        .iter()
+        .filter(|s| s.identifier_kind == Some("SIRET"))
+        .map(|s| s.identifier.as_deref().unwrap())
+        .collect();
     assert_eq!(sirets, [seed_cases::SCM_RADIOLOGIST_SIRET]);
     for rang in seed_cases::SCM_RADIOLOGIST_RPPS_RANGS {
         let s = structure(&d.db, Query::RppsRang(RppsRang::parse(rang, TEST).unwrap())).await;
@@ -395,7 +410,8 @@ async fn r17_hospital_establishment_with_siret() {
     assert_eq!(eg.category.as_ref().unwrap().code, "355");
     assert_eq!(eg.professionals.len(), 3);
     assert!(eg.professionals.iter().all(|p| p.sector.as_deref() == Some("SA01")));
-    let by_siret = structure(&d.db, Query::Siret(Siret::parse(seed_cases::HOSPITAL_SIRET, ValidationMode::Strict).unwrap())).await;
+    let by_siret =
+        structure(&d.db, Query::Siret(Siret::parse(seed_cases::HOSPITAL_SIRET, ValidationMode::Strict).unwrap())).await;
     assert_eq!(by_siret.summary.finess.as_deref(), Some(seed_cases::HOSPITAL_EG));
 }
 
@@ -412,7 +428,10 @@ async fn seed_cases_are_found_by_name() {
             other => panic!("{other:?}"),
         }
         let view = professional(&d.db, p.rpps).await;
-        assert!(view.cards.iter().any(|c| c.number == p.card && c.opposed_on.is_none() && c.valid_until.as_str() > "2026-11-01"));
+        assert!(view
+            .cards
+            .iter()
+            .any(|c| c.number == p.card && c.opposed_on.is_none() && c.valid_until.as_str() > "2026-11-01"));
     }
     // A name finds exactly the seed structures of that name (a hospital's or a GIE's legal
     // entity and establishment share it).

@@ -175,7 +175,8 @@ async fn file_level_errors_are_clear() {
     assert!(matches!(e, ImportError::UnknownFormat(..)), "{e}");
     assert!(e.to_string().contains("unknown file format"));
     // An activities file without its required columns.
-    let no_cols = write(dir.path(), "ps.txt", "Type d'identifiant PP|Identification nationale PP|\n8|810000000017|\n".as_bytes());
+    let no_cols =
+        write(dir.path(), "ps.txt", "Type d'identifiant PP|Identification nationale PP|\n8|810000000017|\n".as_bytes());
     let e = import(&t.db, &no_cols).await.0.unwrap_err();
     assert!(matches!(e, ImportError::Header(..)) && e.to_string().contains("Nom d'exercice"), "{e}");
     assert_eq!(store::counts(&t.db).await.unwrap().professionals, 0);
@@ -215,7 +216,8 @@ async fn reimport_updates_what_changed_and_closes_what_disappeared() {
         assert_eq!(store::situations_of(&t.db, "810000000025", false).await.unwrap().len(), 0);
         assert_eq!(store::situations_of(&t.db, "810000000025", true).await.unwrap().len(), 1, "closed, not deleted");
         let dir_search = Directory::new(t.db.clone());
-        match dir_search.search(&Query::parse("rpps", "10000000025", ValidationMode::Test).unwrap(), 10).await.unwrap() {
+        match dir_search.search(&Query::parse("rpps", "10000000025", ValidationMode::Test).unwrap(), 10).await.unwrap()
+        {
             SearchResult::Professional(p) => assert!(p.closed),
             other => panic!("{other:?}"),
         }
@@ -230,10 +232,12 @@ async fn reimport_updates_what_changed_and_closes_what_disappeared() {
 async fn a_much_smaller_file_does_not_empty_the_directory() {
     let t = testing::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
-    let lines: Vec<String> = (0..10).map(|i| {
-        let rpps = santepki_domain::Rpps::with_key(&format!("100000{i:04}")).unwrap();
-        ps_line(rpps.as_str(), "NOM", "1060785003", "CHU", "RUE", "SA01")
-    }).collect();
+    let lines: Vec<String> = (0..10)
+        .map(|i| {
+            let rpps = santepki_domain::Rpps::with_key(&format!("100000{i:04}")).unwrap();
+            ps_line(rpps.as_str(), "NOM", "1060785003", "CHU", "RUE", "SA01")
+        })
+        .collect();
     let p1 = write(dir.path(), "PS_LibreAcces_Personne_activite_1.txt", ps_file(&lines).as_bytes());
     import(&t.db, &p1).await.0.unwrap();
     let p2 = write(dir.path(), "PS_LibreAcces_Personne_activite_2.txt", ps_file(&lines[..1]).as_bytes());
@@ -253,7 +257,11 @@ async fn activity_lines_are_checked() {
     let mismatch = good.replacen("|99700270616|", "|10000000017|", 1);
     let no_name = good.replace("|MAXI|", "||");
     let extra = format!("{good}extra|");
-    let p = write(dir.path(), "ps.txt", ps_file(&[good, bad_rpps, bad_struct, bad_sector, mismatch, no_name, extra]).as_bytes());
+    let p = write(
+        dir.path(),
+        "ps.txt",
+        ps_file(&[good, bad_rpps, bad_struct, bad_sector, mismatch, no_name, extra]).as_bytes(),
+    );
     let (r, rejected) = import(&t.db, &p).await;
     let r = r.unwrap();
     assert_eq!(r.records_imported, 1);
@@ -267,7 +275,11 @@ async fn activity_lines_are_checked() {
     assert!(reasons[5].contains("column count"), "{}", reasons[5]);
     // Strict mode refuses the test-environment SIRET of the seed (R44's SOCIETE MAXI).
     let strict = ImportOptions { mode: ValidationMode::Strict, ..Default::default() };
-    let p = write(dir.path(), "ps2.txt", ps_file(&[ps_line("99700270616", "MAXI", "39999999800514", "SOCIETE MAXI", "NOIR", "SA09")]).as_bytes());
+    let p = write(
+        dir.path(),
+        "ps2.txt",
+        ps_file(&[ps_line("99700270616", "MAXI", "39999999800514", "SOCIETE MAXI", "NOIR", "SA09")]).as_bytes(),
+    );
     let r = import_file(&t.db, &p, &strict, Arc::new(santepki_directory::import::Quiet)).await.unwrap();
     assert_eq!(r.lines_rejected, 1);
     assert!(r.rejections[0].reason.contains("test"), "{}", r.rejections[0].reason);
@@ -277,7 +289,11 @@ async fn activity_lines_are_checked() {
 async fn cards_are_imported_and_found_by_number() {
     let t = testing::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
-    let ps = write(dir.path(), "ps.txt", ps_file(&[ps_line("99700270616", "MAXI", "39999999800514", "SOCIETE MAXI", "NOIR", "SA09")]).as_bytes());
+    let ps = write(
+        dir.path(),
+        "ps.txt",
+        ps_file(&[ps_line("99700270616", "MAXI", "39999999800514", "SOCIETE MAXI", "NOIR", "SA09")]).as_bytes(),
+    );
     import(&t.db, &ps).await.0.unwrap();
     let text = format!(
         "{}|\nCPS|8002706160|899700270616|2025-01-01|2028-01-01||\nCPS|8002706161|899700270616|01/01/2022|31/12/2024|15/06/2023|\nXYZ|8002706162|899700270616|2025-01-01|2028-01-01||\nCPS|8002706163|899700270616|2028-01-01|2025-01-01||\n",
@@ -315,10 +331,12 @@ async fn bulk_loads_rebuild_their_indexes_even_after_a_crash() {
         let before = index_names(&t).await;
         assert!(before.contains(&"situations_idnat_struct".to_owned()), "{before:?}");
         let dir = tempfile::tempdir().unwrap();
-        let lines: Vec<String> = (0..50).map(|i| {
-            let rpps = santepki_domain::Rpps::with_key(&format!("100000{i:04}")).unwrap();
-            ps_line(rpps.as_str(), "NOM", "1060785003", "CHU", "RUE", "SA01")
-        }).collect();
+        let lines: Vec<String> = (0..50)
+            .map(|i| {
+                let rpps = santepki_domain::Rpps::with_key(&format!("100000{i:04}")).unwrap();
+                ps_line(rpps.as_str(), "NOM", "1060785003", "CHU", "RUE", "SA01")
+            })
+            .collect();
         let p = write(dir.path(), "PS_LibreAcces_Personne_activite_1.txt", ps_file(&lines).as_bytes());
         // A threshold of 0 lines: this small file is loaded like a national one.
         let bulk = ImportOptions { bulk_load_min_lines: 0, ..opts() };

@@ -27,7 +27,10 @@ pub fn easter(year: i32) -> NaiveDate {
 
 /// Whether `day` is a French public holiday (jour férié).
 pub fn is_public_holiday(day: NaiveDate) -> bool {
-    let fixed = matches!((day.month(), day.day()), (1, 1) | (5, 1) | (5, 8) | (7, 14) | (8, 15) | (11, 1) | (11, 11) | (12, 25));
+    let fixed = matches!(
+        (day.month(), day.day()),
+        (1, 1) | (5, 1) | (5, 8) | (7, 14) | (8, 15) | (11, 1) | (11, 11) | (12, 25)
+    );
     if fixed {
         return true;
     }
@@ -76,7 +79,8 @@ mod tests {
     #[test]
     fn public_holidays_of_2026() {
         // Lundi de Pâques 6 April, Ascension 14 May, Pentecôte Monday 25 May.
-        for (m, d) in [(1, 1), (4, 6), (5, 1), (5, 8), (5, 14), (5, 25), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)] {
+        for (m, d) in [(1, 1), (4, 6), (5, 1), (5, 8), (5, 14), (5, 25), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
+        {
             assert!(is_public_holiday(day(2026, m, d)), "2026-{m:02}-{d:02}");
         }
         assert!(!is_public_holiday(day(2026, 4, 7)));

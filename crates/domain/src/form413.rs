@@ -62,9 +62,10 @@ impl StructureCase {
     /// Which kind of identifier the form names (the type digit of idNat_Struct, R43).
     pub fn identifier_kind(self) -> IdentifierKind {
         match self {
-            StructureCase::Pharmacy | StructureCase::LbmSelas | StructureCase::LbmMultiSite | StructureCase::RadiologyGroup => {
-                IdentifierKind::FinessGeographique
-            }
+            StructureCase::Pharmacy
+            | StructureCase::LbmSelas
+            | StructureCase::LbmMultiSite
+            | StructureCase::RadiologyGroup => IdentifierKind::FinessGeographique,
             StructureCase::MedicoSocialManager => IdentifierKind::FinessJuridique,
             StructureCase::SocieteExercice | StructureCase::Establishment => IdentifierKind::Siret,
             StructureCase::ScmPractice => IdentifierKind::RppsRang,
@@ -234,11 +235,23 @@ fn refuse(out: &mut Vec<Refusal>, field: impl Into<String>, rule: &'static str, 
 fn is_mail_domain(d: &str) -> bool {
     let labels: Vec<&str> = d.split('.').collect();
     labels.len() >= 2
-        && labels.iter().all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !l.starts_with('-') && !l.ends_with('-'))
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
 }
 
 fn check_person(out: &mut Vec<Refusal>, at: &str, p: &Person, rule: &'static str) {
-    for (name, value) in [("last_name", &p.last_name), ("first_names", &p.first_names), ("phone", &p.phone), ("email", &p.email), ("card_number", &p.card_number)] {
+    for (name, value) in [
+        ("last_name", &p.last_name),
+        ("first_names", &p.first_names),
+        ("phone", &p.phone),
+        ("email", &p.email),
+        ("card_number", &p.card_number),
+    ] {
         if value.trim().is_empty() {
             refuse(out, format!("{at}/{name}"), rule, "champ obligatoire");
         }
@@ -248,7 +261,12 @@ fn check_person(out: &mut Vec<Refusal>, at: &str, p: &Person, rule: &'static str
     }
     let well_formed = p.card_number.len() == 10 && p.card_number.bytes().all(|b| b.is_ascii_digit());
     if !p.card_number.trim().is_empty() && !well_formed {
-        refuse(out, format!("{at}/card_number"), rule, "le numéro de carte a 10 chiffres (troisième ligne de la carte)");
+        refuse(
+            out,
+            format!("{at}/card_number"),
+            rule,
+            "le numéro de carte a 10 chiffres (troisième ligne de la carte)",
+        );
     }
 }
 
@@ -267,7 +285,10 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
             &mut out,
             "/identifiers",
             case.rule(),
-            format!("au plus {} identifiant(s) par formulaire dans ce cas ; au-delà, un autre formulaire", case.max_identifiers()),
+            format!(
+                "au plus {} identifiant(s) par formulaire dans ce cas ; au-delà, un autre formulaire",
+                case.max_identifiers()
+            ),
         );
     }
     let mut structures = Vec::new();
@@ -287,7 +308,12 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
                 | (IdentifierKind::RppsRang, IdNatStruct::RppsRang(_))
         );
         if !type_ok {
-            refuse(&mut out, at, case.rule(), format!("ce cas se déclare avec le {}, pas un {}", kind.label(), id.kind_name()));
+            refuse(
+                &mut out,
+                at,
+                case.rule(),
+                format!("ce cas se déclare avec le {}, pas un {}", kind.label(), id.kind_name()),
+            );
             continue;
         }
         if form.identifiers[..i].iter().any(|other| other.trim() == raw.trim()) {
@@ -302,20 +328,37 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
             refuse(&mut out, &at, "R8", "structure fermée dans l'annuaire");
         }
         match kind {
-            IdentifierKind::FinessGeographique if s.is_legal_entity => {
-                refuse(&mut out, &at, case.rule(), "il faut le FINESS géographique (établissement), pas le FINESS juridique")
-            }
-            IdentifierKind::FinessJuridique if !s.is_legal_entity => {
-                refuse(&mut out, &at, case.rule(), "il faut le FINESS juridique du gestionnaire, pas celui d'un établissement")
-            }
+            IdentifierKind::FinessGeographique if s.is_legal_entity => refuse(
+                &mut out,
+                &at,
+                case.rule(),
+                "il faut le FINESS géographique (établissement), pas le FINESS juridique",
+            ),
+            IdentifierKind::FinessJuridique if !s.is_legal_entity => refuse(
+                &mut out,
+                &at,
+                case.rule(),
+                "il faut le FINESS juridique du gestionnaire, pas celui d'un établissement",
+            ),
             _ => {}
         }
         if let Some(allowed) = case.sectors() {
             if !s.sectors.is_empty() && !s.sectors.iter().any(|sec| allowed.contains(&sec.as_str())) {
-                refuse(&mut out, &at, case.rule(), format!("secteur {} incompatible avec ce cas (attendu : {})", s.sectors.join(", "), allowed.join(" ou ")));
+                refuse(
+                    &mut out,
+                    &at,
+                    case.rule(),
+                    format!(
+                        "secteur {} incompatible avec ce cas (attendu : {})",
+                        s.sectors.join(", "),
+                        allowed.join(" ou ")
+                    ),
+                );
             }
         }
-        if !s.sectors.is_empty() && !s.sectors.iter().any(|sec| crate::structure::Sector::parse(sec).is_ok_and(|x| x.is_eligible())) {
+        if !s.sectors.is_empty()
+            && !s.sectors.iter().any(|sec| crate::structure::Sector::parse(sec).is_ok_and(|x| x.is_eligible()))
+        {
             refuse(&mut out, &at, "R8", "secteur d'activité non éligible aux certificats");
         }
         if !s.has_contract {
@@ -328,7 +371,9 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
     check_person(&mut out, "/signer", &form.signer.person, "R20");
     let signer_card = facts.card(form.signer.person.card_number.trim());
     match &signer_card {
-        None if !form.signer.person.card_number.trim().is_empty() => refuse(&mut out, "/signer/card_number", "R20", "carte inconnue"),
+        None if !form.signer.person.card_number.trim().is_empty() => {
+            refuse(&mut out, "/signer/card_number", "R20", "carte inconnue")
+        }
         Some(c) if !c.valid => refuse(&mut out, "/signer/card_number", "R20", "carte expirée ou en opposition"),
         Some(c) => {
             let allowed = match form.signer.role {
@@ -338,7 +383,12 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
             };
             if !allowed {
                 let rule = if form.signer.role == SignerRole::Mandataire { "R5" } else { "R4" };
-                refuse(&mut out, "/signer/card_number", rule, format!("une carte {} ne permet pas de signer en tant que {:?}", c.card_type, form.signer.role));
+                refuse(
+                    &mut out,
+                    "/signer/card_number",
+                    rule,
+                    format!("une carte {} ne permet pas de signer en tant que {:?}", c.card_type, form.signer.role),
+                );
             }
         }
         None => {}
@@ -361,7 +411,12 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
             break;
         }
         if !ok {
-            refuse(&mut out, format!("/identifiers/{i}"), "R20", "le signataire n'est ni le représentant légal, ni un mandataire, ni le titulaire de cette structure");
+            refuse(
+                &mut out,
+                format!("/identifiers/{i}"),
+                "R20",
+                "le signataire n'est ni le représentant légal, ni un mandataire, ni le titulaire de cette structure",
+            );
         }
     }
 
@@ -376,11 +431,18 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
             refuse(&mut out, format!("{at}/card_number"), "R21", "administrateur en double");
         }
         match facts.card(a.card_number.trim()) {
-            None if !a.card_number.trim().is_empty() => refuse(&mut out, format!("{at}/card_number"), "R2", "carte inconnue"),
-            Some(c) if !c.valid => refuse(&mut out, format!("{at}/card_number"), "R2", "carte expirée ou en opposition"),
-            Some(c) if !c.card_type.can_be_technical_administrator() => {
-                refuse(&mut out, format!("{at}/card_number"), "R2", format!("un administrateur technique détient une CPS, CPE ou CPA, pas une {}", c.card_type))
+            None if !a.card_number.trim().is_empty() => {
+                refuse(&mut out, format!("{at}/card_number"), "R2", "carte inconnue")
             }
+            Some(c) if !c.valid => {
+                refuse(&mut out, format!("{at}/card_number"), "R2", "carte expirée ou en opposition")
+            }
+            Some(c) if !c.card_type.can_be_technical_administrator() => refuse(
+                &mut out,
+                format!("{at}/card_number"),
+                "R2",
+                format!("un administrateur technique détient une CPS, CPE ou CPA, pas une {}", c.card_type),
+            ),
             _ => {}
         }
     }
@@ -395,7 +457,11 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
     if !o.org && !o.pro && o.server_ssl_domain.is_none() && o.server_mail_domain.is_none() {
         refuse(&mut out, "/offers", "R23", "choisissez au moins une offre");
     }
-    for (field, value) in [("server_ssl_domain", &o.server_ssl_domain), ("server_mail_domain", &o.server_mail_domain), ("pro_mail_domain", &o.pro_mail_domain)] {
+    for (field, value) in [
+        ("server_ssl_domain", &o.server_ssl_domain),
+        ("server_mail_domain", &o.server_mail_domain),
+        ("pro_mail_domain", &o.pro_mail_domain),
+    ] {
         if let Some(d) = value {
             let d = d.trim().trim_start_matches("*.");
             if !is_mail_domain(d) {
@@ -459,14 +525,19 @@ pub fn propose_forms(situations: &[SituationFacts]) -> Vec<ProposedForm> {
         let sector = s.sector.as_deref().unwrap_or("");
         match (s.idnat_struct.chars().next(), sector) {
             (Some('4'), "SA07" | "SA08") => rang.push(s.idnat_struct.clone()),
-            (Some('3'), "SA09") => out.push(ProposedForm { case: StructureCase::SocieteExercice, identifiers: vec![s.idnat_struct.clone()] }),
-            (Some('1'), "SA06") => out.push(ProposedForm { case: StructureCase::Pharmacy, identifiers: vec![s.idnat_struct.clone()] }),
+            (Some('3'), "SA09") => out
+                .push(ProposedForm { case: StructureCase::SocieteExercice, identifiers: vec![s.idnat_struct.clone()] }),
+            (Some('1'), "SA06") => {
+                out.push(ProposedForm { case: StructureCase::Pharmacy, identifiers: vec![s.idnat_struct.clone()] })
+            }
             _ => {}
         }
     }
     rang.sort();
-    let mut forms: Vec<ProposedForm> =
-        rang.chunks(StructureCase::ScmPractice.max_identifiers()).map(|c| ProposedForm { case: StructureCase::ScmPractice, identifiers: c.to_vec() }).collect();
+    let mut forms: Vec<ProposedForm> = rang
+        .chunks(StructureCase::ScmPractice.max_identifiers())
+        .map(|c| ProposedForm { case: StructureCase::ScmPractice, identifiers: c.to_vec() })
+        .collect();
     forms.extend(out);
     forms
 }
@@ -500,7 +571,13 @@ mod tests {
     const PHARMACY: &str = "1750900029";
 
     fn person(card: &str) -> Person {
-        Person { last_name: "DUPONT".into(), first_names: "Marie".into(), phone: "0102030405".into(), email: "marie@pharmacie.fr".into(), card_number: card.into() }
+        Person {
+            last_name: "DUPONT".into(),
+            first_names: "Marie".into(),
+            phone: "0102030405".into(),
+            email: "marie@pharmacie.fr".into(),
+            card_number: card.into(),
+        }
     }
 
     fn world() -> World {
@@ -519,11 +596,26 @@ mod tests {
         w.structures.insert("499700270616029".into(), facts(&["SA08"], false));
         w.structures.insert("499700270616011".into(), facts(&["SA07"], false));
         w.structures.insert("499700270616003".into(), facts(&["SA07"], false));
-        w.cards.insert(LEGAL_REP_CARD.into(), CardFacts { card_type: CardType::Cps, holder: "810000000041".into(), valid: true });
-        w.cards.insert(ADMIN_CARD.into(), CardFacts { card_type: CardType::Cpa, holder: "810000000100".into(), valid: true });
-        w.cards.insert(HOLDER_CARD.into(), CardFacts { card_type: CardType::Cps, holder: "899700270616".into(), valid: true });
-        w.cards.insert("8000000090".into(), CardFacts { card_type: CardType::Cps, holder: "810000000090".into(), valid: false });
-        w.cards.insert("8000000200".into(), CardFacts { card_type: CardType::Cde, holder: "810000000200".into(), valid: true });
+        w.cards.insert(
+            LEGAL_REP_CARD.into(),
+            CardFacts { card_type: CardType::Cps, holder: "810000000041".into(), valid: true },
+        );
+        w.cards.insert(
+            ADMIN_CARD.into(),
+            CardFacts { card_type: CardType::Cpa, holder: "810000000100".into(), valid: true },
+        );
+        w.cards.insert(
+            HOLDER_CARD.into(),
+            CardFacts { card_type: CardType::Cps, holder: "899700270616".into(), valid: true },
+        );
+        w.cards.insert(
+            "8000000090".into(),
+            CardFacts { card_type: CardType::Cps, holder: "810000000090".into(), valid: false },
+        );
+        w.cards.insert(
+            "8000000200".into(),
+            CardFacts { card_type: CardType::Cde, holder: "810000000200".into(), valid: true },
+        );
         w
     }
 
@@ -613,14 +705,20 @@ mod tests {
     #[test]
     fn r26_a_radiologist_with_six_scm_practices_and_a_selarl_gets_three_forms() {
         let mut situations: Vec<SituationFacts> = (1..=6)
-            .map(|i| SituationFacts { idnat_struct: format!("410000000132{i:03}"), sector: Some(if i % 2 == 0 { "SA08" } else { "SA07" }.into()) })
+            .map(|i| SituationFacts {
+                idnat_struct: format!("410000000132{i:03}"),
+                sector: Some(if i % 2 == 0 { "SA08" } else { "SA07" }.into()),
+            })
             .collect();
         situations.push(SituationFacts { idnat_struct: "330000002300014".into(), sector: Some("SA09".into()) });
         // A salaried situation at a hospital is the hospital's business.
         situations.push(SituationFacts { idnat_struct: "1060785003".into(), sector: Some("SA01".into()) });
         let forms = propose_forms(&situations);
         let shape: Vec<(StructureCase, usize)> = forms.iter().map(|f| (f.case, f.identifiers.len())).collect();
-        assert_eq!(shape, [(StructureCase::ScmPractice, 4), (StructureCase::ScmPractice, 2), (StructureCase::SocieteExercice, 1)]);
+        assert_eq!(
+            shape,
+            [(StructureCase::ScmPractice, 4), (StructureCase::ScmPractice, 2), (StructureCase::SocieteExercice, 1)]
+        );
         assert_eq!(forms[2].identifiers, ["330000002300014"]);
     }
 

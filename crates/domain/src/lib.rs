@@ -17,8 +17,8 @@ pub mod professional;
 pub mod structure;
 
 pub use ids::{
-    Adeli, AdeliRang, CardNumber, Finess, IdError, IdKind, IdNatPs, IdNatStruct, Rpps, RppsRang, Siren,
-    Siret, ValidationMode,
+    Adeli, AdeliRang, CardNumber, Finess, IdError, IdKind, IdNatPs, IdNatStruct, Rpps, RppsRang, Siren, Siret,
+    ValidationMode,
 };
 pub use professional::{Card, CardType, ExerciseSituation, Professional};
 pub use structure::{Address, Departement, Establishment, LegalEntity, Sector, StructureKind};

@@ -55,7 +55,8 @@ pub enum CardType {
 }
 
 impl CardType {
-    pub const ALL: [CardType; 6] = [CardType::Cps, CardType::Cpe, CardType::Cpa, CardType::Cde, CardType::Cda, CardType::Cpf];
+    pub const ALL: [CardType; 6] =
+        [CardType::Cps, CardType::Cpe, CardType::Cpa, CardType::Cde, CardType::Cda, CardType::Cpf];
 
     pub fn as_str(self) -> &'static str {
         match self {

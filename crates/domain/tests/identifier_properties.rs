@@ -18,7 +18,9 @@ fn with_key(body: String) -> String {
 
 /// FINESS numbers of metropolitan and overseas départements (numeric), with their key.
 fn finess() -> impl Strategy<Value = String> {
-    (1u8..=95, digits(6)).prop_filter("no département 20", |(d, _)| *d != 20).prop_map(|(d, rest)| with_key(format!("{d:02}{rest}")))
+    (1u8..=95, digits(6))
+        .prop_filter("no département 20", |(d, _)| *d != 20)
+        .prop_map(|(d, rest)| with_key(format!("{d:02}{rest}")))
 }
 
 fn siren() -> impl Strategy<Value = String> {

@@ -39,7 +39,11 @@ fn limit(params: &HashMap<String, String>) -> Result<i64, ApiError> {
         None => Ok(DEFAULT_LIMIT),
         Some(v) => match v.parse::<i64>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            _ => Err(ApiError::bad_request("invalid_limit", "limit", format!("limit must be a whole number from 1 to {MAX_LIMIT}"))),
+            _ => Err(ApiError::bad_request(
+                "invalid_limit",
+                "limit",
+                format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+            )),
         },
     }
 }
@@ -77,7 +81,10 @@ async fn professional(State(state): State<AppState>, Path(id): Path<String>) -> 
             return Err(ApiError::bad_request(
                 "invalid_identifier",
                 "id",
-                format!("{:?} is not an RPPS (11 digits), an idNat_PS (12 characters) or an ADELI (9 characters)", shorten(&id)),
+                format!(
+                    "{:?} is not an RPPS (11 digits), an idNat_PS (12 characters) or an ADELI (9 characters)",
+                    shorten(&id)
+                ),
             ))
         }
     };
@@ -110,11 +117,17 @@ async fn structure(State(state): State<AppState>, Path(id): Path<String>) -> Res
     run(&state, q, 1, "id").await
 }
 
-async fn professionals_by_name(State(state): State<AppState>, QueryString(params): Params) -> Result<Json<SearchResult>, ApiError> {
+async fn professionals_by_name(
+    State(state): State<AppState>,
+    QueryString(params): Params,
+) -> Result<Json<SearchResult>, ApiError> {
     by_name(state, params, "name").await
 }
 
-async fn structures_by_name(State(state): State<AppState>, QueryString(params): Params) -> Result<Json<SearchResult>, ApiError> {
+async fn structures_by_name(
+    State(state): State<AppState>,
+    QueryString(params): Params,
+) -> Result<Json<SearchResult>, ApiError> {
     by_name(state, params, "structure-name").await
 }
 

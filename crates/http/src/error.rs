@@ -27,17 +27,38 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn bad_request(error: &'static str, field: &str, message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, error, message: message.into(), field: Some(field.to_owned()), rule: None, refusals: None }
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            error,
+            message: message.into(),
+            field: Some(field.to_owned()),
+            rule: None,
+            refusals: None,
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::NOT_FOUND, error: "not_found", message: message.into(), field: None, rule: None, refusals: None }
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            error: "not_found",
+            message: message.into(),
+            field: None,
+            rule: None,
+            refusals: None,
+        }
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
         // The detail goes to the log, not to the client.
         tracing::error!(error = %e, "internal error");
-        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, error: "internal_error", message: "internal error".into(), field: None, rule: None, refusals: None }
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            error: "internal_error",
+            message: "internal error".into(),
+            field: None,
+            rule: None,
+            refusals: None,
+        }
     }
 
     pub fn from_search(e: SearchError, field: &str) -> Self {
@@ -71,14 +92,20 @@ impl ApiError {
             R::Forbidden { message, .. } => ApiError { rule, ..ApiError::new(StatusCode::FORBIDDEN, code, message) },
             R::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, code, e.to_string()),
             R::Conflict { message, .. } => ApiError::new(StatusCode::CONFLICT, code, message),
-            R::Invalid { ref field, ref message, .. } => {
-                ApiError { field: Some(field.clone()), rule, ..ApiError::new(StatusCode::BAD_REQUEST, code, message.clone()) }
-            }
+            R::Invalid { ref field, ref message, .. } => ApiError {
+                field: Some(field.clone()),
+                rule,
+                ..ApiError::new(StatusCode::BAD_REQUEST, code, message.clone())
+            },
             R::Signature(ref s) => {
                 use santepki_authority::cards::CardAuthError as C;
                 match s {
                     C::Storage(_) => ApiError::internal(&e),
-                    C::Malformed(_) | C::BadSignature(_) => ApiError { field: Some("signature".into()), rule: Some("R47"), ..ApiError::new(StatusCode::BAD_REQUEST, code, e.to_string()) },
+                    C::Malformed(_) | C::BadSignature(_) => ApiError {
+                        field: Some("signature".into()),
+                        rule: Some("R47"),
+                        ..ApiError::new(StatusCode::BAD_REQUEST, code, e.to_string())
+                    },
                     _ => ApiError { rule: Some("R47"), ..ApiError::new(StatusCode::FORBIDDEN, code, e.to_string()) },
                 }
             }

@@ -17,26 +17,42 @@ impl utoipa::Modify for CardAuthentication {
         components.add_security_scheme(
             CARD_SCHEME,
             SecurityScheme::MutualTls {
-                description: Some("The card certificate (CPS, CPE, CPA, CDE, CDA) as the TLS client certificate (R27).".into()),
+                description: Some(
+                    "The card certificate (CPS, CPE, CPA, CDE, CDA) as the TLS client certificate (R27).".into(),
+                ),
                 extensions: None,
             },
         );
         let error = || ContentBuilder::new().schema(Some(Ref::from_schema_name("ApiError"))).build();
         for item in openapi.paths.paths.values_mut() {
-            let ops: [&mut Option<Operation>; 8] =
-                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.options, &mut item.head, &mut item.patch, &mut item.trace];
+            let ops: [&mut Option<Operation>; 8] = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ];
             for op in ops.into_iter().flatten() {
                 op.security = Some(vec![SecurityRequirement::new(CARD_SCHEME, Vec::<String>::new())]);
                 let responses = &mut op.responses.responses;
                 responses.entry("401".into()).or_insert_with(|| {
                     ResponseBuilder::new()
-                        .description("No card (`card_required`), or a card that is not valid: unknown, expired or opposed (R2)")
+                        .description(
+                            "No card (`card_required`), or a card that is not valid: unknown, expired or opposed (R2)",
+                        )
                         .content("application/json", error())
                         .build()
                         .into()
                 });
                 responses.entry("503".into()).or_insert_with(|| {
-                    ResponseBuilder::new().description("The CA is not initialised (`ca_not_initialised`)").content("application/json", error()).build().into()
+                    ResponseBuilder::new()
+                        .description("The CA is not initialised (`ca_not_initialised`)")
+                        .content("application/json", error())
+                        .build()
+                        .into()
                 });
             }
         }

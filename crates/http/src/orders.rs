@@ -10,7 +10,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use santepki_registration::doctrine::Doctrine;
-use santepki_registration::orders::{Channel, Generate, MonthlyExpiries, OrderRequest, Ordered, ProductListing, ProductPage, ProductSort};
+use santepki_registration::orders::{
+    Channel, Generate, MonthlyExpiries, OrderRequest, Ordered, ProductListing, ProductPage, ProductSort,
+};
 use santepki_storage::ordering::ProductRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -112,7 +114,11 @@ fn ordered(o: Ordered) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
         (status = 403, description = "Not habilitated (R27)", body = ApiError),
         (status = 404, description = "Unknown structure or professional", body = ApiError),
         (status = 409, description = "The key is already certified", body = ApiError)))]
-async fn order(State(s): State<AppState>, Card(actor): Card, Body(b): Body<OrderBody>) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
+async fn order(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Body(b): Body<OrderBody>,
+) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
     let req = OrderRequest {
         profile: b.profile,
         structure: b.structure,
@@ -139,19 +145,29 @@ async fn order(State(s): State<AppState>, Card(actor): Card, Body(b): Body<Order
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Default 50"),
         ("offset" = Option<i64>, Query, minimum = 0, description = "Default 0")),
     responses((status = 200, description = "A page of products", body = ProductPage), (status = 400, description = "Bad state, offer, sort, order, limit or offset", body = ApiError)))]
-async fn products(State(s): State<AppState>, Card(actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<ProductPage>> {
+async fn products(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<ProductPage>> {
     let num = |k: &str, default: i64| -> ApiResult<i64> {
         match q.get(k) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| ApiError::bad_request("invalid_number", k, format!("{k} doit être un entier"))),
+            Some(v) => {
+                v.parse().map_err(|_| ApiError::bad_request("invalid_number", k, format!("{k} doit être un entier")))
+            }
         }
     };
     let text = |k: &str| q.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let sort = match q.get("sort") {
         None => ProductSort::default(),
-        Some(v) => v
-            .parse()
-            .map_err(|_| ApiError::bad_request("invalid_sort", "sort", "tri : number, offer, usage, beneficiary, service, email, requester, state, created ou expiry"))?,
+        Some(v) => v.parse().map_err(|_| {
+            ApiError::bad_request(
+                "invalid_sort",
+                "sort",
+                "tri : number, offer, usage, beneficiary, service, email, requester, state, created ou expiry",
+            )
+        })?,
     };
     let descending = match q.get("order").map(String::as_str) {
         None | Some("desc") => true,
@@ -159,9 +175,23 @@ async fn products(State(s): State<AppState>, Card(actor): Card, Query(q): Query<
         Some(_) => return Err(ApiError::bad_request("invalid_order", "order", "ordre : asc ou desc")),
     };
     let (limit, offset) = (num("limit", 50)?, num("offset", 0)?);
-    let listing = ProductListing { structure: text("structure"), state: text("state"), offer: text("offer"), text: text("q"), sort, descending, limit, offset };
+    let listing = ProductListing {
+        structure: text("structure"),
+        state: text("state"),
+        offer: text("offer"),
+        text: text("q"),
+        sort,
+        descending,
+        limit,
+        offset,
+    };
     let page = registration(&s)?.product_listing(&actor, &listing).await.map_err(reg_err)?;
-    Ok(Json(ProductPage { products: page.products.into_iter().map(|r| r.product).collect(), total: page.total, limit: page.limit, offset: page.offset }))
+    Ok(Json(ProductPage {
+        products: page.products.into_iter().map(|r| r.product).collect(),
+        total: page.total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
 }
 
 /// The offers (R33).
@@ -224,11 +254,20 @@ pub(crate) struct Binary(Vec<u8>);
             (String = "application/pem-certificate-chain"), (Binary = "application/pkix-cert"), (Binary = "application/pkcs7-mime"))),
         (status = 400, description = "Unknown format", body = ApiError),
         (status = 404, description = "Unknown, or not yours", body = ApiError)))]
-async fn certificate(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Response> {
+async fn certificate(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
     let (der, chain) = registration(&s)?.product_certificate(&actor, &id).await.map_err(reg_err)?;
     let pem = |d: &[u8]| der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, d).unwrap_or_default();
     match q.get("format").map(String::as_str).unwrap_or("pem") {
-        "pem" => Ok(([(header::CONTENT_TYPE, "application/pem-certificate-chain")], format!("{}{}", pem(&der), chain.iter().map(|c| pem(c)).collect::<String>())).into_response()),
+        "pem" => Ok((
+            [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
+            format!("{}{}", pem(&der), chain.iter().map(|c| pem(c)).collect::<String>()),
+        )
+            .into_response()),
         "der" => Ok(([(header::CONTENT_TYPE, "application/pkix-cert")], der).into_response()),
         "p7b" => {
             use der::Decode;
@@ -257,7 +296,12 @@ pub(crate) struct RenewBody {
         (status = 400, description = "Bad CSR or key, or neither", body = ApiError),
         (status = 404, description = "Unknown, or not yours", body = ApiError),
         (status = 409, description = "Not renewable (R37), or the key is already certified", body = ApiError)))]
-async fn renew(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RenewBody>) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
+async fn renew(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+    Body(b): Body<RenewBody>,
+) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
     let generate = b.generate.map(|g| Generate { passphrase: g.passphrase, algorithm: g.algorithm });
     ordered(registration(&s)?.renew_product(&actor, &id, b.csr, generate, Channel::Api).await.map_err(reg_err)?)
 }
@@ -287,7 +331,12 @@ pub(crate) struct RevokeBody {
         (status = 400, description = "Bad reason", body = ApiError),
         (status = 404, description = "Unknown, or not yours", body = ApiError),
         (status = 409, description = "Already revoked", body = ApiError)))]
-async fn revoke(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RevokeBody>) -> ApiResult<Json<ProductRow>> {
+async fn revoke(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+    Body(b): Body<RevokeBody>,
+) -> ApiResult<Json<ProductRow>> {
     Ok(Json(registration(&s)?.revoke_product(&actor, &id, &b.reason).await.map_err(reg_err)?))
 }
 
@@ -297,7 +346,11 @@ async fn revoke(State(s): State<AppState>, Card(actor): Card, Path(id): Path<Str
 /// `missing`) and the product numbers concerned.
 #[utoipa::path(get, path = "/api/v1/structures/{id}/doctrine", tag = "products", params(("id" = String, Path, description = "idNat_Struct")),
     responses((status = 200, description = "The checklist", body = Doctrine), (status = 404, description = "Unknown, or not a structure of the card", body = ApiError)))]
-pub(crate) async fn doctrine(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<Doctrine>> {
+pub(crate) async fn doctrine(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Doctrine>> {
     Ok(Json(registration(&s)?.doctrine(&actor, &id).await.map_err(reg_err)?))
 }
 
@@ -305,10 +358,16 @@ pub(crate) async fn doctrine(State(s): State<AppState>, Card(actor): Card, Path(
 /// months (default 36, at most 120), zeros included (R35).
 #[utoipa::path(get, path = "/api/v1/expiries", tag = "products", params(("months" = Option<u32>, Query, minimum = 1, maximum = 120, description = "Default 36")),
     responses((status = 200, description = "Expiries per month, the current month first", body = Expiries), (status = 400, description = "Bad months", body = ApiError)))]
-pub(crate) async fn expiries(State(s): State<AppState>, Card(actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Expiries>> {
+pub(crate) async fn expiries(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Expiries>> {
     let months = match q.get("months") {
         None => 36,
-        Some(v) => v.parse().map_err(|_| ApiError::bad_request("invalid_number", "months", "months doit être un entier"))?,
+        Some(v) => {
+            v.parse().map_err(|_| ApiError::bad_request("invalid_number", "months", "months doit être un entier"))?
+        }
     };
     let schedule = registration(&s)?.expiry_schedule(&actor, months).await.map_err(reg_err)?;
     Ok(Json(Expiries { months: schedule }))

@@ -111,7 +111,10 @@ async fn crl(State(state): State<AppState>, Path(file): Path<String>) -> Result<
         None => {
             // First request before the scheduler ran: publish now rather than fail.
             ca.publish_crl(id, kind, "http").await.map_err(ApiError::internal)?;
-            ca.served_crl(id, kind).await.map_err(ApiError::internal)?.ok_or_else(|| ApiError::internal("CRL vanished"))?
+            ca.served_crl(id, kind)
+                .await
+                .map_err(ApiError::internal)?
+                .ok_or_else(|| ApiError::internal("CRL vanished"))?
         }
     };
     let mut headers = HeaderMap::new();
@@ -128,7 +131,9 @@ async fn crl(State(state): State<AppState>, Path(file): Path<String>) -> Result<
 /// `/ca/<CA>.crt` (DER), `/ca/<CA>.pem`, `/ca/chain.p7b` and `/ca/bundle.pem` (every CA).
 async fn ca_file(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
     let ca = authority(&state)?;
-    let typed = |ct: &'static str, body: Vec<u8>| ([(header::CONTENT_TYPE, HeaderValue::from_static(ct))], body).into_response();
+    let typed = |ct: &'static str, body: Vec<u8>| {
+        ([(header::CONTENT_TYPE, HeaderValue::from_static(ct))], body).into_response()
+    };
     match file.as_str() {
         "chain.p7b" => {
             let certs: Vec<_> = ca.cas().iter().map(|c| c.certificate.clone()).collect();
@@ -145,7 +150,11 @@ async fn ca_file(State(state): State<AppState>, Path(file): Path<String>) -> Res
                 return Err(ApiError::not_found(format!("no CA file {file:?}: try /ca/<CA>.crt or /ca/chain.p7b")));
             };
             let c = ca.ca(id).ok_or_else(|| ApiError::not_found(format!("no CA {id:?}")))?;
-            Ok(if pem { typed("application/x-pem-file", c.pem().into_bytes()) } else { typed("application/pkix-cert", c.der.clone()) })
+            Ok(if pem {
+                typed("application/x-pem-file", c.pem().into_bytes())
+            } else {
+                typed("application/pkix-cert", c.der.clone())
+            })
         }
     }
 }

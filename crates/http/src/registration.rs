@@ -14,15 +14,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use santepki_domain::form413::Form413;
-use santepki_registration::contracts::NewContract;
-use santepki_registration::forms::{Decision, Signature};
-use santepki_registration::habilitations::Transfer;
-use santepki_registration::roles::NewRole;
-use santepki_registration::{Actor, Registration};
 use santepki_registration::cards::CardView;
+use santepki_registration::contracts::NewContract;
 use santepki_registration::contracts::{ContractOutcome, ContractView};
 use santepki_registration::forms::{BulkDecision, BulkOutcome, FormView, Proposal, QueuedForm};
+use santepki_registration::forms::{Decision, Signature};
+use santepki_registration::habilitations::Transfer;
 use santepki_registration::habilitations::{ChangeOutcome, HabilitationView, TransferOutcome};
+use santepki_registration::roles::NewRole;
+use santepki_registration::{Actor, Registration};
 use santepki_storage::directory::CardRow;
 use santepki_storage::registration::{ContractRow, FormRow, HabilitationRow, RoleRow};
 use serde::{Deserialize, Serialize};
@@ -67,7 +67,11 @@ pub fn routes() -> Router<AppState> {
 
 pub(crate) fn registration(state: &AppState) -> Result<&Registration, ApiError> {
     state.registration.as_ref().ok_or_else(|| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ca_not_initialised", "the certificate authority is not initialised: run `santepki ca init`")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ca_not_initialised",
+            "the certificate authority is not initialised: run `santepki ca init`",
+        )
     })
 }
 
@@ -84,14 +88,20 @@ impl FromRequestParts<AppState> for Card {
         let Some(der) = peer else {
             return Err(ApiError {
                 rule: Some("R27"),
-                ..ApiError::new(StatusCode::UNAUTHORIZED, "card_required", "authentification par carte requise (certificat client TLS)")
+                ..ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "card_required",
+                    "authentification par carte requise (certificat client TLS)",
+                )
             });
         };
         let reg = registration(state)?;
         match reg.actor_from_certificate(&der).await {
             Ok(actor) => Ok(Card(actor)),
             Err(santepki_registration::RegError::Storage(e)) => Err(ApiError::internal(e)),
-            Err(e) => Err(ApiError { rule: Some("R2"), ..ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()) }),
+            Err(e) => {
+                Err(ApiError { rule: Some("R2"), ..ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()) })
+            }
         }
     }
 }
@@ -105,7 +115,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| ApiError::bad_request("body_unreadable", "body", e.to_string()))?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::bad_request("body_unreadable", "body", e.to_string()))?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(&mut de).map(Body).map_err(|e| {
             let path = e.path().to_string();
@@ -146,7 +158,11 @@ async fn me(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<Me>>
         (status = 400, description = "Not a form 413 (JSON)", body = ApiError),
         (status = 403, description = "Not your structure", body = ApiError),
         (status = 422, description = "Refused: each refusal with field and rule", body = ApiError)))]
-async fn prepare_form(State(s): State<AppState>, Card(actor): Card, Body(form): Body<Form413>) -> ApiResult<(StatusCode, Json<FormView>)> {
+async fn prepare_form(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Body(form): Body<Form413>,
+) -> ApiResult<(StatusCode, Json<FormView>)> {
     Ok((StatusCode::CREATED, Json(reg_call!(s, prepare_form(&actor, form))?)))
 }
 
@@ -172,7 +188,11 @@ struct BulkRequest {
         (status = 400, description = "Bad request body", body = ApiError),
         (status = 403, description = "Not a vendor administrator", body = ApiError),
         (status = 422, description = "Refused", body = ApiError)))]
-async fn prepare_bulk(State(s): State<AppState>, Card(actor): Card, Body(req): Body<BulkRequest>) -> ApiResult<(StatusCode, Json<BulkOutcome>)> {
+async fn prepare_bulk(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Body(req): Body<BulkRequest>,
+) -> ApiResult<(StatusCode, Json<BulkOutcome>)> {
     Ok((StatusCode::CREATED, Json(reg_call!(s, prepare_bulk(&actor, req.forms))?)))
 }
 
@@ -186,7 +206,11 @@ pub(crate) struct BulkForms {
     responses((status = 200, description = "The forms of a bulk submission", body = BulkForms),
         (status = 403, description = "Not the vendor's", body = ApiError),
         (status = 404, description = "Unknown, or not yours", body = ApiError)))]
-async fn bulk_forms(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<BulkForms>> {
+async fn bulk_forms(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BulkForms>> {
     let forms = reg_call!(s, bulk_forms(&actor, &id))?;
     Ok(Json(BulkForms { bulk_id: id, forms }))
 }
@@ -197,7 +221,12 @@ async fn bulk_forms(State(s): State<AppState>, Card(actor): Card, Path(id): Path
         (status = 403, description = "Operators only, never for their own structure", body = ApiError),
         (status = 404, description = "Unknown bulk submission", body = ApiError),
         (status = 409, description = "Nothing awaiting a decision", body = ApiError)))]
-async fn decide_bulk(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(d): Body<DecisionBody>) -> ApiResult<Json<BulkDecision>> {
+async fn decide_bulk(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+    Body(d): Body<DecisionBody>,
+) -> ApiResult<Json<BulkDecision>> {
     Ok(Json(reg_call!(s, decide_bulk(&actor, &id, &d.into()))?))
 }
 
@@ -260,23 +289,46 @@ pub(crate) struct CmsSignature(Vec<u8>);
         (status = 409, description = "Not awaiting a signature", body = ApiError),
         (status = 415, description = "Neither JSON nor a CMS", body = ApiError),
         (status = 422, description = "The form no longer passes the rules", body = ApiError)))]
-async fn sign_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<FormView>> {
+async fn sign_form(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<FormView>> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
     let cms: Option<Vec<u8>> = if content_type.starts_with("application/json") {
         let mut de = serde_json::Deserializer::from_slice(&body);
-        let req: SignBody = serde_path_to_error::deserialize(&mut de).map_err(|e| ApiError::bad_request("invalid_json", &e.path().to_string(), e.inner().to_string()))?;
+        let req: SignBody = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| ApiError::bad_request("invalid_json", &e.path().to_string(), e.inner().to_string()))?;
         match req.method {
             SignatureMethod::Session => None,
             SignatureMethod::Cms => {
-                let b64 = req.cms.ok_or_else(|| ApiError::bad_request("field_required", "cms", "la signature CMS (base64) est requise"))?;
+                let b64 = req.cms.ok_or_else(|| {
+                    ApiError::bad_request("field_required", "cms", "la signature CMS (base64) est requise")
+                })?;
                 let clean: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
-                Some(base64::engine::general_purpose::STANDARD.decode(clean).map_err(|e| ApiError::bad_request("invalid_base64", "cms", e.to_string()))?)
+                Some(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(clean)
+                        .map_err(|e| ApiError::bad_request("invalid_base64", "cms", e.to_string()))?,
+                )
             }
         }
-    } else if matches!(content_type.split(';').next().unwrap_or(""), "application/pkcs7-signature" | "application/cms" | "application/octet-stream") {
+    } else if matches!(
+        content_type.split(';').next().unwrap_or(""),
+        "application/pkcs7-signature" | "application/cms" | "application/octet-stream"
+    ) {
         Some(body.to_vec())
     } else {
-        return Err(ApiError { field: Some("Content-Type".into()), ..ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "application/json ou application/pkcs7-signature") });
+        return Err(ApiError {
+            field: Some("Content-Type".into()),
+            ..ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "application/json ou application/pkcs7-signature",
+            )
+        });
     };
     let signature = match &cms {
         Some(bytes) => Signature::Cms(bytes),
@@ -318,7 +370,12 @@ impl From<DecisionBody> for Decision {
         (status = 404, description = "Unknown form", body = ApiError),
         (status = 409, description = "Not awaiting a decision", body = ApiError),
         (status = 422, description = "The form no longer passes the rules", body = ApiError)))]
-async fn decide_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(d): Body<DecisionBody>) -> ApiResult<Json<FormView>> {
+async fn decide_form(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+    Body(d): Body<DecisionBody>,
+) -> ApiResult<Json<FormView>> {
     Ok(Json(reg_call!(s, decide_form(&actor, &id, &d.into()))?))
 }
 
@@ -327,7 +384,11 @@ async fn decide_form(State(s): State<AppState>, Card(actor): Card, Path(id): Pat
         (status = 403, description = "Not the form's preparer", body = ApiError),
         (status = 404, description = "Unknown, or not yours", body = ApiError),
         (status = 409, description = "Already signed or decided", body = ApiError)))]
-async fn withdraw_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<FormRow>> {
+async fn withdraw_form(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FormRow>> {
     Ok(Json(reg_call!(s, withdraw_form(&actor, &id))?))
 }
 
@@ -342,7 +403,10 @@ pub(crate) struct Queue {
 #[utoipa::path(get, path = "/api/v1/back-office/queue", tag = "back-office",
     responses((status = 200, description = "Signed forms awaiting a decision", body = Queue), (status = 403, description = "Operators only", body = ApiError)))]
 async fn queue(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<Queue>> {
-    Ok(Json(Queue { target_working_days: santepki_registration::forms::TARGET_WORKING_DAYS, forms: reg_call!(s, queue(&actor))? }))
+    Ok(Json(Queue {
+        target_working_days: santepki_registration::forms::TARGET_WORKING_DAYS,
+        forms: reg_call!(s, queue(&actor))?,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -357,11 +421,21 @@ pub(crate) struct Proposals {
     responses((status = 200, description = "Proposed forms", body = Proposals),
         (status = 400, description = "Neither or both of professional and structure, or a bad identifier", body = ApiError),
         (status = 404, description = "Not in the directory", body = ApiError)))]
-async fn prefill(State(s): State<AppState>, Card(_actor): Card, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Proposals>> {
+async fn prefill(
+    State(s): State<AppState>,
+    Card(_actor): Card,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Proposals>> {
     let proposals = match (q.get("professional"), q.get("structure")) {
         (Some(p), None) => reg_call!(s, propose_for_professional(p))?,
         (None, Some(st)) => reg_call!(s, propose_for_structure(st))?,
-        _ => return Err(ApiError::bad_request("query", "professional", "give professional=<idNat_PS> or structure=<idNat_Struct>")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "query",
+                "professional",
+                "give professional=<idNat_PS> or structure=<idNat_Struct>",
+            ))
+        }
     };
     Ok(Json(Proposals { proposals }))
 }
@@ -387,7 +461,12 @@ struct ReasonBody {
         (status = 403, description = "Not the structure's or the vendor's", body = ApiError),
         (status = 404, description = "Unknown habilitation", body = ApiError),
         (status = 409, description = "Already withdrawn", body = ApiError)))]
-async fn withdraw_habilitation(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<ReasonBody>) -> ApiResult<Json<HabilitationRow>> {
+async fn withdraw_habilitation(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+    Body(b): Body<ReasonBody>,
+) -> ApiResult<Json<HabilitationRow>> {
     Ok(Json(reg_call!(s, withdraw_habilitation(&actor, &id, &b.reason))?))
 }
 
@@ -396,7 +475,11 @@ async fn withdraw_habilitation(State(s): State<AppState>, Card(actor): Card, Pat
     responses((status = 200, description = "The structure's administrators", body = Habilitations),
         (status = 403, description = "Not the structure's", body = ApiError),
         (status = 404, description = "Unknown structure", body = ApiError)))]
-async fn structure_habilitations(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<Habilitations>> {
+async fn structure_habilitations(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Habilitations>> {
     Ok(Json(Habilitations { habilitations: reg_call!(s, habilitations_of_structure(&actor, &id))? }))
 }
 
@@ -418,8 +501,14 @@ struct AdministratorChangeBody {
         (status = 403, description = "Not the structure's legal representative or mandataire", body = ApiError),
         (status = 404, description = "Unknown structure or card", body = ApiError),
         (status = 409, description = "No validated form 413, or nothing to change", body = ApiError)))]
-async fn change_administrator(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<AdministratorChangeBody>) -> ApiResult<Json<ChangeOutcome>> {
-    let change = santepki_registration::habilitations::AdministratorChange { from_card: b.from_card, to_card: b.to_card };
+async fn change_administrator(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+    Body(b): Body<AdministratorChangeBody>,
+) -> ApiResult<Json<ChangeOutcome>> {
+    let change =
+        santepki_registration::habilitations::AdministratorChange { from_card: b.from_card, to_card: b.to_card };
     Ok(Json(reg_call!(s, change_administrator(&actor, &id, &change))?))
 }
 
@@ -427,7 +516,11 @@ async fn change_administrator(State(s): State<AppState>, Card(actor): Card, Path
     responses((status = 200, description = "The vendor's habilitations", body = Habilitations),
         (status = 403, description = "Not the vendor's", body = ApiError),
         (status = 404, description = "Unknown vendor", body = ApiError)))]
-async fn vendor_habilitations(State(s): State<AppState>, Card(actor): Card, Path(entity): Path<String>) -> ApiResult<Json<Habilitations>> {
+async fn vendor_habilitations(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(entity): Path<String>,
+) -> ApiResult<Json<Habilitations>> {
     Ok(Json(Habilitations { habilitations: reg_call!(s, habilitations_of_vendor(&actor, &entity))? }))
 }
 
@@ -447,7 +540,12 @@ struct TransferBody {
         (status = 403, description = "Not the vendor's", body = ApiError),
         (status = 404, description = "Unknown vendor or card", body = ApiError),
         (status = 409, description = "Nothing to move", body = ApiError)))]
-async fn transfer_habilitations(State(s): State<AppState>, Card(actor): Card, Path(entity): Path<String>, Body(b): Body<TransferBody>) -> ApiResult<Json<TransferOutcome>> {
+async fn transfer_habilitations(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(entity): Path<String>,
+    Body(b): Body<TransferBody>,
+) -> ApiResult<Json<TransferOutcome>> {
     let t = Transfer { from_card: b.from_card, to_card: b.to_card, structures: b.structures };
     Ok(Json(reg_call!(s, transfer_habilitations(&actor, &entity, &t))?))
 }
@@ -474,8 +572,17 @@ struct ContractBody {
         (status = 403, description = "Operators only", body = ApiError),
         (status = 404, description = "Unknown legal entity or card", body = ApiError),
         (status = 409, description = "The contract is terminated", body = ApiError)))]
-async fn create_contract(State(s): State<AppState>, Card(actor): Card, Body(b): Body<ContractBody>) -> ApiResult<(StatusCode, Json<ContractOutcome>)> {
-    let req = NewContract { legal_entity: b.legal_entity, kind: b.kind, name: b.name, legal_representative_card: b.legal_representative_card };
+async fn create_contract(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Body(b): Body<ContractBody>,
+) -> ApiResult<(StatusCode, Json<ContractOutcome>)> {
+    let req = NewContract {
+        legal_entity: b.legal_entity,
+        kind: b.kind,
+        name: b.name,
+        legal_representative_card: b.legal_representative_card,
+    };
     let outcome = reg_call!(s, create_contract(&actor, req))?;
     let status = if outcome.reused { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(outcome)))
@@ -495,7 +602,11 @@ async fn contracts(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Js
     responses((status = 200, description = "The contract and its roles", body = ContractView),
         (status = 403, description = "Not a contract the card may see", body = ApiError),
         (status = 404, description = "Unknown contract", body = ApiError)))]
-async fn contract(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<ContractView>> {
+async fn contract(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ContractView>> {
     Ok(Json(reg_call!(s, contract(&actor, &id))?))
 }
 
@@ -504,7 +615,11 @@ async fn contract(State(s): State<AppState>, Card(actor): Card, Path(id): Path<S
         (status = 403, description = "Operators only", body = ApiError),
         (status = 404, description = "Unknown contract", body = ApiError),
         (status = 409, description = "Already terminated", body = ApiError)))]
-async fn terminate_contract(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<ContractRow>> {
+async fn terminate_contract(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ContractRow>> {
     Ok(Json(reg_call!(s, terminate_contract(&actor, &id))?))
 }
 
@@ -536,8 +651,19 @@ struct RoleBody {
         (status = 403, description = "Not the contract's", body = ApiError),
         (status = 404, description = "Unknown contract or card", body = ApiError),
         (status = 409, description = "Terminated contract, or the role exists", body = ApiError)))]
-async fn request_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RoleBody>) -> ApiResult<(StatusCode, Json<RoleRow>)> {
-    Ok((StatusCode::CREATED, Json(reg_call!(s, request_role(&actor, &id, NewRole { kind: b.kind, card_number: b.card_number, form: b.form }))?)))
+async fn request_role(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+    Body(b): Body<RoleBody>,
+) -> ApiResult<(StatusCode, Json<RoleRow>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(reg_call!(
+            s,
+            request_role(&actor, &id, NewRole { kind: b.kind, card_number: b.card_number, form: b.form })
+        )?),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -562,7 +688,12 @@ struct RoleDecisionBody {
         (status = 403, description = "Operators only", body = ApiError),
         (status = 404, description = "Unknown role", body = ApiError),
         (status = 409, description = "Not awaiting a decision", body = ApiError)))]
-async fn decide_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>, Body(b): Body<RoleDecisionBody>) -> ApiResult<Json<RoleRow>> {
+async fn decide_role(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(id): Path<String>,
+    Body(b): Body<RoleDecisionBody>,
+) -> ApiResult<Json<RoleRow>> {
     Ok(Json(reg_call!(s, decide_role(&actor, &id, b.approve))?))
 }
 
@@ -614,7 +745,11 @@ struct CardBody {
         (status = 403, description = "Operators only", body = ApiError),
         (status = 404, description = "Unknown holder or structure", body = ApiError),
         (status = 409, description = "The holder already has such a card", body = ApiError)))]
-async fn register_card(State(s): State<AppState>, Card(actor): Card, Body(b): Body<CardBody>) -> ApiResult<(StatusCode, Json<CardRow>)> {
+async fn register_card(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Body(b): Body<CardBody>,
+) -> ApiResult<(StatusCode, Json<CardRow>)> {
     let req = santepki_registration::cards::NewCard {
         card_type: b.card_type,
         idnat_ps: b.idnat_ps,
@@ -641,7 +776,11 @@ async fn card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<S
         (status = 403, description = "Operators only", body = ApiError),
         (status = 404, description = "Unknown card", body = ApiError),
         (status = 409, description = "Already opposed", body = ApiError)))]
-async fn oppose_card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<CardRow>> {
+async fn oppose_card(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Path(number): Path<String>,
+) -> ApiResult<Json<CardRow>> {
     Ok(Json(reg_call!(s, oppose_card(&actor, &number))?))
 }
 

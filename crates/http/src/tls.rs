@@ -35,14 +35,19 @@ pub enum TlsError {
 
 /// The server's certificate chain and key (PEM), and the card CAs (PEM) client certificates must
 /// chain to.
-pub fn server_config(cert_chain_pem: &[u8], key_pem: &[u8], card_cas_pem: &[u8]) -> Result<Arc<ServerConfig>, TlsError> {
+pub fn server_config(
+    cert_chain_pem: &[u8],
+    key_pem: &[u8],
+    card_cas_pem: &[u8],
+) -> Result<Arc<ServerConfig>, TlsError> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_chain_pem)
         .collect::<Result<_, _>>()
         .map_err(|e| TlsError::Pem { what: "server certificate", message: e.to_string() })?;
     if chain.is_empty() {
         return Err(TlsError::Pem { what: "server certificate", message: "no CERTIFICATE block".into() });
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| TlsError::Pem { what: "server key", message: e.to_string() })?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem)
+        .map_err(|e| TlsError::Pem { what: "server key", message: e.to_string() })?;
     let mut roots = RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(card_cas_pem) {
         let cert = cert.map_err(|e| TlsError::Pem { what: "card CA bundle", message: e.to_string() })?;
@@ -101,10 +106,14 @@ pub async fn serve_tls(
                 }
                 Err(_) => return,
             };
-            let peer = tls.get_ref().1.peer_certificates().and_then(|c| c.first()).map(|c| Arc::new(c.as_ref().to_vec()));
-            let service = router.layer(axum::Extension(PeerCertificate(peer))).layer(axum::Extension(axum::extract::ConnectInfo::<SocketAddr>(remote)));
+            let peer =
+                tls.get_ref().1.peer_certificates().and_then(|c| c.first()).map(|c| Arc::new(c.as_ref().to_vec()));
+            let service = router
+                .layer(axum::Extension(PeerCertificate(peer)))
+                .layer(axum::Extension(axum::extract::ConnectInfo::<SocketAddr>(remote)));
             let service = TowerToHyperService::new(service);
-            if let Err(e) = auto::Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(tls), service).await {
+            if let Err(e) = auto::Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(tls), service).await
+            {
                 tracing::debug!(%remote, error = %e, "connection ended");
             }
         });

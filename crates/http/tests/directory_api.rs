@@ -17,14 +17,19 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
     let resp = app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
     let status = resp.status();
     let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24).await.unwrap();
-    let v = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{uri}: not JSON: {}", String::from_utf8_lossy(&bytes)));
+    let v = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("{uri}: not JSON: {}", String::from_utf8_lossy(&bytes)));
     (status, v)
 }
 
 #[tokio::test]
 async fn directory_api_on_both_backends() {
     let files_dir = tempfile::tempdir().unwrap();
-    let files = generate::generate(files_dir.path(), &GenerateOptions { scale: Scale::parse("small").unwrap(), ..Default::default() }).unwrap();
+    let files = generate::generate(
+        files_dir.path(),
+        &GenerateOptions { scale: Scale::parse("small").unwrap(), ..Default::default() },
+    )
+    .unwrap();
     for t in testing::both().await {
         let opts = ImportOptions { mode: ValidationMode::Test, ..Default::default() };
         for f in files.in_import_order() {
@@ -38,7 +43,8 @@ async fn directory_api_on_both_backends() {
             let (s, v) = get(&app, &format!("/api/v1/directory/professionals/{id}")).await;
             assert_eq!(s, StatusCode::OK, "{}", t.label());
             assert_eq!(v["type"], "professional");
-            let mut ids: Vec<&str> = v["situations"].as_array().unwrap().iter().map(|x| x["idnat_struct"].as_str().unwrap()).collect();
+            let mut ids: Vec<&str> =
+                v["situations"].as_array().unwrap().iter().map(|x| x["idnat_struct"].as_str().unwrap()).collect();
             ids.sort();
             assert_eq!(ids, ["39999999800514", "499700270616003", "499700270616011", "499700270616029"]);
         }
@@ -73,7 +79,12 @@ async fn directory_api_on_both_backends() {
             ("/api/v1/directory/search?q=x&kind=bogus", StatusCode::BAD_REQUEST, "unknown_search_kind", Some("q")),
             ("/api/v1/directory/structures?name=a", StatusCode::BAD_REQUEST, "name_too_short", Some("name")),
             ("/api/v1/directory/structures?name=chu&limit=0", StatusCode::BAD_REQUEST, "invalid_limit", Some("limit")),
-            ("/api/v1/directory/structures?name=chu&limit=abc", StatusCode::BAD_REQUEST, "invalid_limit", Some("limit")),
+            (
+                "/api/v1/directory/structures?name=chu&limit=abc",
+                StatusCode::BAD_REQUEST,
+                "invalid_limit",
+                Some("limit"),
+            ),
             ("/api/v1/nowhere", StatusCode::NOT_FOUND, "not_found", None),
         ];
         for (uri, status, code, field) in cases {

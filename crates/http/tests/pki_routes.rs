@@ -29,7 +29,10 @@ fn ocsp_request(ca: &santepki_authority::LoadedCa, serial: &[u8]) -> Vec<u8> {
             requestor_name: None,
             request_list: vec![OcspSingle {
                 req_cert: CertId {
-                    hash_algorithm: spki::AlgorithmIdentifierOwned { oid: const_oid::db::rfc5912::ID_SHA_1, parameters: None },
+                    hash_algorithm: spki::AlgorithmIdentifierOwned {
+                        oid: const_oid::db::rfc5912::ID_SHA_1,
+                        parameters: None,
+                    },
                     issuer_name_hash: OctetString::new(ca.name_sha1.clone()).unwrap(),
                     issuer_key_hash: OctetString::new(ca.key_identifier.clone()).unwrap(),
                     serial_number: x509_cert::serial_number::SerialNumber::new(serial).unwrap(),
@@ -73,7 +76,10 @@ async fn ocsp_crl_and_ca_files_over_http() {
         }
         let (s, h, post) = send(
             &app,
-            Request::post("/ocsp").header("content-type", "application/ocsp-request").body(Body::from(req.clone())).unwrap(),
+            Request::post("/ocsp")
+                .header("content-type", "application/ocsp-request")
+                .body(Body::from(req.clone()))
+                .unwrap(),
         )
         .await;
         assert_eq!(s, StatusCode::OK);
@@ -92,33 +98,55 @@ async fn ocsp_crl_and_ca_files_over_http() {
         }
     }
     // Junk is a malformedRequest OCSP response (RFC 6960 §2.3), not an HTTP error.
-    let (s, _, body) = send(&app, Request::post("/ocsp").header("content-type", "application/ocsp-request").body(Body::from("junk")).unwrap()).await;
+    let (s, _, body) = send(
+        &app,
+        Request::post("/ocsp").header("content-type", "application/ocsp-request").body(Body::from("junk")).unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(OcspResponse::from_der(&body).unwrap().response_status, OcspResponseStatus::MalformedRequest);
-    let (s, _, body) = send(&app, Request::post("/ocsp").header("content-type", "text/plain").body(Body::from("x")).unwrap()).await;
+    let (s, _, body) =
+        send(&app, Request::post("/ocsp").header("content-type", "text/plain").body(Body::from("x")).unwrap()).await;
     assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(String::from_utf8_lossy(&body).contains("\"field\":\"Content-Type\""));
     let (s, _, body) = send(&app, Request::get("/ocsp/!!!notbase64").body(Body::empty()).unwrap()).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(OcspResponse::from_der(&body).unwrap().response_status, OcspResponseStatus::MalformedRequest);
     let big = vec![0u8; 1 << 20];
-    let (s, _, body) = send(&app, Request::post("/ocsp").header("content-type", "application/ocsp-request").body(Body::from(big)).unwrap()).await;
+    let (s, _, body) = send(
+        &app,
+        Request::post("/ocsp").header("content-type", "application/ocsp-request").body(Body::from(big)).unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(OcspResponse::from_der(&body).unwrap().response_status, OcspResponseStatus::MalformedRequest);
 
     // CRLs: published on first request if the scheduler has not run yet; full and delta.
-    for (path, delta) in [("/crl/ACI-EL-ORG.crl", false), ("/crl/ACI-EL-ORG-delta.crl", true), ("/crl/ACR-EL.crl", false)] {
+    for (path, delta) in
+        [("/crl/ACI-EL-ORG.crl", false), ("/crl/ACI-EL-ORG-delta.crl", true), ("/crl/ACR-EL.crl", false)]
+    {
         let (s, h, body) = send(&app, Request::get(path).body(Body::empty()).unwrap()).await;
         assert_eq!(s, StatusCode::OK, "{path}");
         assert_eq!(h["content-type"], "application/pkix-crl");
         let crl = x509_cert::crl::CertificateList::from_der(&body).unwrap();
-        let has_delta_indicator = crl.tbs_cert_list.crl_extensions.unwrap().iter().any(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_DELTA_CRL_INDICATOR);
+        let has_delta_indicator = crl
+            .tbs_cert_list
+            .crl_extensions
+            .unwrap()
+            .iter()
+            .any(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_DELTA_CRL_INDICATOR);
         assert_eq!(has_delta_indicator, delta, "{path}");
     }
     // The served CRL follows newer publications (per-node copy keyed by CRL number).
     let crl_number = |der: &[u8]| {
         let crl = x509_cert::crl::CertificateList::from_der(der).unwrap();
-        let ext = crl.tbs_cert_list.crl_extensions.unwrap().into_iter().find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_NUMBER).unwrap();
+        let ext = crl
+            .tbs_cert_list
+            .crl_extensions
+            .unwrap()
+            .into_iter()
+            .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_NUMBER)
+            .unwrap();
         x509_cert::ext::pkix::CrlNumber::from_der(ext.extn_value.as_bytes()).unwrap().0.as_bytes().to_vec()
     };
     let (_, _, first) = send(&app, Request::get("/crl/ACI-EL-ORG.crl").body(Body::empty()).unwrap()).await;
@@ -127,7 +155,10 @@ async fn ocsp_crl_and_ca_files_over_http() {
     let published = ca.publish_crl("ACI-EL-ORG", santepki_authority::crl::CrlKind::Full, "test").await.unwrap();
     let (_, _, newer) = send(&app, Request::get("/crl/ACI-EL-ORG.crl").body(Body::empty()).unwrap()).await;
     assert_ne!(crl_number(&newer), crl_number(&first));
-    assert_eq!(crl_number(&newer), published.number.to_be_bytes().iter().skip_while(|b| **b == 0).copied().collect::<Vec<u8>>());
+    assert_eq!(
+        crl_number(&newer),
+        published.number.to_be_bytes().iter().skip_while(|b| **b == 0).copied().collect::<Vec<u8>>()
+    );
 
     // CA certificates and the chain.
     let (s, h, body) = send(&app, Request::get("/ca/ACI-EL-ORG.crt").body(Body::empty()).unwrap()).await;

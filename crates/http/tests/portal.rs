@@ -53,7 +53,8 @@ async fn actor(reg: &Registration, c: &TestCard) -> Actor {
 /// the first habilitated for the pharmacy through a validated form 413.
 async fn world(db: TestDb) -> World {
     let files_dir = tempfile::tempdir().unwrap();
-    let files = generate::generate(files_dir.path(), &GenerateOptions { scale: Scale::SMALL, ..Default::default() }).unwrap();
+    let files =
+        generate::generate(files_dir.path(), &GenerateOptions { scale: Scale::SMALL, ..Default::default() }).unwrap();
     let opts = ImportOptions { mode: ValidationMode::Test, ..Default::default() };
     for f in files.in_import_order() {
         import_file(&db.db, f, &opts, Arc::new(santepki_directory::import::Quiet)).await.unwrap();
@@ -68,7 +69,9 @@ async fn world(db: TestDb) -> World {
     let tls = santepki_http::tls::server_config(cert.as_bytes(), key.as_bytes(), ca.bundle_pem().as_bytes()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("https://{}", listener.local_addr().unwrap());
-    let state = AppState::new(db.db.clone(), ValidationMode::Test).with_authority(Some(ca)).with_registration(Some(reg.clone()));
+    let state = AppState::new(db.db.clone(), ValidationMode::Test)
+        .with_authority(Some(ca))
+        .with_registration(Some(reg.clone()));
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(santepki_http::tls::serve_tls(listener, tls, router(state), async move {
         let _ = stopped.wait_for(|s| *s).await;
@@ -82,20 +85,48 @@ async fn world(db: TestDb) -> World {
     let admin2 = t::new_card(&reg, "CPA", "ADMINISTRATEUR", "BRUNO", &vendor).await;
     let op_actor = actor(&reg, &op).await;
     let c = reg
-        .create_contract(&op_actor, NewContract { legal_entity: vendor.clone(), kind: Some("vendor".into()), name: Some("EDITEUR DE TEST".into()), legal_representative_card: Some(vendor_lr.number.clone()) })
+        .create_contract(
+            &op_actor,
+            NewContract {
+                legal_entity: vendor.clone(),
+                kind: Some("vendor".into()),
+                name: Some("EDITEUR DE TEST".into()),
+                legal_representative_card: Some(vendor_lr.number.clone()),
+            },
+        )
         .await
         .unwrap();
     let lr_actor = actor(&reg, &vendor_lr).await;
     for a in [&admin, &admin2] {
-        reg.request_role(&lr_actor, &c.contract.id, NewRole { kind: "vendor-administrator".into(), card_number: a.number.clone(), form: None }).await.unwrap();
-    }
-    let pharmacist = t::credentials(&reg, seed::PHARMACIST_CARD).await;
-    reg.create_contract(&op_actor, NewContract { legal_entity: format!("1{}", seed::PHARMACY_EJ), kind: None, name: None, legal_representative_card: Some(pharmacist.number.clone()) })
+        reg.request_role(
+            &lr_actor,
+            &c.contract.id,
+            NewRole { kind: "vendor-administrator".into(), card_number: a.number.clone(), form: None },
+        )
         .await
         .unwrap();
+    }
+    let pharmacist = t::credentials(&reg, seed::PHARMACIST_CARD).await;
+    reg.create_contract(
+        &op_actor,
+        NewContract {
+            legal_entity: format!("1{}", seed::PHARMACY_EJ),
+            kind: None,
+            name: None,
+            legal_representative_card: Some(pharmacist.number.clone()),
+        },
+    )
+    .await
+    .unwrap();
     let eg = format!("1{}", seed::PHARMACY_EG);
     let ph_actor = actor(&reg, &pharmacist).await;
-    let form = t::form(StructureCase::Pharmacy, std::slice::from_ref(&eg), &pharmacist, SignerRole::LegalRepresentative, &[&admin]);
+    let form = t::form(
+        StructureCase::Pharmacy,
+        std::slice::from_ref(&eg),
+        &pharmacist,
+        SignerRole::LegalRepresentative,
+        &[&admin],
+    );
     let v = reg.prepare_form(&ph_actor, form).await.unwrap();
     reg.sign_form(&ph_actor, &v.row.id, Signature::Session).await.unwrap();
     reg.decide_form(&op_actor, &v.row.id, &Decision { decision: "validate".into(), reason: None }).await.unwrap();
@@ -103,7 +134,10 @@ async fn world(db: TestDb) -> World {
 }
 
 fn client(card: Option<&TestCard>) -> reqwest::Client {
-    let mut b = reqwest::Client::builder().danger_accept_invalid_certs(true).use_rustls_tls().redirect(reqwest::redirect::Policy::none());
+    let mut b = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none());
     if let Some(c) = card {
         b = b.identity(reqwest::Identity::from_pem(c.identity_pem().as_bytes()).unwrap());
     }
@@ -144,7 +178,18 @@ impl Page {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&#43;", "+").replace("&#x2b;", "+").replace("&#x2f;", "/").replace("&#47;", "/").replace("&quot;", "\"").replace("&#34;", "\"").replace("&#39;", "'").replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&#61;", "=").replace("&amp;", "&")
+    s.replace("&#43;", "+")
+        .replace("&#x2b;", "+")
+        .replace("&#x2f;", "/")
+        .replace("&#47;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#61;", "=")
+        .replace("&amp;", "&")
 }
 
 /// A browser: a card, and the CSRF cookie the portal gave it.
@@ -208,7 +253,8 @@ async fn step(b: &mut Browser, page: &Page, fields: &[(&str, &str)]) -> Page {
 /// ids of the messages.
 fn errors_tied_to_fields(html: &str) -> Vec<String> {
     assert!(!html.contains("class=\"field-error\">"), "an error message without an id: {html}");
-    let described: Vec<&str> = html.split("aria-describedby=\"").skip(1).flat_map(|s| s[..s.find('"').unwrap()].split_whitespace()).collect();
+    let described: Vec<&str> =
+        html.split("aria-describedby=\"").skip(1).flat_map(|s| s[..s.find('"').unwrap()].split_whitespace()).collect();
     let mut ids = Vec::new();
     for rest in html.split("class=\"field-error\" id=\"").skip(1) {
         let id = &rest[..rest.find('"').unwrap()];
@@ -237,7 +283,11 @@ async fn portal_end_to_end() {
         let mut anon = Browser::new(&w, None);
         let p = anon.get("/portail").await;
         assert_eq!((p.status, p.error()), (StatusCode::UNAUTHORIZED, Some("card_required")), "{label}");
-        assert!(p.headers["content-type"].to_str().unwrap().starts_with("text/html") && p.html.contains("lang=\"fr\"") && p.html.contains("Authentification requise"));
+        assert!(
+            p.headers["content-type"].to_str().unwrap().starts_with("text/html")
+                && p.html.contains("lang=\"fr\"")
+                && p.html.contains("Authentification requise")
+        );
         let p = anon.get("/").await;
         assert_eq!((p.status.as_u16(), p.location()), (303, "/portail".to_owned()));
 
@@ -245,7 +295,22 @@ async fn portal_end_to_end() {
         let mut a = Browser::new(&w, Some(&w.admin));
         let p = a.get("/portail").await;
         assert_eq!(p.status, StatusCode::OK, "{}", p.html);
-        for needle in ["<html lang=\"fr\"", "Aller au contenu", "Mes habilitations", "Mes produits", "Commander", "Formulaires 413", &w.admin.number, "ALICE", seed::PHARMACY_NAME, &w.eg, "FINESS", &format!("/portail/structures/{}/doctrine", w.eg), "<caption>", "scope=\"col\""] {
+        for needle in [
+            "<html lang=\"fr\"",
+            "Aller au contenu",
+            "Mes habilitations",
+            "Mes produits",
+            "Commander",
+            "Formulaires 413",
+            &w.admin.number,
+            "ALICE",
+            seed::PHARMACY_NAME,
+            &w.eg,
+            "FINESS",
+            &format!("/portail/structures/{}/doctrine", w.eg),
+            "<caption>",
+            "scope=\"col\"",
+        ] {
             assert!(p.html.contains(needle), "{label}: home lacks {needle}");
         }
         assert!(!p.html.contains("File de validation"), "not an operator");
@@ -260,14 +325,23 @@ async fn portal_end_to_end() {
         let p = a.get("/portail/commander").await;
         assert!(p.html.contains("ORG AUTH_CLI") && p.html.contains("name=\"etape\" value=\"offre\""));
         let p = step(&mut a, &p, &[("profil", "org-auth-cli"), ("action", "suivant")]).await;
-        assert!(p.status == StatusCode::OK && p.html.contains("value=\"structure\"") && p.html.contains(&w.eg), "{}", p.html);
+        assert!(
+            p.status == StatusCode::OK && p.html.contains("value=\"structure\"") && p.html.contains(&w.eg),
+            "{}",
+            p.html
+        );
         let s = step(&mut a, &p, &[("recherche", "zzz-aucune"), ("action", "rechercher")]).await;
         assert!(s.html.contains("Aucune structure ne correspond"));
         // No structure chosen: the message is tied to the choices (found by the Playwright run).
         let bad = step(&mut a, &p, &[("action", "suivant")]).await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.html);
         assert_eq!(errors_tied_to_fields(&bad.html), ["structure-error"], "{label}");
-        assert!(bad.html.contains(&format!("value=\"{}\" aria-invalid=\"true\" aria-describedby=\"structure-error\"", w.eg)), "{}", bad.html);
+        assert!(
+            bad.html
+                .contains(&format!("value=\"{}\" aria-invalid=\"true\" aria-describedby=\"structure-error\"", w.eg)),
+            "{}",
+            bad.html
+        );
         let p = step(&mut a, &p, &[("structure", &w.eg), ("action", "suivant")]).await;
         assert!(p.html.contains("value=\"produit\""), "{}", p.html);
         let p = step(&mut a, &p, &[("mode", "nouveau"), ("action", "suivant")]).await;
@@ -275,29 +349,72 @@ async fn portal_end_to_end() {
         // R29 enforced by the registration layer, shown next to the field.
         let bad = step(&mut a, &p, &[("service", "INSI AUTO"), ("action", "suivant")]).await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-        assert!(bad.html.contains("id=\"service-error\"") && bad.html.contains("R29") && bad.html.contains("aria-invalid=\"true\""), "{}", bad.html);
+        assert!(
+            bad.html.contains("id=\"service-error\"")
+                && bad.html.contains("R29")
+                && bad.html.contains("aria-invalid=\"true\""),
+            "{}",
+            bad.html
+        );
         let p = step(&mut a, &bad, &[("service", "DMP AUTHENTIFICATION"), ("action", "suivant")]).await;
         assert!(p.html.contains("value=\"contacts\""), "{}", p.html);
         let bad = step(&mut a, &p, &[("email_acteur", ""), ("action", "suivant")]).await;
-        assert!(bad.status == StatusCode::BAD_REQUEST && bad.html.contains("id=\"email_acteur-error\"") && bad.html.contains("R30"));
-        let p = step(&mut a, &bad, &[("email_acteur", "it@pharmacie.test"), ("email_copie", "titulaire@pharmacie.test"), ("action", "suivant")]).await;
+        assert!(
+            bad.status == StatusCode::BAD_REQUEST
+                && bad.html.contains("id=\"email_acteur-error\"")
+                && bad.html.contains("R30")
+        );
+        let p = step(
+            &mut a,
+            &bad,
+            &[
+                ("email_acteur", "it@pharmacie.test"),
+                ("email_copie", "titulaire@pharmacie.test"),
+                ("action", "suivant"),
+            ],
+        )
+        .await;
         assert!(p.html.contains("value=\"cle\""), "{}", p.html);
         // R31: no choice, or « CSR » with neither a file nor a pasted PEM: the message is read
         // with the fields it is about.
         let bad = step(&mut a, &p, &[("action", "suivant")]).await;
-        assert_eq!((bad.status, errors_tied_to_fields(&bad.html)), (StatusCode::BAD_REQUEST, vec!["cle-error".to_owned()]), "{}", bad.html);
+        assert_eq!(
+            (bad.status, errors_tied_to_fields(&bad.html)),
+            (StatusCode::BAD_REQUEST, vec!["cle-error".to_owned()]),
+            "{}",
+            bad.html
+        );
         let bad = step(&mut a, &p, &[("cle", "csr"), ("action", "suivant")]).await;
-        assert_eq!((bad.status, errors_tied_to_fields(&bad.html)), (StatusCode::BAD_REQUEST, vec!["csr_pem-error".to_owned()]), "{}", bad.html);
-        assert_eq!(bad.html.matches("aria-describedby=\"csr_pem-error\"").count(), 2, "the file input and the PEM field: {}", bad.html);
+        assert_eq!(
+            (bad.status, errors_tied_to_fields(&bad.html)),
+            (StatusCode::BAD_REQUEST, vec!["csr_pem-error".to_owned()]),
+            "{}",
+            bad.html
+        );
+        assert_eq!(
+            bad.html.matches("aria-describedby=\"csr_pem-error\"").count(),
+            2,
+            "the file input and the PEM field: {}",
+            bad.html
+        );
         // The CSR as a file, in a multipart body (as the browser sends the key step).
         let mut form = reqwest::multipart::Form::new();
         for (k, v) in p.hidden() {
             form = form.text(k, v);
         }
-        form = form.text("cle", "csr").text("action", "suivant").part("csr_fichier", reqwest::multipart::Part::text(csr_pem()).file_name("demande.csr"));
+        form = form
+            .text("cle", "csr")
+            .text("action", "suivant")
+            .part("csr_fichier", reqwest::multipart::Part::text(csr_pem()).file_name("demande.csr"));
         let resp = a.post_req("/portail/commander").multipart(form).send().await.unwrap();
         let p = a.page(resp).await;
-        assert!(p.html.contains("value=\"recapitulatif\"") && p.html.contains("DMP AUTHENTIFICATION") && p.html.contains("CSR fournie"), "{}", p.html);
+        assert!(
+            p.html.contains("value=\"recapitulatif\"")
+                && p.html.contains("DMP AUTHENTIFICATION")
+                && p.html.contains("CSR fournie"),
+            "{}",
+            p.html
+        );
         let done = step(&mut a, &p, &[("action", "commander")]).await;
         assert_eq!(done.status.as_u16(), 303, "{}", done.html);
         let product_url = done.location();
@@ -306,7 +423,17 @@ async fn portal_end_to_end() {
         let p = a.get(&product_url).await;
         assert_eq!(p.status, StatusCode::OK);
         assert!(p.html.contains("<dt>Canal</dt><dd>Plateforme</dd>"), "ordered on the portal (R33): {}", p.html);
-        for needle in ["DMP AUTHENTIFICATION", "it@pharmacie.test", "titulaire@pharmacie.test", "Numéro de série", "format=pem", "format=der", "format=p7b", "Révoquer", "renouvellement="] {
+        for needle in [
+            "DMP AUTHENTIFICATION",
+            "it@pharmacie.test",
+            "titulaire@pharmacie.test",
+            "Numéro de série",
+            "format=pem",
+            "format=der",
+            "format=p7b",
+            "Révoquer",
+            "renouvellement=",
+        ] {
             assert!(p.html.contains(needle), "{label}: product page lacks {needle}");
         }
         assert_eq!(product_state(&w, &dmp_id).await, "issued");
@@ -327,39 +454,81 @@ async fn portal_end_to_end() {
             assert_eq!(p.status, StatusCode::OK, "{fields:?}: {}", p.html);
         }
         assert!(p.html.contains("type=\"password\""));
-        let bad = step(&mut a, &p, &[("phrase", "une phrase secrète"), ("phrase_confirmation", "autre chose"), ("action", "commander")]).await;
+        let bad = step(
+            &mut a,
+            &p,
+            &[("phrase", "une phrase secrète"), ("phrase_confirmation", "autre chose"), ("action", "commander")],
+        )
+        .await;
         assert!(bad.status == StatusCode::BAD_REQUEST && bad.html.contains("id=\"phrase_confirmation-error\""));
         assert!(!bad.html.contains("une phrase secrète"), "the passphrase is never written back");
-        let done = step(&mut a, &bad, &[("phrase", "une phrase secrète"), ("phrase_confirmation", "une phrase secrète"), ("action", "commander")]).await;
+        let done = step(
+            &mut a,
+            &bad,
+            &[("phrase", "une phrase secrète"), ("phrase_confirmation", "une phrase secrète"), ("action", "commander")],
+        )
+        .await;
         assert_eq!(done.status, StatusCode::CREATED, "{}", done.html);
         assert!(done.html.contains("une seule fois") && done.html.contains("download="));
-        let start = done.html.find("data:application/x-pkcs12;base64,").expect("PKCS#12 link") + "data:application/x-pkcs12;base64,".len();
+        let start = done.html.find("data:application/x-pkcs12;base64,").expect("PKCS#12 link")
+            + "data:application/x-pkcs12;base64,".len();
         let end = done.html[start..].find('"').unwrap() + start;
         let p12 = base64::engine::general_purpose::STANDARD.decode(unescape(&done.html[start..end])).unwrap();
         let work = tempfile::tempdir().unwrap();
         let p12_file = work.path().join("insi.p12");
         std::fs::write(&p12_file, p12).unwrap();
-        let out = std::process::Command::new("openssl").args(["pkcs12", "-nokeys", "-passin", "pass:une phrase secrète", "-in"]).arg(&p12_file).output().unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["pkcs12", "-nokeys", "-passin", "pass:une phrase secrète", "-in"])
+            .arg(&p12_file)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stdout).contains("INSI-AUTO"));
 
         // More products through the registration layer, for the table.
         let admin_actor = actor(&w.reg, &w.admin).await;
         for i in 0..10 {
-            let req = OrderRequest { profile: "org-sign".into(), structure: w.eg.clone(), service: Some(format!("SERVICE {i:02}")), actor_email: "it@pharmacie.test".into(), csr: Some(csr_pem()), ..Default::default() };
+            let req = OrderRequest {
+                profile: "org-sign".into(),
+                structure: w.eg.clone(),
+                service: Some(format!("SERVICE {i:02}")),
+                actor_email: "it@pharmacie.test".into(),
+                csr: Some(csr_pem()),
+                ..Default::default()
+            };
             w.reg.order(&admin_actor, req).await.unwrap();
         }
         // Sorting: by service, ascending then descending, with aria-sort on the header.
         let p = a.get("/portail/produits?tri=service&ordre=asc&taille=25").await;
         assert_eq!(p.status, StatusCode::OK);
-        assert!(p.html.contains("Produits 1 à 12 sur 12") && p.html.contains("aria-sort=\"ascending\"") && p.html.contains("<caption>"), "{}", p.html);
+        assert!(
+            p.html.contains("Produits 1 à 12 sur 12")
+                && p.html.contains("aria-sort=\"ascending\"")
+                && p.html.contains("<caption>"),
+            "{}",
+            p.html
+        );
         let first = |html: &str, a: &str, b: &str| html.find(a).unwrap() < html.find(b).unwrap();
-        assert!(first(&p.html, "DMP AUTHENTIFICATION", "INSI-AUTO") && first(&p.html, "SERVICE 00", "SERVICE 09") && first(&p.html, "INSI-AUTO", "SERVICE 00"));
+        assert!(
+            first(&p.html, "DMP AUTHENTIFICATION", "INSI-AUTO")
+                && first(&p.html, "SERVICE 00", "SERVICE 09")
+                && first(&p.html, "INSI-AUTO", "SERVICE 00")
+        );
         let p = a.get("/portail/produits?tri=service&ordre=desc").await;
-        assert!(p.html.contains("aria-sort=\"descending\"") && first(&p.html, "SERVICE 09", "SERVICE 00") && first(&p.html, "SERVICE 00", "DMP AUTHENTIFICATION"));
+        assert!(
+            p.html.contains("aria-sort=\"descending\"")
+                && first(&p.html, "SERVICE 09", "SERVICE 00")
+                && first(&p.html, "SERVICE 00", "DMP AUTHENTIFICATION")
+        );
         // Paging.
         let p = a.get("/portail/produits?tri=service&ordre=asc&taille=10&page=2").await;
-        assert!(p.html.contains("Produits 11 à 12 sur 12") && p.html.contains("SERVICE 09") && !p.html.contains("DMP AUTHENTIFICATION"), "{}", p.html);
+        assert!(
+            p.html.contains("Produits 11 à 12 sur 12")
+                && p.html.contains("SERVICE 09")
+                && !p.html.contains("DMP AUTHENTIFICATION"),
+            "{}",
+            p.html
+        );
         assert!(p.html.contains("rel=\"prev\"") && p.html.contains("aria-current=\"page\">Page 2"));
         // Filters: free text, offer, state, structure.
         let p = a.get("/portail/produits?q=insi").await;
@@ -380,10 +549,17 @@ async fn portal_end_to_end() {
         let path = format!("/portail/produits/{dmp_id}/revocation");
         let refused = [
             a.post_req(&path).form(&pairs(&[("reason", "superseded")])),
-            a.post_req(&path).form(&pairs(&[("reason", "superseded"), ("csrf", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")])),
-            a.post_req(&path).header("origin", "https://evil.example").form(&pairs(&[("reason", "superseded"), ("csrf", &token)])),
-            a.post_req(&path).header("sec-fetch-site", "cross-site").form(&pairs(&[("reason", "superseded"), ("csrf", &token)])),
-            client(Some(&w.admin)).post(format!("{}{path}", w.base)).form(&pairs(&[("reason", "superseded"), ("csrf", &token)])),
+            a.post_req(&path)
+                .form(&pairs(&[("reason", "superseded"), ("csrf", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")])),
+            a.post_req(&path)
+                .header("origin", "https://evil.example")
+                .form(&pairs(&[("reason", "superseded"), ("csrf", &token)])),
+            a.post_req(&path)
+                .header("sec-fetch-site", "cross-site")
+                .form(&pairs(&[("reason", "superseded"), ("csrf", &token)])),
+            client(Some(&w.admin))
+                .post(format!("{}{path}", w.base))
+                .form(&pairs(&[("reason", "superseded"), ("csrf", &token)])),
         ];
         for (i, r) in refused.into_iter().enumerate() {
             let p = a.page(r.send().await.unwrap()).await;
@@ -397,14 +573,23 @@ async fn portal_end_to_end() {
         let p = b.get("/portail/produits").await;
         assert!(p.status == StatusCode::OK && p.html.contains("Aucun produit"));
         let b_token = p.csrf_or_cookie(&b);
-        for path in [format!("/portail/produits/{dmp_id}"), format!("/portail/produits/{dmp_id}/revocation"), format!("/portail/commander?renouvellement={dmp_id}"), format!("/portail/structures/{}/doctrine", w.eg)] {
+        for path in [
+            format!("/portail/produits/{dmp_id}"),
+            format!("/portail/produits/{dmp_id}/revocation"),
+            format!("/portail/commander?renouvellement={dmp_id}"),
+            format!("/portail/structures/{}/doctrine", w.eg),
+        ] {
             let p = b.get(&path).await;
             assert_eq!(p.status, StatusCode::NOT_FOUND, "{path}");
         }
         let p = b.post(&path, &pairs(&[("reason", "superseded"), ("csrf", &b_token)])).await;
         assert_eq!(p.status, StatusCode::NOT_FOUND);
         assert_eq!(product_state(&w, &dmp_id).await, "issued");
-        let resp = client(Some(&w.admin2)).get(format!("{}/api/v1/structures/{}/doctrine", w.base, w.eg)).send().await.unwrap();
+        let resp = client(Some(&w.admin2))
+            .get(format!("{}/api/v1/structures/{}/doctrine", w.base, w.eg))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 
         // Revocation through the confirmation page: a missing reason re-displays it, then done.
@@ -422,16 +607,55 @@ async fn portal_end_to_end() {
         // certificate does not count), INSi covered; the same in JSON.
         let p = a.get(&format!("/portail/structures/{}/doctrine", w.eg)).await;
         assert_eq!(p.status, StatusCode::OK);
-        assert!(p.html.contains("paire DMP incomplète") && p.html.contains("data-code=\"insi-own-certificate\""), "{}", p.html);
-        let v: serde_json::Value = client(Some(&w.admin)).get(format!("{}/api/v1/structures/{}/doctrine", w.base, w.eg)).send().await.unwrap().json().await.unwrap();
-        let status = |code: &str| v["items"].as_array().unwrap().iter().find(|i| i["code"] == code).map(|i| i["status"].as_str().unwrap().to_owned());
-        assert_eq!((status("dmp-pair").as_deref(), status("insi-own-certificate").as_deref(), status("not-vendor-name").as_deref()), (Some("warning"), Some("satisfied"), Some("satisfied")), "{v}");
+        assert!(
+            p.html.contains("paire DMP incomplète") && p.html.contains("data-code=\"insi-own-certificate\""),
+            "{}",
+            p.html
+        );
+        let v: serde_json::Value = client(Some(&w.admin))
+            .get(format!("{}/api/v1/structures/{}/doctrine", w.base, w.eg))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let status = |code: &str| {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["code"] == code)
+                .map(|i| i["status"].as_str().unwrap().to_owned())
+        };
+        assert_eq!(
+            (
+                status("dmp-pair").as_deref(),
+                status("insi-own-certificate").as_deref(),
+                status("not-vendor-name").as_deref()
+            ),
+            (Some("warning"), Some("satisfied"), Some("satisfied")),
+            "{v}"
+        );
         assert_eq!(v["live_products"], 11);
 
         // The expiry schedule: every live certificate ends in month 36; a table for everyone.
         let p = a.get("/portail/echeancier").await;
-        assert!(p.status == StatusCode::OK && p.html.contains("11 certificat(s)") && p.html.contains("Expirations par mois"), "{}", p.html);
-        let v: serde_json::Value = client(Some(&w.admin)).get(format!("{}/api/v1/expiries?months=36", w.base)).send().await.unwrap().json().await.unwrap();
+        assert!(
+            p.status == StatusCode::OK
+                && p.html.contains("11 certificat(s)")
+                && p.html.contains("Expirations par mois"),
+            "{}",
+            p.html
+        );
+        let v: serde_json::Value = client(Some(&w.admin))
+            .get(format!("{}/api/v1/expiries?months=36", w.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let months = v["months"].as_array().unwrap();
         assert_eq!((months.len(), months.last().unwrap()["count"].as_i64()), (37, Some(11)), "{v}");
         assert_eq!(months.iter().map(|m| m["count"].as_i64().unwrap()).sum::<i64>(), 11);
@@ -439,7 +663,13 @@ async fn portal_end_to_end() {
         // Forms 413: the vendor's second administrator prepared for the pharmacy, signed by the
         // pharmacist on the portal (session), in the operator's queue, validated there.
         let ph_actor = actor(&w.reg, &w.pharmacist).await;
-        let f = t::form(StructureCase::Pharmacy, std::slice::from_ref(&w.eg), &w.pharmacist, SignerRole::LegalRepresentative, &[&w.admin2]);
+        let f = t::form(
+            StructureCase::Pharmacy,
+            std::slice::from_ref(&w.eg),
+            &w.pharmacist,
+            SignerRole::LegalRepresentative,
+            &[&w.admin2],
+        );
         let form_id = w.reg.prepare_form(&ph_actor, f).await.unwrap().row.id;
         let mut ph = Browser::new(&w, Some(&w.pharmacist));
         let p = ph.get("/portail/formulaires").await;
@@ -453,17 +683,36 @@ async fn portal_end_to_end() {
         // Not an operator: 403 on the queue, its items and its decisions.
         assert_eq!(a.get("/portail/file").await.status, StatusCode::FORBIDDEN);
         assert_eq!(a.get(&format!("/portail/file/{form_id}")).await.status, StatusCode::FORBIDDEN);
-        let p = a.post(&format!("/portail/file/{form_id}/decision"), &pairs(&[("decision", "validate"), ("csrf", &token)])).await;
+        let p = a
+            .post(&format!("/portail/file/{form_id}/decision"), &pairs(&[("decision", "validate"), ("csrf", &token)]))
+            .await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
         let mut op = Browser::new(&w, Some(&w.op));
         let p = op.get("/portail/file").await;
-        assert!(p.status == StatusCode::OK && p.html.contains("File de validation") && p.html.contains("jour(s) ouvré(s)") && p.html.contains(&form_id), "{}", p.html);
+        assert!(
+            p.status == StatusCode::OK
+                && p.html.contains("File de validation")
+                && p.html.contains("jour(s) ouvré(s)")
+                && p.html.contains(&form_id),
+            "{}",
+            p.html
+        );
         let p = op.get(&format!("/portail/file/{form_id}")).await;
         assert!(p.html.contains("Enregistrer la décision"));
         let op_token = p.csrf();
-        let p = op.post(&format!("/portail/file/{form_id}/decision"), &pairs(&[("decision", "reject"), ("motif", ""), ("csrf", &op_token)])).await;
+        let p = op
+            .post(
+                &format!("/portail/file/{form_id}/decision"),
+                &pairs(&[("decision", "reject"), ("motif", ""), ("csrf", &op_token)]),
+            )
+            .await;
         assert!(p.status == StatusCode::BAD_REQUEST && p.html.contains("motif"), "{}", p.html);
-        let p = op.post(&format!("/portail/file/{form_id}/decision"), &pairs(&[("decision", "validate"), ("csrf", &op_token)])).await;
+        let p = op
+            .post(
+                &format!("/portail/file/{form_id}/decision"),
+                &pairs(&[("decision", "validate"), ("csrf", &op_token)]),
+            )
+            .await;
         assert_eq!(p.status.as_u16(), 303, "{}", p.html);
         let row = santepki_storage::registration::form(w.db.db.pool(), &form_id).await.unwrap().unwrap();
         assert_eq!(row.state, "validated");
@@ -475,6 +724,11 @@ async fn portal_end_to_end() {
 impl Page {
     /// The token of a page without a form: the cookie the browser got.
     fn csrf_or_cookie(&self, b: &Browser) -> String {
-        self.hidden().into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).or_else(|| b.cookie.clone()).expect("a CSRF token")
+        self.hidden()
+            .into_iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v)
+            .or_else(|| b.cookie.clone())
+            .expect("a CSRF token")
     }
 }

@@ -44,7 +44,8 @@ impl Drop for World {
 
 async fn world(db: TestDb, mail: MailSettings) -> World {
     let files_dir = tempfile::tempdir().unwrap();
-    let files = generate::generate(files_dir.path(), &GenerateOptions { scale: Scale::SMALL, ..Default::default() }).unwrap();
+    let files =
+        generate::generate(files_dir.path(), &GenerateOptions { scale: Scale::SMALL, ..Default::default() }).unwrap();
     let opts = ImportOptions { mode: ValidationMode::Test, ..Default::default() };
     for f in files.in_import_order() {
         import_file(&db.db, f, &opts, Arc::new(santepki_directory::import::Quiet)).await.unwrap();
@@ -61,7 +62,9 @@ async fn world(db: TestDb, mail: MailSettings) -> World {
     let tls = santepki_http::tls::server_config(cert.as_bytes(), key.as_bytes(), ca.bundle_pem().as_bytes()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = format!("https://{}/api/v1", listener.local_addr().unwrap());
-    let state = AppState::new(db.db.clone(), ValidationMode::Test).with_authority(Some(ca)).with_registration(Some(reg.clone()));
+    let state = AppState::new(db.db.clone(), ValidationMode::Test)
+        .with_authority(Some(ca))
+        .with_registration(Some(reg.clone()));
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(santepki_http::tls::serve_tls(listener, tls, router(state), async move {
         let _ = stopped.wait_for(|s| *s).await;
@@ -73,7 +76,8 @@ async fn world(db: TestDb, mail: MailSettings) -> World {
     let vendor_lr = t::new_card(&reg, "CDA", "DIRIGEANT", "VICTOR", &format!("3{VENDOR_SIRET}")).await;
     let admin = t::new_card(&reg, "CPA", "ADMINISTRATRICE", "ALICE", &format!("3{VENDOR_SIRET}")).await;
     let admin2 = t::new_card(&reg, "CPA", "ADMINISTRATEUR", "BRUNO", &format!("3{VENDOR_SIRET}")).await;
-    let mut w = World { db, reg, api, stop, op, vendor: format!("3{VENDOR_SIRET}"), vendor_lr, admin, admin2, _keys: keys };
+    let mut w =
+        World { db, reg, api, stop, op, vendor: format!("3{VENDOR_SIRET}"), vendor_lr, admin, admin2, _keys: keys };
     // R6: the vendor has its own contract; its legal representative names its administrators.
     let (s, v) = call(&w, Some(&w.op), "POST", "/contracts", Some(json!({
         "legal_entity": w.vendor, "kind": "vendor", "name": "EDITEUR DE TEST", "legal_representative_card": w.vendor_lr.number,
@@ -81,7 +85,14 @@ async fn world(db: TestDb, mail: MailSettings) -> World {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let contract = v["contract"]["id"].as_str().unwrap().to_owned();
     for a in [&w.admin, &w.admin2] {
-        let (s, v) = call(&w, Some(&w.vendor_lr), "POST", &format!("/contracts/{contract}/roles"), Some(json!({ "kind": "vendor-administrator", "card_number": a.number }))).await;
+        let (s, v) = call(
+            &w,
+            Some(&w.vendor_lr),
+            "POST",
+            &format!("/contracts/{contract}/roles"),
+            Some(json!({ "kind": "vendor-administrator", "card_number": a.number })),
+        )
+        .await;
         assert_eq!((s, v["state"].as_str()), (StatusCode::CREATED, Some("active")), "{v}");
     }
     w.vendor = format!("3{VENDOR_SIRET}");
@@ -96,7 +107,13 @@ fn client(card: Option<&TestCard>) -> reqwest::Client {
     b.build().unwrap()
 }
 
-async fn call(w: &World, card: Option<&TestCard>, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+async fn call(
+    w: &World,
+    card: Option<&TestCard>,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let c = client(card);
     let url = format!("{}{path}", w.api);
     let req = match method {
@@ -142,7 +159,9 @@ async fn habilitate(w: &World, preparer: &TestCard, signer: &TestCard, form: &Fo
     let v = sign(w, signer, &id, how).await;
     assert_eq!(v["state"], "acknowledged", "{v}");
     assert!(v["reference"].as_str().unwrap().starts_with("413-"), "R24: a file reference number: {v}");
-    let (s, v) = call(w, Some(&w.op), "POST", &format!("/forms413/{id}/decision"), Some(json!({ "decision": "validate" }))).await;
+    let (s, v) =
+        call(w, Some(&w.op), "POST", &format!("/forms413/{id}/decision"), Some(json!({ "decision": "validate" })))
+            .await;
     assert_eq!(s, StatusCode::OK, "decision: {v}");
     assert_eq!(v["state"], "validated");
     v
@@ -151,13 +170,27 @@ async fn habilitate(w: &World, preparer: &TestCard, signer: &TestCard, form: &Fo
 async fn sign(w: &World, signer: &TestCard, id: &str, how: Sign) -> Value {
     match how {
         Sign::Session => {
-            let (s, v) = call(w, Some(signer), "POST", &format!("/forms413/{id}/signature"), Some(json!({ "method": "session" }))).await;
+            let (s, v) = call(
+                w,
+                Some(signer),
+                "POST",
+                &format!("/forms413/{id}/signature"),
+                Some(json!({ "method": "session" })),
+            )
+            .await;
             assert_eq!(s, StatusCode::OK, "sign: {v}");
             v
         }
         Sign::Cms => {
             // The exact bytes to sign, then a detached CMS made with the card's key, sent as is.
-            let content = client(Some(signer)).get(format!("{}/forms413/{id}/content", w.api)).send().await.unwrap().bytes().await.unwrap();
+            let content = client(Some(signer))
+                .get(format!("{}/forms413/{id}/content", w.api))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
             let cms = signer.sign(&content);
             let resp = client(Some(signer))
                 .post(format!("{}/forms413/{id}/signature", w.api))
@@ -178,7 +211,8 @@ async fn sign(w: &World, signer: &TestCard, id: &str, how: Sign) -> Value {
 async fn administrators(w: &World, viewer: &TestCard, idnat: &str) -> Vec<String> {
     let (s, v) = call(w, Some(viewer), "GET", &format!("/structures/{idnat}/habilitations"), None).await;
     assert_eq!(s, StatusCode::OK, "{idnat}: {v}");
-    let mut cards: Vec<String> = v["habilitations"].as_array().unwrap().iter().map(|h| h["card_number"].as_str().unwrap().to_owned()).collect();
+    let mut cards: Vec<String> =
+        v["habilitations"].as_array().unwrap().iter().map(|h| h["card_number"].as_str().unwrap().to_owned()).collect();
     cards.sort();
     cards
 }
@@ -247,7 +281,11 @@ async fn structure_rows_end_to_end() {
     let server = smtp();
     for db in testing::both().await {
         let label = db.label();
-        let mail = MailSettings { from: "santepki <no-reply@santepki.test>".into(), transport: MailTransport::Smtp { host: "127.0.0.1".into(), port: server.port }, agency: Some("back-office@agence.test".into()) };
+        let mail = MailSettings {
+            from: "santepki <no-reply@santepki.test>".into(),
+            transport: MailTransport::Smtp { host: "127.0.0.1".into(), port: server.port },
+            agency: Some("back-office@agence.test".into()),
+        };
         let w = world(db, mail).await;
         let admin = &w.admin;
 
@@ -268,9 +306,18 @@ async fn structure_rows_end_to_end() {
         let biologist = directory_card(&w, seed::LBM_SELAS_BIOLOGISTS_RPPS[1]).await;
         contract(&w, &format!("1{}", seed::LBM_SELAS_EJ), Some(&lbm_lr)).await;
         let main = format!("1{}", seed::LBM_SELAS_MAIN_EG);
-        let f = t::form(StructureCase::LbmSelas, &[main.clone()], &lbm_lr, SignerRole::LegalRepresentative, &[admin, &biologist]);
+        let f = t::form(
+            StructureCase::LbmSelas,
+            &[main.clone()],
+            &lbm_lr,
+            SignerRole::LegalRepresentative,
+            &[admin, &biologist],
+        );
         habilitate(&w, &lbm_lr, &lbm_lr, &f, Sign::Session).await;
-        assert_eq!(administrators(&w, &lbm_lr, &main).await, sorted(vec![admin.number.clone(), biologist.number.clone()]));
+        assert_eq!(
+            administrators(&w, &lbm_lr, &main).await,
+            sorted(vec![admin.number.clone(), biologist.number.clone()])
+        );
         // The other sites have no habilitation of their own (the main site's covers the LBM).
         assert!(administrators(&w, &lbm_lr, &format!("1{}", seed::LBM_SELAS_SITES[1])).await.is_empty());
 
@@ -279,14 +326,28 @@ async fn structure_rows_end_to_end() {
         let lr = directory_card(&w, seed::LBM_MULTISITE_BIOLOGISTS_RPPS[0]).await;
         let mandataire = directory_card(&w, seed::LBM_MULTISITE_BIOLOGISTS_RPPS[1]).await;
         let c = contract(&w, &format!("1{}", seed::LBM_MULTISITE_EJ), Some(&lr)).await;
-        let (s, role) = call(&w, Some(&lr), "POST", &format!("/contracts/{c}/roles"), Some(json!({ "kind": "mandataire", "card_number": mandataire.number, "form": "502" }))).await;
+        let (s, role) = call(
+            &w,
+            Some(&lr),
+            "POST",
+            &format!("/contracts/{c}/roles"),
+            Some(json!({ "kind": "mandataire", "card_number": mandataire.number, "form": "502" })),
+        )
+        .await;
         assert_eq!((s, role["state"].as_str()), (StatusCode::CREATED, Some("requested")), "{role}");
         let main = format!("1{}", seed::LBM_MULTISITE_MAIN_EG);
         let f = t::form(StructureCase::LbmMultiSite, &[main.clone()], &mandataire, SignerRole::Mandataire, &[admin]);
         // Not yet approved: the mandataire may not sign (R5, R20).
         let (s, v) = call(&w, Some(&mandataire), "POST", "/forms413", Some(serde_json::to_value(&f).unwrap())).await;
         assert_eq!((s, v["rule"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("R20")), "{v}");
-        let (s, _) = call(&w, Some(&w.op), "POST", &format!("/roles/{}/decision", role["id"].as_str().unwrap()), Some(json!({ "approve": true }))).await;
+        let (s, _) = call(
+            &w,
+            Some(&w.op),
+            "POST",
+            &format!("/roles/{}/decision", role["id"].as_str().unwrap()),
+            Some(json!({ "approve": true })),
+        )
+        .await;
         assert_eq!(s, StatusCode::OK);
         habilitate(&w, &mandataire, &mandataire, &f, Sign::Cms).await;
         assert_eq!(administrators(&w, &lr, &main).await, [admin.number.clone()]);
@@ -295,7 +356,13 @@ async fn structure_rows_end_to_end() {
         let partner = directory_card(&w, seed::SOCIETE_EXERCICE_RADIOLOGISTS_RPPS[0]).await;
         contract(&w, &format!("3{}", seed::SOCIETE_EXERCICE_SIRET), Some(&partner)).await;
         let siret = format!("3{}", seed::SOCIETE_EXERCICE_SIRET);
-        let f = t::form(StructureCase::SocieteExercice, &[siret.clone()], &partner, SignerRole::LegalRepresentative, &[admin]);
+        let f = t::form(
+            StructureCase::SocieteExercice,
+            &[siret.clone()],
+            &partner,
+            SignerRole::LegalRepresentative,
+            &[admin],
+        );
         habilitate(&w, admin, &partner, &f, Sign::Cms).await;
         assert_eq!(administrators(&w, &partner, &siret).await, [admin.number.clone()]);
 
@@ -305,16 +372,29 @@ async fn structure_rows_end_to_end() {
         let radiologist = t::credentials(&w.reg, seed::SCM_RADIOLOGIST_CARD).await;
         contract(&w, &format!("8{}", seed::SCM_RADIOLOGIST_RPPS), None).await;
         contract(&w, &format!("3{}", seed::SCM_RADIOLOGIST_SIRET), Some(&radiologist)).await;
-        let (s, v) = call(&w, Some(admin), "GET", &format!("/prefill?professional=8{}", seed::SCM_RADIOLOGIST_RPPS), None).await;
+        let (s, v) =
+            call(&w, Some(admin), "GET", &format!("/prefill?professional=8{}", seed::SCM_RADIOLOGIST_RPPS), None).await;
         assert_eq!(s, StatusCode::OK);
         let proposals = v["proposals"].as_array().unwrap();
-        let shape: Vec<(String, usize)> = proposals.iter().map(|p| (p["case"].as_str().unwrap().to_owned(), p["identifiers"].as_array().unwrap().len())).collect();
-        assert_eq!(shape, [("scm-practice".into(), 4), ("scm-practice".into(), 2), ("societe-exercice".into(), 1)], "{v}");
+        let shape: Vec<(String, usize)> = proposals
+            .iter()
+            .map(|p| (p["case"].as_str().unwrap().to_owned(), p["identifiers"].as_array().unwrap().len()))
+            .collect();
+        assert_eq!(
+            shape,
+            [("scm-practice".into(), 4), ("scm-practice".into(), 2), ("societe-exercice".into(), 1)],
+            "{v}"
+        );
         let mut expected = Vec::new();
         for p in proposals {
-            let ids: Vec<String> = p["identifiers"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_owned()).collect();
+            let ids: Vec<String> =
+                p["identifiers"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_owned()).collect();
             let case: StructureCase = serde_json::from_value(p["case"].clone()).unwrap();
-            let role = if case == StructureCase::ScmPractice { SignerRole::PracticeHolder } else { SignerRole::LegalRepresentative };
+            let role = if case == StructureCase::ScmPractice {
+                SignerRole::PracticeHolder
+            } else {
+                SignerRole::LegalRepresentative
+            };
             let f = t::form(case, &ids, &radiologist, role, &[admin]);
             let v = habilitate(&w, admin, &radiologist, &f, Sign::Cms).await;
             assert_eq!(v["habilitations"].as_array().unwrap().len(), ids.len());
@@ -329,7 +409,8 @@ async fn structure_rows_end_to_end() {
         let gie_lr = directory_card(&w, seed::RADIOLOGY_GIE_RADIOLOGISTS_RPPS[0]).await;
         contract(&w, &format!("1{}", seed::RADIOLOGY_GIE_EJ), Some(&gie_lr)).await;
         let gie = format!("1{}", seed::RADIOLOGY_GIE_EG);
-        let f = t::form(StructureCase::RadiologyGroup, &[gie.clone()], &gie_lr, SignerRole::LegalRepresentative, &[admin]);
+        let f =
+            t::form(StructureCase::RadiologyGroup, &[gie.clone()], &gie_lr, SignerRole::LegalRepresentative, &[admin]);
         habilitate(&w, admin, &gie_lr, &f, Sign::Session).await;
         assert_eq!(administrators(&w, &gie_lr, &gie).await, [admin.number.clone()]);
 
@@ -338,7 +419,13 @@ async fn structure_rows_end_to_end() {
         let ej = format!("1{}", seed::ESSMS_EJ);
         let director = t::new_card(&w.reg, "CDE", "DIRECTRICE", "CAMILLE", &ej).await;
         contract(&w, &ej, Some(&director)).await;
-        let f = t::form(StructureCase::MedicoSocialManager, &[ej.clone()], &director, SignerRole::LegalRepresentative, &[admin]);
+        let f = t::form(
+            StructureCase::MedicoSocialManager,
+            &[ej.clone()],
+            &director,
+            SignerRole::LegalRepresentative,
+            &[admin],
+        );
         habilitate(&w, admin, &director, &f, Sign::Cms).await;
         assert_eq!(administrators(&w, &director, &ej).await, [admin.number.clone()]);
         for eg in seed::ESSMS_EGS {
@@ -351,7 +438,8 @@ async fn structure_rows_end_to_end() {
         let it = t::new_card(&w.reg, "CPE", "INFORMATICIENNE", "LEA", &format!("1{}", seed::HOSPITAL_EG)).await;
         contract(&w, &ej, Some(&director)).await;
         let siret = format!("3{}", seed::HOSPITAL_SIRET);
-        let mut f = t::form(StructureCase::Establishment, &[siret.clone()], &director, SignerRole::LegalRepresentative, &[&it]);
+        let mut f =
+            t::form(StructureCase::Establishment, &[siret.clone()], &director, SignerRole::LegalRepresentative, &[&it]);
         f.offers.pro = true;
         f.offers.pro_mail_domain = Some("ch-montvert.fr".into());
         habilitate(&w, &it, &director, &f, Sign::Cms).await;
@@ -362,19 +450,33 @@ async fn structure_rows_end_to_end() {
         assert_eq!(v["habilitations"].as_array().unwrap().len(), 1 + 1 + 1 + 1 + 7 + 1 + 1, "{label}");
 
         // Audit (who, what, when, before and after) for every step of a form.
-        let events = santepki_storage::audit::events_for(w.db.db.pool(), &format!("form413:{pharmacy_form}")).await.unwrap();
+        let events =
+            santepki_storage::audit::events_for(w.db.db.pool(), &format!("form413:{pharmacy_form}")).await.unwrap();
         let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["form413.prepared", "form413.signed", "form413.validated"]);
         assert_eq!(events[1].actor, format!("card:{}", pharmacist.number));
-        assert!(events[2].before_json.as_deref().unwrap().contains("acknowledged") && events[2].after_json.as_deref().unwrap().contains("validated"));
+        assert!(
+            events[2].before_json.as_deref().unwrap().contains("acknowledged")
+                && events[2].after_json.as_deref().unwrap().contains("validated")
+        );
 
         // R49 — the vendor moves its administrator's habilitations to a colleague: no new form,
         // and each client sees the new administrator.
-        let (s, v) = call(&w, Some(&w.vendor_lr), "POST", &format!("/vendors/{}/habilitations/transfer", w.vendor), Some(json!({ "from_card": admin.number, "to_card": w.admin2.number }))).await;
+        let (s, v) = call(
+            &w,
+            Some(&w.vendor_lr),
+            "POST",
+            &format!("/vendors/{}/habilitations/transfer", w.vendor),
+            Some(json!({ "from_card": admin.number, "to_card": w.admin2.number })),
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(v["moved"], 13);
         assert_eq!(administrators(&w, &pharmacist, &eg).await, [w.admin2.number.clone()]);
-        assert_eq!(administrators(&w, &lbm_lr, &format!("1{}", seed::LBM_SELAS_MAIN_EG)).await, sorted(vec![w.admin2.number.clone(), biologist.number.clone()]));
+        assert_eq!(
+            administrators(&w, &lbm_lr, &format!("1{}", seed::LBM_SELAS_MAIN_EG)).await,
+            sorted(vec![w.admin2.number.clone(), biologist.number.clone()])
+        );
         let (_, v) = call(&w, Some(admin), "GET", "/habilitations", None).await;
         assert_eq!(v["habilitations"].as_array().unwrap().len(), 0);
         // R7 (form 503): the LBM replaces its biologist administrator by another one, without a
@@ -382,18 +484,37 @@ async fn structure_rows_end_to_end() {
         let successor = directory_card(&w, seed::LBM_SELAS_BIOLOGISTS_RPPS[2]).await;
         let main = format!("1{}", seed::LBM_SELAS_MAIN_EG);
         let change = json!({ "from_card": biologist.number, "to_card": successor.number });
-        let (s, _) = call(&w, Some(&w.admin2), "POST", &format!("/structures/{main}/administrators"), Some(change.clone())).await;
+        let (s, _) =
+            call(&w, Some(&w.admin2), "POST", &format!("/structures/{main}/administrators"), Some(change.clone()))
+                .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
         let (s, v) = call(&w, Some(&lbm_lr), "POST", &format!("/structures/{main}/administrators"), Some(change)).await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        assert_eq!(administrators(&w, &lbm_lr, &main).await, sorted(vec![w.admin2.number.clone(), successor.number.clone()]));
-        let (s, v) = call(&w, Some(&lbm_lr), "POST", &format!("/structures/{main}/administrators"), Some(json!({ "to_card": seed::EXPIRED_CARD }))).await;
+        assert_eq!(
+            administrators(&w, &lbm_lr, &main).await,
+            sorted(vec![w.admin2.number.clone(), successor.number.clone()])
+        );
+        let (s, v) = call(
+            &w,
+            Some(&lbm_lr),
+            "POST",
+            &format!("/structures/{main}/administrators"),
+            Some(json!({ "to_card": seed::EXPIRED_CARD })),
+        )
+        .await;
         assert_eq!((s, v["rule"].as_str()), (StatusCode::BAD_REQUEST, Some("R2")), "{v}");
         // A structure withdraws a habilitation it no longer wants.
         let (_, v) = call(&w, Some(&pharmacist), "GET", &format!("/structures/{eg}/habilitations"), None).await;
         let hab = v["habilitations"][0]["id"].as_str().unwrap().to_owned();
         assert_eq!(v["habilitations"][0]["vendor_name"], "EDITEUR DE TEST");
-        let (s, v) = call(&w, Some(&pharmacist), "POST", &format!("/habilitations/{hab}/withdrawal"), Some(json!({ "reason": "changement de logiciel" }))).await;
+        let (s, v) = call(
+            &w,
+            Some(&pharmacist),
+            "POST",
+            &format!("/habilitations/{hab}/withdrawal"),
+            Some(json!({ "reason": "changement de logiciel" })),
+        )
+        .await;
         assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("withdrawn")), "{v}");
         assert!(administrators(&w, &pharmacist, &eg).await.is_empty());
 
@@ -405,7 +526,11 @@ async fn structure_rows_end_to_end() {
         let reference = form["reference"].as_str().unwrap();
         let messages = server.messages();
         let about: Vec<&String> = messages.iter().filter(|m| m.contains(reference)).collect();
-        assert!(about.iter().any(|m| m.contains(&format!("To: {}@example.org", pharmacist.number)) || m.contains(&format!("{}@example.org", pharmacist.number))), "no acknowledgement to the signer");
+        assert!(
+            about.iter().any(|m| m.contains(&format!("To: {}@example.org", pharmacist.number))
+                || m.contains(&format!("{}@example.org", pharmacist.number))),
+            "no acknowledgement to the signer"
+        );
         assert!(about.iter().any(|m| m.contains("back-office@agence.test")), "no copy to the back office");
         assert!(about.iter().any(|m| m.contains("valid")), "no validation mail: {about:?}");
         // Nothing is sent twice.
@@ -415,11 +540,13 @@ async fn structure_rows_end_to_end() {
 
 /// The number of the card whose holder is named `last_name`.
 async fn v_number(w: &World, last_name: &str) -> String {
-    sqlx::query_scalar("SELECT c.card_number FROM cards c JOIN professionals p ON p.idnat_ps = c.idnat_ps WHERE p.last_name = $1")
-        .bind(last_name)
-        .fetch_one(w.db.db.pool())
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT c.card_number FROM cards c JOIN professionals p ON p.idnat_ps = c.idnat_ps WHERE p.last_name = $1",
+    )
+    .bind(last_name)
+    .fetch_one(w.db.db.pool())
+    .await
+    .unwrap()
 }
 
 /// A form body for the misuse tests.
@@ -442,7 +569,8 @@ async fn misuses_are_refused_with_their_rule() {
         let pharmacist = t::credentials(&w.reg, seed::PHARMACIST_CARD).await;
         contract(&w, &format!("1{}", seed::PHARMACY_EJ), Some(&pharmacist)).await;
         let eg = format!("1{}", seed::PHARMACY_EG);
-        let good = t::form(StructureCase::Pharmacy, &[eg.clone()], &pharmacist, SignerRole::LegalRepresentative, &[admin]);
+        let good =
+            t::form(StructureCase::Pharmacy, &[eg.clone()], &pharmacist, SignerRole::LegalRepresentative, &[admin]);
 
         // Wrong identifier kind for the structure (R10: FINESS géographique, not juridique).
         let mut f = good.clone();
@@ -452,7 +580,13 @@ async fn misuses_are_refused_with_their_rule() {
         // A SIRET on an SCM form (R14).
         let radiologist = t::credentials(&w.reg, seed::SCM_RADIOLOGIST_CARD).await;
         contract(&w, &format!("8{}", seed::SCM_RADIOLOGIST_RPPS), None).await;
-        let f = t::form(StructureCase::ScmPractice, &[format!("3{}", seed::SCM_RADIOLOGIST_SIRET)], &radiologist, SignerRole::PracticeHolder, &[admin]);
+        let f = t::form(
+            StructureCase::ScmPractice,
+            &[format!("3{}", seed::SCM_RADIOLOGIST_SIRET)],
+            &radiologist,
+            SignerRole::PracticeHolder,
+            &[admin],
+        );
         assert_eq!(refused(&w, admin, &f).await, ("R14".into(), "/identifiers/0".into()));
 
         // Five RPPS rang on one form (R14: at most four).
@@ -464,7 +598,13 @@ async fn misuses_are_refused_with_their_rule() {
         let ej = format!("1{}", seed::HOSPITAL_EJ);
         let director = t::new_card(&w.reg, "CDE", "DIRECTEUR", "PAUL", &ej).await;
         contract(&w, &ej, Some(&director)).await;
-        let mut f = t::form(StructureCase::Establishment, &[format!("3{}", seed::HOSPITAL_SIRET)], &director, SignerRole::LegalRepresentative, &[admin]);
+        let mut f = t::form(
+            StructureCase::Establishment,
+            &[format!("3{}", seed::HOSPITAL_SIRET)],
+            &director,
+            SignerRole::LegalRepresentative,
+            &[admin],
+        );
         f.offers.pro = true;
         assert_eq!(refused(&w, admin, &f).await, ("R17".into(), "/offers/pro_mail_domain".into()));
 
@@ -479,7 +619,13 @@ async fn misuses_are_refused_with_their_rule() {
 
         // No contract (R3): the GIE has none yet.
         let gie_lr = directory_card(&w, seed::RADIOLOGY_GIE_RADIOLOGISTS_RPPS[0]).await;
-        let f = t::form(StructureCase::RadiologyGroup, &[format!("1{}", seed::RADIOLOGY_GIE_EG)], &gie_lr, SignerRole::LegalRepresentative, &[admin]);
+        let f = t::form(
+            StructureCase::RadiologyGroup,
+            &[format!("1{}", seed::RADIOLOGY_GIE_EG)],
+            &gie_lr,
+            SignerRole::LegalRepresentative,
+            &[admin],
+        );
         assert_eq!(refused(&w, admin, &f).await, ("R3".into(), "/identifiers/0".into()));
 
         // A signer who is not the legal representative, a mandataire or the holder (R20): the
@@ -496,14 +642,26 @@ async fn misuses_are_refused_with_their_rule() {
         let id = v["id"].as_str().unwrap().to_owned();
         let content = v["content"].as_str().unwrap().to_owned();
         let post_cms = |card: &TestCard, cms: Vec<u8>| {
-            client(Some(card)).post(format!("{}/forms413/{id}/signature", w.api)).header("content-type", "application/pkcs7-signature").body(cms).send()
+            client(Some(card))
+                .post(format!("{}/forms413/{id}/signature", w.api))
+                .header("content-type", "application/pkcs7-signature")
+                .body(cms)
+                .send()
         };
         let resp = post_cms(admin, admin.sign(content.as_bytes())).await.unwrap();
         let (s, v): (_, Value) = (resp.status(), resp.json().await.unwrap());
-        assert_eq!((s, v["error"].as_str(), v["rule"].as_str()), (StatusCode::FORBIDDEN, Some("not_the_signer"), Some("R20")), "{v}");
+        assert_eq!(
+            (s, v["error"].as_str(), v["rule"].as_str()),
+            (StatusCode::FORBIDDEN, Some("not_the_signer"), Some("R20")),
+            "{v}"
+        );
         let resp = post_cms(&pharmacist, pharmacist.sign(b"another text")).await.unwrap();
         let (s, v): (_, Value) = (resp.status(), resp.json().await.unwrap());
-        assert_eq!((s, v["error"].as_str(), v["rule"].as_str()), (StatusCode::BAD_REQUEST, Some("signature_invalid"), Some("R47")), "{v}");
+        assert_eq!(
+            (s, v["error"].as_str(), v["rule"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("signature_invalid"), Some("R47")),
+            "{v}"
+        );
         let resp = post_cms(&pharmacist, b"garbage".to_vec()).await.unwrap();
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
         // The signer's CMS made with another card's key but the signer's certificate fails too.
@@ -516,15 +674,41 @@ async fn misuses_are_refused_with_their_rule() {
         // An operator never decides a form of a structure where they practise (the assistant
         // pharmacist made operator), nor rejects without a reason.
         w.reg.add_operator(&assistant.number, "cli:test").await.unwrap();
-        let (s, v) = call(&w, Some(&assistant), "POST", &format!("/forms413/{id}/decision"), Some(json!({ "decision": "validate" }))).await;
-        assert_eq!((s, v["error"].as_str(), v["rule"].as_str()), (StatusCode::FORBIDDEN, Some("operator_conflict"), Some("R24")), "{v}");
-        let (s, v) = call(&w, Some(&w.op), "POST", &format!("/forms413/{id}/decision"), Some(json!({ "decision": "reject" }))).await;
-        assert_eq!((s, v["field"].as_str(), v["rule"].as_str()), (StatusCode::BAD_REQUEST, Some("reason"), Some("R24")), "{v}");
-        let (s, v) = call(&w, Some(&w.op), "POST", &format!("/forms413/{id}/decision"), Some(json!({ "decision": "reject", "reason": "pièce manquante" }))).await;
+        let (s, v) = call(
+            &w,
+            Some(&assistant),
+            "POST",
+            &format!("/forms413/{id}/decision"),
+            Some(json!({ "decision": "validate" })),
+        )
+        .await;
+        assert_eq!(
+            (s, v["error"].as_str(), v["rule"].as_str()),
+            (StatusCode::FORBIDDEN, Some("operator_conflict"), Some("R24")),
+            "{v}"
+        );
+        let (s, v) =
+            call(&w, Some(&w.op), "POST", &format!("/forms413/{id}/decision"), Some(json!({ "decision": "reject" })))
+                .await;
+        assert_eq!(
+            (s, v["field"].as_str(), v["rule"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("reason"), Some("R24")),
+            "{v}"
+        );
+        let (s, v) = call(
+            &w,
+            Some(&w.op),
+            "POST",
+            &format!("/forms413/{id}/decision"),
+            Some(json!({ "decision": "reject", "reason": "pièce manquante" })),
+        )
+        .await;
         assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("rejected")), "{v}");
         assert!(v["habilitations"].as_array().unwrap().is_empty());
         // Decided once only.
-        let (s, _) = call(&w, Some(&w.op), "POST", &format!("/forms413/{id}/decision"), Some(json!({ "decision": "validate" }))).await;
+        let (s, _) =
+            call(&w, Some(&w.op), "POST", &format!("/forms413/{id}/decision"), Some(json!({ "decision": "validate" })))
+                .await;
         assert_eq!(s, StatusCode::CONFLICT);
 
         // The queue shows signed files with their age in working days (R24).
@@ -535,7 +719,10 @@ async fn misuses_are_refused_with_their_rule() {
         let (_, v) = call(&w, Some(&w.op), "GET", "/back-office/queue", None).await;
         let q = v["forms"].as_array().unwrap();
         assert_eq!(q.len(), 1);
-        assert_eq!((q[0]["id"].as_str(), q[0]["age_working_days"].as_u64(), q[0]["overdue"].as_bool()), (Some(id2.as_str()), Some(0), Some(false)));
+        assert_eq!(
+            (q[0]["id"].as_str(), q[0]["age_working_days"].as_u64(), q[0]["overdue"].as_bool()),
+            (Some(id2.as_str()), Some(0), Some(false))
+        );
 
         // Cards at the door (R2, R27): no card is 401; a card that expired or was opposed in
         // the register stops working at once.
@@ -543,12 +730,20 @@ async fn misuses_are_refused_with_their_rule() {
         assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("card_required")));
         let leaving = t::new_card(&w.reg, "CPA", "DEPART", "JULES", &format!("3{VENDOR_SIRET}")).await;
         assert_eq!(call(&w, Some(&leaving), "GET", "/me", None).await.0, StatusCode::OK);
-        sqlx::query("UPDATE cards SET valid_until = '2020-01-01' WHERE card_number = $1").bind(&leaving.number).execute(w.db.db.pool()).await.unwrap();
+        sqlx::query("UPDATE cards SET valid_until = '2020-01-01' WHERE card_number = $1")
+            .bind(&leaving.number)
+            .execute(w.db.db.pool())
+            .await
+            .unwrap();
         let (s, v) = call(&w, Some(&leaving), "GET", "/me", None).await;
         assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("card_invalid")), "{v}");
         // An operator registers a card over the API; a bad type names its field.
         let (s, v) = call(&w, Some(&w.op), "POST", "/cards", Some(json!({ "card_type": "CPA", "last_name": "Perdu", "first_name": "Marc", "structure": format!("3{VENDOR_SIRET}") }))).await;
-        assert_eq!((s, v["card_type"].as_str(), v["valid_until"].is_string()), (StatusCode::CREATED, Some("CPA"), true), "{v}");
+        assert_eq!(
+            (s, v["card_type"].as_str(), v["valid_until"].is_string()),
+            (StatusCode::CREATED, Some("CPA"), true),
+            "{v}"
+        );
         let (s, v) = call(&w, Some(&w.op), "POST", "/cards", Some(json!({ "card_type": "XYZ", "last_name": "A", "first_name": "B", "structure": format!("3{VENDOR_SIRET}") }))).await;
         assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("card_type")), "{v}");
         let opposed = t::credentials(&w.reg, v_number(&w, "PERDU").await.as_str()).await;
@@ -571,8 +766,22 @@ async fn authorization_matrix() {
         let a_contract = contract(&w, &format!("1{}", seed::PHARMACY_EJ), Some(&pharmacist)).await;
         // The pharmacy's mandataire (R5): requested by its legal representative, approved.
         let mandataire = directory_card(&w, seed::PHARMACY_ASSISTANT_RPPS).await;
-        let (_, v) = call(&w, Some(&pharmacist), "POST", &format!("/contracts/{a_contract}/roles"), Some(json!({ "kind": "mandataire", "card_number": mandataire.number }))).await;
-        let (s, _) = call(&w, Some(&w.op), "POST", &format!("/roles/{}/decision", v["id"].as_str().unwrap()), Some(json!({ "approve": true }))).await;
+        let (_, v) = call(
+            &w,
+            Some(&pharmacist),
+            "POST",
+            &format!("/contracts/{a_contract}/roles"),
+            Some(json!({ "kind": "mandataire", "card_number": mandataire.number })),
+        )
+        .await;
+        let (s, _) = call(
+            &w,
+            Some(&w.op),
+            "POST",
+            &format!("/roles/{}/decision", v["id"].as_str().unwrap()),
+            Some(json!({ "approve": true })),
+        )
+        .await;
         assert_eq!(s, StatusCode::OK);
         let lr = t::credentials(&w.reg, seed::LBM_SELAS_LEGAL_REP_CARD).await;
         let b_contract = contract(&w, &format!("1{}", seed::LBM_SELAS_EJ), Some(&lr)).await;
@@ -592,11 +801,24 @@ async fn authorization_matrix() {
         let (_, v) = call(&w, Some(&lr), "GET", &format!("/contracts/{b_contract}"), None).await;
         let lr_role = v["roles"][0]["id"].as_str().unwrap().to_owned();
         let biologist = directory_card(&w, seed::LBM_SELAS_BIOLOGISTS_RPPS[2]).await;
-        let (_, v) = call(&w, Some(&lr), "POST", &format!("/contracts/{b_contract}/roles"), Some(json!({ "kind": "mandataire", "card_number": biologist.number }))).await;
+        let (_, v) = call(
+            &w,
+            Some(&lr),
+            "POST",
+            &format!("/contracts/{b_contract}/roles"),
+            Some(json!({ "kind": "mandataire", "card_number": biologist.number })),
+        )
+        .await;
         let request = v["id"].as_str().unwrap().to_owned();
 
         let test_ps = t::credentials(&w.reg, seed::TEST_PS_CARD).await;
-        let outsiders: Vec<(&str, &TestCard)> = vec![("other structure's legal representative", &pharmacist), ("other structure's mandataire", &mandataire), ("vendor administrator", &w.admin), ("professional without role", &test_ps), ("vendor's legal representative", &w.vendor_lr)];
+        let outsiders: Vec<(&str, &TestCard)> = vec![
+            ("other structure's legal representative", &pharmacist),
+            ("other structure's mandataire", &mandataire),
+            ("vendor administrator", &w.admin),
+            ("professional without role", &test_ps),
+            ("vendor's legal representative", &w.vendor_lr),
+        ];
         let transfer = json!({ "from_card": admin_b.number, "to_card": w.admin.number });
         let actions: Vec<(&str, String, Option<Value>)> = vec![
             ("GET", format!("/forms413/{pending}"), None),
@@ -607,10 +829,18 @@ async fn authorization_matrix() {
             ("POST", format!("/forms413/{signed}/decision"), Some(json!({ "decision": "reject", "reason": "x" }))),
             ("POST", "/forms413".into(), Some(body(&f))),
             ("GET", format!("/structures/{main}/habilitations"), None),
-            ("POST", format!("/structures/{main}/administrators"), Some(json!({ "from_card": admin_b.number, "to_card": w.admin.number }))),
+            (
+                "POST",
+                format!("/structures/{main}/administrators"),
+                Some(json!({ "from_card": admin_b.number, "to_card": w.admin.number })),
+            ),
             ("POST", format!("/habilitations/{hab}/withdrawal"), Some(json!({ "reason": "x" }))),
             ("GET", format!("/contracts/{b_contract}"), None),
-            ("POST", format!("/contracts/{b_contract}/roles"), Some(json!({ "kind": "mandataire", "card_number": test_ps.number }))),
+            (
+                "POST",
+                format!("/contracts/{b_contract}/roles"),
+                Some(json!({ "kind": "mandataire", "card_number": test_ps.number })),
+            ),
             ("POST", format!("/contracts/{b_contract}/termination"), None),
             ("POST", "/contracts".into(), Some(json!({ "legal_entity": format!("1{}", seed::LBM_MULTISITE_EJ) }))),
             ("POST", format!("/roles/{lr_role}/end"), None),
@@ -619,7 +849,13 @@ async fn authorization_matrix() {
             ("GET", "/back-office/queue".into(), None),
             ("GET", format!("/cards/{}", lr.number), None),
             ("POST", format!("/cards/{}/opposition", lr.number), None),
-            ("POST", "/cards".into(), Some(json!({ "card_type": "CPA", "last_name": "X", "first_name": "Y", "structure": format!("1{}", seed::LBM_SELAS_EJ) }))),
+            (
+                "POST",
+                "/cards".into(),
+                Some(
+                    json!({ "card_type": "CPA", "last_name": "X", "first_name": "Y", "structure": format!("1{}", seed::LBM_SELAS_EJ) }),
+                ),
+            ),
             ("POST", format!("/vendors/{}/habilitations/transfer", w.vendor), Some(transfer.clone())),
             ("GET", format!("/vendors/{}/habilitations", w.vendor), None),
         ];
@@ -632,7 +868,10 @@ async fn authorization_matrix() {
                     continue;
                 }
                 let (s, v) = call(&w, Some(card), method, path, b.clone()).await;
-                assert!(matches!(s, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{who}: {method} {path} was {s} {v}");
+                assert!(
+                    matches!(s, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                    "{who}: {method} {path} was {s} {v}"
+                );
                 tried += 1;
             }
         }
@@ -655,7 +894,8 @@ async fn authorization_matrix() {
             assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("card_required")), "{method} {path}");
         }
         // And the OpenAPI document describes the routes.
-        let doc: Value = client(None).get(format!("{}/openapi.json", w.api)).send().await.unwrap().json().await.unwrap();
+        let doc: Value =
+            client(None).get(format!("{}/openapi.json", w.api)).send().await.unwrap().json().await.unwrap();
         assert!(doc["paths"]["/api/v1/forms413/{id}/signature"]["post"].is_object());
         assert!(doc["components"]["schemas"]["Form413"].is_object());
     }
@@ -674,15 +914,30 @@ async fn bulk_submission_for_a_vendor() {
         let w = world(db, MailSettings::default()).await;
         let holder = t::credentials(&w.reg, seed::TEST_PS_CARD).await;
         contract(&w, &format!("8{}", seed::TEST_PS_RPPS), None).await;
-        let rangs: Vec<String> = seed::TEST_PS_SITUATIONS.iter().filter(|s| s.ou.starts_with('4')).map(|s| s.ou.to_owned()).collect();
+        let rangs: Vec<String> =
+            seed::TEST_PS_SITUATIONS.iter().filter(|s| s.ou.starts_with('4')).map(|s| s.ou.to_owned()).collect();
         assert_eq!(rangs.len(), 3);
-        let mut forms: Vec<Form413> = rangs.iter().map(|r| t::form(StructureCase::ScmPractice, &[r.clone()], &holder, SignerRole::PracticeHolder, &[&w.admin])).collect();
+        let mut forms: Vec<Form413> = rangs
+            .iter()
+            .map(|r| {
+                t::form(StructureCase::ScmPractice, &[r.clone()], &holder, SignerRole::PracticeHolder, &[&w.admin])
+            })
+            .collect();
         // One form without the submitting administrator, one for a structure without contract.
-        forms.push(t::form(StructureCase::ScmPractice, &[rangs[0].clone()], &holder, SignerRole::PracticeHolder, &[&w.admin2]));
+        forms.push(t::form(
+            StructureCase::ScmPractice,
+            &[rangs[0].clone()],
+            &holder,
+            SignerRole::PracticeHolder,
+            &[&w.admin2],
+        ));
         let (s, v) = call(&w, Some(&w.admin), "POST", "/forms413/bulk", Some(json!({ "forms": forms }))).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         assert_eq!(v["accepted"].as_array().unwrap().len(), 3);
-        assert_eq!((v["refused"][0]["index"].as_u64(), v["refused"][0]["refusals"][0]["rule"].as_str()), (Some(3), Some("R48")));
+        assert_eq!(
+            (v["refused"][0]["index"].as_u64(), v["refused"][0]["refusals"][0]["rule"].as_str()),
+            (Some(3), Some("R48"))
+        );
         let bulk = v["bulk_id"].as_str().unwrap().to_owned();
         // Only a vendor administrator submits in bulk.
         let (s, _) = call(&w, Some(&holder), "POST", "/forms413/bulk", Some(json!({ "forms": [forms[0]] }))).await;
@@ -690,14 +945,32 @@ async fn bulk_submission_for_a_vendor() {
         for a in v["accepted"].as_array().unwrap() {
             let id = a["id"].as_str().unwrap();
             let cms = holder.sign(a["content"].as_str().unwrap().as_bytes());
-            let resp = client(Some(&holder)).post(format!("{}/forms413/{id}/signature", w.api)).header("content-type", "application/pkcs7-signature").body(cms).send().await.unwrap();
+            let resp = client(Some(&holder))
+                .post(format!("{}/forms413/{id}/signature", w.api))
+                .header("content-type", "application/pkcs7-signature")
+                .body(cms)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(resp.status(), StatusCode::OK);
         }
-        let (s, v) = call(&w, Some(&w.op), "POST", &format!("/forms413/bulk/{bulk}/decision"), Some(json!({ "decision": "validate" }))).await;
+        let (s, v) = call(
+            &w,
+            Some(&w.op),
+            "POST",
+            &format!("/forms413/bulk/{bulk}/decision"),
+            Some(json!({ "decision": "validate" })),
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!((v["decided"].as_u64(), v["habilitations"].as_u64()), (Some(3), Some(3)));
         let (_, v) = call(&w, Some(&w.admin), "GET", "/habilitations", None).await;
-        let mut got: Vec<String> = v["habilitations"].as_array().unwrap().iter().map(|h| h["idnat_struct"].as_str().unwrap().to_owned()).collect();
+        let mut got: Vec<String> = v["habilitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["idnat_struct"].as_str().unwrap().to_owned())
+            .collect();
         got.sort();
         assert_eq!(got, sorted(rangs.clone()));
         assert!(v["habilitations"].as_array().unwrap().iter().all(|h| h["vendor"] == w.vendor.as_str()));
@@ -705,7 +978,10 @@ async fn bulk_submission_for_a_vendor() {
         let (s, v) = call(&w, Some(&w.vendor_lr), "GET", &format!("/vendors/{}/habilitations", w.vendor), None).await;
         assert_eq!((s, v["habilitations"].as_array().unwrap().len()), (StatusCode::OK, 3));
         let (_, me) = call(&w, Some(&w.admin), "GET", "/me", None).await;
-        let role = me["roles"].as_array().unwrap().iter().find(|r| r["kind"] == "vendor-administrator").unwrap()["id"].as_str().unwrap().to_owned();
+        let role = me["roles"].as_array().unwrap().iter().find(|r| r["kind"] == "vendor-administrator").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let (s, v) = call(&w, Some(&w.vendor_lr), "POST", &format!("/roles/{role}/end"), None).await;
         assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("habilitations_remaining")), "{v}");
     }
@@ -727,7 +1003,14 @@ async fn ordering_for_habilitated_structures() {
         let pharmacist = t::credentials(&w.reg, seed::PHARMACIST_CARD).await;
         contract(&w, &format!("1{}", seed::PHARMACY_EJ), Some(&pharmacist)).await;
         let eg = format!("1{}", seed::PHARMACY_EG);
-        habilitate(&w, admin, &pharmacist, &t::form(StructureCase::Pharmacy, &[eg.clone()], &pharmacist, SignerRole::LegalRepresentative, &[admin]), Sign::Session).await;
+        habilitate(
+            &w,
+            admin,
+            &pharmacist,
+            &t::form(StructureCase::Pharmacy, &[eg.clone()], &pharmacist, SignerRole::LegalRepresentative, &[admin]),
+            Sign::Session,
+        )
+        .await;
         let work = tempfile::tempdir().unwrap();
         let bundle = work.path().join("bundle.pem");
         std::fs::write(&bundle, w.reg.authority().unwrap().bundle_pem()).unwrap();
@@ -740,10 +1023,23 @@ async fn ordering_for_habilitated_structures() {
             }))).await;
             assert_eq!(s, StatusCode::CREATED, "{v}");
             let id = v["product"]["id"].as_str().unwrap().to_owned();
-            let pem = client(Some(admin)).get(format!("{}/products/{id}/certificate", w.api)).send().await.unwrap().text().await.unwrap();
+            let pem = client(Some(admin))
+                .get(format!("{}/products/{id}/certificate", w.api))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             let file = work.path().join(format!("{profile}.pem"));
             std::fs::write(&file, &pem).unwrap();
-            let out = std::process::Command::new("openssl").arg("verify").arg("-CAfile").arg(&bundle).arg(&file).output().unwrap();
+            let out = std::process::Command::new("openssl")
+                .arg("verify")
+                .arg("-CAfile")
+                .arg(&bundle)
+                .arg(&file)
+                .output()
+                .unwrap();
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
             ids.push(id);
         }
@@ -752,10 +1048,16 @@ async fn ordering_for_habilitated_structures() {
             "profile": "org-auth-cli", "structure": eg, "service": "INSI-AUTO", "actor_email": "it@pharmacie.test", "generate": { "passphrase": "une phrase secrète" },
         }))).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
-        let p12 = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, v["pkcs12_base64"].as_str().unwrap()).unwrap();
+        let p12 =
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, v["pkcs12_base64"].as_str().unwrap())
+                .unwrap();
         let p12_file = work.path().join("insi.p12");
         std::fs::write(&p12_file, p12).unwrap();
-        let out = std::process::Command::new("openssl").args(["pkcs12", "-nokeys", "-passin", "pass:une phrase secrète", "-in"]).arg(&p12_file).output().unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["pkcs12", "-nokeys", "-passin", "pass:une phrase secrète", "-in"])
+            .arg(&p12_file)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let insi = v["product"]["id"].as_str().unwrap().to_owned();
         let (_, v) = call(&w, Some(admin), "GET", &format!("/products/{insi}"), None).await;
@@ -764,11 +1066,25 @@ async fn ordering_for_habilitated_structures() {
 
         // Refusals with their rules.
         let order = |service: Value, email: Value, structure: &str| json!({ "profile": "org-auth-cli", "structure": structure, "service": service, "actor_email": email, "csr": csr_pem() });
-        let (s, v) = call(&w, Some(admin), "POST", "/products", Some(order(json!("INSI AUTO"), json!("a@b.fr"), &eg))).await;
-        assert_eq!((s, v["rule"].as_str(), v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("R29"), Some("service")), "{v}");
-        let (s, v) = call(&w, Some(admin), "POST", "/products", Some(order(json!("DMP AUTHENTIFICATION"), json!(""), &eg))).await;
+        let (s, v) =
+            call(&w, Some(admin), "POST", "/products", Some(order(json!("INSI AUTO"), json!("a@b.fr"), &eg))).await;
+        assert_eq!(
+            (s, v["rule"].as_str(), v["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("R29"), Some("service")),
+            "{v}"
+        );
+        let (s, v) =
+            call(&w, Some(admin), "POST", "/products", Some(order(json!("DMP AUTHENTIFICATION"), json!(""), &eg)))
+                .await;
         assert_eq!((s, v["rule"].as_str()), (StatusCode::BAD_REQUEST, Some("R30")), "{v}");
-        let (s, v) = call(&w, Some(admin), "POST", "/products", Some(order(json!("DMP AUTHENTIFICATION"), json!("a@b.fr"), &format!("1{}", seed::LBM_SELAS_MAIN_EG)))).await;
+        let (s, v) = call(
+            &w,
+            Some(admin),
+            "POST",
+            "/products",
+            Some(order(json!("DMP AUTHENTIFICATION"), json!("a@b.fr"), &format!("1{}", seed::LBM_SELAS_MAIN_EG))),
+        )
+        .await;
         assert_eq!((s, v["rule"].as_str()), (StatusCode::FORBIDDEN, Some("R27")), "{v}");
 
         // Isolation: another administrator sees, downloads, renews and revokes nothing of these,
@@ -795,11 +1111,17 @@ async fn ordering_for_habilitated_structures() {
         assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("limit")));
         // Sorted and filtered like the portal's table (R33).
         let (s, v) = call(&w, Some(admin), "GET", "/products?sort=number&order=asc", None).await;
-        let numbers: Vec<&str> = v["products"].as_array().unwrap().iter().map(|p| p["number"].as_str().unwrap()).collect();
+        let numbers: Vec<&str> =
+            v["products"].as_array().unwrap().iter().map(|p| p["number"].as_str().unwrap()).collect();
         assert!(s == StatusCode::OK && numbers.len() == 3 && numbers.windows(2).all(|w| w[0] < w[1]), "{v}");
         let (_, v) = call(&w, Some(admin), "GET", "/products?q=insi", None).await;
         let found = v["products"].as_array().unwrap();
-        assert!(!found.is_empty() && found.len() < 3 && found.iter().all(|p| p["service"].as_str().unwrap().contains("INSI")), "{v}");
+        assert!(
+            !found.is_empty()
+                && found.len() < 3
+                && found.iter().all(|p| p["service"].as_str().unwrap().contains("INSI")),
+            "{v}"
+        );
         let (_, v) = call(&w, Some(admin), "GET", &format!("/products?structure={eg}&offer=PRO"), None).await;
         assert_eq!(v["total"], 0, "{v}");
         for (query, field) in [("sort=cost", "sort"), ("order=up", "order"), ("offer=XYZ", "offer")] {
@@ -808,33 +1130,76 @@ async fn ordering_for_habilitated_structures() {
         }
 
         // Renewal (R37): a new key only; then revocation, after which it cannot be renewed.
-        let (s, v) = call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[0]), Some(json!({ "csr": csr_pem() }))).await;
+        let (s, v) =
+            call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[0]), Some(json!({ "csr": csr_pem() })))
+                .await;
         assert_eq!((s, v["product"]["renewal_of"].as_str()), (StatusCode::CREATED, Some(ids[0].as_str())), "{v}");
         let renewed_csr = csr_pem();
-        let (s, _) = call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[1]), Some(json!({ "csr": renewed_csr }))).await;
+        let (s, _) = call(
+            &w,
+            Some(admin),
+            "POST",
+            &format!("/products/{}/renewal", ids[1]),
+            Some(json!({ "csr": renewed_csr })),
+        )
+        .await;
         assert_eq!(s, StatusCode::CREATED);
-        let (s, v) = call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[1]), Some(json!({ "csr": renewed_csr }))).await;
+        let (s, v) = call(
+            &w,
+            Some(admin),
+            "POST",
+            &format!("/products/{}/renewal", ids[1]),
+            Some(json!({ "csr": renewed_csr })),
+        )
+        .await;
         assert_eq!((s, v["rule"].as_str()), (StatusCode::BAD_REQUEST, Some("R37")), "the same key twice: {v}");
-        let (s, v) = call(&w, Some(admin), "POST", &format!("/products/{}/revocation", ids[0]), Some(json!({ "reason": "superseded" }))).await;
+        let (s, v) = call(
+            &w,
+            Some(admin),
+            "POST",
+            &format!("/products/{}/revocation", ids[0]),
+            Some(json!({ "reason": "superseded" })),
+        )
+        .await;
         assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("revoked")), "{v}");
         let serial = v["serial"].as_str().unwrap();
         let row = santepki_storage::authority::certificate(&w.db.db, serial).await.unwrap().unwrap();
         assert_eq!(row.status, "revoked");
-        let (s, v) = call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[0]), Some(json!({ "csr": csr_pem() }))).await;
+        let (s, v) =
+            call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[0]), Some(json!({ "csr": csr_pem() })))
+                .await;
         assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("not_renewable")), "{v}");
-        let (s, _) = call(&w, Some(admin), "POST", &format!("/products/{}/revocation", ids[0]), Some(json!({ "reason": "superseded" }))).await;
+        let (s, _) = call(
+            &w,
+            Some(admin),
+            "POST",
+            &format!("/products/{}/revocation", ids[0]),
+            Some(json!({ "reason": "superseded" })),
+        )
+        .await;
         assert_eq!(s, StatusCode::CONFLICT);
 
         // R35: one expiry notice a month ahead, once, whichever node runs the job; none for a
         // revoked certificate.
         assert_eq!(w.reg.send_expiry_notices(30).await.unwrap(), 0);
         let soon = santepki_storage::time::format(chrono::Utc::now() + chrono::Duration::days(10));
-        sqlx::query("UPDATE products SET not_after = $1 WHERE id = $2 OR id = $3").bind(&soon).bind(&ids[0]).bind(&insi).execute(w.db.db.pool()).await.unwrap();
+        sqlx::query("UPDATE products SET not_after = $1 WHERE id = $2 OR id = $3")
+            .bind(&soon)
+            .bind(&ids[0])
+            .bind(&insi)
+            .execute(w.db.db.pool())
+            .await
+            .unwrap();
         let (a, b) = tokio::join!(w.reg.send_expiry_notices(30), w.reg.send_expiry_notices(30));
         assert_eq!(a.unwrap() + b.unwrap(), 1, "only the INSi certificate, once");
         assert_eq!(w.reg.send_expiry_notices(30).await.unwrap(), 0);
         let mails = w.reg.mails_about(&format!("product:{insi}")).await.unwrap();
-        assert!(mails.iter().any(|m| m.subject.starts_with("Expiration prochaine") && m.recipients.contains("it@pharmacie.test")), "{mails:?}");
+        assert!(
+            mails
+                .iter()
+                .any(|m| m.subject.starts_with("Expiration prochaine") && m.recipients.contains("it@pharmacie.test")),
+            "{mails:?}"
+        );
         // R35: the request confirmation and the availability notice, each once, to the actor.
         for subject in ["Demande enregistrée", "Certificat disponible", "Expiration prochaine"] {
             let sent: Vec<_> = mails.iter().filter(|m| m.subject.starts_with(subject)).collect();

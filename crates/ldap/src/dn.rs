@@ -182,8 +182,9 @@ pub fn escape_value(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     let n = v.chars().count();
     for (i, c) in v.chars().enumerate() {
-        let special =
-            matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=') || (i == 0 && (c == '#' || c == ' ')) || (i + 1 == n && c == ' ');
+        let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=')
+            || (i == 0 && (c == '#' || c == ' '))
+            || (i + 1 == n && c == ' ');
         if special {
             out.push('\\');
         }
@@ -207,7 +208,10 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(NormDn::parse("commonName=x,c=fr").unwrap(), NormDn::parse("cn=X,c=fr").unwrap());
         assert_eq!(NormDn::parse("o=A\\2cB,c=fr").unwrap(), NormDn::parse("o=a\\,b,c=fr").unwrap());
-        assert_eq!(NormDn::parse("ou=1+situationRank=2,c=fr").unwrap(), NormDn::parse("situationRank=2+ou=1,c=fr").unwrap());
+        assert_eq!(
+            NormDn::parse("ou=1+situationRank=2,c=fr").unwrap(),
+            NormDn::parse("situationRank=2+ou=1,c=fr").unwrap()
+        );
         assert_eq!(NormDn::parse("").unwrap().depth(), 0);
     }
 

@@ -262,8 +262,11 @@ fn professional_norm(b: Branch, idnat_ps: &str) -> NormDn {
 /// A professional's entry, with the attributes `want` names.
 pub fn professional(p: &PsRow, has_situations: bool, want: &Selection) -> Entry {
     let b = Branch::of(&p.idnat_ps);
-    let entry =
-        Entry::new(professional_dn(b, &p.idnat_ps), professional_norm(b, &p.idnat_ps), Key::Dynamic(p.idnat_ps.clone(), String::new()));
+    let entry = Entry::new(
+        professional_dn(b, &p.idnat_ps),
+        professional_norm(b, &p.idnat_ps),
+        Key::Dynamic(p.idnat_ps.clone(), String::new()),
+    );
     let mut e = Builder::new(entry, want);
     e.add("objectClass", PROFESSIONAL_CLASSES.iter().copied());
     e.add("uid", [p.idnat_ps.clone()]);
@@ -335,7 +338,9 @@ pub fn situations(idnat_ps: &str, rows: Vec<SitRow>, want: &Selection) -> Vec<En
             // The RDN as written and normalised (types canonical and sorted, values folded).
             let (rdn, rdn_norm) = match (&s.idnat_struct, &folded, rank) {
                 (Some(st), Some(f), 1) => (format!("ou={}", escape_value(st)), format!("ou={f}")),
-                (Some(st), Some(f), n) => (format!("ou={}+situationRank={n}", escape_value(st)), format!("ou={f}+situationrank={n}")),
+                (Some(st), Some(f), n) => {
+                    (format!("ou={}+situationRank={n}", escape_value(st)), format!("ou={f}+situationrank={n}"))
+                }
                 (_, _, n) => (format!("situationRank={n}"), format!("situationrank={n}")),
             };
             let key = Key::Dynamic(idnat_ps.to_owned(), situation_order(&s));
@@ -350,7 +355,12 @@ pub fn situations(idnat_ps: &str, rows: Vec<SitRow>, want: &Selection) -> Vec<En
             if e.wants("postalAddress") {
                 let address = postal_address(
                     s.recipient.as_deref(),
-                    [s.street_number.as_deref(), s.street_number_suffix.as_deref(), s.street_type.as_deref(), s.street_name.as_deref()],
+                    [
+                        s.street_number.as_deref(),
+                        s.street_number_suffix.as_deref(),
+                        s.street_type.as_deref(),
+                        s.street_name.as_deref(),
+                    ],
                 );
                 e.add("postalAddress", [address]);
             }
@@ -399,7 +409,8 @@ pub fn structure_dn(idnat_struct: &str) -> String {
 pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>, want: &Selection) -> Entry {
     let branch = structure_branch(&s.idnat_struct);
     let norm = branch_norm(branch).child(format!("ou={}", fold(s.idnat_struct.trim())));
-    let mut e = Builder::new(Entry::new(structure_dn(&s.idnat_struct), norm, Key::Structure(s.idnat_struct.clone())), want);
+    let mut e =
+        Builder::new(Entry::new(structure_dn(&s.idnat_struct), norm, Key::Structure(s.idnat_struct.clone())), want);
     e.add("objectClass", STRUCTURE_CLASSES.iter().copied());
     e.add("ou", [s.idnat_struct.clone()]);
     e.add("typeIdentifiantStructure", [s.idnat_struct[..1.min(s.idnat_struct.len())].to_owned()]);
@@ -408,7 +419,12 @@ pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>, want: &Selection) ->
         "postalAddress",
         [postal_address(
             s.recipient.as_deref(),
-            [s.street_number.as_deref(), s.street_number_suffix.as_deref(), s.street_type.as_deref(), s.street_name.as_deref()],
+            [
+                s.street_number.as_deref(),
+                s.street_number_suffix.as_deref(),
+                s.street_type.as_deref(),
+                s.street_name.as_deref(),
+            ],
         )],
     );
     e.add_opt("postalCode", s.postal_code.clone());
@@ -569,7 +585,13 @@ const SITUATION_ATTRIBUTE_COLUMNS: &[(&str, &[SitColumn])] = &[
     ("raisonSociale", &[SitColumn::Name]),
     (
         "postalAddress",
-        &[SitColumn::Recipient, SitColumn::StreetNumber, SitColumn::StreetNumberSuffix, SitColumn::StreetType, SitColumn::StreetName],
+        &[
+            SitColumn::Recipient,
+            SitColumn::StreetNumber,
+            SitColumn::StreetNumberSuffix,
+            SitColumn::StreetType,
+            SitColumn::StreetName,
+        ],
     ),
     ("postalCode", &[SitColumn::PostalCode]),
     ("l", &[SitColumn::Town]),
@@ -645,7 +667,12 @@ mod tests {
     fn shown(entries: &[Entry]) -> Shown {
         entries
             .iter()
-            .map(|e| (e.dn.clone(), e.attrs.iter().map(|a| (a.def.name, a.values.iter().map(|v| v.to_string()).collect())).collect()))
+            .map(|e| {
+                (
+                    e.dn.clone(),
+                    e.attrs.iter().map(|a| (a.def.name, a.values.iter().map(|v| v.to_string()).collect())).collect(),
+                )
+            })
             .collect()
     }
 
@@ -664,12 +691,16 @@ mod tests {
             let projected: Vec<SitRow> = rows().iter().map(|r| r.project(cols)).collect();
             let from_projection = situations("810000000001", projected, &want);
             assert_eq!(shown(&from_projection), shown(&from_full), "{name}");
-            assert!(from_full.iter().any(|e| e.attrs.iter().any(|a| a.def.name == name)), "{name} is built when wanted");
+            assert!(
+                from_full.iter().any(|e| e.attrs.iter().any(|a| a.def.name == name)),
+                "{name} is built when wanted"
+            );
             assert!(from_full.iter().all(|e| e.attrs.iter().all(|a| a.def.name == name)), "only {name} is built");
         }
         // The R44 search reads a third of the columns.
-        let r44 = Selection::new(&["ou", "raisonSociale", "postalAddress", "sectActRPPS", "objectClass"].map(String::from))
-            .with_filter(&ldap3_proto::parse_ldap_filter_str("(cn=810000000001)").unwrap());
+        let r44 =
+            Selection::new(&["ou", "raisonSociale", "postalAddress", "sectActRPPS", "objectClass"].map(String::from))
+                .with_filter(&ldap3_proto::parse_ldap_filter_str("(cn=810000000001)").unwrap());
         let cols = situation_columns(&r44);
         assert!(cols.has(SitColumn::Name) && cols.has(SitColumn::StreetName) && cols.has(SitColumn::SectorCode));
         assert!(!cols.has(SitColumn::Siret) && !cols.has(SitColumn::Email) && !cols.has(SitColumn::ProfessionLabel));

@@ -185,7 +185,9 @@ pub fn candidates(f: &LdapFilter) -> Option<Candidates> {
             for c in v.iter().filter_map(candidates) {
                 best = Some(match (best, c) {
                     (None, c) => c,
-                    (Some(Candidates::Ids(a)), Candidates::Ids(b)) => Candidates::Ids(a.intersection(&b).cloned().collect()),
+                    (Some(Candidates::Ids(a)), Candidates::Ids(b)) => {
+                        Candidates::Ids(a.intersection(&b).cloned().collect())
+                    }
                     (Some(Candidates::Ids(a)), Candidates::AtStructure(_)) => Candidates::Ids(a),
                     (Some(Candidates::AtStructure(_)), Candidates::Ids(b)) => Candidates::Ids(b),
                     (Some(s @ Candidates::AtStructure(_)), Candidates::AtStructure(_)) => s,
@@ -264,7 +266,9 @@ pub fn structure_plan(f: &LdapFilter) -> StructurePlan {
 /// The idNat_Struct a filter (that may match structures) names through positive `ou` terms.
 fn structure_ids(f: &LdapFilter) -> Option<BTreeSet<String>> {
     match f {
-        LdapFilter::Equality(a, v) if schema::attr(a).is_some_and(|d| d.name == "ou") => Some([v.trim().to_uppercase()].into()),
+        LdapFilter::Equality(a, v) if schema::attr(a).is_some_and(|d| d.name == "ou") => {
+            Some([v.trim().to_uppercase()].into())
+        }
         LdapFilter::And(v) => v.iter().filter_map(structure_ids).reduce(|a, b| a.intersection(&b).cloned().collect()),
         LdapFilter::Or(v) => {
             let mut ids = BTreeSet::new();
@@ -300,7 +304,10 @@ mod tests {
     #[test]
     fn plans() {
         assert_eq!(candidates(&f("(cn=899700270616)")), Some(Candidates::Ids(["899700270616".into()].into())));
-        assert_eq!(candidates(&f("(&(objectClass=*)(|(uid=1)(cn=2)))")), Some(Candidates::Ids(["1".into(), "2".into()].into())));
+        assert_eq!(
+            candidates(&f("(&(objectClass=*)(|(uid=1)(cn=2)))")),
+            Some(Candidates::Ids(["1".into(), "2".into()].into()))
+        );
         assert_eq!(candidates(&f("(&(ou=x)(cn=3))")), Some(Candidates::Ids(["3".into()].into())));
         assert_eq!(candidates(&f("(ou=39999999800514)")), Some(Candidates::AtStructure("39999999800514".into())));
         assert_eq!(candidates(&f("(|(cn=1)(sn=x))")), None);

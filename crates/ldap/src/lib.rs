@@ -30,8 +30,8 @@ use bytes::BytesMut;
 use futures::SinkExt;
 use ldap3_proto::control::LdapControl;
 use ldap3_proto::proto::{
-    LdapBindCred, LdapBindResponse, LdapExtendedResponse, LdapFilter, LdapMsg, LdapOp, LdapPartialAttribute, LdapResult, LdapResultCode,
-    LdapSearchRequest, LdapSearchResultEntry, LdapSearchScope,
+    LdapBindCred, LdapBindResponse, LdapExtendedResponse, LdapFilter, LdapMsg, LdapOp, LdapPartialAttribute,
+    LdapResult, LdapResultCode, LdapSearchRequest, LdapSearchResultEntry, LdapSearchScope,
 };
 use ldap3_proto::LdapCodec;
 use santepki_storage::Db;
@@ -280,12 +280,18 @@ async fn process(store: &Store, opts: &LdapOptions, msg: LdapMsg) -> Reply {
             } else {
                 match &b.cred {
                     LdapBindCred::Simple(pw) if b.dn.is_empty() && pw.is_empty() => result(LdapResultCode::Success, ""),
-                    LdapBindCred::Simple(_) => {
-                        result(LdapResultCode::InvalidCredentials, "this public directory has no accounts: bind anonymously")
-                    }
+                    LdapBindCred::Simple(_) => result(
+                        LdapResultCode::InvalidCredentials,
+                        "this public directory has no accounts: bind anonymously",
+                    ),
                     // RFC 4505: the credentials are optional trace information, ignored.
-                    LdapBindCred::SASL(sasl) if sasl.mechanism.eq_ignore_ascii_case("ANONYMOUS") => result(LdapResultCode::Success, ""),
-                    _ => result(LdapResultCode::AuthMethodNotSupported, "only anonymous binds are supported (simple or SASL ANONYMOUS)"),
+                    LdapBindCred::SASL(sasl) if sasl.mechanism.eq_ignore_ascii_case("ANONYMOUS") => {
+                        result(LdapResultCode::Success, "")
+                    }
+                    _ => result(
+                        LdapResultCode::AuthMethodNotSupported,
+                        "only anonymous binds are supported (simple or SASL ANONYMOUS)",
+                    ),
                 }
             };
             one(LdapOp::BindResponse(LdapBindResponse { res, saslcreds: None }))
@@ -352,7 +358,9 @@ fn unavailable(e: santepki_storage::StorageError) -> LdapResult {
 /// Whether a control we do not implement is marked critical (RFC 4511 §4.1.11).
 fn unsupported_critical(c: &LdapControl) -> bool {
     match c {
-        LdapControl::SimplePagedResults { .. } | LdapControl::ManageDsaIT { .. } | LdapControl::ServerSort { .. } => false,
+        LdapControl::SimplePagedResults { .. } | LdapControl::ManageDsaIT { .. } | LdapControl::ServerSort { .. } => {
+            false
+        }
         LdapControl::Unknown { criticality, .. }
         | LdapControl::SyncRequest { criticality, .. }
         | LdapControl::PasswordPolicyRequest { criticality }
@@ -364,10 +372,20 @@ fn unsupported_critical(c: &LdapControl) -> bool {
     }
 }
 
-async fn do_search(store: &Store, opts: &LdapOptions, id: i32, req: &LdapSearchRequest, ctrl: &[LdapControl]) -> Vec<LdapMsg> {
-    let done = |res: LdapResult, ctrls: Vec<LdapControl>| LdapMsg::new_with_ctrls(id, LdapOp::SearchResultDone(res), ctrls);
+async fn do_search(
+    store: &Store,
+    opts: &LdapOptions,
+    id: i32,
+    req: &LdapSearchRequest,
+    ctrl: &[LdapControl],
+) -> Vec<LdapMsg> {
+    let done =
+        |res: LdapResult, ctrls: Vec<LdapControl>| LdapMsg::new_with_ctrls(id, LdapOp::SearchResultDone(res), ctrls);
     if ctrl.iter().any(unsupported_critical) {
-        return vec![done(result(LdapResultCode::UnavailableCriticalExtension, "unsupported critical control"), Vec::new())];
+        return vec![done(
+            result(LdapResultCode::UnavailableCriticalExtension, "unsupported critical control"),
+            Vec::new(),
+        )];
     }
     let paging = ctrl.iter().find_map(|c| match c {
         LdapControl::SimplePagedResults { size, cookie } => Some(Paging { size: *size, cookie: cookie.clone() }),
@@ -403,7 +421,12 @@ async fn do_search(store: &Store, opts: &LdapOptions, id: i32, req: &LdapSearchR
         Some(cookie) => vec![LdapControl::SimplePagedResults { size: 0, cookie }],
         None => Vec::new(),
     };
-    let res = LdapResult { code: outcome.code, matcheddn: outcome.matched_dn, message: outcome.message, referral: Vec::new() };
+    let res = LdapResult {
+        code: outcome.code,
+        matcheddn: outcome.matched_dn,
+        message: outcome.message,
+        referral: Vec::new(),
+    };
     out.push(done(res, ctrls));
     out
 }
@@ -425,7 +448,8 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let filter = ldap3_proto::parse_ldap_filter_str("(&(cn=899700270616)(|(ou=1*2*3)(!(sn>=a)))(objectClass=*))").unwrap();
+        let filter =
+            ldap3_proto::parse_ldap_filter_str("(&(cn=899700270616)(|(ou=1*2*3)(!(sn>=a)))(objectClass=*))").unwrap();
         let req = LdapSearchRequest {
             base: "ou=1,uid=899700270616,o=TEST,c=fr".into(),
             scope: LdapSearchScope::Subtree,

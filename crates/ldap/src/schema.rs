@@ -94,17 +94,36 @@ macro_rules! cps_attr {
 
 pub static ATTRIBUTES: &[AttrDef] = &[
     // Standard attributes (RFC 4512, 4519, 4524, 2798, 3045, 4530).
-    syntax(aliased(user("objectClass", "2.5.4.0", "object classes of the entity"), &[]), OID_SYNTAX, "objectIdentifierMatch", None),
-    aliased(user("cn", "2.5.4.3", "common name: on an exercise situation, the professional's idNat_PS"), &["commonName"]),
+    syntax(
+        aliased(user("objectClass", "2.5.4.0", "object classes of the entity"), &[]),
+        OID_SYNTAX,
+        "objectIdentifierMatch",
+        None,
+    ),
+    aliased(
+        user("cn", "2.5.4.3", "common name: on an exercise situation, the professional's idNat_PS"),
+        &["commonName"],
+    ),
     aliased(user("sn", "2.5.4.4", "last name"), &["surname"]),
     aliased(user("givenName", "2.5.4.42", "first name"), &["gn"]),
     single(aliased(
-        syntax(user("uid", "0.9.2342.19200300.100.1.1", "the professional's idNat_PS"), DSTRING, CASE_IGNORE, CASE_IGNORE_SUB),
+        syntax(
+            user("uid", "0.9.2342.19200300.100.1.1", "the professional's idNat_PS"),
+            DSTRING,
+            CASE_IGNORE,
+            CASE_IGNORE_SUB,
+        ),
         &["userid"],
     )),
-    aliased(user("ou", "2.5.4.11", "on an exercise situation, the structure's idNat_Struct"), &["organizationalUnitName"]),
+    aliased(
+        user("ou", "2.5.4.11", "on an exercise situation, the structure's idNat_Struct"),
+        &["organizationalUnitName"],
+    ),
     aliased(user("o", "2.5.4.10", "organization name"), &["organizationName"]),
-    single(aliased(syntax(user("c", "2.5.4.6", "country code"), COUNTRY, CASE_IGNORE, CASE_IGNORE_SUB), &["countryName"])),
+    single(aliased(
+        syntax(user("c", "2.5.4.6", "country code"), COUNTRY, CASE_IGNORE, CASE_IGNORE_SUB),
+        &["countryName"],
+    )),
     user("title", "2.5.4.12", "profession label"),
     single(user("personalTitle", "0.9.2342.19200300.100.1.40", "civility")),
     syntax(
@@ -143,7 +162,11 @@ pub static ATTRIBUTES: &[AttrDef] = &[
     single(user("codeModeExercice", cps_attr!(10), "exercise mode code (L liberal, S salaried, B volunteer)")),
     single(user("codeFonction", cps_attr!(11), "function code")),
     single(user("codeGenreActivite", cps_attr!(12), "activity kind code")),
-    single(user("identifiantPP", cps_attr!(13), "national identifier of the professional without its type digit (RPPS, ADELI)")),
+    single(user(
+        "identifiantPP",
+        cps_attr!(13),
+        "national identifier of the professional without its type digit (RPPS, ADELI)",
+    )),
     single(user("typeIdentifiantPP", cps_attr!(14), "type digit of idNat_PS (R43: 0 ADELI, 8 RPPS)")),
     single(syntax(
         user("situationRank", cps_attr!(15), "rank of a further situation at the same structure"),
@@ -152,13 +175,36 @@ pub static ATTRIBUTES: &[AttrDef] = &[
         None,
     )),
     single(user("identifiantTechniqueStructure", cps_attr!(16), "technical identifier of the structure")),
-    single(user("codeCategorieProfessionnelle", cps_attr!(17), "professional category code (C civil, M military, E student)")),
-    single(user("typeIdentifiantStructure", cps_attr!(18), "type digit of idNat_Struct (R43: 1 FINESS, 3 SIRET, 4 RPPS rang...)")),
+    single(user(
+        "codeCategorieProfessionnelle",
+        cps_attr!(17),
+        "professional category code (C civil, M military, E student)",
+    )),
+    single(user(
+        "typeIdentifiantStructure",
+        cps_attr!(18),
+        "type digit of idNat_Struct (R43: 1 FINESS, 3 SIRET, 4 RPPS rang...)",
+    )),
     // PKI attributes (RFC 4523): values are DER, transferred with the ;binary option.
-    syntax(user("userCertificate", "2.5.4.36", "certificates issued to the entity (DER)"), CERTIFICATE, "certificateExactMatch", None),
+    syntax(
+        user("userCertificate", "2.5.4.36", "certificates issued to the entity (DER)"),
+        CERTIFICATE,
+        "certificateExactMatch",
+        None,
+    ),
     syntax(user("cACertificate", "2.5.4.37", "the CA's certificate (DER)"), CERTIFICATE, "certificateExactMatch", None),
-    syntax(user("certificateRevocationList", "2.5.4.39", "the CA's current full CRL (DER)"), CERTIFICATE_LIST, "certificateListExactMatch", None),
-    syntax(user("deltaRevocationList", "2.5.4.53", "the CA's current delta CRL (DER)"), CERTIFICATE_LIST, "certificateListExactMatch", None),
+    syntax(
+        user("certificateRevocationList", "2.5.4.39", "the CA's current full CRL (DER)"),
+        CERTIFICATE_LIST,
+        "certificateListExactMatch",
+        None,
+    ),
+    syntax(
+        user("deltaRevocationList", "2.5.4.53", "the CA's current delta CRL (DER)"),
+        CERTIFICATE_LIST,
+        "certificateListExactMatch",
+        None,
+    ),
     // Operational attributes.
     operational(single(syntax(
         user("structuralObjectClass", "2.5.21.9", "structural object class of entry"),
@@ -166,15 +212,30 @@ pub static ATTRIBUTES: &[AttrDef] = &[
         "objectIdentifierMatch",
         None,
     ))),
-    operational(single(syntax(user("entryDN", "1.3.6.1.1.20", "DN of the entry"), DN_SYNTAX, "distinguishedNameMatch", None))),
+    operational(single(syntax(
+        user("entryDN", "1.3.6.1.1.20", "DN of the entry"),
+        DN_SYNTAX,
+        "distinguishedNameMatch",
+        None,
+    ))),
     operational(single(syntax(
         user("subschemaSubentry", "2.5.18.10", "name of controlling subschema entry"),
         DN_SYNTAX,
         "distinguishedNameMatch",
         None,
     ))),
-    operational(single(syntax(user("hasSubordinates", "2.5.18.9", "whether the entry has children"), BOOLEAN, "booleanMatch", None))),
-    operational(syntax(user("namingContexts", "1.3.6.1.4.1.1466.101.120.5", "naming contexts"), DN_SYNTAX, "distinguishedNameMatch", None)),
+    operational(single(syntax(
+        user("hasSubordinates", "2.5.18.9", "whether the entry has children"),
+        BOOLEAN,
+        "booleanMatch",
+        None,
+    ))),
+    operational(syntax(
+        user("namingContexts", "1.3.6.1.4.1.1466.101.120.5", "naming contexts"),
+        DN_SYNTAX,
+        "distinguishedNameMatch",
+        None,
+    )),
     operational(syntax(
         user("supportedControl", "1.3.6.1.4.1.1466.101.120.13", "supported controls"),
         OID_SYNTAX,
@@ -207,15 +268,30 @@ pub static ATTRIBUTES: &[AttrDef] = &[
     )),
     operational(single(user("vendorName", "1.3.6.1.1.4", "name of the server's vendor"))),
     operational(single(user("vendorVersion", "1.3.6.1.1.5", "version of the server"))),
-    operational(syntax(user("attributeTypes", "2.5.21.5", "attribute types"), ATTR_TYPE_DESC, "objectIdentifierFirstComponentMatch", None)),
-    operational(syntax(user("objectClasses", "2.5.21.6", "object classes"), OC_DESC, "objectIdentifierFirstComponentMatch", None)),
+    operational(syntax(
+        user("attributeTypes", "2.5.21.5", "attribute types"),
+        ATTR_TYPE_DESC,
+        "objectIdentifierFirstComponentMatch",
+        None,
+    )),
+    operational(syntax(
+        user("objectClasses", "2.5.21.6", "object classes"),
+        OC_DESC,
+        "objectIdentifierFirstComponentMatch",
+        None,
+    )),
     operational(syntax(
         user("ldapSyntaxes", "1.3.6.1.4.1.1466.101.120.16", "LDAP syntaxes"),
         SYNTAX_DESC,
         "objectIdentifierFirstComponentMatch",
         None,
     )),
-    operational(syntax(user("matchingRules", "2.5.21.4", "matching rules"), MR_DESC, "objectIdentifierFirstComponentMatch", None)),
+    operational(syntax(
+        user("matchingRules", "2.5.21.4", "matching rules"),
+        MR_DESC,
+        "objectIdentifierFirstComponentMatch",
+        None,
+    )),
 ];
 
 /// Finds an attribute type by name, alias or OID, case-insensitively; attribute options
@@ -229,7 +305,9 @@ pub fn attr(name: &str) -> Option<&'static AttrDef> {
         return Some(def);
     }
     let base = name.split(';').next().unwrap_or(name).trim();
-    ATTRIBUTES.iter().find(|a| a.name.eq_ignore_ascii_case(base) || a.oid == base || a.aliases.iter().any(|x| x.eq_ignore_ascii_case(base)))
+    ATTRIBUTES.iter().find(|a| {
+        a.name.eq_ignore_ascii_case(base) || a.oid == base || a.aliases.iter().any(|x| x.eq_ignore_ascii_case(base))
+    })
 }
 
 /// An object class.
@@ -257,7 +335,15 @@ pub static CLASSES: &[ClassDef] = &[
         must: &["objectClass"],
         may: &[],
     },
-    ClassDef { name: "country", oid: "2.5.6.2", desc: "RFC 4519: a country", sup: Some("top"), kind: "STRUCTURAL", must: &["c"], may: &[] },
+    ClassDef {
+        name: "country",
+        oid: "2.5.6.2",
+        desc: "RFC 4519: a country",
+        sup: Some("top"),
+        kind: "STRUCTURAL",
+        must: &["c"],
+        may: &[],
+    },
     ClassDef {
         name: "organization",
         oid: "2.5.6.4",

@@ -78,7 +78,8 @@ fn branch_of_rdn(rdn: &str) -> Option<Branch> {
 fn resolve(norm: &NormDn) -> Result<Base, Outcome> {
     let rdns = &norm.0;
     let n = rdns.len();
-    let no_such = |matched: &str| Outcome::error(LdapResultCode::NoSuchObject, "no such entry in this directory", matched);
+    let no_such =
+        |matched: &str| Outcome::error(LdapResultCode::NoSuchObject, "no such entry in this directory", matched);
     if n == 0 {
         return Ok(Base::RootDse);
     }
@@ -213,7 +214,12 @@ impl Collector<'_> {
 }
 
 /// Runs a search.
-pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Paging>, opts: &LdapOptions) -> Result<Outcome, StorageError> {
+pub async fn search(
+    store: &Store,
+    req: &LdapSearchRequest,
+    paging: Option<&Paging>,
+    opts: &LdapOptions,
+) -> Result<Outcome, StorageError> {
     let started = Instant::now();
     if filter::depth(&req.filter) > filter::MAX_DEPTH {
         return Ok(Outcome::error(LdapResultCode::ProtocolError, "filter nested too deeply", ""));
@@ -247,7 +253,11 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
                 match decode_cookie(fp, &p.cookie) {
                     Some(r) => resume = Some(r),
                     None => {
-                        return Ok(Outcome::error(LdapResultCode::UnwillingToPerform, "paged results cookie is invalid", ""));
+                        return Ok(Outcome::error(
+                            LdapResultCode::UnwillingToPerform,
+                            "paged results cookie is invalid",
+                            "",
+                        ));
                     }
                 }
             }
@@ -278,7 +288,9 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
         Base::RootDse if req.scope == LdapSearchScope::Base => statics.push(Cow::Borrowed(entry::root_dse())),
         Base::Subschema => statics.push(Cow::Borrowed(entry::subschema())),
         Base::Professional { .. } | Base::Structure { .. } | Base::Pki => {}
-        _ => statics.extend([entry::country(), entry::branch(Branch::Production), entry::branch(Branch::Test)].map(Cow::Borrowed)),
+        _ => statics.extend(
+            [entry::country(), entry::branch(Branch::Production), entry::branch(Branch::Test)].map(Cow::Borrowed),
+        ),
     }
     // The CA entries, read only by searches that can reach them.
     let reaches_pki = match (&base, &req.scope) {
@@ -290,7 +302,11 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
     if reaches_pki {
         let pki = entry::pki(&store.cas().await?);
         if base == Base::Pki && !pki.iter().any(|e| e.norm == base_norm) {
-            let matched = pki.iter().filter(|e| base_norm.is_within(&e.norm)).max_by_key(|e| e.norm.0.len()).map_or(entry::COUNTRY_DN, |e| e.dn.as_str());
+            let matched = pki
+                .iter()
+                .filter(|e| base_norm.is_within(&e.norm))
+                .max_by_key(|e| e.norm.0.len())
+                .map_or(entry::COUNTRY_DN, |e| e.dn.as_str());
             return Ok(Outcome::error(LdapResultCode::NoSuchObject, "no such entry in this directory", matched));
         }
         statics.extend(pki.into_iter().map(Cow::Owned));
@@ -343,8 +359,11 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
                         .any(|e| e.norm == base_norm)
             });
             if !exists {
-                let matched =
-                    if loaded.professionals.contains_key(idnat_ps) { entry::professional_dn(*branch, idnat_ps) } else { branch.dn().to_owned() };
+                let matched = if loaded.professionals.contains_key(idnat_ps) {
+                    entry::professional_dn(*branch, idnat_ps)
+                } else {
+                    branch.dn().to_owned()
+                };
                 return Ok(Outcome::error(LdapResultCode::NoSuchObject, "no such entry in this directory", matched));
             }
         }
@@ -422,7 +441,11 @@ pub async fn search(store: &Store, req: &LdapSearchRequest, paging: Option<&Pagi
             Base::Structure { idnat_struct } => {
                 if store.load_structures(std::slice::from_ref(idnat_struct)).await?.is_empty() {
                     let matched = entry::structure_branch(idnat_struct).dn();
-                    return Ok(Outcome::error(LdapResultCode::NoSuchObject, "no such entry in this directory", matched));
+                    return Ok(Outcome::error(
+                        LdapResultCode::NoSuchObject,
+                        "no such entry in this directory",
+                        matched,
+                    ));
                 }
                 StructurePlan::Ids([idnat_struct.clone()].into())
             }
@@ -496,7 +519,10 @@ mod tests {
         assert_eq!(decode_cookie(42, &c), Some(Resume { sent: 7, key }));
         assert_eq!(decode_cookie(43, &c), None);
         assert_eq!(decode_cookie(42, b"garbage"), None);
-        assert_eq!(decode_cookie(42, &encode_cookie(42, 1, &Key::Static(2))), Some(Resume { sent: 1, key: Key::Static(2) }));
+        assert_eq!(
+            decode_cookie(42, &encode_cookie(42, 1, &Key::Static(2))),
+            Some(Resume { sent: 1, key: Key::Static(2) })
+        );
     }
 
     #[test]

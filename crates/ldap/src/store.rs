@@ -91,7 +91,8 @@ pub struct StructRow {
     pub email: Option<String>,
 }
 
-const STRUCT_COLS: &str = "idnat_struct, name, finess, legal_entity_finess, siret, siren, rpps_rang, recipient, street_number, \
+const STRUCT_COLS: &str =
+    "idnat_struct, name, finess, legal_entity_finess, siret, siren, rpps_rang, recipient, street_number, \
     street_number_suffix, street_type, street_name, postal_code, town, phone, email";
 
 /// The live certificates a structure entry publishes: issued ORG and SERV certificates, not
@@ -99,7 +100,8 @@ const STRUCT_COLS: &str = "idnat_struct, name, finess, legal_entity_finess, sire
 const STRUCT_CERTS: &str = "SELECT der FROM ca_certificates WHERE structure_id = $1 AND status = 'issued' AND der IS NOT NULL \
     AND revoked_at IS NULL AND not_after > $2 AND (profile LIKE 'org-%' OR profile LIKE 'serv-%') ORDER BY issued_at, serial";
 
-const PS_COLS: &str = "idnat_ps, id_type, national_id, civility, last_name, first_name, profession_code, profession_label, category_code";
+const PS_COLS: &str =
+    "idnat_ps, id_type, national_id, civility, last_name, first_name, profession_code, profession_label, category_code";
 
 /// The columns of a situation read, in [`SitRow`] order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,8 +171,9 @@ pub struct SitColumns(u32);
 
 impl SitColumns {
     /// The columns names and order depend on.
-    pub const KEYS: SitColumns =
-        SitColumns(1 << SitColumn::SituationKey as u32 | 1 << SitColumn::IdnatPs as u32 | 1 << SitColumn::IdnatStruct as u32);
+    pub const KEYS: SitColumns = SitColumns(
+        1 << SitColumn::SituationKey as u32 | 1 << SitColumn::IdnatPs as u32 | 1 << SitColumn::IdnatStruct as u32,
+    );
     pub const ALL: SitColumns = SitColumns((1 << SIT_COLUMN_SQL.len()) - 1);
 
     pub fn with(self, c: SitColumn) -> SitColumns {
@@ -207,7 +210,9 @@ impl SitColumns {
 fn pool_situations_sql(read: Read, cols: SitColumns, n: usize) -> String {
     let open = match read {
         Read::Professionals => "",
-        Read::SituationsOnly => " AND EXISTS (SELECT 1 FROM professionals p WHERE p.idnat_ps = s.idnat_ps AND p.closed_at IS NULL)",
+        Read::SituationsOnly => {
+            " AND EXISTS (SELECT 1 FROM professionals p WHERE p.idnat_ps = s.idnat_ps AND p.closed_at IS NULL)"
+        }
     };
     format!(
         "SELECT {} FROM situations s LEFT JOIN structures st ON st.idnat_struct = s.idnat_struct \
@@ -226,7 +231,9 @@ fn local_situations_sql(read: Read, cols: SitColumns) -> String {
     const STRUCTURES: &str = "LEFT JOIN structures st INDEXED BY structures_ldap ON st.idnat_struct = s.idnat_struct";
     let select = cols.select_list();
     match read {
-        Read::Professionals => format!("SELECT {select} FROM situations s {STRUCTURES} WHERE s.idnat_ps = ?1 AND s.closed_at IS NULL"),
+        Read::Professionals => {
+            format!("SELECT {select} FROM situations s {STRUCTURES} WHERE s.idnat_ps = ?1 AND s.closed_at IS NULL")
+        }
         Read::SituationsOnly => format!(
             "SELECT {select} FROM professionals p INDEXED BY professionals_open CROSS JOIN situations s {STRUCTURES} \
              WHERE p.idnat_ps = ?1 AND p.closed_at IS NULL AND s.idnat_ps = p.idnat_ps AND s.closed_at IS NULL"
@@ -281,7 +288,8 @@ pub struct Store {
 
 impl Store {
     pub fn new(db: Db) -> Store {
-        let local = db.sqlite_file().map(|path| Arc::new(LocalReaders { path: path.to_owned(), idle: Mutex::new(Vec::new()) }));
+        let local =
+            db.sqlite_file().map(|path| Arc::new(LocalReaders { path: path.to_owned(), idle: Mutex::new(Vec::new()) }));
         if let (Some(local), Ok(runtime)) = (&local, tokio::runtime::Handle::try_current()) {
             // Idle connections give their snapshots back, so that they do not hold the WAL
             // back from checkpoints when the LDAP traffic stops. Ends with the store.
@@ -299,14 +307,24 @@ impl Store {
     }
 
     /// Open professionals' idNat_PS in key order, of one branch or of all, from `after`.
-    pub async fn professional_ids(&self, branch: Option<Branch>, after: Option<After<'_>>, limit: i64) -> Result<Vec<String>, StorageError> {
+    pub async fn professional_ids(
+        &self,
+        branch: Option<Branch>,
+        after: Option<After<'_>>,
+        limit: i64,
+    ) -> Result<Vec<String>, StorageError> {
         let (sql, mut args) = professional_ids_sql(branch, after);
         args.push(Arg::Int(limit));
         self.strings(&sql, &args).await
     }
 
     /// idNat_PS of the professionals with an open situation at `idnat_struct`, in key order.
-    pub async fn ids_at_structure(&self, idnat_struct: &str, after: Option<After<'_>>, limit: i64) -> Result<Vec<String>, StorageError> {
+    pub async fn ids_at_structure(
+        &self,
+        idnat_struct: &str,
+        after: Option<After<'_>>,
+        limit: i64,
+    ) -> Result<Vec<String>, StorageError> {
         let cursor = match after {
             Some(a) if a.inclusive => " AND idnat_ps >= $3",
             Some(_) => " AND idnat_ps > $3",
@@ -352,7 +370,8 @@ impl Store {
             None => {
                 let ph = placeholders(ids.len());
                 if with_pros {
-                    let sql = format!("SELECT {PS_COLS} FROM professionals WHERE idnat_ps IN ({ph}) AND closed_at IS NULL");
+                    let sql =
+                        format!("SELECT {PS_COLS} FROM professionals WHERE idnat_ps IN ({ph}) AND closed_at IS NULL");
                     let mut q = sqlx::query_as::<_, PsRow>(&sql);
                     for id in ids {
                         q = q.bind(id.clone());
@@ -383,7 +402,12 @@ impl Store {
     }
 
     /// Open structures' idNat_Struct in key order, of one branch or of all, from `after`.
-    pub async fn structure_ids(&self, branch: Option<Branch>, after: Option<After<'_>>, limit: i64) -> Result<Vec<String>, StorageError> {
+    pub async fn structure_ids(
+        &self,
+        branch: Option<Branch>,
+        after: Option<After<'_>>,
+        limit: i64,
+    ) -> Result<Vec<String>, StorageError> {
         let mut sql = String::from("SELECT idnat_struct FROM structures WHERE closed_at IS NULL");
         let mut args = Vec::new();
         if let Some(a) = after {
@@ -406,7 +430,10 @@ impl Store {
     }
 
     /// The open structures among `ids`, each with the DER of its live certificates.
-    pub async fn load_structures(&self, ids: &[String]) -> Result<HashMap<String, (StructRow, Vec<Vec<u8>>)>, StorageError> {
+    pub async fn load_structures(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, (StructRow, Vec<Vec<u8>>)>, StorageError> {
         let now = santepki_storage::time::now();
         let mut out = HashMap::new();
         let struct_sql = format!("SELECT {STRUCT_COLS} FROM structures WHERE idnat_struct = $1 AND closed_at IS NULL");
@@ -417,7 +444,9 @@ impl Store {
                     let mut rows = st.query([id])?;
                     rows.next()?.map(StructRow::from_sqlite).transpose()
                 })?,
-                None => sqlx::query_as::<_, StructRow>(&struct_sql).bind(id.clone()).fetch_optional(self.db.pool()).await?,
+                None => {
+                    sqlx::query_as::<_, StructRow>(&struct_sql).bind(id.clone()).fetch_optional(self.db.pool()).await?
+                }
             };
             let Some(row) = row else { continue };
             let certs: Vec<Vec<u8>> = match &self.local {
@@ -426,7 +455,13 @@ impl Store {
                     let rows = st.query_map([id, &now], |r| r.get::<_, Vec<u8>>(0))?;
                     rows.collect()
                 })?,
-                None => sqlx::query_scalar(STRUCT_CERTS).bind(id.clone()).bind(now.clone()).fetch_all(self.db.pool()).await?,
+                None => {
+                    sqlx::query_scalar(STRUCT_CERTS)
+                        .bind(id.clone())
+                        .bind(now.clone())
+                        .fetch_all(self.db.pool())
+                        .await?
+                }
             };
             out.insert(id.clone(), (row, certs));
         }
@@ -441,7 +476,13 @@ impl Store {
         for r in rows {
             let crl = santepki_storage::authority::latest_crl(&self.db, &r.id, "full").await?.map(|c| c.der);
             let delta_crl = santepki_storage::authority::latest_crl(&self.db, &r.id, "delta").await?.map(|c| c.der);
-            out.push(CaEntryData { name: r.name, is_root: r.parent_id.is_none(), certificate: r.certificate, crl, delta_crl });
+            out.push(CaEntryData {
+                name: r.name,
+                is_root: r.parent_id.is_none(),
+                certificate: r.certificate,
+                crl,
+                delta_crl,
+            });
         }
         Ok(out)
     }
@@ -608,7 +649,10 @@ impl Reader {
 fn open_reader(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
     // Read-write open (WAL readers need the shared-memory file) but query-only: this
     // connection never writes. No create: the storage crate made and migrated the file.
-    let c = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let c = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
     c.busy_timeout(Duration::from_secs(10))?;
     c.pragma_update(None, "query_only", "ON")?;
     // Pages come from the OS page cache through a memory map (SQLite caps it at 2 GiB), not

@@ -14,7 +14,9 @@ use base64::Engine;
 use common::{parse_ldif, LdifEntry, Server};
 use santepki_authority::crl::CrlKind;
 use santepki_authority::keys::software::SoftwareCustody;
-use santepki_authority::{Authority, CaSettings, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason};
+use santepki_authority::{
+    Authority, CaSettings, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason,
+};
 use santepki_ldap::LdapOptions;
 use santepki_storage::testing::{self, TestDb};
 
@@ -116,7 +118,17 @@ async fn pki_entries(t: TestDb) {
         std::fs::write(work.path().join(format!("{}.pem", c.id)), pem(&c.der)).unwrap();
         let text = openssl(
             work.path(),
-            &["crl", "-inform", "DER", "-in", &format!("{}.crl", c.id), "-CAfile", &format!("{}.pem", c.id), "-noout", "-issuer"],
+            &[
+                "crl",
+                "-inform",
+                "DER",
+                "-in",
+                &format!("{}.crl", c.id),
+                "-CAfile",
+                &format!("{}.pem", c.id),
+                "-noout",
+                "-issuer",
+            ],
         );
         assert!(text.contains("verify OK"), "{dn}: the CRL is signed by its CA: {text}");
         assert_eq!(binary(&es[0], "deltaRevocationList;binary").len(), 1, "{dn}: the delta CRL");
@@ -124,7 +136,9 @@ async fn pki_entries(t: TestDb) {
 
     // The structure entry carries the certificate, which chains to the root with openssl.
     let struct_dn = format!("ou={PRACTICE},o=TEST,c=fr");
-    let (code, es) = ldapsearch(&url, &struct_dn, "base", "(objectClass=pkiUser)", &["userCertificate;binary", "raisonSociale"]).await;
+    let (code, es) =
+        ldapsearch(&url, &struct_dn, "base", "(objectClass=pkiUser)", &["userCertificate;binary", "raisonSociale"])
+            .await;
     assert_eq!((code, es.len()), (0, 1), "{}", t.label());
     assert_eq!(binary(&es[0], "userCertificate;binary"), vec![issued.der.clone()]);
     let issuer = ca.cas().iter().find(|c| c.id == issued.ca_id).unwrap().clone();
@@ -139,12 +153,26 @@ async fn pki_entries(t: TestDb) {
     ca.revoke(&issued.serial, RevocationReason::KeyCompromise, "test").await.unwrap();
     ca.publish_crl(&issued.ca_id, CrlKind::Full, "test").await.unwrap();
     let (_, es) = ldapsearch(&url, &struct_dn, "base", "(objectClass=*)", &["userCertificate;binary"]).await;
-    assert!(binary(&es[0], "userCertificate;binary").is_empty(), "{}: a revoked certificate is not published", t.label());
-    let (_, es) =
-        ldapsearch(&url, &format!("cn={},{root_dn}", issuer.name), "base", "(objectClass=*)", &["certificateRevocationList;binary"]).await;
+    assert!(
+        binary(&es[0], "userCertificate;binary").is_empty(),
+        "{}: a revoked certificate is not published",
+        t.label()
+    );
+    let (_, es) = ldapsearch(
+        &url,
+        &format!("cn={},{root_dn}", issuer.name),
+        "base",
+        "(objectClass=*)",
+        &["certificateRevocationList;binary"],
+    )
+    .await;
     std::fs::write(work.path().join("after.crl"), &binary(&es[0], "certificateRevocationList;binary")[0]).unwrap();
     let text = openssl(work.path(), &["crl", "-inform", "DER", "-in", "after.crl", "-noout", "-text"]);
-    assert!(text.to_uppercase().contains(&issued.serial.to_uppercase()), "{}: the serial is in the CRL: {text}", t.label());
+    assert!(
+        text.to_uppercase().contains(&issued.serial.to_uppercase()),
+        "{}: the serial is in the CRL: {text}",
+        t.label()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

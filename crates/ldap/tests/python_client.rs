@@ -15,7 +15,11 @@ use santepki_storage::testing::{self, TestDb};
 async fn python_client(t: TestDb) {
     let root = common::workspace_root();
     let python = root.join("target/test-venv/bin/python");
-    assert!(python.exists(), "{} is missing: run scripts/install-deps.sh (it creates the test virtualenv)", python.display());
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/install-deps.sh (it creates the test virtualenv)",
+        python.display()
+    );
 
     let files_dir = tempfile::tempdir().unwrap();
     let files = common::generate_small(files_dir.path());

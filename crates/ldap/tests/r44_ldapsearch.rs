@@ -51,7 +51,12 @@ async fn r44_query(url: &str, base: &str, bind: Bind) -> (Vec<LdifEntry>, String
         .await
         .unwrap_or_else(|e| panic!("cannot run ldapsearch ({e}): install ldap-utils (scripts/install-deps.sh)"));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "ldapsearch failed: {}\n{stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ldapsearch failed: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     (parse_ldif(&stdout), stdout)
 }
 
@@ -74,7 +79,6 @@ async fn r44(t: TestDb) {
 }
 
 async fn r44_after_import(t: &TestDb, url: &str, bind: Bind) {
-
     let (entries, text) = r44_query(url, "o=TEST,c=fr", bind).await;
     assert_eq!(entries.len(), 4, "{}: R44 must list exactly the four practices:\n{text}", t.label());
     let got: Vec<(String, String, String, String)> = entries
@@ -84,7 +88,12 @@ async fn r44_after_import(t: &TestDb, url: &str, bind: Bind) {
             let mut names: Vec<String> = e.attrs.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
             names.sort();
             names.dedup();
-            assert_eq!(names, ["objectclass", "ou", "postaladdress", "raisonsociale", "sectactrpps"], "{}: {e:?}", t.label());
+            assert_eq!(
+                names,
+                ["objectclass", "ou", "postaladdress", "raisonsociale", "sectactrpps"],
+                "{}: {e:?}",
+                t.label()
+            );
             assert_eq!(e.values("objectClass"), ["top", "cpsSituation"], "{e:?}");
             let one = |n: &str| {
                 let v = e.values(n);

@@ -13,8 +13,8 @@ use common::Server;
 use futures::{SinkExt, StreamExt};
 use ldap3_proto::control::LdapControl;
 use ldap3_proto::proto::{
-    LdapBindCred, LdapBindRequest, LdapDerefAliases, LdapFilter, LdapMsg, LdapOp, LdapResult, LdapResultCode, LdapSearchRequest,
-    LdapSearchScope,
+    LdapBindCred, LdapBindRequest, LdapDerefAliases, LdapFilter, LdapMsg, LdapOp, LdapResult, LdapResultCode,
+    LdapSearchRequest, LdapSearchScope,
 };
 use ldap3_proto::LdapCodec;
 use santepki_ldap::LdapOptions;
@@ -42,7 +42,11 @@ async fn exchange(addr: std::net::SocketAddr, msg: LdapMsg) -> (Vec<LdapMsg>, Ld
     conn.send(msg).await.unwrap();
     let mut entries = Vec::new();
     loop {
-        let m = tokio::time::timeout(Duration::from_secs(10), conn.next()).await.expect("response in time").expect("open").unwrap();
+        let m = tokio::time::timeout(Duration::from_secs(10), conn.next())
+            .await
+            .expect("response in time")
+            .expect("open")
+            .unwrap();
         match m.op {
             LdapOp::SearchResultEntry(_) => entries.push(m),
             LdapOp::SearchResultDone(r) => {
@@ -53,7 +57,9 @@ async fn exchange(addr: std::net::SocketAddr, msg: LdapMsg) -> (Vec<LdapMsg>, Ld
                         .ctrl
                         .iter()
                         .filter_map(|c| match c {
-                            LdapControl::SimplePagedResults { cookie, .. } => Some(String::from_utf8_lossy(cookie).into_owned()),
+                            LdapControl::SimplePagedResults { cookie, .. } => {
+                                Some(String::from_utf8_lossy(cookie).into_owned())
+                            }
                             _ => None,
                         })
                         .collect();
@@ -73,7 +79,9 @@ async fn search(addr: std::net::SocketAddr, req: LdapSearchRequest, ctrl: Vec<Ld
 
 /// A normal search still answers.
 async fn still_serving(addr: std::net::SocketAddr) {
-    let (n, r) = search(addr, search_req("c=fr", LdapSearchScope::OneLevel, LdapFilter::Present("objectClass".into())), vec![]).await;
+    let (n, r) =
+        search(addr, search_req("c=fr", LdapSearchScope::OneLevel, LdapFilter::Present("objectClass".into())), vec![])
+            .await;
     assert_eq!((n, r.code), (2, LdapResultCode::Success));
 }
 
@@ -162,8 +170,10 @@ async fn malformed_input_closes_only_its_connection() {
 
     // A length header announcing 2 GiB, and one just over the 1 MiB cap: refused before the
     // server waits for (or buffers) the bytes.
-    expect_closed(addr, "2 GiB length header", &[0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01], false, quick).await;
-    expect_closed(addr, "1 MiB + 1 length header", &[0x30, 0x83, 0x10, 0x00, 0x01, 0x02, 0x01, 0x01], false, quick).await;
+    expect_closed(addr, "2 GiB length header", &[0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01], false, quick)
+        .await;
+    expect_closed(addr, "1 MiB + 1 length header", &[0x30, 0x83, 0x10, 0x00, 0x01, 0x02, 0x01, 0x01], false, quick)
+        .await;
     expect_closed(addr, "indefinite length", &[0x30, 0x80, 0x02, 0x01, 0x01, 0x00, 0x00], false, quick).await;
     still_serving(addr).await;
 
@@ -221,10 +231,16 @@ async fn binds_limits_and_paging_caps() {
     let small = Server::start(t.db.clone(), LdapOptions { size_limit: 3, ..Default::default() }).await;
     // Binds: anonymous succeeds, a name or a password gets invalidCredentials, LDAPv2 protocolError.
     let bind = |dn: &str, pw: &str, version: i64| {
-        LdapMsg::new(1, LdapOp::BindRequest(LdapBindRequest { version, dn: dn.into(), cred: LdapBindCred::Simple(pw.into()) }))
+        LdapMsg::new(
+            1,
+            LdapOp::BindRequest(LdapBindRequest { version, dn: dn.into(), cred: LdapBindCred::Simple(pw.into()) }),
+        )
     };
     assert_eq!(exchange(small.addr, bind("", "", 3)).await.1.code, LdapResultCode::Success);
-    assert_eq!(exchange(small.addr, bind("cn=admin,c=fr", "secret", 3)).await.1.code, LdapResultCode::InvalidCredentials);
+    assert_eq!(
+        exchange(small.addr, bind("cn=admin,c=fr", "secret", 3)).await.1.code,
+        LdapResultCode::InvalidCredentials
+    );
     assert_eq!(exchange(small.addr, bind("", "secret", 3)).await.1.code, LdapResultCode::InvalidCredentials);
     assert_eq!(exchange(small.addr, bind("", "", 2)).await.1.code, LdapResultCode::ProtocolError);
 
@@ -236,7 +252,8 @@ async fn binds_limits_and_paging_caps() {
     let (n, r) = search(small.addr, req, vec![]).await;
     assert_eq!((n, r.code), (2, LdapResultCode::SizeLimitExceeded));
     // A search that finds fewer entries than the limit succeeds.
-    let req = search_req("o=TEST,c=fr", LdapSearchScope::Subtree, LdapFilter::Equality("uid".into(), "899700270616".into()));
+    let req =
+        search_req("o=TEST,c=fr", LdapSearchScope::Subtree, LdapFilter::Equality("uid".into(), "899700270616".into()));
     let (n, r) = search(small.addr, req, vec![]).await;
     assert_eq!((n, r.code), (1, LdapResultCode::Success));
 
@@ -253,8 +270,13 @@ async fn binds_limits_and_paging_caps() {
     let mut total = 0;
     let mut pages = 0;
     loop {
-        let req = search_req("uid=899700270616,o=TEST,c=fr", LdapSearchScope::Subtree, LdapFilter::Present("objectClass".into()));
-        let (n, r) = search(small.addr, req, vec![LdapControl::SimplePagedResults { size: 100, cookie: cookie.clone() }]).await;
+        let req = search_req(
+            "uid=899700270616,o=TEST,c=fr",
+            LdapSearchScope::Subtree,
+            LdapFilter::Present("objectClass".into()),
+        );
+        let (n, r) =
+            search(small.addr, req, vec![LdapControl::SimplePagedResults { size: 100, cookie: cookie.clone() }]).await;
         assert_eq!(r.code, LdapResultCode::Success);
         assert!(n <= 3);
         total += n;

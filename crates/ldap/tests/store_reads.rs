@@ -23,7 +23,13 @@ fn r44(idnat_ps: &str) -> LdapSearchRequest {
         timelimit: 0,
         typesonly: false,
         filter: ldap3_proto::parse_ldap_filter_str(&format!("(cn={idnat_ps})")).unwrap(),
-        attrs: vec!["ou".into(), "raisonSociale".into(), "postalAddress".into(), "sectActRPPS".into(), "objectClass".into()],
+        attrs: vec![
+            "ou".into(),
+            "raisonSociale".into(),
+            "postalAddress".into(),
+            "sectActRPPS".into(),
+            "objectClass".into(),
+        ],
     }
 }
 
@@ -57,9 +63,18 @@ async fn reads_agree(t: TestDb) {
     assert_eq!(with_pros.professionals.len(), ids.len(), "{label}");
     assert!(alone.professionals.is_empty(), "{label}: no professional rows read for the R44 search");
     for id in &ids {
-        let a: Vec<_> = with_pros.situations[id].iter().map(|s| (s.situation_key.clone(), s.name.clone(), s.postal_code.clone())).collect();
-        let b: Vec<_> = alone.situations[id].iter().map(|s| (s.situation_key.clone(), s.name.clone(), s.postal_code.clone())).collect();
-        assert!(a.len() >= 2 && a.iter().all(|(_, name, _)| name.is_some()), "{label} {id}: situations with their structures: {a:?}");
+        let a: Vec<_> = with_pros.situations[id]
+            .iter()
+            .map(|s| (s.situation_key.clone(), s.name.clone(), s.postal_code.clone()))
+            .collect();
+        let b: Vec<_> = alone.situations[id]
+            .iter()
+            .map(|s| (s.situation_key.clone(), s.name.clone(), s.postal_code.clone()))
+            .collect();
+        assert!(
+            a.len() >= 2 && a.iter().all(|(_, name, _)| name.is_some()),
+            "{label} {id}: situations with their structures: {a:?}"
+        );
         assert_eq!(a, b, "{label} {id}: both reads give the same situations, structure columns included");
     }
 
@@ -70,7 +85,11 @@ async fn reads_agree(t: TestDb) {
     for id in &ids {
         for (full, part) in with_pros.situations[id].iter().zip(&projected.situations[id]) {
             assert_eq!((&part.situation_key, &part.idnat_struct), (&full.situation_key, &full.idnat_struct), "{label}");
-            assert_eq!((&part.name, &part.street_name, &part.sector_code), (&full.name, &full.street_name, &full.sector_code), "{label}");
+            assert_eq!(
+                (&part.name, &part.street_name, &part.sector_code),
+                (&full.name, &full.street_name, &full.sector_code),
+                "{label}"
+            );
             assert_eq!(
                 (&part.siret, &part.email, &part.profession_label, &part.postal_code),
                 (&None, &None, &None, &None),
@@ -121,9 +140,18 @@ async fn idle_readers_release_their_snapshots() {
     assert_eq!(ids.len(), 10);
     store.load(&ids, Read::SituationsOnly, SitColumns::ALL).await.unwrap();
     // Something to checkpoint after the readers' snapshot.
-    sqlx::query("UPDATE professionals SET updated_at = updated_at || '' WHERE idnat_ps = $1").bind(ids[0].clone()).execute(t.db.pool()).await.unwrap();
+    sqlx::query("UPDATE professionals SET updated_at = updated_at || '' WHERE idnat_ps = $1")
+        .bind(ids[0].clone())
+        .execute(t.db.pool())
+        .await
+        .unwrap();
     let started = std::time::Instant::now();
-    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(t.db.pool()).await.unwrap();
+    let (busy, _, _): (i64, i64, i64) =
+        sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(t.db.pool()).await.unwrap();
     assert_eq!(busy, 0, "the checkpoint completed");
-    assert!(started.elapsed() < std::time::Duration::from_secs(3), "the idle reader released its snapshot: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the idle reader released its snapshot: {:?}",
+        started.elapsed()
+    );
 }

@@ -42,11 +42,18 @@ pub(crate) fn card_is_valid(card: &dir::CardRow, today: NaiveDate) -> bool {
 impl Registration {
     /// The actor behind a valid card. An expired, opposed or unknown card acts for nobody.
     pub async fn actor_for_card(&self, card_number: &str) -> Result<Actor, RegError> {
-        let card = dir::card(self.db(), card_number).await?.ok_or_else(|| RegError::forbidden("card_unknown", Some("R2"), "carte inconnue"))?;
+        let card = dir::card(self.db(), card_number)
+            .await?
+            .ok_or_else(|| RegError::forbidden("card_unknown", Some("R2"), "carte inconnue"))?;
         if !card_is_valid(&card, Utc::now().date_naive()) {
-            return Err(RegError::forbidden("card_invalid", Some("R2"), format!("la carte {card_number} est expirée ou en opposition")));
+            return Err(RegError::forbidden(
+                "card_invalid",
+                Some("R2"),
+                format!("la carte {card_number} est expirée ou en opposition"),
+            ));
         }
-        let card_type = CardType::parse(&card.card_type).ok_or_else(|| RegError::forbidden("card_unknown", Some("R2"), "type de carte inconnu"))?;
+        let card_type = CardType::parse(&card.card_type)
+            .ok_or_else(|| RegError::forbidden("card_unknown", Some("R2"), "type de carte inconnu"))?;
         let holder = dir::professional(self.db(), &card.idnat_ps).await?;
         let (last_name, first_name) = holder.map(|p| (p.last_name, p.first_name)).unwrap_or_default();
         Ok(Actor { card_number: card.card_number, card_type, idnat_ps: card.idnat_ps, last_name, first_name })
@@ -61,7 +68,11 @@ impl Registration {
 
     /// The roles a card holds now.
     pub async fn active_roles(&self, actor: &Actor) -> Result<Vec<store::RoleRow>, RegError> {
-        Ok(store::roles_of_card(self.db(), &actor.card_number).await?.into_iter().filter(|r| r.state == "active").collect())
+        Ok(store::roles_of_card(self.db(), &actor.card_number)
+            .await?
+            .into_iter()
+            .filter(|r| r.state == "active")
+            .collect())
     }
 
     pub async fn is_operator(&self, actor: &Actor) -> Result<bool, RegError> {
@@ -101,7 +112,8 @@ impl Registration {
         let mut out = Vec::new();
         for r in self.active_roles(actor).await? {
             let Some(entity) = r.legal_entity.clone() else { continue };
-            let is_vendor = store::contract_by_entity(self.db().pool(), &entity).await?.is_some_and(|c| c.kind == "vendor");
+            let is_vendor =
+                store::contract_by_entity(self.db().pool(), &entity).await?.is_some_and(|c| c.kind == "vendor");
             if is_vendor {
                 out.push((entity, r.kind.clone()));
             }

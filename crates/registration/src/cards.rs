@@ -8,7 +8,9 @@
 
 use chrono::{Months, Utc};
 use santepki_authority::keys::SoftwareKey;
-use santepki_authority::{IssueRequest, IssuingRole, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason};
+use santepki_authority::{
+    IssueRequest, IssuingRole, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason,
+};
 use santepki_domain::CardType;
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::directory::{self as dir, CardRow};
@@ -63,7 +65,10 @@ pub struct CardCredentials {
 impl std::fmt::Debug for CardCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the key.
-        f.debug_struct("CardCredentials").field("card_number", &self.card_number).field("serial", &self.serial).finish_non_exhaustive()
+        f.debug_struct("CardCredentials")
+            .field("card_number", &self.card_number)
+            .field("serial", &self.serial)
+            .finish_non_exhaustive()
     }
 }
 
@@ -91,28 +96,63 @@ impl Registration {
         let idnat_ps = match req.idnat_ps.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(id) => {
                 if dir::professional(self.db(), id).await?.is_none() {
-                    return Err(RegError::invalid("holder_unknown", "idnat_ps", Some("R2"), format!("{id} absent de l'annuaire")));
+                    return Err(RegError::invalid(
+                        "holder_unknown",
+                        "idnat_ps",
+                        Some("R2"),
+                        format!("{id} absent de l'annuaire"),
+                    ));
                 }
                 if card_type == CardType::Cps && !id.starts_with('8') && !id.starts_with('0') {
-                    return Err(RegError::invalid("card_type", "idnat_ps", Some("R2"), "une CPS est délivrée à un professionnel de santé (RPPS ou ADELI)"));
+                    return Err(RegError::invalid(
+                        "card_type",
+                        "idnat_ps",
+                        Some("R2"),
+                        "une CPS est délivrée à un professionnel de santé (RPPS ou ADELI)",
+                    ));
                 }
                 id.to_owned()
             }
             None => {
                 if card_type == CardType::Cps {
-                    return Err(RegError::invalid("holder_required", "idnat_ps", Some("R2"), "une CPS nomme son titulaire (idNat_PS)"));
+                    return Err(RegError::invalid(
+                        "holder_required",
+                        "idnat_ps",
+                        Some("R2"),
+                        "une CPS nomme son titulaire (idNat_PS)",
+                    ));
                 }
-                let last = req.last_name.as_deref().map(str::trim).filter(|s| !s.is_empty())
+                let last = req
+                    .last_name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
                     .ok_or_else(|| RegError::invalid("field_required", "last_name", None, "nom du titulaire"))?;
-                let first = req.first_name.as_deref().map(str::trim).filter(|s| !s.is_empty())
-                    .ok_or_else(|| RegError::invalid("field_required", "first_name", None, "prénom du titulaire"))?;
-                let structure = req.structure.as_deref().map(str::trim).filter(|s| !s.is_empty())
-                    .ok_or_else(|| RegError::invalid("field_required", "structure", Some("R2"), "structure de rattachement (idNat_Struct)"))?;
+                let first =
+                    req.first_name.as_deref().map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
+                        RegError::invalid("field_required", "first_name", None, "prénom du titulaire")
+                    })?;
+                let structure = req.structure.as_deref().map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
+                    RegError::invalid(
+                        "field_required",
+                        "structure",
+                        Some("R2"),
+                        "structure de rattachement (idNat_Struct)",
+                    )
+                })?;
                 // The structure of attachment as printed on the card: an idNat_Struct form (the
                 // agency itself, or a vendor, need not be in the health directory).
-                let well_formed = structure.len() >= 10 && structure.len() <= 16 && matches!(structure.as_bytes()[0], b'0'..=b'5') && structure.bytes().all(|b| b.is_ascii_alphanumeric());
+                let well_formed = structure.len() >= 10
+                    && structure.len() <= 16
+                    && matches!(structure.as_bytes()[0], b'0'..=b'5')
+                    && structure.bytes().all(|b| b.is_ascii_alphanumeric());
                 if !well_formed {
-                    return Err(RegError::invalid("structure_invalid", "structure", Some("R2"), format!("{structure:?} n'est pas un idNat_Struct")));
+                    return Err(RegError::invalid(
+                        "structure_invalid",
+                        "structure",
+                        Some("R2"),
+                        format!("{structure:?} n'est pas un idNat_Struct"),
+                    ));
                 }
                 let n = store::next_counter(&mut tx, &format!("holder:{structure}")).await?;
                 let id = format!("{structure}/{n}");
@@ -159,7 +199,12 @@ impl Registration {
 
     /// Issues an authentication certificate for a valid card, with a fresh key, and returns it
     /// with its key as PEM and as a PKCS#12 under `passphrase`.
-    pub async fn issue_card_credentials(&self, by: &str, card_number: &str, passphrase: &str) -> Result<CardCredentials, RegError> {
+    pub async fn issue_card_credentials(
+        &self,
+        by: &str,
+        card_number: &str,
+        passphrase: &str,
+    ) -> Result<CardCredentials, RegError> {
         let authority = self.require_authority()?;
         if passphrase.chars().count() < 8 {
             return Err(RegError::invalid("weak_passphrase", "passphrase", None, "au moins 8 caractères"));
@@ -184,7 +229,8 @@ impl Registration {
                 true => RegError::invalid(e.code(), "card_number", Some("R2"), e.to_string()),
                 false => RegError::Issue(e.to_string()),
             })?;
-        let personnes = authority.issuing(IssuingRole::Personnes).ok_or_else(|| RegError::Unavailable("no PERSONNES CA".into()))?;
+        let personnes =
+            authority.issuing(IssuingRole::Personnes).ok_or_else(|| RegError::Unavailable("no PERSONNES CA".into()))?;
         let chain = vec![personnes.der.clone(), authority.root().der.clone()];
         let pkcs8 = key.to_pkcs8().map_err(|e| RegError::Issue(e.to_string()))?;
         let pkcs12 = santepki_authority::pkcs12::build(&pkcs8, &issued.der, &chain, passphrase, card_number)
@@ -209,7 +255,8 @@ impl Registration {
 
     /// The same, for the command line (`by` names the caller in the audit log).
     pub async fn oppose_card_by(&self, by: &str, card_number: &str) -> Result<CardRow, RegError> {
-        let before = dir::card(self.db(), card_number).await?.ok_or_else(|| RegError::not_found("card", card_number))?;
+        let before =
+            dir::card(self.db(), card_number).await?.ok_or_else(|| RegError::not_found("card", card_number))?;
         let today = Utc::now().date_naive().to_string();
         let now = time::now();
         let mut tx = self.db().begin_write().await?;
@@ -217,11 +264,18 @@ impl Registration {
             return Err(RegError::conflict("card_opposed", format!("la carte {card_number} est déjà en opposition")));
         }
         let after = CardRow { opposed_on: Some(today), ..before.clone() };
-        audit::append(&mut *tx, &AuditEvent::new(by, "card.opposed", &format!("card:{card_number}")).before(&before).after(&after)).await?;
+        audit::append(
+            &mut *tx,
+            &AuditEvent::new(by, "card.opposed", &format!("card:{card_number}")).before(&before).after(&after),
+        )
+        .await?;
         tx.commit().await?;
         if let Some(authority) = self.authority() {
             for serial in store::card_certificate_serials(self.db(), card_number).await? {
-                authority.revoke(&serial, RevocationReason::KeyCompromise, by).await.map_err(|e| RegError::Issue(e.to_string()))?;
+                authority
+                    .revoke(&serial, RevocationReason::KeyCompromise, by)
+                    .await
+                    .map_err(|e| RegError::Issue(e.to_string()))?;
             }
         }
         Ok(after)

@@ -59,17 +59,38 @@ impl Registration {
                 match row {
                     Some(r) if r.kind == "legal_entity" => Some(r.name),
                     Some(_) => {
-                        return Err(RegError::invalid("contract_entity", "legal_entity", Some("R3"), "le contrat se fait sur le FINESS juridique, pas un FINESS géographique"))
+                        return Err(RegError::invalid(
+                            "contract_entity",
+                            "legal_entity",
+                            Some("R3"),
+                            "le contrat se fait sur le FINESS juridique, pas un FINESS géographique",
+                        ))
                     }
-                    None => return Err(RegError::invalid("contract_entity", "legal_entity", Some("R3"), "FINESS juridique absent de l'annuaire")),
+                    None => {
+                        return Err(RegError::invalid(
+                            "contract_entity",
+                            "legal_entity",
+                            Some("R3"),
+                            "FINESS juridique absent de l'annuaire",
+                        ))
+                    }
                 }
             }
-            Some(b'3') if digits_ok(&entity[1..], 14) || (self.mode() == santepki_domain::ValidationMode::Test && digits_ok(&entity[1..], 13)) => {
+            Some(b'3')
+                if digits_ok(&entity[1..], 14)
+                    || (self.mode() == santepki_domain::ValidationMode::Test && digits_ok(&entity[1..], 13)) =>
+            {
                 self.locate(&entity).await?.map(|l| l.row.name)
             }
             Some(b'8') if digits_ok(&entity[1..], 11) => {
-                let p = dir::professional(self.db(), &entity).await?
-                    .ok_or_else(|| RegError::invalid("contract_entity", "legal_entity", Some("R3"), "professionnel absent de l'annuaire"))?;
+                let p = dir::professional(self.db(), &entity).await?.ok_or_else(|| {
+                    RegError::invalid(
+                        "contract_entity",
+                        "legal_entity",
+                        Some("R3"),
+                        "professionnel absent de l'annuaire",
+                    )
+                })?;
                 Some(format!("{} {}", p.last_name, p.first_name))
             }
             _ => {
@@ -82,15 +103,26 @@ impl Registration {
             }
         };
         if kind == "vendor" && !entity.starts_with('3') {
-            return Err(RegError::invalid("contract_entity", "legal_entity", Some("R6"), "un éditeur contracte avec son SIRET"));
+            return Err(RegError::invalid(
+                "contract_entity",
+                "legal_entity",
+                Some("R6"),
+                "un éditeur contracte avec son SIRET",
+            ));
         }
-        let name = req.name.clone().filter(|n| !n.trim().is_empty()).or(directory_name)
-            .ok_or_else(|| RegError::invalid("contract_name", "name", Some("R3"), "raison sociale obligatoire hors annuaire"))?;
+        let name = req.name.clone().filter(|n| !n.trim().is_empty()).or(directory_name).ok_or_else(|| {
+            RegError::invalid("contract_name", "name", Some("R3"), "raison sociale obligatoire hors annuaire")
+        })?;
 
         let lr_card = match req.legal_representative_card.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(n) => {
                 let a = self.actor_for_card(n).await.map_err(|_| {
-                    RegError::invalid("card_invalid", "legal_representative_card", Some("R4"), format!("carte {n} inconnue, expirée ou en opposition"))
+                    RegError::invalid(
+                        "card_invalid",
+                        "legal_representative_card",
+                        Some("R4"),
+                        format!("carte {n} inconnue, expirée ou en opposition"),
+                    )
                 })?;
                 if !a.card_type.can_be_legal_representative() {
                     return Err(RegError::invalid(
@@ -101,7 +133,12 @@ impl Registration {
                     ));
                 }
                 if kind == "vendor" && a.card_type == CardType::Cde {
-                    return Err(RegError::invalid("card_type", "legal_representative_card", Some("R4"), "un éditeur est représenté par une CDA"));
+                    return Err(RegError::invalid(
+                        "card_type",
+                        "legal_representative_card",
+                        Some("R4"),
+                        "un éditeur est représenté par une CDA",
+                    ));
                 }
                 Some(a)
             }
@@ -122,15 +159,23 @@ impl Registration {
         };
         let inserted = store::insert_contract(&mut tx, &row).await?;
         let contract = if inserted {
-            audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), "contract.created", &format!("contract:{}", row.id)).after(&row)).await?;
+            audit::append(
+                &mut *tx,
+                &AuditEvent::new(&actor.audit_id(), "contract.created", &format!("contract:{}", row.id)).after(&row),
+            )
+            .await?;
             row
         } else {
-            store::contract_by_entity(&mut *tx, &entity).await?.ok_or_else(|| RegError::conflict("contract_race", "contrat modifié en parallèle"))?
+            store::contract_by_entity(&mut *tx, &entity)
+                .await?
+                .ok_or_else(|| RegError::conflict("contract_race", "contrat modifié en parallèle"))?
         };
         let mut legal_representative = None;
         if let Some(a) = lr_card {
             let existing = store::roles_of_entity(self.db(), &entity).await?;
-            let already = existing.iter().find(|r| r.kind == ROLE_LEGAL_REPRESENTATIVE && r.card_number == a.card_number && r.state == "active");
+            let already = existing
+                .iter()
+                .find(|r| r.kind == ROLE_LEGAL_REPRESENTATIVE && r.card_number == a.card_number && r.state == "active");
             legal_representative = match already {
                 Some(r) => Some(r.clone()),
                 None => {
@@ -147,7 +192,11 @@ impl Registration {
                         updated_at: now.clone(),
                     };
                     store::insert_role(&mut tx, &role).await?;
-                    audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), "role.created", &format!("role:{}", role.id)).after(&role)).await?;
+                    audit::append(
+                        &mut *tx,
+                        &AuditEvent::new(&actor.audit_id(), "role.created", &format!("role:{}", role.id)).after(&role),
+                    )
+                    .await?;
                     Some(role)
                 }
             };
@@ -159,8 +208,15 @@ impl Registration {
     /// A contract and its roles: operators, and whoever speaks for its legal entity.
     pub async fn contract(&self, actor: &Actor, id: &str) -> Result<ContractView, RegError> {
         let contract = store::contract(self.db(), id).await?.ok_or_else(|| RegError::not_found("contract", id))?;
-        if !self.is_operator(actor).await? && self.represents(actor, &contract.legal_entity).await?.is_none() && !self.works_for(actor, &contract.legal_entity).await? {
-            return Err(RegError::forbidden("not_your_contract", Some("R3"), "ce contrat n'est pas celui de votre structure"));
+        if !self.is_operator(actor).await?
+            && self.represents(actor, &contract.legal_entity).await?.is_none()
+            && !self.works_for(actor, &contract.legal_entity).await?
+        {
+            return Err(RegError::forbidden(
+                "not_your_contract",
+                Some("R3"),
+                "ce contrat n'est pas celui de votre structure",
+            ));
         }
         let roles = store::roles_of_entity(self.db(), &contract.legal_entity).await?;
         Ok(ContractView { contract, roles })
@@ -173,7 +229,8 @@ impl Registration {
             return Ok(store::contracts(self.db(), 10_000).await?);
         }
         let mut out = Vec::new();
-        let mut entities: Vec<String> = self.active_roles(actor).await?.into_iter().filter_map(|r| r.legal_entity).collect();
+        let mut entities: Vec<String> =
+            self.active_roles(actor).await?.into_iter().filter_map(|r| r.legal_entity).collect();
         entities.push(actor.idnat_ps.clone());
         entities.sort();
         entities.dedup();
@@ -197,7 +254,13 @@ impl Registration {
         let mut tx = self.db().begin_write().await?;
         store::set_contract_state(&mut tx, id, "terminated", &now).await?;
         let after = ContractRow { state: "terminated".into(), updated_at: now, ..before.clone() };
-        audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), "contract.terminated", &format!("contract:{id}")).before(&before).after(&after)).await?;
+        audit::append(
+            &mut *tx,
+            &AuditEvent::new(&actor.audit_id(), "contract.terminated", &format!("contract:{id}"))
+                .before(&before)
+                .after(&after),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }

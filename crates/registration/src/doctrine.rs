@@ -63,13 +63,29 @@ pub fn checklist(products: &[ProductRow], medico_social: bool, vendor_owned: boo
     let auth: Vec<&ProductRow> = products.iter().filter(|p| p.profile == "org-auth-cli" && !is_insi(p)).collect();
     let (status, message) = match (sign.is_empty(), auth.is_empty()) {
         (false, false) => (CheckStatus::Satisfied, "paire DMP complète : ORG SIGN et ORG AUTH_CLI".to_owned()),
-        (true, true) => (CheckStatus::Missing, "aucun certificat pour le DMP (il faut ORG SIGN et ORG AUTH_CLI)".to_owned()),
-        (true, false) => (CheckStatus::Warning, "paire DMP incomplète : il manque le certificat ORG SIGN (signature des documents et des lots)".to_owned()),
-        (false, true) => (CheckStatus::Warning, "paire DMP incomplète : il manque le certificat ORG AUTH_CLI (authentification TLS), hors certificat INSi".to_owned()),
+        (true, true) => {
+            (CheckStatus::Missing, "aucun certificat pour le DMP (il faut ORG SIGN et ORG AUTH_CLI)".to_owned())
+        }
+        (true, false) => (
+            CheckStatus::Warning,
+            "paire DMP incomplète : il manque le certificat ORG SIGN (signature des documents et des lots)".to_owned(),
+        ),
+        (false, true) => (
+            CheckStatus::Warning,
+            "paire DMP incomplète : il manque le certificat ORG AUTH_CLI (authentification TLS), hors certificat INSi"
+                .to_owned(),
+        ),
     };
     let mut pair = sign.clone();
     pair.extend(auth.iter().copied());
-    items.push(CheckItem { code: "dmp-pair", rule: "R36", status, label: "DMP : paire SIGN + AUTH_CLI", message, products: numbers(&pair) });
+    items.push(CheckItem {
+        code: "dmp-pair",
+        rule: "R36",
+        status,
+        label: "DMP : paire SIGN + AUTH_CLI",
+        message,
+        products: numbers(&pair),
+    });
 
     // R36 — INSi: its own ORG AUTH_CLI certificate, named INSI-AUTO or INSI-MANU (R29).
     let insi: Vec<&ProductRow> = products.iter().filter(|p| is_insi(p)).collect();
@@ -77,11 +93,21 @@ pub fn checklist(products: &[ProductRow], medico_social: bool, vendor_owned: boo
     let (status, message) = if !insi_wrong_profile.is_empty() {
         (CheckStatus::Warning, "un certificat nommé pour l'INSi n'est pas un ORG AUTH_CLI".to_owned())
     } else if insi.is_empty() {
-        (CheckStatus::Missing, "aucun certificat INSi (ORG AUTH_CLI « INSI-AUTO » ou « INSI-MANU », réservé à l'INSi)".to_owned())
+        (
+            CheckStatus::Missing,
+            "aucun certificat INSi (ORG AUTH_CLI « INSI-AUTO » ou « INSI-MANU », réservé à l'INSi)".to_owned(),
+        )
     } else {
         (CheckStatus::Satisfied, format!("{} certificat(s) propre(s) à l'INSi", insi.len()))
     };
-    items.push(CheckItem { code: "insi-own-certificate", rule: "R36", status, label: "INSi : un certificat qui lui est propre", message, products: numbers(&insi) });
+    items.push(CheckItem {
+        code: "insi-own-certificate",
+        rule: "R36",
+        status,
+        label: "INSi : un certificat qui lui est propre",
+        message,
+        products: numbers(&insi),
+    });
 
     // R36 — an ESSMS needs at least three certificates.
     if medico_social {
@@ -91,17 +117,35 @@ pub fn checklist(products: &[ProductRow], medico_social: bool, vendor_owned: boo
         } else {
             (CheckStatus::Warning, format!("un ESSMS a besoin d'au moins trois certificats : {} valide(s)", all.len()))
         };
-        items.push(CheckItem { code: "essms-three", rule: "R36", status, label: "ESSMS : au moins trois certificats", message, products: numbers(&all) });
+        items.push(CheckItem {
+            code: "essms-three",
+            rule: "R36",
+            status,
+            label: "ESSMS : au moins trois certificats",
+            message,
+            products: numbers(&all),
+        });
     }
 
     // R38 — never a certificate in the vendor's name.
     let (status, message) = if vendor_owned && !products.is_empty() {
-        (CheckStatus::Warning, "ces certificats sont au nom d'un éditeur : chaque entité juridique cliente doit avoir les siens".to_owned())
+        (
+            CheckStatus::Warning,
+            "ces certificats sont au nom d'un éditeur : chaque entité juridique cliente doit avoir les siens"
+                .to_owned(),
+        )
     } else {
         (CheckStatus::Satisfied, "aucun certificat au nom de l'éditeur".to_owned())
     };
     let owned: Vec<&ProductRow> = if vendor_owned { products.iter().collect() } else { Vec::new() };
-    items.push(CheckItem { code: "not-vendor-name", rule: "R38", status, label: "Jamais au nom de l'éditeur", message, products: numbers(&owned) });
+    items.push(CheckItem {
+        code: "not-vendor-name",
+        rule: "R38",
+        status,
+        label: "Jamais au nom de l'éditeur",
+        message,
+        products: numbers(&owned),
+    });
     items
 }
 
@@ -111,7 +155,9 @@ impl Registration {
     pub async fn doctrine(&self, actor: &Actor, idnat: &str) -> Result<Doctrine, RegError> {
         let idnat = idnat.trim();
         let habilitations = reg_store::habilitations_of_structure(self.db(), idnat).await?;
-        let allowed = habilitations.iter().any(|h| h.card_number == actor.card_number) || self.speaks_for_structure(actor, idnat).await? || self.is_operator(actor).await?;
+        let allowed = habilitations.iter().any(|h| h.card_number == actor.card_number)
+            || self.speaks_for_structure(actor, idnat).await?
+            || self.is_operator(actor).await?;
         if !allowed {
             return Err(RegError::not_found("structure", idnat));
         }
@@ -121,7 +167,9 @@ impl Registration {
             None => None,
         };
         let vendor_owned = match &located {
-            Some(l) => reg_store::contract_by_entity(self.db().pool(), &l.legal_entity).await?.is_some_and(|c| c.kind == "vendor"),
+            Some(l) => reg_store::contract_by_entity(self.db().pool(), &l.legal_entity)
+                .await?
+                .is_some_and(|c| c.kind == "vendor"),
             None => false,
         };
         let products = store::live_products_of_structure(self.db(), idnat, &time::now()).await?;
@@ -178,10 +226,15 @@ mod tests {
         assert_eq!(status(&items, "insi-own-certificate"), Some(CheckStatus::Missing));
         assert_eq!(status(&items, "essms-three"), None);
         // An INSi certificate is not the DMP's AUTH_CLI: the pair stays incomplete.
-        let items = checklist(&[product("org-sign", "DMP SIGNATURE"), product("org-auth-cli", "INSI-AUTO")], false, false);
+        let items =
+            checklist(&[product("org-sign", "DMP SIGNATURE"), product("org-auth-cli", "INSI-AUTO")], false, false);
         assert_eq!(status(&items, "dmp-pair"), Some(CheckStatus::Warning));
         assert_eq!(status(&items, "insi-own-certificate"), Some(CheckStatus::Satisfied));
-        let full = [product("org-sign", "DMP SIGNATURE"), product("org-auth-cli", "DMP AUTHENTIFICATION"), product("org-auth-cli", "INSI-MANU")];
+        let full = [
+            product("org-sign", "DMP SIGNATURE"),
+            product("org-auth-cli", "DMP AUTHENTIFICATION"),
+            product("org-auth-cli", "INSI-MANU"),
+        ];
         let items = checklist(&full, true, false);
         assert_eq!(status(&items, "dmp-pair"), Some(CheckStatus::Satisfied));
         assert_eq!(status(&items, "essms-three"), Some(CheckStatus::Satisfied));

@@ -42,7 +42,12 @@ impl RegError {
         RegError::Forbidden { code, rule, message: message.into() }
     }
 
-    pub(crate) fn invalid(code: &'static str, field: impl Into<String>, rule: Option<&'static str>, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(
+        code: &'static str,
+        field: impl Into<String>,
+        rule: Option<&'static str>,
+        message: impl Into<String>,
+    ) -> Self {
         RegError::Invalid { code, field: field.into(), rule, message: message.into() }
     }
 

@@ -75,7 +75,9 @@ impl Registration {
             let Some(located) = self.locate(id).await? else { continue };
             let contract = store::contract_by_entity(self.db().pool(), &located.legal_entity).await?;
             let roles = store::roles_of_entity(self.db(), &located.legal_entity).await?;
-            let cards_of = |kind: &str| roles.iter().filter(|r| r.kind == kind && r.state == "active").map(|r| r.card_number.clone()).collect();
+            let cards_of = |kind: &str| {
+                roles.iter().filter(|r| r.kind == kind && r.state == "active").map(|r| r.card_number.clone()).collect()
+            };
             let structure_id = located.row.idnat_struct.clone();
             // FINESS files carry no sector: an establishment without situations has none, and
             // the sector rules (R8, R46) then have nothing to refuse.
@@ -94,7 +96,8 @@ impl Registration {
             );
         }
         let today = Utc::now().date_naive();
-        let numbers = std::iter::once(&form.signer.person.card_number).chain(form.administrators.iter().map(|a| &a.card_number));
+        let numbers =
+            std::iter::once(&form.signer.person.card_number).chain(form.administrators.iter().map(|a| &a.card_number));
         for n in numbers {
             let n = n.trim();
             if n.is_empty() || facts.cards.contains_key(n) {

@@ -85,14 +85,23 @@ impl Decision {
         };
         let reason = self.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
         if !approve && reason.is_none() {
-            return Err(RegError::invalid("reason_required", "reason", Some("R24"), "le motif du rejet est obligatoire"));
+            return Err(RegError::invalid(
+                "reason_required",
+                "reason",
+                Some("R24"),
+                "le motif du rejet est obligatoire",
+            ));
         }
         Ok((approve, reason))
     }
 }
 
 fn operator_conflict(why: String) -> RegError {
-    RegError::forbidden("operator_conflict", Some("R24"), format!("un opérateur ne décide pas un dossier qui le concerne : {why}"))
+    RegError::forbidden(
+        "operator_conflict",
+        Some("R24"),
+        format!("un opérateur ne décide pas un dossier qui le concerne : {why}"),
+    )
 }
 
 /// What a bulk submission did (R48): the forms made, and those refused with their reasons.
@@ -140,7 +149,8 @@ pub struct Proposal {
 
 /// Bytes a signer signs: the form id and the form, as canonical JSON (serde's field order).
 fn signed_content(id: &str, form: &Form413) -> Result<String, RegError> {
-    serde_json::to_string(&serde_json::json!({ "form_id": id, "form413": form })).map_err(|e| RegError::Issue(e.to_string()))
+    serde_json::to_string(&serde_json::json!({ "form_id": id, "form413": form }))
+        .map_err(|e| RegError::Issue(e.to_string()))
 }
 
 fn parse_body(row: &FormRow) -> Result<Form413, RegError> {
@@ -153,7 +163,9 @@ fn audit_view(row: &FormRow) -> serde_json::Value {
 
 /// Recipients of a form's mails: the signer and every administrator (R24, R25).
 fn form_recipients(form: &Form413) -> Vec<String> {
-    std::iter::once(form.signer.person.email.clone()).chain(form.administrators.iter().map(|a| a.email.clone())).collect()
+    std::iter::once(form.signer.person.email.clone())
+        .chain(form.administrators.iter().map(|a| a.email.clone()))
+        .collect()
 }
 
 impl Registration {
@@ -173,7 +185,12 @@ impl Registration {
         if !form.administrators.iter().any(|a| a.card_number.trim() == actor.card_number) {
             return Ok(None);
         }
-        Ok(self.vendors_of(actor).await?.into_iter().find(|(_, kind)| kind == ROLE_VENDOR_ADMINISTRATOR).map(|(e, _)| e))
+        Ok(self
+            .vendors_of(actor)
+            .await?
+            .into_iter()
+            .find(|(_, kind)| kind == ROLE_VENDOR_ADMINISTRATOR)
+            .map(|(e, _)| e))
     }
 
     /// Who may prepare a form: its signer, one of its administrators (a vendor prepares the form
@@ -190,14 +207,24 @@ impl Registration {
         Ok(self.locate(first).await?.map(|l| l.legal_entity).unwrap_or_else(|| first.to_owned()))
     }
 
-    fn new_form_row(&self, actor: &Actor, form: &Form413, legal_entity: String, vendor: Option<String>, bulk_id: Option<String>) -> Result<FormRow, RegError> {
+    fn new_form_row(
+        &self,
+        actor: &Actor,
+        form: &Form413,
+        legal_entity: String,
+        vendor: Option<String>,
+        bulk_id: Option<String>,
+    ) -> Result<FormRow, RegError> {
         let id = new_id("f413");
         let now = time::now();
         Ok(FormRow {
             content: signed_content(&id, form)?,
             id,
             reference: None,
-            structure_case: serde_json::to_value(form.case).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            structure_case: serde_json::to_value(form.case)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
             body: serde_json::to_string(form).map_err(|e| RegError::Issue(e.to_string()))?,
             state: STATE_AWAITING_SIGNATURE.into(),
             legal_entity,
@@ -217,17 +244,35 @@ impl Registration {
         })
     }
 
-    async fn insert_prepared(&self, conn: &mut store::Conn, actor: &Actor, row: &FormRow, form: &Form413) -> Result<(), RegError> {
+    async fn insert_prepared(
+        &self,
+        conn: &mut store::Conn,
+        actor: &Actor,
+        row: &FormRow,
+        form: &Form413,
+    ) -> Result<(), RegError> {
         let ids: Vec<String> = form.identifiers.iter().map(|s| s.trim().to_owned()).collect();
         store::insert_form(conn, row, &ids).await?;
-        audit::append(&mut *conn, &AuditEvent::new(&actor.audit_id(), "form413.prepared", &format!("form413:{}", row.id)).after(&audit_view(row))).await?;
+        audit::append(
+            &mut *conn,
+            &AuditEvent::new(&actor.audit_id(), "form413.prepared", &format!("form413:{}", row.id))
+                .after(&audit_view(row)),
+        )
+        .await?;
         let body = format!(
             "Bonjour,\n\nUn formulaire 413 (demande d'habilitation) pour {} attend votre signature.\nIdentifiant : {}\nPréparé par la carte {}.\n\nSignez-le avec votre carte sur le portail, ou par l'API (signature CMS).\n",
             ids.join(", "),
             row.id,
             actor.card_number
         );
-        mail::queue(conn, &[form.signer.person.email.clone()], "Formulaire 413 à signer", &body, &format!("form413:{}", row.id)).await
+        mail::queue(
+            conn,
+            &[form.signer.person.email.clone()],
+            "Formulaire 413 à signer",
+            &body,
+            &format!("form413:{}", row.id),
+        )
+        .await
     }
 
     /// Prepares a form 413: checks every rule, then keeps it waiting for its signer's signature.
@@ -257,11 +302,20 @@ impl Registration {
             return Err(RegError::invalid("bulk_empty", "forms", Some("R48"), "aucun formulaire"));
         }
         if forms.len() > 5000 {
-            return Err(RegError::invalid("bulk_too_large", "forms", Some("R48"), "au plus 5000 formulaires par envoi"));
+            return Err(RegError::invalid(
+                "bulk_too_large",
+                "forms",
+                Some("R48"),
+                "au plus 5000 formulaires par envoi",
+            ));
         }
         let vendors = self.vendors_of(actor).await?;
         let Some((vendor, _)) = vendors.into_iter().find(|(_, k)| k == ROLE_VENDOR_ADMINISTRATOR) else {
-            return Err(RegError::forbidden("not_vendor_administrator", Some("R48"), "l'envoi groupé est réservé aux administrateurs d'un éditeur"));
+            return Err(RegError::forbidden(
+                "not_vendor_administrator",
+                Some("R48"),
+                "l'envoi groupé est réservé aux administrateurs d'un éditeur",
+            ));
         };
         let bulk_id = new_id("bulk");
         let mut accepted_rows = Vec::new();
@@ -270,7 +324,11 @@ impl Registration {
             if !form.administrators.iter().any(|a| a.card_number.trim() == actor.card_number) {
                 refused.push(BulkRefused {
                     index,
-                    refusals: vec![Refusal { field: "/administrators".into(), rule: "R48", message: "l'administrateur qui envoie doit figurer sur chaque formulaire".into() }],
+                    refusals: vec![Refusal {
+                        field: "/administrators".into(),
+                        rule: "R48",
+                        message: "l'administrateur qui envoie doit figurer sur chaque formulaire".into(),
+                    }],
                 });
                 continue;
             }
@@ -289,7 +347,12 @@ impl Registration {
         let mut accepted = Vec::with_capacity(accepted_rows.len());
         for (index, row, form) in &accepted_rows {
             self.insert_prepared(&mut tx, actor, row, form).await?;
-            accepted.push(BulkAccepted { index: *index, id: row.id.clone(), identifiers: form.identifiers.clone(), content: row.content.clone() });
+            accepted.push(BulkAccepted {
+                index: *index,
+                id: row.id.clone(),
+                identifiers: form.identifiers.clone(),
+                content: row.content.clone(),
+            });
         }
         if !accepted.is_empty() {
             audit::append(
@@ -376,7 +439,11 @@ impl Registration {
         }
         let signer = form.signer.person.card_number.trim();
         if actor.card_number != signer {
-            return Err(RegError::forbidden("not_the_signer", Some("R20"), format!("ce formulaire est signé par la carte {signer}")));
+            return Err(RegError::forbidden(
+                "not_the_signer",
+                Some("R20"),
+                format!("ce formulaire est signé par la carte {signer}"),
+            ));
         }
         if before.state != STATE_AWAITING_SIGNATURE {
             return Err(RegError::conflict("form_state", format!("le formulaire est « {} »", before.state)));
@@ -386,7 +453,11 @@ impl Registration {
             Signature::Cms(cms) => {
                 let card = self.require_authority()?.verify_card_signature(before.content.as_bytes(), cms).await?;
                 if card.card_number != signer {
-                    return Err(RegError::forbidden("not_the_signer", Some("R20"), format!("signé avec la carte {}, attendu {signer}", card.card_number)));
+                    return Err(RegError::forbidden(
+                        "not_the_signer",
+                        Some("R20"),
+                        format!("signé avec la carte {}, attendu {signer}", card.card_number),
+                    ));
                 }
                 ("cms", Some(cms.to_vec()))
             }
@@ -412,7 +483,9 @@ impl Registration {
         }
         audit::append(
             &mut *tx,
-            &AuditEvent::new(&actor.audit_id(), "form413.signed", &format!("form413:{id}")).before(&audit_view(&before)).after(&audit_view(&after)),
+            &AuditEvent::new(&actor.audit_id(), "form413.signed", &format!("form413:{id}"))
+                .before(&audit_view(&before))
+                .after(&audit_view(&after)),
         )
         .await?;
         let reference = after.reference.clone().unwrap_or_default();
@@ -422,7 +495,14 @@ impl Registration {
         );
         let mut to = form_recipients(&form);
         to.extend(self.mail.agency.clone());
-        mail::queue(&mut tx, &to, &format!("Accusé de réception du formulaire 413 — dossier {reference}"), &body, &format!("form413:{id}")).await?;
+        mail::queue(
+            &mut tx,
+            &to,
+            &format!("Accusé de réception du formulaire 413 — dossier {reference}"),
+            &body,
+            &format!("form413:{id}"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(FormView { row: after, form, habilitations: Vec::new() })
     }
@@ -434,8 +514,15 @@ impl Registration {
         if !self.may_see(actor, &before, &form).await? {
             return Err(RegError::not_found("form413", id));
         }
-        if before.created_by != actor.card_number && before.signer_card.as_deref() != Some(actor.card_number.as_str()) && !self.is_operator(actor).await? {
-            return Err(RegError::forbidden("not_allowed", None, "seuls le préparateur et le signataire retirent le formulaire"));
+        if before.created_by != actor.card_number
+            && before.signer_card.as_deref() != Some(actor.card_number.as_str())
+            && !self.is_operator(actor).await?
+        {
+            return Err(RegError::forbidden(
+                "not_allowed",
+                None,
+                "seuls le préparateur et le signataire retirent le formulaire",
+            ));
         }
         let now = time::now();
         let mut tx = self.db().begin_write().await?;
@@ -443,15 +530,25 @@ impl Registration {
             return Err(RegError::conflict("form_state", format!("le formulaire est « {} »", before.state)));
         }
         let after = FormRow { state: STATE_WITHDRAWN.into(), updated_at: now, ..before.clone() };
-        audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), "form413.withdrawn", &format!("form413:{id}")).before(&audit_view(&before)).after(&audit_view(&after)))
-            .await?;
+        audit::append(
+            &mut *tx,
+            &AuditEvent::new(&actor.audit_id(), "form413.withdrawn", &format!("form413:{id}"))
+                .before(&audit_view(&before))
+                .after(&audit_view(&after)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
     /// Why this operator may not decide this form: they would be deciding for themselves —
     /// named on it, speaking or working for the structure, or practising there.
-    async fn conflict_of_interest(&self, actor: &Actor, row: &FormRow, form: &Form413) -> Result<Option<String>, RegError> {
+    async fn conflict_of_interest(
+        &self,
+        actor: &Actor,
+        row: &FormRow,
+        form: &Form413,
+    ) -> Result<Option<String>, RegError> {
         if row.created_by == actor.card_number
             || form.signer.person.card_number.trim() == actor.card_number
             || form.administrators.iter().any(|a| a.card_number.trim() == actor.card_number)
@@ -459,7 +556,9 @@ impl Registration {
             return Ok(Some("vous figurez sur ce formulaire".into()));
         }
         for role in self.active_roles(actor).await? {
-            if role.kind != ROLE_OPERATOR && (role.legal_entity.as_deref() == Some(row.legal_entity.as_str()) || role.legal_entity == row.vendor) {
+            if role.kind != ROLE_OPERATOR
+                && (role.legal_entity.as_deref() == Some(row.legal_entity.as_str()) || role.legal_entity == row.vendor)
+            {
                 return Ok(Some(format!("vous avez un rôle ({}) pour cette structure", role.kind)));
             }
         }
@@ -467,7 +566,11 @@ impl Registration {
             return Ok(Some("ce sont vos propres cabinets".into()));
         }
         // Where the operator practises, and the legal entities of those sites (looked up once).
-        let own: Vec<String> = dir::situations_of(self.db(), &actor.idnat_ps, false).await?.into_iter().filter_map(|s| s.idnat_struct).collect();
+        let own: Vec<String> = dir::situations_of(self.db(), &actor.idnat_ps, false)
+            .await?
+            .into_iter()
+            .filter_map(|s| s.idnat_struct)
+            .collect();
         let mut own_entities = Vec::with_capacity(own.len());
         for o in &own {
             if let Some(l) = self.locate(o).await? {
@@ -538,8 +641,13 @@ impl Registration {
             ..before.clone()
         };
         let action = if approve { "form413.validated" } else { "form413.rejected" };
-        audit::append(&mut *conn, &AuditEvent::new(&actor.audit_id(), action, &format!("form413:{}", before.id)).before(&audit_view(before)).after(&audit_view(&after)))
-            .await?;
+        audit::append(
+            &mut *conn,
+            &AuditEvent::new(&actor.audit_id(), action, &format!("form413:{}", before.id))
+                .before(&audit_view(before))
+                .after(&audit_view(&after)),
+        )
+        .await?;
         let reference = before.reference.clone().unwrap_or_default();
         let mut created = Vec::new();
         if approve {
@@ -565,7 +673,12 @@ impl Registration {
                     withdrawn_reason: None,
                 };
                 store::insert_habilitation(conn, &h).await?;
-                audit::append(&mut *conn, &AuditEvent::new(&actor.audit_id(), "habilitation.created", &format!("habilitation:{}", h.id)).after(&h)).await?;
+                audit::append(
+                    &mut *conn,
+                    &AuditEvent::new(&actor.audit_id(), "habilitation.created", &format!("habilitation:{}", h.id))
+                        .after(&h),
+                )
+                .await?;
                 created.push(h);
             }
             let body = format!(
@@ -573,14 +686,28 @@ impl Registration {
                 form.identifiers.join(", "),
                 form.administrators.iter().map(|a| format!("  - {} {} (carte {})", a.first_names, a.last_name, a.card_number)).collect::<Vec<_>>().join("\n")
             );
-            mail::queue(conn, &form_recipients(form), &format!("Dossier {reference} validé"), &body, &format!("form413:{}", before.id)).await?;
+            mail::queue(
+                conn,
+                &form_recipients(form),
+                &format!("Dossier {reference} validé"),
+                &body,
+                &format!("form413:{}", before.id),
+            )
+            .await?;
         } else {
             let body = format!(
                 "Bonjour,\n\nLe dossier {reference} (formulaire 413 pour {}) est rejeté.\nMotif : {}\n\nCorrigez le formulaire et soumettez-en un nouveau.\n",
                 form.identifiers.join(", "),
                 reason.unwrap_or_default()
             );
-            mail::queue(conn, &form_recipients(form), &format!("Dossier {reference} rejeté"), &body, &format!("form413:{}", before.id)).await?;
+            mail::queue(
+                conn,
+                &form_recipients(form),
+                &format!("Dossier {reference} rejeté"),
+                &body,
+                &format!("form413:{}", before.id),
+            )
+            .await?;
         }
         Ok(created)
     }
@@ -595,15 +722,19 @@ impl Registration {
     }
 
     pub(crate) async fn holds_vendor_role(&self, card: &str, vendor: &str) -> Result<bool, RegError> {
-        Ok(store::roles_of_card(self.db(), card)
-            .await?
-            .iter()
-            .any(|r| r.kind == ROLE_VENDOR_ADMINISTRATOR && r.state == "active" && r.legal_entity.as_deref() == Some(vendor)))
+        Ok(store::roles_of_card(self.db(), card).await?.iter().any(|r| {
+            r.kind == ROLE_VENDOR_ADMINISTRATOR && r.state == "active" && r.legal_entity.as_deref() == Some(vendor)
+        }))
     }
 
     /// Decides every signed form of a bulk submission at once (R48). Forms not signed yet, and
     /// those a re-check refuses, are skipped and listed.
-    pub async fn decide_bulk(&self, actor: &Actor, bulk_id: &str, decision: &Decision) -> Result<BulkDecision, RegError> {
+    pub async fn decide_bulk(
+        &self,
+        actor: &Actor,
+        bulk_id: &str,
+        decision: &Decision,
+    ) -> Result<BulkDecision, RegError> {
         self.require_operator(actor).await?;
         let rows = store::forms_of_bulk(self.db(), bulk_id).await?;
         if rows.is_empty() {
@@ -666,8 +797,10 @@ impl Registration {
     /// Rule R26: the forms a professional's practices need, from the directory.
     pub async fn propose_for_professional(&self, idnat_ps: &str) -> Result<Vec<Proposal>, RegError> {
         let situations = dir::situations_of(self.db(), idnat_ps.trim(), false).await?;
-        let facts: Vec<SituationFacts> =
-            situations.into_iter().filter_map(|s| s.idnat_struct.map(|id| SituationFacts { idnat_struct: id, sector: s.sector_code })).collect();
+        let facts: Vec<SituationFacts> = situations
+            .into_iter()
+            .filter_map(|s| s.idnat_struct.map(|id| SituationFacts { idnat_struct: id, sector: s.sector_code }))
+            .collect();
         let mut out = Vec::new();
         for form in form413::propose_forms(&facts) {
             out.push(self.proposal(form).await?);

@@ -47,7 +47,8 @@ impl Registration {
     /// may hold thousands of habilitations (R48) and the portal lists them on every product page.
     async fn views(&self, rows: Vec<HabilitationRow>) -> Result<Vec<HabilitationView>, RegError> {
         let ids: Vec<String> = rows.iter().map(|r| r.idnat_struct.clone()).collect();
-        let mut structures: HashMap<String, Option<String>> = dir::structure_names(self.db(), &ids).await?.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        let mut structures: HashMap<String, Option<String>> =
+            dir::structure_names(self.db(), &ids).await?.into_iter().map(|(k, v)| (k, Some(v))).collect();
         let mut administrators: HashMap<String, String> = HashMap::new();
         let mut vendors: HashMap<String, Option<String>> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
@@ -98,10 +99,16 @@ impl Registration {
 
     /// Who administers a structure's certificates (R49: every client sees it): for whoever
     /// speaks for the structure, its administrators, and operators.
-    pub async fn habilitations_of_structure(&self, actor: &Actor, idnat: &str) -> Result<Vec<HabilitationView>, RegError> {
+    pub async fn habilitations_of_structure(
+        &self,
+        actor: &Actor,
+        idnat: &str,
+    ) -> Result<Vec<HabilitationView>, RegError> {
         let idnat = idnat.trim();
         let rows = store::habilitations_of_structure(self.db(), idnat).await?;
-        let allowed = rows.iter().any(|h| h.card_number == actor.card_number) || self.speaks_for_structure(actor, idnat).await? || self.is_operator(actor).await?;
+        let allowed = rows.iter().any(|h| h.card_number == actor.card_number)
+            || self.speaks_for_structure(actor, idnat).await?
+            || self.is_operator(actor).await?;
         if !allowed {
             return Err(RegError::forbidden("not_your_structure", Some("R27"), "cette structure n'est pas la vôtre"));
         }
@@ -117,7 +124,11 @@ impl Registration {
     }
 
     /// The habilitations of a vendor (its legal representative, mandataires and operators).
-    pub async fn habilitations_of_vendor(&self, actor: &Actor, vendor: &str) -> Result<Vec<HabilitationView>, RegError> {
+    pub async fn habilitations_of_vendor(
+        &self,
+        actor: &Actor,
+        vendor: &str,
+    ) -> Result<Vec<HabilitationView>, RegError> {
         if self.represents(actor, vendor).await?.is_none() && !self.is_operator(actor).await? {
             return Err(RegError::forbidden("not_your_vendor", Some("R49"), "réservé à l'éditeur"));
         }
@@ -127,8 +138,14 @@ impl Registration {
 
     /// Withdraws a habilitation: by the structure (its legal representative or mandataire), the
     /// administrator themself, their vendor, or an operator.
-    pub async fn withdraw_habilitation(&self, actor: &Actor, id: &str, reason: &str) -> Result<HabilitationRow, RegError> {
-        let before = store::habilitation(self.db().pool(), id).await?.ok_or_else(|| RegError::not_found("habilitation", id))?;
+    pub async fn withdraw_habilitation(
+        &self,
+        actor: &Actor,
+        id: &str,
+        reason: &str,
+    ) -> Result<HabilitationRow, RegError> {
+        let before =
+            store::habilitation(self.db().pool(), id).await?.ok_or_else(|| RegError::not_found("habilitation", id))?;
         let allowed = before.card_number == actor.card_number
             || self.speaks_for_structure(actor, &before.idnat_struct).await?
             || match &before.vendor {
@@ -148,8 +165,20 @@ impl Registration {
         if !store::withdraw_habilitation(&mut tx, id, &actor.card_number, reason, &now).await? {
             return Err(RegError::conflict("habilitation_state", format!("l'habilitation est « {} »", before.state)));
         }
-        let after = HabilitationRow { state: "withdrawn".into(), withdrawn_by: Some(actor.card_number.clone()), withdrawn_reason: Some(reason.into()), updated_at: now, ..before.clone() };
-        audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), "habilitation.withdrawn", &format!("habilitation:{id}")).before(&before).after(&after)).await?;
+        let after = HabilitationRow {
+            state: "withdrawn".into(),
+            withdrawn_by: Some(actor.card_number.clone()),
+            withdrawn_reason: Some(reason.into()),
+            updated_at: now,
+            ..before.clone()
+        };
+        audit::append(
+            &mut *tx,
+            &AuditEvent::new(&actor.audit_id(), "habilitation.withdrawn", &format!("habilitation:{id}"))
+                .before(&before)
+                .after(&after),
+        )
+        .await?;
         let recipients = self.habilitation_recipients(&before).await?;
         let body = format!(
             "Bonjour,\n\nL'habilitation de la carte {} pour la structure {} est retirée.\nMotif : {reason}\n",
@@ -163,9 +192,13 @@ impl Registration {
     /// The structure's signer and the administrator, from the form that made a habilitation.
     async fn habilitation_recipients(&self, h: &HabilitationRow) -> Result<Vec<String>, RegError> {
         let Some(form) = store::form(self.db().pool(), &h.form_id).await? else { return Ok(Vec::new()) };
-        let Ok(body) = serde_json::from_str::<santepki_domain::form413::Form413>(&form.body) else { return Ok(Vec::new()) };
+        let Ok(body) = serde_json::from_str::<santepki_domain::form413::Form413>(&form.body) else {
+            return Ok(Vec::new());
+        };
         let mut to = vec![body.signer.person.email.clone()];
-        to.extend(body.administrators.iter().filter(|a| a.card_number.trim() == h.card_number).map(|a| a.email.clone()));
+        to.extend(
+            body.administrators.iter().filter(|a| a.card_number.trim() == h.card_number).map(|a| a.email.clone()),
+        );
         Ok(to)
     }
 
@@ -173,10 +206,19 @@ impl Registration {
     /// (turnover), without a new form per client. Only the vendor (its legal representative or a
     /// mandataire) or an operator may; both cards must be the vendor's active administrators.
     /// Each structure keeps seeing who administers it, and its signer is told.
-    pub async fn transfer_habilitations(&self, actor: &Actor, vendor: &str, t: &Transfer) -> Result<TransferOutcome, RegError> {
+    pub async fn transfer_habilitations(
+        &self,
+        actor: &Actor,
+        vendor: &str,
+        t: &Transfer,
+    ) -> Result<TransferOutcome, RegError> {
         let vendor = vendor.trim();
         if self.represents(actor, vendor).await?.is_none() && !self.is_operator(actor).await? {
-            return Err(RegError::forbidden("not_your_vendor", Some("R49"), "seul l'éditeur déplace les habilitations de ses administrateurs"));
+            return Err(RegError::forbidden(
+                "not_your_vendor",
+                Some("R49"),
+                "seul l'éditeur déplace les habilitations de ses administrateurs",
+            ));
         }
         let (from, to) = (t.from_card.trim(), t.to_card.trim());
         if from == to {
@@ -184,10 +226,17 @@ impl Registration {
         }
         for (field, card) in [("from_card", from), ("to_card", to)] {
             if !self.holds_vendor_role(card, vendor).await? {
-                return Err(RegError::invalid("not_vendor_administrator", field, Some("R49"), format!("la carte {card} n'est pas administrateur de cet éditeur")));
+                return Err(RegError::invalid(
+                    "not_vendor_administrator",
+                    field,
+                    Some("R49"),
+                    format!("la carte {card} n'est pas administrateur de cet éditeur"),
+                ));
             }
         }
-        let target = self.actor_for_card(to).await.map_err(|_| RegError::invalid("card_invalid", "to_card", Some("R2"), format!("carte {to} expirée ou en opposition")))?;
+        let target = self.actor_for_card(to).await.map_err(|_| {
+            RegError::invalid("card_invalid", "to_card", Some("R2"), format!("carte {to} expirée ou en opposition"))
+        })?;
         let rows: Vec<HabilitationRow> = store::habilitations_of_card(self.db().pool(), from)
             .await?
             .into_iter()
@@ -198,7 +247,15 @@ impl Registration {
         let mut out = TransferOutcome { moved: 0, already: 0, habilitations: Vec::new() };
         let mut tx = self.db().begin_write().await?;
         for h in rows {
-            if !store::withdraw_habilitation(&mut tx, &h.id, &actor.card_number, &format!("transférée à la carte {to} (R49)"), &now).await? {
+            if !store::withdraw_habilitation(
+                &mut tx,
+                &h.id,
+                &actor.card_number,
+                &format!("transférée à la carte {to} (R49)"),
+                &now,
+            )
+            .await?
+            {
                 continue;
             }
             let exists = store::active_habilitation(&mut tx, &h.idnat_struct, to).await?.is_some();
@@ -226,7 +283,14 @@ impl Registration {
                 "Bonjour,\n\nVotre éditeur a confié l'administration des certificats de la structure {} à {} {} (carte {}), à la place de la carte {from}.\n",
                 h.idnat_struct, target.first_name, target.last_name, target.card_number
             );
-            mail::queue(&mut tx, &recipients, "Changement d'administrateur technique", &body, &format!("habilitation:{}", h.id)).await?;
+            mail::queue(
+                &mut tx,
+                &recipients,
+                "Changement d'administrateur technique",
+                &body,
+                &format!("habilitation:{}", h.id),
+            )
+            .await?;
             out.moved += 1;
             if !exists {
                 out.habilitations.push(moved);
@@ -258,35 +322,65 @@ impl Registration {
     /// administrators without a new form 413. The structure must already hold a validated form
     /// 413 (R1: the habilitation refers to it); the arriving card must be valid and of a kind that
     /// administers (R2).
-    pub async fn change_administrator(&self, actor: &Actor, idnat: &str, change: &AdministratorChange) -> Result<ChangeOutcome, RegError> {
+    pub async fn change_administrator(
+        &self,
+        actor: &Actor,
+        idnat: &str,
+        change: &AdministratorChange,
+    ) -> Result<ChangeOutcome, RegError> {
         let idnat = idnat.trim();
         if !self.speaks_for_structure(actor, idnat).await? && !self.is_operator(actor).await? {
-            return Err(RegError::forbidden("not_your_structure", Some("R7"), "seuls le représentant légal ou un mandataire de la structure changent ses administrateurs"));
+            return Err(RegError::forbidden(
+                "not_your_structure",
+                Some("R7"),
+                "seuls le représentant légal ou un mandataire de la structure changent ses administrateurs",
+            ));
         }
         let from = change.from_card.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let to = change.to_card.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if from.is_none() && to.is_none() {
-            return Err(RegError::invalid("field_required", "to_card", Some("R7"), "indiquez l'administrateur qui arrive, qui part, ou les deux"));
+            return Err(RegError::invalid(
+                "field_required",
+                "to_card",
+                Some("R7"),
+                "indiquez l'administrateur qui arrive, qui part, ou les deux",
+            ));
         }
         let current = store::habilitations_of_structure(self.db(), idnat).await?;
         let leaving = match from {
-            Some(card) => Some(
-                current
-                    .iter()
-                    .find(|h| h.card_number == card)
-                    .cloned()
-                    .ok_or_else(|| RegError::invalid("not_administrator", "from_card", Some("R7"), format!("la carte {card} n'administre pas {idnat}")))?,
-            ),
+            Some(card) => Some(current.iter().find(|h| h.card_number == card).cloned().ok_or_else(|| {
+                RegError::invalid(
+                    "not_administrator",
+                    "from_card",
+                    Some("R7"),
+                    format!("la carte {card} n'administre pas {idnat}"),
+                )
+            })?),
             None => None,
         };
         let arriving = match to {
             Some(card) => {
-                let a = self.actor_for_card(card).await.map_err(|_| RegError::invalid("card_invalid", "to_card", Some("R2"), format!("carte {card} inconnue, expirée ou en opposition")))?;
+                let a = self.actor_for_card(card).await.map_err(|_| {
+                    RegError::invalid(
+                        "card_invalid",
+                        "to_card",
+                        Some("R2"),
+                        format!("carte {card} inconnue, expirée ou en opposition"),
+                    )
+                })?;
                 if !a.card_type.can_be_technical_administrator() {
-                    return Err(RegError::invalid("card_type", "to_card", Some("R2"), format!("un administrateur technique détient une CPS, CPE ou CPA, pas une {}", a.card_type)));
+                    return Err(RegError::invalid(
+                        "card_type",
+                        "to_card",
+                        Some("R2"),
+                        format!("un administrateur technique détient une CPS, CPE ou CPA, pas une {}", a.card_type),
+                    ));
                 }
                 if current.iter().any(|h| h.card_number == a.card_number) {
-                    return Err(RegError::conflict("already_administrator", format!("la carte {card} administre déjà {idnat}")));
+                    return Err(RegError::conflict(
+                        "already_administrator",
+                        format!("la carte {card} administre déjà {idnat}"),
+                    ));
                 }
                 Some(a)
             }
@@ -296,19 +390,41 @@ impl Registration {
         let form_id = match (&leaving, current.first()) {
             (Some(h), _) | (None, Some(h)) => h.form_id.clone(),
             (None, None) => {
-                let validated = store::forms_about(self.db(), idnat, 100).await?.into_iter().find(|f| f.state == crate::forms::STATE_VALIDATED);
-                validated.map(|f| f.id).ok_or_else(|| RegError::conflict("no_form413", format!("{idnat} n'a pas de formulaire 413 validé : déposez-en un (R1)")))?
+                let validated = store::forms_about(self.db(), idnat, 100)
+                    .await?
+                    .into_iter()
+                    .find(|f| f.state == crate::forms::STATE_VALIDATED);
+                validated.map(|f| f.id).ok_or_else(|| {
+                    RegError::conflict(
+                        "no_form413",
+                        format!("{idnat} n'a pas de formulaire 413 validé : déposez-en un (R1)"),
+                    )
+                })?
             }
         };
         let now = time::now();
         let mut tx = self.db().begin_write().await?;
         let mut out = ChangeOutcome { withdrawn: None, created: None };
         if let Some(h) = leaving {
-            if !store::withdraw_habilitation(&mut tx, &h.id, &actor.card_number, "départ (formulaire 503)", &now).await? {
+            if !store::withdraw_habilitation(&mut tx, &h.id, &actor.card_number, "départ (formulaire 503)", &now)
+                .await?
+            {
                 return Err(RegError::conflict("habilitation_state", "l'habilitation a changé entre-temps"));
             }
-            let after = HabilitationRow { state: "withdrawn".into(), withdrawn_by: Some(actor.card_number.clone()), withdrawn_reason: Some("départ (formulaire 503)".into()), updated_at: now.clone(), ..h.clone() };
-            audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), "habilitation.withdrawn", &format!("habilitation:{}", h.id)).before(&h).after(&after)).await?;
+            let after = HabilitationRow {
+                state: "withdrawn".into(),
+                withdrawn_by: Some(actor.card_number.clone()),
+                withdrawn_reason: Some("départ (formulaire 503)".into()),
+                updated_at: now.clone(),
+                ..h.clone()
+            };
+            audit::append(
+                &mut *tx,
+                &AuditEvent::new(&actor.audit_id(), "habilitation.withdrawn", &format!("habilitation:{}", h.id))
+                    .before(&h)
+                    .after(&after),
+            )
+            .await?;
             out.withdrawn = Some(after);
         }
         if let Some(a) = arriving {
@@ -325,7 +441,12 @@ impl Registration {
                 withdrawn_reason: None,
             };
             store::insert_habilitation(&mut tx, &h).await?;
-            audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), "habilitation.created", &format!("habilitation:{}", h.id)).after(&serde_json::json!({ "habilitation": h, "form": "503" }))).await?;
+            audit::append(
+                &mut *tx,
+                &AuditEvent::new(&actor.audit_id(), "habilitation.created", &format!("habilitation:{}", h.id))
+                    .after(&serde_json::json!({ "habilitation": h, "form": "503" })),
+            )
+            .await?;
             out.created = Some(h);
         }
         let body = format!(
@@ -337,7 +458,14 @@ impl Registration {
         for h in out.withdrawn.iter().chain(out.created.iter()) {
             recipients.extend(self.habilitation_recipients(h).await?);
         }
-        mail::queue(&mut tx, &recipients, "Changement d'administrateur technique", &body, &format!("structure:{idnat}")).await?;
+        mail::queue(
+            &mut tx,
+            &recipients,
+            "Changement d'administrateur technique",
+            &body,
+            &format!("structure:{idnat}"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(out)
     }

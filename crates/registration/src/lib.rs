@@ -62,7 +62,9 @@ impl Registration {
     }
 
     pub(crate) fn require_authority(&self) -> Result<&Authority, RegError> {
-        self.authority.as_ref().ok_or_else(|| RegError::Unavailable("the CA is not initialised: run `santepki ca init`".into()))
+        self.authority
+            .as_ref()
+            .ok_or_else(|| RegError::Unavailable("the CA is not initialised: run `santepki ca init`".into()))
     }
 }
 

@@ -34,7 +34,11 @@ pub struct MailSettings {
 
 impl Default for MailSettings {
     fn default() -> Self {
-        MailSettings { from: "santepki <no-reply@santepki.invalid>".into(), transport: MailTransport::Disabled, agency: None }
+        MailSettings {
+            from: "santepki <no-reply@santepki.invalid>".into(),
+            transport: MailTransport::Disabled,
+            agency: None,
+        }
     }
 }
 
@@ -45,7 +49,13 @@ const MAX_ATTEMPTS: i64 = 8;
 
 /// Queues a mail in the caller's transaction. Recipients without an address are dropped; a mail
 /// with no recipient left is not queued.
-pub(crate) async fn queue(conn: &mut Conn, recipients: &[String], subject: &str, body: &str, about: &str) -> Result<(), RegError> {
+pub(crate) async fn queue(
+    conn: &mut Conn,
+    recipients: &[String],
+    subject: &str,
+    body: &str,
+    about: &str,
+) -> Result<(), RegError> {
     let mut to: Vec<String> = recipients.iter().map(|r| r.trim().to_owned()).filter(|r| r.contains('@')).collect();
     to.sort();
     to.dedup();
@@ -112,12 +122,17 @@ impl Registration {
         let message = builder.body(row.body.clone()).map_err(|e| e.to_string())?;
         match &self.mail.transport {
             MailTransport::Smtp { host, port } => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str()).port(*port).build();
+                let transport =
+                    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str()).port(*port).build();
                 transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
             }
             MailTransport::Folder(dir) => {
                 tokio::fs::create_dir_all(dir).await.map_err(|e| format!("{}: {e}", dir.display()))?;
-                AsyncFileTransport::<Tokio1Executor>::new(dir).send(message).await.map(|_| ()).map_err(|e| e.to_string())
+                AsyncFileTransport::<Tokio1Executor>::new(dir)
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             }
             MailTransport::Disabled => Err("mail disabled".into()),
         }

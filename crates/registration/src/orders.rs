@@ -3,11 +3,13 @@
 //! platform: the REST operations; the portal comes on top of them.
 
 use chrono::Utc;
-use santepki_authority::{IssueError, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason};
+use santepki_authority::{
+    IssueError, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason,
+};
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::authority as ca_store;
-pub use santepki_storage::ordering::{ProductListRow, ProductSort};
 use santepki_storage::ordering::{self as store, ProductRow};
+pub use santepki_storage::ordering::{ProductListRow, ProductSort};
 use santepki_storage::registration as reg_store;
 use santepki_storage::time;
 use serde::{Deserialize, Serialize};
@@ -117,7 +119,16 @@ pub struct ProductListing {
 
 impl Default for ProductListing {
     fn default() -> Self {
-        ProductListing { structure: None, state: None, offer: None, text: None, sort: ProductSort::Created, descending: true, limit: 50, offset: 0 }
+        ProductListing {
+            structure: None,
+            state: None,
+            offer: None,
+            text: None,
+            sort: ProductSort::Created,
+            descending: true,
+            limit: 50,
+            offset: 0,
+        }
     }
 }
 
@@ -162,13 +173,18 @@ fn issue_error(e: IssueError) -> RegError {
 }
 
 fn valid_email(s: &str) -> bool {
-    s.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !s.contains(char::is_whitespace))
+    s.split_once('@').is_some_and(|(l, d)| {
+        !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !s.contains(char::is_whitespace)
+    })
 }
 
 impl Registration {
     /// Whether the actor administers a structure now (R27).
     async fn administers(&self, actor: &Actor, structure: &str) -> Result<bool, RegError> {
-        Ok(reg_store::habilitations_of_card(self.db().pool(), &actor.card_number).await?.iter().any(|h| h.idnat_struct == structure))
+        Ok(reg_store::habilitations_of_card(self.db().pool(), &actor.card_number)
+            .await?
+            .iter()
+            .any(|h| h.idnat_struct == structure))
     }
 
     /// Orders a certificate (R27–R32).
@@ -176,33 +192,72 @@ impl Registration {
         self.order_inner(actor, req, None).await
     }
 
-    async fn order_inner(&self, actor: &Actor, req: OrderRequest, renewal_of: Option<&ProductRow>) -> Result<Ordered, RegError> {
+    async fn order_inner(
+        &self,
+        actor: &Actor,
+        req: OrderRequest,
+        renewal_of: Option<&ProductRow>,
+    ) -> Result<Ordered, RegError> {
         let authority = self.require_authority()?;
-        let profile: Profile = req.profile.trim().parse().map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
+        let profile: Profile = req
+            .profile
+            .trim()
+            .parse()
+            .map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
         if profile == Profile::CardAuth {
-            return Err(RegError::invalid("profile", "profile", Some("R23"), "les certificats de carte ne se commandent pas ici"));
+            return Err(RegError::invalid(
+                "profile",
+                "profile",
+                Some("R23"),
+                "les certificats de carte ne se commandent pas ici",
+            ));
         }
         let structure = req.structure.trim().to_owned();
         if !self.administers(actor, &structure).await? {
-            return Err(RegError::forbidden("not_habilitated", Some("R27"), format!("vous n'êtes pas habilité pour la structure {structure}")));
+            return Err(RegError::forbidden(
+                "not_habilitated",
+                Some("R27"),
+                format!("vous n'êtes pas habilité pour la structure {structure}"),
+            ));
         }
         let (actor_email, copy_email) = Self::check_contacts(&req)?;
         // The subject's structure as the directory knows it (an establishment named by its SIRET
         // is its FINESS row).
         let subject_structure = match self.locate(&structure).await? {
             Some(l) => l.row.idnat_struct,
-            None => return Err(RegError::invalid("structure_unknown", "structure", Some("R8"), "structure absente de l'annuaire")),
+            None => {
+                return Err(RegError::invalid(
+                    "structure_unknown",
+                    "structure",
+                    Some("R8"),
+                    "structure absente de l'annuaire",
+                ))
+            }
         };
         let key = match (&req.csr, &req.generate) {
             (Some(csr), None) => KeySource::Csr(csr.clone().into_bytes()),
             (None, Some(g)) => {
                 let algorithm = match g.algorithm.as_deref() {
                     None => KeyAlgorithm::Rsa2048,
-                    Some(a) => a.parse().map_err(|_| RegError::invalid("algorithm", "generate.algorithm", None, "rsa2048, rsa3072, rsa4096, p256 ou p384"))?,
+                    Some(a) => a.parse().map_err(|_| {
+                        RegError::invalid(
+                            "algorithm",
+                            "generate.algorithm",
+                            None,
+                            "rsa2048, rsa3072, rsa4096, p256 ou p384",
+                        )
+                    })?,
                 };
                 KeySource::Generate { algorithm, passphrase: g.passphrase.clone() }
             }
-            _ => return Err(RegError::invalid("key_source", "csr", Some("R31"), "une CSR, ou la génération en ligne avec une phrase secrète (l'un ou l'autre)")),
+            _ => {
+                return Err(RegError::invalid(
+                    "key_source",
+                    "csr",
+                    Some("R31"),
+                    "une CSR, ou la génération en ligne avec une phrase secrète (l'un ou l'autre)",
+                ))
+            }
         };
         let issued = authority
             .issue(IssueRequest {
@@ -210,7 +265,12 @@ impl Registration {
                 structure: Some(subject_structure),
                 professional: req.professional.clone().filter(|p| !p.trim().is_empty()),
                 card: None,
-                names: RequestedNames { service: req.service.clone(), dns: req.dns.clone(), emails: req.emails.clone(), upn: req.upn.clone() },
+                names: RequestedNames {
+                    service: req.service.clone(),
+                    dns: req.dns.clone(),
+                    emails: req.emails.clone(),
+                    upn: req.upn.clone(),
+                },
                 key,
                 requested_by: actor.audit_id(),
             })
@@ -244,8 +304,16 @@ impl Registration {
             updated_at: now,
         };
         store::insert_product(&mut tx, &product).await?;
-        audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), if renewal_of.is_some() { "product.renewed" } else { "product.ordered" }, &format!("product:{}", product.id)).after(&product))
-            .await?;
+        audit::append(
+            &mut *tx,
+            &AuditEvent::new(
+                &actor.audit_id(),
+                if renewal_of.is_some() { "product.renewed" } else { "product.ordered" },
+                &format!("product:{}", product.id),
+            )
+            .after(&product),
+        )
+        .await?;
         // R35's notices: the request confirmation (what was asked, by whom, with which key
         // origin), then the availability notice. The CA issues at once, so both are queued in
         // the transaction that records the product: each is sent exactly once, whichever node
@@ -266,12 +334,26 @@ impl Registration {
             actor.card_number,
             if product.key_origin == "generated" { "générée en ligne" } else { "CSR fournie" },
         );
-        mail::queue(&mut tx, &to, &format!("Demande enregistrée — {}", product.number), &requested, &format!("product:{}", product.id)).await?;
+        mail::queue(
+            &mut tx,
+            &to,
+            &format!("Demande enregistrée — {}", product.number),
+            &requested,
+            &format!("product:{}", product.id),
+        )
+        .await?;
         let body = format!(
             "Bonjour,\n\nLe certificat {} {} ({}) de la structure {} est disponible.\nProduit {} — numéro de série {} — valable jusqu'au {}.\n",
             offer, usage, product.service.clone().unwrap_or_default(), product.structure, product.number, product.serial, product.not_after
         );
-        mail::queue(&mut tx, &to, &format!("Certificat disponible — {}", product.number), &body, &format!("product:{}", product.id)).await?;
+        mail::queue(
+            &mut tx,
+            &to,
+            &format!("Certificat disponible — {}", product.number),
+            &body,
+            &format!("product:{}", product.id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ordered { product, certificate_pem: issued.pem(), pkcs12: issued.pkcs12 })
     }
@@ -316,8 +398,10 @@ impl Registration {
             return Err(RegError::invalid("months", "months", None, "entre 1 et 120"));
         }
         let now = Utc::now();
-        let first = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&now), chrono::Datelike::month(&now), 1).unwrap_or_else(|| now.date_naive());
-        let month_list: Vec<chrono::NaiveDate> = (0..=months).filter_map(|i| first.checked_add_months(chrono::Months::new(i))).collect();
+        let first = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&now), chrono::Datelike::month(&now), 1)
+            .unwrap_or_else(|| now.date_naive());
+        let month_list: Vec<chrono::NaiveDate> =
+            (0..=months).filter_map(|i| first.checked_add_months(chrono::Months::new(i))).collect();
         let end = first.checked_add_months(chrono::Months::new(months + 1)).unwrap_or(first);
         let until = time::format(end.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
         let counts = store::expiries_by_month(self.db(), &actor.card_number, &time::format(now), &until).await?;
@@ -335,9 +419,18 @@ impl Registration {
     /// ordering wizard calls it at each step so that a wrong field is shown on its own step,
     /// with the same rules (and messages) as the order itself.
     pub async fn check_order(&self, actor: &Actor, req: &OrderRequest, stage: OrderStage) -> Result<(), RegError> {
-        let profile: Profile = req.profile.trim().parse().map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
+        let profile: Profile = req
+            .profile
+            .trim()
+            .parse()
+            .map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
         if profile == Profile::CardAuth {
-            return Err(RegError::invalid("profile", "profile", Some("R23"), "les certificats de carte ne se commandent pas ici"));
+            return Err(RegError::invalid(
+                "profile",
+                "profile",
+                Some("R23"),
+                "les certificats de carte ne se commandent pas ici",
+            ));
         }
         if stage == OrderStage::Offer {
             return Ok(());
@@ -347,7 +440,11 @@ impl Registration {
             return Err(RegError::invalid("structure_required", "structure", Some("R27"), "choisissez une structure"));
         }
         if !self.administers(actor, structure).await? {
-            return Err(RegError::forbidden("not_habilitated", Some("R27"), format!("vous n'êtes pas habilité pour la structure {structure}")));
+            return Err(RegError::forbidden(
+                "not_habilitated",
+                Some("R27"),
+                format!("vous n'êtes pas habilité pour la structure {structure}"),
+            ));
         }
         if stage == OrderStage::Structure {
             return Ok(());
@@ -355,20 +452,39 @@ impl Registration {
         let service = req.service.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if profile.is_organisation() && profile != Profile::ServSsl {
             match service {
-                None => return Err(RegError::invalid("service_required", "service", Some("R29"), "le service applicatif est obligatoire : il devient le CN du certificat")),
-                Some(s) => santepki_authority::profiles::check_service(s).map_err(|e| RegError::invalid(e.code(), "service", Some("R29"), e.to_string()))?,
+                None => {
+                    return Err(RegError::invalid(
+                        "service_required",
+                        "service",
+                        Some("R29"),
+                        "le service applicatif est obligatoire : il devient le CN du certificat",
+                    ))
+                }
+                Some(s) => santepki_authority::profiles::check_service(s)
+                    .map_err(|e| RegError::invalid(e.code(), "service", Some("R29"), e.to_string()))?,
             }
         }
         if profile == Profile::ServSsl {
             if req.dns.is_empty() {
-                return Err(RegError::invalid("dns_required", "dns", Some("R23"), "un nom de domaine ou le FQDN d'un serveur"));
+                return Err(RegError::invalid(
+                    "dns_required",
+                    "dns",
+                    Some("R23"),
+                    "un nom de domaine ou le FQDN d'un serveur",
+                ));
             }
             for d in &req.dns {
-                santepki_authority::profiles::check_dns_name(d).map_err(|e| RegError::invalid(e.code(), "dns", Some("R23"), e.to_string()))?;
+                santepki_authority::profiles::check_dns_name(d)
+                    .map_err(|e| RegError::invalid(e.code(), "dns", Some("R23"), e.to_string()))?;
             }
         }
         if profile == Profile::ServSmime && req.emails.is_empty() {
-            return Err(RegError::invalid("email_required", "emails", Some("R23"), "l'adresse de la boîte aux lettres est obligatoire"));
+            return Err(RegError::invalid(
+                "email_required",
+                "emails",
+                Some("R23"),
+                "l'adresse de la boîte aux lettres est obligatoire",
+            ));
         }
         for e in &req.emails {
             if !valid_email(e.trim()) {
@@ -376,7 +492,12 @@ impl Registration {
             }
         }
         if profile.is_personal() && req.professional.as_deref().map(str::trim).unwrap_or("").is_empty() {
-            return Err(RegError::invalid("professional_required", "professional", Some("R42"), "le professionnel (idNat_PS) titulaire du certificat est obligatoire"));
+            return Err(RegError::invalid(
+                "professional_required",
+                "professional",
+                Some("R42"),
+                "le professionnel (idNat_PS) titulaire du certificat est obligatoire",
+            ));
         }
         if stage == OrderStage::Information {
             return Ok(());
@@ -388,7 +509,12 @@ impl Registration {
     fn check_contacts(req: &OrderRequest) -> Result<(String, Option<String>), RegError> {
         let actor_email = req.actor_email.trim().to_owned();
         if !valid_email(&actor_email) {
-            return Err(RegError::invalid("actor_email", "actor_email", Some("R30"), "l'adresse électronique de l'acteur est obligatoire"));
+            return Err(RegError::invalid(
+                "actor_email",
+                "actor_email",
+                Some("R30"),
+                "l'adresse électronique de l'acteur est obligatoire",
+            ));
         }
         let copy_email = req.copy_email.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         if copy_email.as_deref().is_some_and(|c| !valid_email(c)) {
@@ -411,9 +537,12 @@ impl Registration {
     pub async fn product_certificate(&self, actor: &Actor, id: &str) -> Result<(Vec<u8>, Vec<Vec<u8>>), RegError> {
         let p = self.product(actor, id).await?;
         let authority = self.require_authority()?;
-        let row = ca_store::certificate(self.db(), &p.serial).await?.ok_or_else(|| RegError::not_found("certificate", &p.serial))?;
+        let row = ca_store::certificate(self.db(), &p.serial)
+            .await?
+            .ok_or_else(|| RegError::not_found("certificate", &p.serial))?;
         let der = row.der.ok_or_else(|| RegError::not_found("certificate", &p.serial))?;
-        let issuer = authority.ca(&row.ca_id).ok_or_else(|| RegError::Unavailable(format!("CA {} not loaded", row.ca_id)))?;
+        let issuer =
+            authority.ca(&row.ca_id).ok_or_else(|| RegError::Unavailable(format!("CA {} not loaded", row.ca_id)))?;
         Ok((der, vec![issuer.der.clone(), authority.root().der.clone()]))
     }
 
@@ -428,20 +557,38 @@ impl Registration {
         let now = time::now();
         store::set_state(self.db(), &p.id, "revoked", &now).await?;
         let after = ProductRow { state: "revoked".into(), updated_at: now, ..p.clone() };
-        audit::append(self.db().pool(), &AuditEvent::new(&actor.audit_id(), "product.revoked", &format!("product:{}", p.id)).before(&p).after(&after)).await?;
+        audit::append(
+            self.db().pool(),
+            &AuditEvent::new(&actor.audit_id(), "product.revoked", &format!("product:{}", p.id))
+                .before(&p)
+                .after(&after),
+        )
+        .await?;
         Ok(after)
     }
 
     /// Renews a product (R37): only while its certificate is valid, with a new key (the CA
     /// refuses a key already in a live certificate). The order data are the product's.
-    pub async fn renew_product(&self, actor: &Actor, id: &str, csr: Option<String>, generate: Option<Generate>, channel: Channel) -> Result<Ordered, RegError> {
+    pub async fn renew_product(
+        &self,
+        actor: &Actor,
+        id: &str,
+        csr: Option<String>,
+        generate: Option<Generate>,
+        channel: Channel,
+    ) -> Result<Ordered, RegError> {
         let p = self.product(actor, id).await?;
         let now = time::format(Utc::now());
         if p.state != "issued" || p.not_after <= now {
             return Err(RegError::conflict("not_renewable", "seul un certificat encore valide se renouvelle (R37)"));
         }
         let names: serde_json::Value = serde_json::from_str(&p.names).unwrap_or_default();
-        let list = |k: &str| names[k].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+        let list = |k: &str| {
+            names[k]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default()
+        };
         let (dns, emails, upn) = (list("dns"), list("emails"), names["upn"].as_str().map(str::to_owned));
         let req = OrderRequest {
             profile: p.profile.clone(),
@@ -480,8 +627,20 @@ impl Registration {
             );
             let mut to = vec![p.actor_email.clone()];
             to.extend(p.copy_email.clone());
-            mail::queue(&mut tx, &to, &format!("Expiration prochaine du certificat {}", p.number), &body, &format!("product:{}", p.id)).await?;
-            audit::append(&mut *tx, &AuditEvent::new("scheduler", "product.expiry-notice", &format!("product:{}", p.id)).after(&serde_json::json!({ "at": now, "not_after": p.not_after }))).await?;
+            mail::queue(
+                &mut tx,
+                &to,
+                &format!("Expiration prochaine du certificat {}", p.number),
+                &body,
+                &format!("product:{}", p.id),
+            )
+            .await?;
+            audit::append(
+                &mut *tx,
+                &AuditEvent::new("scheduler", "product.expiry-notice", &format!("product:{}", p.id))
+                    .after(&serde_json::json!({ "at": now, "not_after": p.not_after })),
+            )
+            .await?;
             tx.commit().await?;
             sent += 1;
         }

@@ -27,23 +27,39 @@ impl Registration {
     /// an operator approves (R5); a vendor manages its own administrators (R49); a legal
     /// representative is registered by an operator (R4).
     pub async fn request_role(&self, actor: &Actor, contract_id: &str, req: NewRole) -> Result<RoleRow, RegError> {
-        let contract = store::contract(self.db(), contract_id).await?.ok_or_else(|| RegError::not_found("contract", contract_id))?;
+        let contract = store::contract(self.db(), contract_id)
+            .await?
+            .ok_or_else(|| RegError::not_found("contract", contract_id))?;
         if contract.state != "active" {
             return Err(RegError::conflict("contract_not_active", "contrat résilié"));
         }
         let operator = self.is_operator(actor).await?;
         let speaks = self.represents(actor, &contract.legal_entity).await?;
         let holder = self.actor_for_card(req.card_number.trim()).await.map_err(|_| {
-            RegError::invalid("card_invalid", "card_number", Some("R2"), format!("carte {} inconnue, expirée ou en opposition", req.card_number.trim()))
+            RegError::invalid(
+                "card_invalid",
+                "card_number",
+                Some("R2"),
+                format!("carte {} inconnue, expirée ou en opposition", req.card_number.trim()),
+            )
         })?;
         let (kind, state, form) = match req.kind.trim() {
             ROLE_MANDATAIRE => {
                 // R5: the legal representative designates; a mandataire cannot name another.
                 if !operator && speaks != Some(ROLE_LEGAL_REPRESENTATIVE) {
-                    return Err(RegError::forbidden("not_legal_representative", Some("R5"), "seul le représentant légal désigne un mandataire"));
+                    return Err(RegError::forbidden(
+                        "not_legal_representative",
+                        Some("R5"),
+                        "seul le représentant légal désigne un mandataire",
+                    ));
                 }
                 if !matches!(holder.card_type, CardType::Cps | CardType::Cpe | CardType::Cpa) {
-                    return Err(RegError::invalid("card_type", "card_number", Some("R5"), "un mandataire détient une CPS, CPE ou CPA"));
+                    return Err(RegError::invalid(
+                        "card_type",
+                        "card_number",
+                        Some("R5"),
+                        "un mandataire détient une CPS, CPE ou CPA",
+                    ));
                 }
                 let form = req.form.clone().unwrap_or_else(|| "502".into());
                 if !matches!(form.as_str(), "301" | "502") {
@@ -53,29 +69,54 @@ impl Registration {
             }
             ROLE_VENDOR_ADMINISTRATOR => {
                 if contract.kind != "vendor" {
-                    return Err(RegError::invalid("not_a_vendor", "kind", Some("R6"), "ce contrat n'est pas celui d'un éditeur"));
+                    return Err(RegError::invalid(
+                        "not_a_vendor",
+                        "kind",
+                        Some("R6"),
+                        "ce contrat n'est pas celui d'un éditeur",
+                    ));
                 }
                 if !operator && speaks.is_none() {
-                    return Err(RegError::forbidden("not_legal_representative", Some("R49"), "seul l'éditeur (représentant légal ou mandataire) gère ses administrateurs"));
+                    return Err(RegError::forbidden(
+                        "not_legal_representative",
+                        Some("R49"),
+                        "seul l'éditeur (représentant légal ou mandataire) gère ses administrateurs",
+                    ));
                 }
                 if !holder.card_type.can_be_technical_administrator() {
-                    return Err(RegError::invalid("card_type", "card_number", Some("R2"), "un administrateur technique détient une CPS, CPE ou CPA"));
+                    return Err(RegError::invalid(
+                        "card_type",
+                        "card_number",
+                        Some("R2"),
+                        "un administrateur technique détient une CPS, CPE ou CPA",
+                    ));
                 }
                 (ROLE_VENDOR_ADMINISTRATOR, "active", req.form.clone().unwrap_or_else(|| "503".into()))
             }
             ROLE_LEGAL_REPRESENTATIVE => {
                 if !operator {
-                    return Err(RegError::forbidden("operator_only", Some("R4"), "le représentant légal est enregistré par l'Agence avec le contrat"));
+                    return Err(RegError::forbidden(
+                        "operator_only",
+                        Some("R4"),
+                        "le représentant légal est enregistré par l'Agence avec le contrat",
+                    ));
                 }
                 if !holder.card_type.can_be_legal_representative() {
-                    return Err(RegError::invalid("card_type", "card_number", Some("R4"), "le représentant légal détient une CPS, CDE ou CDA"));
+                    return Err(RegError::invalid(
+                        "card_type",
+                        "card_number",
+                        Some("R4"),
+                        "le représentant légal détient une CPS, CDE ou CDA",
+                    ));
                 }
                 (ROLE_LEGAL_REPRESENTATIVE, "active", "101".to_owned())
             }
             other => return Err(RegError::invalid("role_kind", "kind", None, format!("rôle inconnu : {other}"))),
         };
         let existing = store::roles_of_entity(self.db(), &contract.legal_entity).await?;
-        if let Some(r) = existing.iter().find(|r| r.kind == kind && r.card_number == holder.card_number && matches!(r.state.as_str(), "active" | "requested")) {
+        if let Some(r) = existing.iter().find(|r| {
+            r.kind == kind && r.card_number == holder.card_number && matches!(r.state.as_str(), "active" | "requested")
+        }) {
             return Err(RegError::conflict("role_exists", format!("ce rôle existe déjà ({}, {})", r.id, r.state)));
         }
         let now = time::now();
@@ -94,7 +135,8 @@ impl Registration {
         let mut tx = self.db().begin_write().await?;
         store::insert_role(&mut tx, &role).await?;
         let action = if state == "requested" { "role.requested" } else { "role.created" };
-        audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), action, &format!("role:{}", role.id)).after(&role)).await?;
+        audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), action, &format!("role:{}", role.id)).after(&role))
+            .await?;
         tx.commit().await?;
         Ok(role)
     }
@@ -102,7 +144,8 @@ impl Registration {
     /// An operator approves or refuses a role request.
     pub async fn decide_role(&self, actor: &Actor, role_id: &str, approve: bool) -> Result<RoleRow, RegError> {
         self.require_operator(actor).await?;
-        let before = store::role(self.db().pool(), role_id).await?.ok_or_else(|| RegError::not_found("role", role_id))?;
+        let before =
+            store::role(self.db().pool(), role_id).await?.ok_or_else(|| RegError::not_found("role", role_id))?;
         let to = if approve { "active" } else { "refused" };
         self.change_role(actor, before, "requested", to, if approve { "role.approved" } else { "role.refused" }).await
     }
@@ -111,7 +154,8 @@ impl Registration {
     /// A vendor administrator who still administers structures is refused: move their
     /// habilitations to another administrator first (R49).
     pub async fn end_role(&self, actor: &Actor, role_id: &str) -> Result<RoleRow, RegError> {
-        let before = store::role(self.db().pool(), role_id).await?.ok_or_else(|| RegError::not_found("role", role_id))?;
+        let before =
+            store::role(self.db().pool(), role_id).await?.ok_or_else(|| RegError::not_found("role", role_id))?;
         let allowed = self.is_operator(actor).await?
             || before.card_number == actor.card_number
             || match &before.legal_entity {
@@ -125,20 +169,34 @@ impl Registration {
             let held = store::habilitations_of_card(self.db().pool(), &before.card_number).await?;
             let n = held.iter().filter(|h| h.vendor.as_deref() == before.legal_entity.as_deref()).count();
             if n > 0 {
-                return Err(RegError::conflict("habilitations_remaining", format!("{n} habilitation(s) à transférer d'abord à un autre administrateur (R49)")));
+                return Err(RegError::conflict(
+                    "habilitations_remaining",
+                    format!("{n} habilitation(s) à transférer d'abord à un autre administrateur (R49)"),
+                ));
             }
         }
         self.change_role(actor, before, "active", "ended", "role.ended").await
     }
 
-    async fn change_role(&self, actor: &Actor, before: RoleRow, from: &str, to: &str, action: &str) -> Result<RoleRow, RegError> {
+    async fn change_role(
+        &self,
+        actor: &Actor,
+        before: RoleRow,
+        from: &str,
+        to: &str,
+        action: &str,
+    ) -> Result<RoleRow, RegError> {
         let now = time::now();
         let mut tx = self.db().begin_write().await?;
         if !store::set_role_state(&mut tx, &before.id, from, to, &now).await? {
             return Err(RegError::conflict("role_state", format!("le rôle est « {} »", before.state)));
         }
         let after = RoleRow { state: to.into(), updated_at: now, ..before.clone() };
-        audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), action, &format!("role:{}", before.id)).before(&before).after(&after)).await?;
+        audit::append(
+            &mut *tx,
+            &AuditEvent::new(&actor.audit_id(), action, &format!("role:{}", before.id)).before(&before).after(&after),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -153,7 +211,11 @@ impl Registration {
     /// who did it in the audit log).
     pub async fn add_operator(&self, card_number: &str, by: &str) -> Result<RoleRow, RegError> {
         let holder = self.actor_for_card(card_number).await?;
-        if store::roles_of_card(self.db(), card_number).await?.iter().any(|r| r.kind == ROLE_OPERATOR && r.state == "active") {
+        if store::roles_of_card(self.db(), card_number)
+            .await?
+            .iter()
+            .any(|r| r.kind == ROLE_OPERATOR && r.state == "active")
+        {
             return Err(RegError::conflict("role_exists", format!("la carte {card_number} est déjà opérateur")));
         }
         let now = time::now();
@@ -171,7 +233,8 @@ impl Registration {
         };
         let mut tx = self.db().begin_write().await?;
         store::insert_role(&mut tx, &role).await?;
-        audit::append(&mut *tx, &AuditEvent::new(by, "role.created", &format!("role:{}", role.id)).after(&role)).await?;
+        audit::append(&mut *tx, &AuditEvent::new(by, "role.created", &format!("role:{}", role.id)).after(&role))
+            .await?;
         tx.commit().await?;
         Ok(role)
     }

@@ -49,7 +49,8 @@ impl TestCard {
 
 /// Credentials for an existing card (a directory card, or one just registered).
 pub async fn credentials(reg: &Registration, number: &str) -> TestCard {
-    let card = dir::card(reg.db(), number).await.expect("card lookup").unwrap_or_else(|| panic!("card {number} unknown"));
+    let card =
+        dir::card(reg.db(), number).await.expect("card lookup").unwrap_or_else(|| panic!("card {number} unknown"));
     let person = dir::professional(reg.db(), &card.idnat_ps).await.expect("holder lookup").expect("holder");
     let c = reg.issue_card_credentials("test", number, "test-passphrase").await.expect("card credentials");
     let cert_der = x509_first_der(&c.certificate_pem);
@@ -98,7 +99,13 @@ pub async fn card_of(reg: &Registration, idnat_ps: &str) -> String {
 }
 
 /// A complete form 413 for `identifiers`, signed by `signer` as `role`, with `admins`.
-pub fn form(case: StructureCase, identifiers: &[String], signer: &TestCard, role: SignerRole, admins: &[&TestCard]) -> Form413 {
+pub fn form(
+    case: StructureCase,
+    identifiers: &[String],
+    signer: &TestCard,
+    role: SignerRole,
+    admins: &[&TestCard],
+) -> Form413 {
     Form413 {
         case,
         identifiers: identifiers.to_vec(),

@@ -178,7 +178,13 @@ impl Default for Config {
             database: DatabaseConfig { url: "sqlite://santepki.db".into() },
             directory: DirectoryConfig { identifiers: ValidationMode::Strict },
             http: HttpConfig { listen: "127.0.0.1:8080".into(), public_url: None },
-            portal: PortalConfig { listen: "127.0.0.1:8443".into(), public_url: None, cert: None, key: None, card_cas: None },
+            portal: PortalConfig {
+                listen: "127.0.0.1:8443".into(),
+                public_url: None,
+                cert: None,
+                key: None,
+                card_cas: None,
+            },
             ldap: LdapConfig { listen: "127.0.0.1:3890".into() },
             ca: CaConfig::default(),
             mail: MailConfig::default(),
@@ -244,11 +250,13 @@ pub fn load(file: Option<PathBuf>) -> Result<Loaded> {
         anyhow::ensure!(f.is_file(), "configuration file {} does not exist", f.display());
         fig = fig.merge(Toml::file(f));
     }
-    fig = fig.merge(Env::prefixed("SANTEPKI_")
-        .ignore(&["CONFIG", "LOG", "P12_PASSPHRASE"])
-        // SANTEPKI_TEST_* configure the test suite (PostgreSQL, PKCS#11 token), not santepki.
-        .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_"))
-        .split("__"));
+    fig = fig.merge(
+        Env::prefixed("SANTEPKI_")
+            .ignore(&["CONFIG", "LOG", "P12_PASSPHRASE"])
+            // SANTEPKI_TEST_* configure the test suite (PostgreSQL, PKCS#11 token), not santepki.
+            .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_"))
+            .split("__"),
+    );
     let config: Config = fig.extract().with_context(|| match &file {
         Some(f) => format!("invalid configuration in {} or SANTEPKI_* environment variables", f.display()),
         None => "invalid configuration in SANTEPKI_* environment variables".to_owned(),
@@ -262,7 +270,10 @@ mod tests {
 
     #[test]
     fn sqlite_paths_are_relative_to_the_config_file() {
-        assert_eq!(resolve_sqlite("sqlite://santepki.db", Path::new("santepki-demo")), "sqlite://santepki-demo/santepki.db");
+        assert_eq!(
+            resolve_sqlite("sqlite://santepki.db", Path::new("santepki-demo")),
+            "sqlite://santepki-demo/santepki.db"
+        );
         assert_eq!(resolve_sqlite("sqlite:///abs/x.db", Path::new("d")), "sqlite:///abs/x.db");
         assert_eq!(resolve_sqlite("postgres://h/db", Path::new("d")), "postgres://h/db");
     }

@@ -108,21 +108,30 @@ fn print_structure(s: &StructureView) {
         println!("  SIRET : {siret}");
     }
     if !s.sectors.is_empty() {
-        let v: Vec<String> = s.sectors.iter().map(|x| format!("{} {}", x.code, x.label.as_deref().unwrap_or(""))).collect();
+        let v: Vec<String> =
+            s.sectors.iter().map(|x| format!("{} {}", x.code, x.label.as_deref().unwrap_or(""))).collect();
         println!("  Secteurs : {}", v.join(", "));
     }
     if let Some(ej) = &s.legal_entity {
         println!("  Entité juridique : {}", structure_line(ej));
     }
     if !s.establishments.is_empty() {
-        let title = if s.summary.kind == "legal_entity" { "Établissements" } else { "Autres établissements de l'entité juridique" };
+        let title = if s.summary.kind == "legal_entity" {
+            "Établissements"
+        } else {
+            "Autres établissements de l'entité juridique"
+        };
         println!("  {title} ({}) :", s.establishments.len());
         for e in &s.establishments {
             println!("  - {}", structure_line(e));
         }
     }
     if !s.professionals.is_empty() {
-        println!("  Professionnels ({}{}) :", s.professionals.len(), if s.professionals.len() == 100 { "+" } else { "" });
+        println!(
+            "  Professionnels ({}{}) :",
+            s.professionals.len(),
+            if s.professionals.len() == 100 { "+" } else { "" }
+        );
         for p in s.professionals.iter().take(20) {
             println!("  - {} {}", p.idnat_ps, p.profession.as_ref().and_then(|x| x.label.as_deref()).unwrap_or(""));
         }
@@ -139,7 +148,15 @@ pub fn print_stats(c: &DirectoryCounts, runs: &[ImportRunRecord]) {
         for r in runs {
             println!(
                 "  {} {} {} — {} ({} lignes, {} rejetées, {} nouvelles, {} modifiées, {} fermées)",
-                r.started_at, r.file_kind, r.file_name, r.status, r.lines_read, r.lines_rejected, r.rows_inserted, r.rows_updated, r.rows_closed
+                r.started_at,
+                r.file_kind,
+                r.file_name,
+                r.status,
+                r.lines_read,
+                r.lines_rejected,
+                r.rows_inserted,
+                r.rows_updated,
+                r.rows_closed
             );
         }
     }

@@ -85,7 +85,12 @@ struct CardFiles {
 }
 
 fn card(facts: &serde_json::Value, number: &str) -> CardFiles {
-    let c = facts["cards"].as_array().unwrap().iter().find(|c| c["card_number"] == number).unwrap_or_else(|| panic!("no demo card {number}: {facts}"));
+    let c = facts["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["card_number"] == number)
+        .unwrap_or_else(|| panic!("no demo card {number}: {facts}"));
     CardFiles { cert: c["cert_pem"].as_str().unwrap().into(), key: c["key_pem"].as_str().unwrap().into() }
 }
 
@@ -98,25 +103,32 @@ fn curl(portal: &str, server_cert: &str, card: &CardFiles, path: &str, body: Opt
     }
     let out = c.arg(format!("{portal}{path}")).output().expect("curl (scripts/install-deps.sh installs it)");
     assert!(out.status.success(), "curl {path}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// Runs schemathesis and fails the test with its whole output unless it exits 0.
 fn run_schemathesis(dir: &Path, what: &str, args: &[&str]) {
     let mut c = Command::new(schemathesis());
-    c.current_dir(dir).env("NO_COLOR", "1").arg("--config-file").arg(dir.join("schemathesis.toml")).arg("run").args(args).args([
-        "--checks",
-        CHECKS,
-        "--seed",
-        SEED,
-        "--max-examples",
-        MAX_EXAMPLES,
-        "--generation-database",
-        "none",
-        "--no-color",
-        "--request-timeout",
-        "30",
-    ]);
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .arg("--config-file")
+        .arg(dir.join("schemathesis.toml"))
+        .arg("run")
+        .args(args)
+        .args([
+            "--checks",
+            CHECKS,
+            "--seed",
+            SEED,
+            "--max-examples",
+            MAX_EXAMPLES,
+            "--generation-database",
+            "none",
+            "--no-color",
+            "--request-timeout",
+            "30",
+        ]);
     eprintln!("{what}: {c:?}");
     let started = Instant::now();
     let out = c.output().expect("run schemathesis");
@@ -124,7 +136,10 @@ fn run_schemathesis(dir: &Path, what: &str, args: &[&str]) {
     eprintln!("{what}: schemathesis exited with {} in {:.0?}", out.status, started.elapsed());
     assert!(out.status.success(), "schemathesis {what} failed:\n{text}");
     // It ran something: the summary counts generated test cases, none of them failing.
-    let line = text.lines().find(|l| l.contains(" generated, ")).unwrap_or_else(|| panic!("no summary in the output of {what}:\n{text}"));
+    let line = text
+        .lines()
+        .find(|l| l.contains(" generated, "))
+        .unwrap_or_else(|| panic!("no summary in the output of {what}:\n{text}"));
     assert!(!line.trim_start().starts_with("0 generated") && !line.contains("failed"), "{what}: {line}\n{text}");
     eprintln!("{what}: {}", line.trim());
 }
@@ -150,9 +165,12 @@ fn the_api_answers_as_its_openapi_document_says() {
         &server_cert,
         &admin,
         "/api/v1/products",
-        Some(r#"{"profile":"org-sign","structure":"1750900029","service":"DMP SIGNATURE","actor_email":"admin@example.org","generate":{"passphrase":"throwaway-passphrase","algorithm":"p256"}}"#),
+        Some(
+            r#"{"profile":"org-sign","structure":"1750900029","service":"DMP SIGNATURE","actor_email":"admin@example.org","generate":{"passphrase":"throwaway-passphrase","algorithm":"p256"}}"#,
+        ),
     );
-    let product_id = product["product"]["id"].as_str().unwrap_or_else(|| panic!("ordering the seed product: {product}")).to_owned();
+    let product_id =
+        product["product"]["id"].as_str().unwrap_or_else(|| panic!("ordering the seed product: {product}")).to_owned();
     let forms = curl(&portal, &server_cert, &admin, "/api/v1/forms413", None);
     let contracts = curl(&portal, &server_cert, &operator, "/api/v1/contracts", None);
     let mut values: Vec<String> = [
@@ -194,17 +212,24 @@ fn the_api_answers_as_its_openapi_document_says() {
             operations += 1;
             assert!(op["security"][0].get("card").is_some(), "{method} {path} lacks the card security requirement");
             for (status, response) in op["responses"].as_object().unwrap() {
-                let content = response["content"].as_object().unwrap_or_else(|| panic!("{method} {path} {status}: no body declared"));
+                let content = response["content"]
+                    .as_object()
+                    .unwrap_or_else(|| panic!("{method} {path} {status}: no body declared"));
                 assert!(content.values().all(|c| c.get("schema").is_some()), "{method} {path} {status}: no schema");
                 if status.starts_with('4') {
-                    assert_eq!(content["application/json"]["schema"]["$ref"], "#/components/schemas/ApiError", "{method} {path} {status}");
+                    assert_eq!(
+                        content["application/json"]["schema"]["$ref"], "#/components/schemas/ApiError",
+                        "{method} {path} {status}"
+                    );
                 }
             }
             assert!(op["responses"].get("401").is_some(), "{method} {path}: no 401");
         }
     }
     assert!(operations >= 38, "{operations} operations");
-    for (what, card) in [("as the vendor's administrator (CPA 2000000103)", &admin), ("as the operator (CPE 2000000101)", &operator)] {
+    for (what, card) in
+        [("as the vendor's administrator (CPA 2000000103)", &admin), ("as the operator (CPE 2000000101)", &operator)]
+    {
         run_schemathesis(
             dir.path(),
             what,
@@ -213,5 +238,9 @@ fn the_api_answers_as_its_openapi_document_says() {
     }
     // The same document on the plain HTTP listener: without a card every operation must answer
     // its declared 401 `card_required` (R27), never serve data.
-    run_schemathesis(dir.path(), "without a card on the plain HTTP listener", &[&format!("{http_url}/api/v1/openapi.json"), "--phases", "examples,coverage,fuzzing"]);
+    run_schemathesis(
+        dir.path(),
+        "without a card on the plain HTTP listener",
+        &[&format!("{http_url}/api/v1/openapi.json"), "--phases", "examples,coverage,fuzzing"],
+    );
 }

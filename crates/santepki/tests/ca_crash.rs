@@ -27,7 +27,11 @@ fn santepki(dir: &Path, db_url: &str) -> Command {
 
 fn run(mut c: Command) -> (i32, String, String) {
     let Output { status, stdout, stderr } = c.output().expect("run santepki");
-    (status.code().unwrap_or(-1), String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
 }
 
 fn ok(c: Command) -> String {
@@ -98,7 +102,9 @@ async fn killed_during_concurrent_issuance(db_url: &str) {
                 break;
             }
             let done = std::fs::read_dir(&out)
-                .map(|r| r.filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "pem"))).count())
+                .map(|r| {
+                    r.filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "pem"))).count()
+                })
                 .unwrap_or(0);
             if done >= 20 {
                 killed = child.try_wait().unwrap().is_none();
@@ -110,7 +116,12 @@ async fn killed_during_concurrent_issuance(db_url: &str) {
             std::thread::sleep(Duration::from_millis(5));
         }
         let refused: Vec<String> = std::fs::read_dir(&out)
-            .map(|r| r.filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == "err")).map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).collect())
+            .map(|r| {
+                r.filter_map(|e| e.ok())
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "err"))
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                    .collect()
+            })
             .unwrap_or_default();
         assert!(refused.is_empty(), "requests were refused: {refused:?}");
         if killed {
@@ -127,9 +138,16 @@ async fn killed_during_concurrent_issuance(db_url: &str) {
             let serials: HashSet<&str> = got.iter().map(|(s, _)| s.as_str()).collect();
             assert_eq!(serials.len(), got.len(), "a serial was handed out twice");
             for (serial, der) in &got {
-                let row = store::certificate(&db, serial).await.unwrap().unwrap_or_else(|| panic!("{serial} received but not recorded"));
+                let row = store::certificate(&db, serial)
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{serial} received but not recorded"));
                 assert_eq!(row.status, "issued", "{serial}");
-                assert_eq!(row.der.as_deref(), Some(der.as_slice()), "{serial}: the database holds other bytes than the client got");
+                assert_eq!(
+                    row.der.as_deref(),
+                    Some(der.as_slice()),
+                    "{serial}: the database holds other bytes than the client got"
+                );
                 // What was recorded before signing is what was signed.
                 let cert = x509_cert::Certificate::from_der(der).unwrap();
                 assert_eq!(cert.tbs_certificate.to_der().unwrap(), row.tbs);
@@ -140,12 +158,14 @@ async fn killed_during_concurrent_issuance(db_url: &str) {
             assert_eq!(unique.len(), rows.len());
             let issued = rows.iter().filter(|r| r.status == "issued").count();
             assert!(issued >= got.len(), "{issued} issued rows for {} received certificates", got.len());
-            let keys: HashSet<&str> = rows.iter().filter(|r| r.status == "issued").map(|r| r.spki_sha256.as_str()).collect();
+            let keys: HashSet<&str> =
+                rows.iter().filter(|r| r.status == "issued").map(|r| r.spki_sha256.as_str()).collect();
             assert_eq!(keys.len(), issued, "R37: a key in two live certificates");
             // Settled rows are audited.
             let abandoned = rows.iter().filter(|r| r.status == "abandoned").count();
             for r in rows.iter().filter(|r| r.status == "abandoned") {
-                let events = santepki_storage::audit::events_for(db.pool(), &format!("certificate:{}", r.serial)).await.unwrap();
+                let events =
+                    santepki_storage::audit::events_for(db.pool(), &format!("certificate:{}", r.serial)).await.unwrap();
                 assert!(events.iter().any(|e| e.action == "certificate.abandoned"), "{}", r.serial);
             }
             eprintln!("received {}, issued {issued}, abandoned {abandoned}", got.len());

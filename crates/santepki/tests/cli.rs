@@ -13,7 +13,11 @@ fn santepki(dir: &Path) -> Command {
 
 fn run(mut c: Command) -> (i32, String, String) {
     let Output { status, stdout, stderr } = c.output().expect("run santepki");
-    (status.code().unwrap_or(-1), String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -60,7 +64,8 @@ fn import_reports_bad_lines_and_exit_codes() {
     };
     let good = "structureet;060785003;060785011;CHU DE NICE HOPITAL PASTEUR;;;;30;AV;DE LA VOIE ROMANE;;;088;06;ALPES MARITIMES;06000 NICE;;;101;C.H.R.;1101;CHR;;;;;;;2000-01-01;2000-01-01;2026-01-01;";
     let file = dir.path().join("etalab-cs1100502-stock-2026-11-01.csv");
-    std::fs::write(&file, format!("finess;etalab;2;2026-11-01\n{good}\nstructureet;06078500X;060785011;BAD;\n")).unwrap();
+    std::fs::write(&file, format!("finess;etalab;2;2026-11-01\n{good}\nstructureet;06078500X;060785011;BAD;\n"))
+        .unwrap();
     let (code, _, err) = with_db(&["directory", "import", file.to_str().unwrap()]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("etalab-cs1100502-stock-2026-11-01.csv:3: rejected: wrong column count"), "{err}");
@@ -71,7 +76,8 @@ fn import_reports_bad_lines_and_exit_codes() {
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("empty.csv: not imported") && err.contains("empty"), "{err}");
 
-    std::fs::write(dir.path().join("junk.bin"), (0..200_000u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<u8>>()).unwrap();
+    std::fs::write(dir.path().join("junk.bin"), (0..200_000u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<u8>>())
+        .unwrap();
     let (code, _, err) = with_db(&["directory", "import", "junk.bin"]);
     assert_eq!(code, 4);
     assert!(err.contains("unknown file format"), "{err}");
@@ -115,7 +121,8 @@ fn generate_import_search_in_json() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["type"], "professional");
-    let mut ous: Vec<&str> = v["situations"].as_array().unwrap().iter().map(|s| s["idnat_struct"].as_str().unwrap()).collect();
+    let mut ous: Vec<&str> =
+        v["situations"].as_array().unwrap().iter().map(|s| s["idnat_struct"].as_str().unwrap()).collect();
     ous.sort();
     assert_eq!(ous, ["39999999800514", "499700270616003", "499700270616011", "499700270616029"]);
 
@@ -159,7 +166,10 @@ fn demo_serves_and_other_commands_use_its_database() {
         assert!(facts.get(key).is_some(), "demo.json lacks {key}");
     }
     let http_url = facts["http_url"].as_str().unwrap().to_owned();
-    assert!(facts["ldap_url"].as_str().is_some_and(|u| u.starts_with("ldap://127.0.0.1:") && !u.ends_with(":0")), "{facts}");
+    assert!(
+        facts["ldap_url"].as_str().is_some_and(|u| u.starts_with("ldap://127.0.0.1:") && !u.ends_with(":0")),
+        "{facts}"
+    );
 
     // The demo's CA: its bundle, card certificates for the demo cards, and what it publishes.
     let bundle = facts["ca_bundle"].as_str().expect("a CA bundle");
@@ -167,13 +177,22 @@ fn demo_serves_and_other_commands_use_its_database() {
     let cards = facts["cards"].as_array().unwrap();
     assert!(cards.len() >= 4, "{facts}");
     for card in cards {
-        let verify = Command::new("openssl").args(["verify", "-CAfile", bundle]).arg(card["cert_pem"].as_str().unwrap()).output().unwrap();
+        let verify = Command::new("openssl")
+            .args(["verify", "-CAfile", bundle])
+            .arg(card["cert_pem"].as_str().unwrap())
+            .output()
+            .unwrap();
         assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
-        assert!(Path::new(card["p12"].as_str().unwrap()).is_file() && Path::new(card["key_pem"].as_str().unwrap()).is_file());
+        assert!(
+            Path::new(card["p12"].as_str().unwrap()).is_file()
+                && Path::new(card["key_pem"].as_str().unwrap()).is_file()
+        );
     }
-    for (path, content_type) in
-        [("/crl/ACI-EL-ORG.crl", "application/pkix-crl"), ("/ca/chain.p7b", "application/pkcs7-mime"), ("/ca/ACR-EL.crt", "application/pkix-cert")]
-    {
+    for (path, content_type) in [
+        ("/crl/ACI-EL-ORG.crl", "application/pkix-crl"),
+        ("/ca/chain.p7b", "application/pkcs7-mime"),
+        ("/ca/ACR-EL.crt", "application/pkix-cert"),
+    ] {
         let r = reqwest::blocking::get(format!("{http_url}{path}")).unwrap();
         assert!(r.status().is_success(), "{path}");
         assert_eq!(r.headers()["content-type"], content_type, "{path}");
@@ -186,13 +205,19 @@ fn demo_serves_and_other_commands_use_its_database() {
     let server_cert = facts["portal_certificate"].as_str().unwrap();
     let admin = cards.iter().find(|c| c["card_type"] == "CPA").expect("a vendor CPA card");
     let curl = |extra: &[&str]| {
-        let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(extra).arg(format!("{portal}/api/v1/me")).output().unwrap();
+        let out = Command::new("curl")
+            .args(["-sS", "--cacert", server_cert])
+            .args(extra)
+            .arg(format!("{portal}/api/v1/me"))
+            .output()
+            .unwrap();
         assert!(out.status.success(), "curl: {}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     let me = curl(&["--cert", admin["cert_pem"].as_str().unwrap(), "--key", admin["key_pem"].as_str().unwrap()]);
     assert_eq!(me["card"]["card_number"], admin["card_number"], "{me}");
-    let mut habilitated: Vec<&str> = me["habilitations"].as_array().unwrap().iter().map(|h| h["idnat_struct"].as_str().unwrap()).collect();
+    let mut habilitated: Vec<&str> =
+        me["habilitations"].as_array().unwrap().iter().map(|h| h["idnat_struct"].as_str().unwrap()).collect();
     habilitated.sort();
     assert_eq!(habilitated, ["1330900028", "1750900029"], "{me}");
     assert_eq!(curl(&[])["error"], "card_required");
@@ -207,15 +232,35 @@ fn demo_serves_and_other_commands_use_its_database() {
         let (first, last) = name.split_once(' ').unwrap();
         serde_json::json!({ "last_name": last, "first_names": first, "phone": "0102030405", "email": "x@example.org", "card_number": c["card_number"] })
     };
-    let card_args = |c: &serde_json::Value| vec!["--cert".to_owned(), c["cert_pem"].as_str().unwrap().to_owned(), "--key".to_owned(), c["key_pem"].as_str().unwrap().to_owned()];
+    let card_args = |c: &serde_json::Value| {
+        vec![
+            "--cert".to_owned(),
+            c["cert_pem"].as_str().unwrap().to_owned(),
+            "--key".to_owned(),
+            c["key_pem"].as_str().unwrap().to_owned(),
+        ]
+    };
     let post = |card: &serde_json::Value, path: &str, body: serde_json::Value| -> serde_json::Value {
-        let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(card_args(card)).args(["-H", "content-type: application/json", "--data-binary"])
-            .arg(body.to_string()).arg(format!("{portal}{path}")).output().unwrap();
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{path}: {}", String::from_utf8_lossy(&out.stdout)))
+        let out = Command::new("curl")
+            .args(["-sS", "--cacert", server_cert])
+            .args(card_args(card))
+            .args(["-H", "content-type: application/json", "--data-binary"])
+            .arg(body.to_string())
+            .arg(format!("{portal}{path}"))
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{path}: {}", String::from_utf8_lossy(&out.stdout)))
     };
     let get = |card: &serde_json::Value, path: &str| -> serde_json::Value {
-        let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(card_args(card)).arg(format!("{portal}{path}")).output().unwrap();
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{path}: {}", String::from_utf8_lossy(&out.stdout)))
+        let out = Command::new("curl")
+            .args(["-sS", "--cacert", server_cert])
+            .args(card_args(card))
+            .arg(format!("{portal}{path}"))
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{path}: {}", String::from_utf8_lossy(&out.stdout)))
     };
     let habilitate = |case: &str, identifier: &str, lr: &serde_json::Value, usage: &str| {
         let mut signer = person(lr);
@@ -227,17 +272,40 @@ fn demo_serves_and_other_commands_use_its_database() {
         let prepared = post(admin, "/api/v1/forms413", form);
         let id = prepared["id"].as_str().unwrap_or_else(|| panic!("{prepared}")).to_owned();
         let content = dir.path().join(format!("{id}.json"));
-        let out = Command::new("curl").args(["-sS", "-f", "--cacert", server_cert, "-o"]).arg(&content).args(card_args(lr)).arg(format!("{portal}/api/v1/forms413/{id}/content")).output().unwrap();
+        let out = Command::new("curl")
+            .args(["-sS", "-f", "--cacert", server_cert, "-o"])
+            .arg(&content)
+            .args(card_args(lr))
+            .arg(format!("{portal}/api/v1/forms413/{id}/content"))
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let cms = dir.path().join(format!("{id}.cms"));
-        let out = Command::new("openssl").args(["cms", "-sign", "-binary", "-outform", "DER", "-in"]).arg(&content).arg("-out").arg(&cms)
-            .args(["-signer", lr["cert_pem"].as_str().unwrap(), "-inkey", lr["key_pem"].as_str().unwrap()]).output().unwrap();
+        let out = Command::new("openssl")
+            .args(["cms", "-sign", "-binary", "-outform", "DER", "-in"])
+            .arg(&content)
+            .arg("-out")
+            .arg(&cms)
+            .args(["-signer", lr["cert_pem"].as_str().unwrap(), "-inkey", lr["key_pem"].as_str().unwrap()])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "openssl cms: {}", String::from_utf8_lossy(&out.stderr));
-        let out = Command::new("curl").args(["-sS", "--cacert", server_cert]).args(card_args(lr)).args(["-H", "content-type: application/pkcs7-signature", "--data-binary"])
-            .arg(format!("@{}", cms.display())).arg(format!("{portal}/api/v1/forms413/{id}/signature")).output().unwrap();
+        let out = Command::new("curl")
+            .args(["-sS", "--cacert", server_cert])
+            .args(card_args(lr))
+            .args(["-H", "content-type: application/pkcs7-signature", "--data-binary"])
+            .arg(format!("@{}", cms.display()))
+            .arg(format!("{portal}/api/v1/forms413/{id}/signature"))
+            .output()
+            .unwrap();
         let signed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!((signed["state"].as_str(), signed["signature_method"].as_str()), (Some("acknowledged"), Some("cms")), "{signed}");
-        let decided = post(operator, &format!("/api/v1/forms413/{id}/decision"), serde_json::json!({ "decision": "validate" }));
+        assert_eq!(
+            (signed["state"].as_str(), signed["signature_method"].as_str()),
+            (Some("acknowledged"), Some("cms")),
+            "{signed}"
+        );
+        let decided =
+            post(operator, &format!("/api/v1/forms413/{id}/decision"), serde_json::json!({ "decision": "validate" }));
         assert_eq!(decided["state"], "validated", "{decided}");
     };
     // The vendor's administrator orders a certificate with a key and CSR made by `openssl req`,
@@ -246,16 +314,31 @@ fn demo_serves_and_other_commands_use_its_database() {
         let stem = format!("{structure}-{profile}-{}", service.replace(' ', "_"));
         let key = dir.path().join(format!("{stem}.key"));
         let csr = dir.path().join(format!("{stem}.csr"));
-        let out = Command::new("openssl").args(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=ignored", "-keyout"]).arg(&key).arg("-out").arg(&csr).output().unwrap();
+        let out = Command::new("openssl")
+            .args(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=ignored", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&csr)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "openssl req: {}", String::from_utf8_lossy(&out.stderr));
-        let ordered = post(admin, "/api/v1/products", serde_json::json!({
-            "profile": profile, "structure": structure, "service": service, "actor_email": "admin@editeur.example",
-            "csr": std::fs::read_to_string(&csr).unwrap(),
-        }));
+        let ordered = post(
+            admin,
+            "/api/v1/products",
+            serde_json::json!({
+                "profile": profile, "structure": structure, "service": service, "actor_email": "admin@editeur.example",
+                "csr": std::fs::read_to_string(&csr).unwrap(),
+            }),
+        );
         let product = ordered["product"]["id"].as_str().unwrap_or_else(|| panic!("{ordered}"));
         let chain = dir.path().join(format!("{stem}.chain.pem"));
-        let out = Command::new("curl").args(["-sS", "-f", "--cacert", server_cert, "-o"]).arg(&chain).args(card_args(admin))
-            .arg(format!("{portal}/api/v1/products/{product}/certificate?format=pem")).output().unwrap();
+        let out = Command::new("curl")
+            .args(["-sS", "-f", "--cacert", server_cert, "-o"])
+            .arg(&chain)
+            .args(card_args(admin))
+            .arg(format!("{portal}/api/v1/products/{product}/certificate?format=pem"))
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let out = Command::new("openssl").args(["verify", "-CAfile", bundle]).arg(&chain).output().unwrap();
         assert!(out.status.success(), "openssl verify {stem}: {}", String::from_utf8_lossy(&out.stdout));
@@ -279,21 +362,49 @@ fn demo_serves_and_other_commands_use_its_database() {
     // three certificates, the doctrine checklist warns that an ESSMS needs at least three (R36).
     let director = cards.iter().find(|c| c["card_type"] == "CDE").expect("the ESSMS director's card");
     let essms = "1300900016";
-    let refused = post(admin, "/api/v1/products", serde_json::json!({
-        "profile": "org-auth-cli", "structure": essms, "service": "INSI-AUTO", "actor_email": "admin@editeur.example", "csr": "-",
-    }));
+    let refused = post(
+        admin,
+        "/api/v1/products",
+        serde_json::json!({
+            "profile": "org-auth-cli", "structure": essms, "service": "INSI-AUTO", "actor_email": "admin@editeur.example", "csr": "-",
+        }),
+    );
     assert_eq!(refused["error"], "not_habilitated", "before the form 413 (R27): {refused}");
     habilitate("medico-social-manager", essms, director, "Appel du téléservice INSi");
     let subject = order_and_verify(essms, "org-auth-cli", "INSI-AUTO");
     assert!(subject.contains("300900016"), "the FINESS juridique names the certificate: {subject}");
     let doctrine = get(admin, &format!("/api/v1/structures/{essms}/doctrine"));
-    let item = |code: &str| doctrine["items"].as_array().unwrap().iter().find(|i| i["code"] == code).cloned().unwrap_or_else(|| panic!("no {code}: {doctrine}"));
-    assert_eq!((item("insi-own-certificate")["status"].as_str(), item("insi-own-certificate")["rule"].as_str()), (Some("satisfied"), Some("R36")), "{doctrine}");
-    assert_eq!(item("essms-three")["status"], "warning", "an ESSMS needs at least three certificates (R36): {doctrine}");
+    let item = |code: &str| {
+        doctrine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {code}: {doctrine}"))
+    };
+    assert_eq!(
+        (item("insi-own-certificate")["status"].as_str(), item("insi-own-certificate")["rule"].as_str()),
+        (Some("satisfied"), Some("R36")),
+        "{doctrine}"
+    );
+    assert_eq!(
+        item("essms-three")["status"],
+        "warning",
+        "an ESSMS needs at least three certificates (R36): {doctrine}"
+    );
 
     // The card's PKCS#12 opens with openssl and the printed passphrase.
-    let out = Command::new("openssl").args(["pkcs12", "-in", lr["p12"].as_str().unwrap(), "-nokeys", "-passin"]).arg(format!("pass:{}", lr["passphrase"].as_str().unwrap())).output().unwrap();
-    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("BEGIN CERTIFICATE"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("openssl")
+        .args(["pkcs12", "-in", lr["p12"].as_str().unwrap(), "-nokeys", "-passin"])
+        .arg(format!("pass:{}", lr["passphrase"].as_str().unwrap()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("BEGIN CERTIFICATE"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // The validations were mailed to the demo's outbox.
     let outbox = facts["outbox"].as_str().unwrap();
@@ -330,12 +441,29 @@ fn demo_serves_and_other_commands_use_its_database() {
     // `card issue`: a new CPA for the vendor, whose certificate chains to the demo's CAs, made an
     // operator; a card of the directory; and a clear error without --number or --type.
     let mut c = santepki(dir.path());
-    c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args(["card", "issue", "--type", "CPA", "--last-name", "Nouvelle", "--first-name", "Ines", "--structure", "344306184100047", "--p12-out", "ines.p12"]);
+    c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args([
+        "card",
+        "issue",
+        "--type",
+        "CPA",
+        "--last-name",
+        "Nouvelle",
+        "--first-name",
+        "Ines",
+        "--structure",
+        "344306184100047",
+        "--p12-out",
+        "ines.p12",
+    ]);
     let (code, out, err) = run(c);
     assert_eq!(code, 0, "{err}");
     let number = err.split_whitespace().skip_while(|w| *w != "card").nth(1).unwrap().to_owned();
     assert!(number.len() == 10 && out.contains("ines.crt.pem"), "{out} {err}");
-    let verify = Command::new("openssl").args(["verify", "-CAfile", bundle]).arg(dir.path().join("ines.crt.pem")).output().unwrap();
+    let verify = Command::new("openssl")
+        .args(["verify", "-CAfile", bundle])
+        .arg(dir.path().join("ines.crt.pem"))
+        .output()
+        .unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
     let mut c = santepki(dir.path());
     c.args(["operator", "add", &number]);
@@ -345,7 +473,14 @@ fn demo_serves_and_other_commands_use_its_database() {
     c.args(["operator", "add", &number]);
     assert_ne!(run(c).0, 0, "an operator twice");
     let mut c = santepki(dir.path());
-    c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args(["card", "issue", "--number", "8000000010", "--p12-out", "pharmacist.p12"]);
+    c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args([
+        "card",
+        "issue",
+        "--number",
+        "8000000010",
+        "--p12-out",
+        "pharmacist.p12",
+    ]);
     assert_eq!(run(c).0, 0);
     let mut c = santepki(dir.path());
     c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args(["card", "issue", "--p12-out", "x.p12"]);
@@ -378,7 +513,17 @@ fn an_import_killed_midway_is_finished_by_a_rerun() {
         // Small batches and a bulk load (indexes dropped), then SIGKILL once some batches committed.
         let mut c = santepki(dir.path());
         c.env("SANTEPKI_DATABASE__URL", &db)
-            .args(["directory", "import", "--identifiers", "test", "--quiet", "--batch-lines", "100", "--bulk-load-min-lines", "0"])
+            .args([
+                "directory",
+                "import",
+                "--identifiers",
+                "test",
+                "--quiet",
+                "--batch-lines",
+                "100",
+                "--bulk-load-min-lines",
+                "0",
+            ])
             .arg(&activities)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -392,7 +537,8 @@ fn an_import_killed_midway_is_finished_by_a_rerun() {
             s.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "stats", "--json"]);
             let (code, out, _) = run(s);
             let committed = code == 0
-                && serde_json::from_str::<serde_json::Value>(&out).is_ok_and(|v| v["counts"]["situations"].as_i64().unwrap_or(0) > 0);
+                && serde_json::from_str::<serde_json::Value>(&out)
+                    .is_ok_and(|v| v["counts"]["situations"].as_i64().unwrap_or(0) > 0);
             if committed {
                 killed = child.try_wait().unwrap().is_none();
                 child.kill().unwrap(); // SIGKILL
@@ -410,7 +556,9 @@ fn an_import_killed_midway_is_finished_by_a_rerun() {
 
     // The re-run completes the import; the database holds every situation once, with its indexes.
     let mut c = santepki(dir.path());
-    c.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "import", "--identifiers", "test", "--json"]).arg(&activities);
+    c.env("SANTEPKI_DATABASE__URL", &db)
+        .args(["directory", "import", "--identifiers", "test", "--json"])
+        .arg(&activities);
     let (code, out, err) = run(c);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -453,7 +601,21 @@ fn ca_commands_refuse_bad_input_with_status_3_and_name_the_field() {
 
     std::fs::write(d.join("junk.csr"), "not a request").unwrap();
     for (args, field) in [
-        (&["ca", "issue", "--profile", "org-auth-cli", "--structure", "1060785011", "--service", "X", "--csr", "junk.csr"][..], "--csr"),
+        (
+            &[
+                "ca",
+                "issue",
+                "--profile",
+                "org-auth-cli",
+                "--structure",
+                "1060785011",
+                "--service",
+                "X",
+                "--csr",
+                "junk.csr",
+            ][..],
+            "--csr",
+        ),
         (&["ca", "issue", "--profile", "org-nope", "--structure", "1060785011", "--csr", "junk.csr"][..], "--profile"),
         (&["ca", "revoke", "--serial", "zz", "--reason", "keyCompromise"][..], "--serial"),
         (&["ca", "revoke", "--serial", "0a", "--reason", "certificateHold"][..], "--reason"),
@@ -464,22 +626,60 @@ fn ca_commands_refuse_bad_input_with_status_3_and_name_the_field() {
     }
 
     // A key generated here, delivered as PKCS#12 under the passphrase from the environment (R31).
-    let mut c = ca(&["ca", "issue", "--profile", "org-sign", "--structure", "1060785011", "--service", "DMP SIGNATURE", "--generate", "--p12-out", "sign.p12", "--out", "sign.pem"]);
+    let mut c = ca(&[
+        "ca",
+        "issue",
+        "--profile",
+        "org-sign",
+        "--structure",
+        "1060785011",
+        "--service",
+        "DMP SIGNATURE",
+        "--generate",
+        "--p12-out",
+        "sign.p12",
+        "--out",
+        "sign.pem",
+    ]);
     c.env("SANTEPKI_P12_PASSPHRASE", "une phrase secrete");
     let (code, _, err) = run(c);
     assert_eq!(code, 0, "{err}");
-    let p12 = Command::new("openssl").args(["pkcs12", "-in", "sign.p12", "-passin", "pass:une phrase secrete", "-nokeys", "-clcerts"]).current_dir(d).output().unwrap();
+    let p12 = Command::new("openssl")
+        .args(["pkcs12", "-in", "sign.p12", "-passin", "pass:une phrase secrete", "-nokeys", "-clcerts"])
+        .current_dir(d)
+        .output()
+        .unwrap();
     assert!(p12.status.success(), "{}", String::from_utf8_lossy(&p12.stderr));
     assert!(String::from_utf8_lossy(&p12.stdout).contains("CN = DMP SIGNATURE"));
     // The certificate by serial, as recorded.
-    let serial = String::from_utf8(Command::new("openssl").args(["x509", "-in", "sign.pem", "-noout", "-serial"]).current_dir(d).output().unwrap().stdout).unwrap();
+    let serial = String::from_utf8(
+        Command::new("openssl")
+            .args(["x509", "-in", "sign.pem", "-noout", "-serial"])
+            .current_dir(d)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
     let serial = serial.trim().trim_start_matches("serial=").to_owned();
     let (code, out, err) = run(ca(&["ca", "show", "--serial", &serial]));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("issued by ACI-EL-ORG (org-sign)"), "{err}");
     assert_eq!(out, std::fs::read_to_string(d.join("sign.pem")).unwrap());
     // The key file is never overwritten.
-    let mut c = ca(&["ca", "issue", "--profile", "org-sign", "--structure", "1060785011", "--service", "DMP SIGNATURE", "--generate", "--p12-out", "sign.p12"]);
+    let mut c = ca(&[
+        "ca",
+        "issue",
+        "--profile",
+        "org-sign",
+        "--structure",
+        "1060785011",
+        "--service",
+        "DMP SIGNATURE",
+        "--generate",
+        "--p12-out",
+        "sign.p12",
+    ]);
     c.env("SANTEPKI_P12_PASSPHRASE", "une phrase secrete");
     let (code, _, err) = run(c);
     assert_eq!(code, 3, "{err}");

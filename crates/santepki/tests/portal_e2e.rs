@@ -87,7 +87,9 @@ fn portal_in_a_browser() {
     // The browser scenarios; their output goes straight to the test's output. The portal's
     // self-signed certificate is trusted (NODE_EXTRA_CA_CERTS: Playwright's client-certificate
     // proxy checks the server in Node), not ignored.
-    let artifacts = std::env::var_os("SANTEPKI_E2E_ARTIFACTS").map(PathBuf::from).unwrap_or_else(|| repo.join("target/e2e-artifacts"));
+    let artifacts = std::env::var_os("SANTEPKI_E2E_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("target/e2e-artifacts"));
     let mut node = Command::new("node")
         .arg(repo.join("e2e/portal.mjs"))
         .current_dir(&repo)
@@ -108,15 +110,29 @@ fn portal_in_a_browser() {
         if script_start.elapsed() > SCRIPT_TIMEOUT {
             let _ = node.kill();
             let _ = node.wait();
-            panic!("e2e/portal.mjs still running after {SCRIPT_TIMEOUT:?}: killed; screenshots in {}", artifacts.display());
+            panic!(
+                "e2e/portal.mjs still running after {SCRIPT_TIMEOUT:?}: killed; screenshots in {}",
+                artifacts.display()
+            );
         }
         std::thread::sleep(Duration::from_millis(200));
     };
-    assert!(status.success(), "e2e/portal.mjs failed ({status}); see its output above and the screenshots in {}\ndemo log:\n{}", artifacts.display(), demo_stderr());
+    assert!(
+        status.success(),
+        "e2e/portal.mjs failed ({status}); see its output above and the screenshots in {}\ndemo log:\n{}",
+        artifacts.display(),
+        demo_stderr()
+    );
 
     // The screenshots are there, one per significant step of each scenario, as PNG.
-    for name in ["a-dmp-pair-03-org-sign-product.png", "b-online-generation-05-issued.png", "c-revocation-03-products-revoked.png", "d-form-413-22-habilitation.png"] {
-        let png = std::fs::read(artifacts.join(name)).unwrap_or_else(|e| panic!("no screenshot {name} in {}: {e}", artifacts.display()));
+    for name in [
+        "a-dmp-pair-03-org-sign-product.png",
+        "b-online-generation-05-issued.png",
+        "c-revocation-03-products-revoked.png",
+        "d-form-413-22-habilitation.png",
+    ] {
+        let png = std::fs::read(artifacts.join(name))
+            .unwrap_or_else(|e| panic!("no screenshot {name} in {}: {e}", artifacts.display()));
         assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{name} is not a page's screenshot");
     }
 

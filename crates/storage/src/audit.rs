@@ -75,7 +75,10 @@ pub async fn append<'e, E: Executor<'e, Database = Any>>(exec: E, e: &AuditEvent
 }
 
 /// The events about `subject`, oldest first.
-pub async fn events_for<'e, E: Executor<'e, Database = Any>>(exec: E, subject: &str) -> Result<Vec<AuditEvent>, StorageError> {
+pub async fn events_for<'e, E: Executor<'e, Database = Any>>(
+    exec: E,
+    subject: &str,
+) -> Result<Vec<AuditEvent>, StorageError> {
     Ok(sqlx::query_as("SELECT id, at, actor, action, subject, before_json, after_json FROM audit_events WHERE subject = $1 ORDER BY id")
         .bind(subject)
         .fetch_all(exec)

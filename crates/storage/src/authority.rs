@@ -90,7 +90,8 @@ pub struct OcspRow {
 
 const AUTHORITY_COLUMNS: &str = "id, name, parent_id, role, key_backend, key_label, key_algorithm, certificate, \
      spki_sha1, name_sha1, crl_number, crl_dirty, created_at";
-const CERTIFICATE_COLUMNS: &str = "serial, ca_id, profile, status, subject, structure_id, professional_id, spki_sha256, \
+const CERTIFICATE_COLUMNS: &str =
+    "serial, ca_id, profile, status, subject, structure_id, professional_id, spki_sha256, \
      tbs, der, not_before, not_after, requested_by, created_at, issued_at, revoked_at, revocation_reason, card_number";
 
 /// Records the CAs of a new hierarchy and their audit events, in one transaction.
@@ -171,17 +172,25 @@ pub async fn insert_pending(db: &Db, c: &CertificateRow, event: &AuditEvent) -> 
 }
 
 /// Stores the signed certificate of a pending row.
-pub async fn mark_issued(db: &Db, serial: &str, der: &[u8], issued_at: &str, event: &AuditEvent) -> Result<(), StorageError> {
+pub async fn mark_issued(
+    db: &Db,
+    serial: &str,
+    der: &[u8],
+    issued_at: &str,
+    event: &AuditEvent,
+) -> Result<(), StorageError> {
     let mut tx = db.begin_write().await?;
-    let n = sqlx::query("UPDATE ca_certificates SET status = $1, der = $2, issued_at = $3 WHERE serial = $4 AND status = $5")
-        .bind(STATUS_ISSUED)
-        .bind(der)
-        .bind(issued_at)
-        .bind(serial)
-        .bind(STATUS_PENDING)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE ca_certificates SET status = $1, der = $2, issued_at = $3 WHERE serial = $4 AND status = $5",
+    )
+    .bind(STATUS_ISSUED)
+    .bind(der)
+    .bind(issued_at)
+    .bind(serial)
+    .bind(STATUS_PENDING)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if n != 1 {
         return Err(StorageError::Corrupt(format!("certificate {serial} is not pending")));
     }
@@ -209,7 +218,11 @@ pub async fn certificate(db: &Db, serial: &str) -> Result<Option<CertificateRow>
 }
 
 /// Certificates, newest first, optionally of one structure.
-pub async fn certificates(db: &Db, structure_id: Option<&str>, limit: i64) -> Result<Vec<CertificateRow>, StorageError> {
+pub async fn certificates(
+    db: &Db,
+    structure_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<CertificateRow>, StorageError> {
     let rows = match structure_id {
         Some(s) => {
             sqlx::query_as(&format!(
@@ -241,9 +254,11 @@ pub async fn pending(db: &Db) -> Result<Vec<CertificateRow>, StorageError> {
 
 /// Counts per CA and status, for `ca show`.
 pub async fn counts(db: &Db) -> Result<Vec<(String, String, i64)>, StorageError> {
-    Ok(sqlx::query_as("SELECT ca_id, status, COUNT(*) FROM ca_certificates GROUP BY ca_id, status ORDER BY ca_id, status")
-        .fetch_all(db.pool())
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT ca_id, status, COUNT(*) FROM ca_certificates GROUP BY ca_id, status ORDER BY ca_id, status",
+    )
+    .fetch_all(db.pool())
+    .await?)
 }
 
 /// Revokes an issued certificate: final (a revoked certificate is never reinstated). Marks its
@@ -292,13 +307,22 @@ pub async fn revoke(
 /// The rows are sorted here, by the bytes of their serial (SQLite's `ORDER BY serial`, BINARY
 /// collation; serials are lowercase hex, which every collation orders the same way): for a
 /// million entries SQLite's sorter took 1.3 s of CPU of the CRL's time.
-pub async fn revoked_entries(db: &Db, ca_id: &str, now: &str, since: Option<&str>) -> Result<Vec<RevokedEntry>, StorageError> {
+pub async fn revoked_entries(
+    db: &Db,
+    ca_id: &str,
+    now: &str,
+    since: Option<&str>,
+) -> Result<Vec<RevokedEntry>, StorageError> {
     let mut out = Vec::new();
     let sql = match since {
-        None => "SELECT serial, revoked_at, revocation_reason FROM ca_certificates \
-                 WHERE ca_id = $1 AND revoked_at IS NOT NULL AND not_after > $2",
-        Some(_) => "SELECT serial, revoked_at, revocation_reason FROM ca_certificates \
-                    WHERE ca_id = $1 AND revoked_at IS NOT NULL AND not_after > $2 AND revoked_at >= $3",
+        None => {
+            "SELECT serial, revoked_at, revocation_reason FROM ca_certificates \
+                 WHERE ca_id = $1 AND revoked_at IS NOT NULL AND not_after > $2"
+        }
+        Some(_) => {
+            "SELECT serial, revoked_at, revocation_reason FROM ca_certificates \
+                    WHERE ca_id = $1 AND revoked_at IS NOT NULL AND not_after > $2 AND revoked_at >= $3"
+        }
     };
     let mut q = sqlx::query_as::<_, RevokedEntry>(sql).bind(ca_id).bind(now);
     if let Some(s) = since {
@@ -325,7 +349,9 @@ fn sorted_by_serial(entries: Vec<RevokedEntry>) -> Vec<RevokedEntry> {
     }
     let mut order: Vec<(u128, usize)> = entries.iter().enumerate().map(|(i, e)| (prefix(&e.serial), i)).collect();
     // Serials are the primary key: no two are equal, so an unstable sort is deterministic.
-    order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| entries[a.1].serial.as_bytes().cmp(entries[b.1].serial.as_bytes())));
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| entries[a.1].serial.as_bytes().cmp(entries[b.1].serial.as_bytes()))
+    });
     let mut slots: Vec<Option<RevokedEntry>> = entries.into_iter().map(Some).collect();
     order.into_iter().filter_map(|(_, i)| slots[i].take()).collect()
 }
@@ -410,7 +436,10 @@ pub async fn ocsp_response(db: &Db, serial: &str) -> Result<Option<OcspRow>, Sto
 
 /// Stores a response unless the certificate's status changed since it was read (a response
 /// saying `good` must not overwrite a revocation that happened meanwhile on another node).
-pub async fn store_ocsp_response<'e, E: Executor<'e, Database = Any>>(exec: E, r: &OcspRow) -> Result<bool, StorageError> {
+pub async fn store_ocsp_response<'e, E: Executor<'e, Database = Any>>(
+    exec: E,
+    r: &OcspRow,
+) -> Result<bool, StorageError> {
     let n = sqlx::query(
         "INSERT INTO ca_ocsp_responses (serial, status, this_update, next_update, der) \
          SELECT $1, $2, $3, $4, $5 FROM ca_certificates WHERE serial = $1 AND status = $6 \
@@ -486,8 +515,20 @@ mod tests {
     #[test]
     fn revoked_entries_sort_in_the_byte_order_of_their_serial() {
         let serials = [
-            "7f00000000000000000000000000000a", "7f000000000000000000000000000009", "10", "1", "", "ff", "0a", "0a00", "0a\0",
-            "7f0000000000000000", "7f00000000000000", "7f000000000000000", "abcdefabcdefabcd1", "abcdefabcdefabcd0",
+            "7f00000000000000000000000000000a",
+            "7f000000000000000000000000000009",
+            "10",
+            "1",
+            "",
+            "ff",
+            "0a",
+            "0a00",
+            "0a\0",
+            "7f0000000000000000",
+            "7f00000000000000",
+            "7f000000000000000",
+            "abcdefabcdefabcd1",
+            "abcdefabcdefabcd0",
         ];
         let entries: Vec<RevokedEntry> = serials
             .iter()

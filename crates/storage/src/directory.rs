@@ -26,10 +26,31 @@ pub const STRUCTURES: TableDef = TableDef {
     name: "structures",
     key: "idnat_struct",
     columns: &[
-        "kind", "finess", "legal_entity_finess", "siret", "siren", "rpps_rang", "name", "name_key", "long_name",
-        "recipient", "street_number", "street_number_suffix", "street_type", "street_name", "locality",
-        "postal_code", "town", "departement_code", "phone", "email", "category_code", "category_label",
-        "legal_status_code", "legal_status_label", "opened_on",
+        "kind",
+        "finess",
+        "legal_entity_finess",
+        "siret",
+        "siren",
+        "rpps_rang",
+        "name",
+        "name_key",
+        "long_name",
+        "recipient",
+        "street_number",
+        "street_number_suffix",
+        "street_type",
+        "street_name",
+        "locality",
+        "postal_code",
+        "town",
+        "departement_code",
+        "phone",
+        "email",
+        "category_code",
+        "category_label",
+        "legal_status_code",
+        "legal_status_label",
+        "opened_on",
     ],
 };
 
@@ -37,8 +58,16 @@ pub const PROFESSIONALS: TableDef = TableDef {
     name: "professionals",
     key: "idnat_ps",
     columns: &[
-        "id_type", "national_id", "civility", "last_name", "first_name", "name_key", "profession_code",
-        "profession_label", "category_code", "category_label",
+        "id_type",
+        "national_id",
+        "civility",
+        "last_name",
+        "first_name",
+        "name_key",
+        "profession_code",
+        "profession_label",
+        "category_code",
+        "category_label",
     ],
 };
 
@@ -46,8 +75,19 @@ pub const SITUATIONS: TableDef = TableDef {
     name: "situations",
     key: "situation_key",
     columns: &[
-        "idnat_ps", "idnat_struct", "structure_tech_id", "profession_code", "profession_label", "mode_code",
-        "mode_label", "sector_code", "sector_label", "role_code", "role_label", "activity_code", "activity_label",
+        "idnat_ps",
+        "idnat_struct",
+        "structure_tech_id",
+        "profession_code",
+        "profession_label",
+        "mode_code",
+        "mode_label",
+        "sector_code",
+        "sector_label",
+        "role_code",
+        "role_label",
+        "activity_code",
+        "activity_label",
         "registration_authority",
     ],
 };
@@ -126,13 +166,21 @@ pub struct IndexDef {
 }
 
 pub const SECONDARY_INDEXES: &[IndexDef] = &[
-    IndexDef { name: "structures_finess", table: "structures", definition: "ON structures (finess) WHERE finess IS NOT NULL" },
+    IndexDef {
+        name: "structures_finess",
+        table: "structures",
+        definition: "ON structures (finess) WHERE finess IS NOT NULL",
+    },
     IndexDef {
         name: "structures_legal_entity",
         table: "structures",
         definition: "ON structures (legal_entity_finess) WHERE legal_entity_finess IS NOT NULL",
     },
-    IndexDef { name: "structures_siret", table: "structures", definition: "ON structures (siret) WHERE siret IS NOT NULL" },
+    IndexDef {
+        name: "structures_siret",
+        table: "structures",
+        definition: "ON structures (siret) WHERE siret IS NOT NULL",
+    },
     IndexDef { name: "structures_name_key", table: "structures", definition: "ON structures (name_key)" },
     IndexDef { name: "professionals_name_key", table: "professionals", definition: "ON professionals (name_key)" },
     IndexDef { name: "situations_idnat_ps", table: "situations", definition: "ON situations (idnat_ps)" },
@@ -317,7 +365,13 @@ async fn upsert_rows(
     Ok(())
 }
 
-async fn touch_rows(tx: &mut AnyConnection, backend: Backend, table: &TableDef, run_id: i64, keys: &[&str]) -> Result<(), StorageError> {
+async fn touch_rows(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    table: &TableDef,
+    run_id: i64,
+    keys: &[&str],
+) -> Result<(), StorageError> {
     if keys.is_empty() {
         return Ok(());
     }
@@ -360,7 +414,8 @@ fn placeholders(backend: Backend, first: usize, n: usize) -> String {
 
 /// Number of open rows of `source` in `table` that run `run_id` did not see.
 pub async fn count_unseen(db: &Db, table: &TableDef, source: &str, run_id: i64) -> Result<u64, StorageError> {
-    let sql = format!("SELECT COUNT(*) FROM {} WHERE source = $1 AND last_import < $2 AND closed_at IS NULL", table.name);
+    let sql =
+        format!("SELECT COUNT(*) FROM {} WHERE source = $1 AND last_import < $2 AND closed_at IS NULL", table.name);
     let n: i64 = sqlx::query_scalar(&sql).bind(source).bind(run_id).fetch_one(db.pool()).await?;
     Ok(n as u64)
 }
@@ -404,7 +459,12 @@ pub struct ImportRunRecord {
 }
 
 /// Starts an import run; its id orders runs in time (microseconds) and is unique.
-pub async fn begin_run(db: &Db, file_kind: &str, file_name: &str, file_date: Option<&str>) -> Result<i64, StorageError> {
+pub async fn begin_run(
+    db: &Db,
+    file_kind: &str,
+    file_name: &str,
+    file_date: Option<&str>,
+) -> Result<i64, StorageError> {
     let mut id = chrono::Utc::now().timestamp_micros();
     loop {
         let r = sqlx::query(
@@ -593,7 +653,8 @@ pub async fn situations_of(db: &Db, idnat_ps: &str, include_closed: bool) -> Res
 
 /// Open situations at a structure, with at most `limit` rows.
 pub async fn situations_at(db: &Db, idnat_struct: &str, limit: i64) -> Result<Vec<SituationRow>, StorageError> {
-    let sql = format!("{SITUATION_SELECT} WHERE s.idnat_struct = $1 AND s.closed_at IS NULL ORDER BY s.idnat_ps LIMIT $2");
+    let sql =
+        format!("{SITUATION_SELECT} WHERE s.idnat_struct = $1 AND s.closed_at IS NULL ORDER BY s.idnat_ps LIMIT $2");
     Ok(sqlx::query_as(&sql).bind(idnat_struct).bind(limit).fetch_all(db.pool()).await?)
 }
 
@@ -614,7 +675,10 @@ pub async fn structure(db: &Db, idnat_struct: &str) -> Result<Option<StructureRo
 
 /// The names of the structures among `ids` that the directory holds under that idNat_Struct,
 /// read a few hundred at a time (a vendor's administrator may hold thousands of habilitations).
-pub async fn structure_names(db: &Db, ids: &[String]) -> Result<std::collections::HashMap<String, String>, StorageError> {
+pub async fn structure_names(
+    db: &Db,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, StorageError> {
     let mut names = std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -635,7 +699,11 @@ pub async fn structures_by_siret(db: &Db, siret: &str) -> Result<Vec<StructureRo
 }
 
 /// The geographic establishments of a legal entity (by FINESS juridique).
-pub async fn establishments_of(db: &Db, legal_entity_finess: &str, include_closed: bool) -> Result<Vec<StructureRow>, StorageError> {
+pub async fn establishments_of(
+    db: &Db,
+    legal_entity_finess: &str,
+    include_closed: bool,
+) -> Result<Vec<StructureRow>, StorageError> {
     let filter = if include_closed { "" } else { " AND closed_at IS NULL" };
     let sql = format!(
         "SELECT {STRUCTURE_COLS} FROM structures WHERE legal_entity_finess = $1 AND kind = 'establishment'{filter} ORDER BY finess"
@@ -659,19 +727,37 @@ fn prefix_end(prefix: &str) -> String {
 }
 
 /// Open structures whose normalised name starts with `name_key_prefix`.
-pub async fn structures_by_name_prefix(db: &Db, name_key_prefix: &str, limit: i64) -> Result<Vec<StructureRow>, StorageError> {
+pub async fn structures_by_name_prefix(
+    db: &Db,
+    name_key_prefix: &str,
+    limit: i64,
+) -> Result<Vec<StructureRow>, StorageError> {
     let sql = format!(
         "SELECT {STRUCTURE_COLS} FROM structures WHERE name_key >= $1 AND name_key < $2 AND closed_at IS NULL ORDER BY name_key, idnat_struct LIMIT $3"
     );
-    Ok(sqlx::query_as(&sql).bind(name_key_prefix).bind(prefix_end(name_key_prefix)).bind(limit).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(name_key_prefix)
+        .bind(prefix_end(name_key_prefix))
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 /// Open professionals whose normalised "LAST FIRST" name starts with `name_key_prefix`.
-pub async fn professionals_by_name_prefix(db: &Db, name_key_prefix: &str, limit: i64) -> Result<Vec<ProfessionalRow>, StorageError> {
+pub async fn professionals_by_name_prefix(
+    db: &Db,
+    name_key_prefix: &str,
+    limit: i64,
+) -> Result<Vec<ProfessionalRow>, StorageError> {
     let sql = format!(
         "SELECT {PROFESSIONAL_COLS} FROM professionals WHERE name_key >= $1 AND name_key < $2 AND closed_at IS NULL ORDER BY name_key, idnat_ps LIMIT $3"
     );
-    Ok(sqlx::query_as(&sql).bind(name_key_prefix).bind(prefix_end(name_key_prefix)).bind(limit).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(name_key_prefix)
+        .bind(prefix_end(name_key_prefix))
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 /// Row counts of the directory (open rows only).
@@ -688,8 +774,10 @@ pub struct DirectoryCounts {
 pub async fn counts(db: &Db) -> Result<DirectoryCounts, StorageError> {
     let count = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(db.pool()).await };
     Ok(DirectoryCounts {
-        legal_entities: count("SELECT COUNT(*) FROM structures WHERE kind = 'legal_entity' AND closed_at IS NULL").await?,
-        establishments: count("SELECT COUNT(*) FROM structures WHERE kind = 'establishment' AND closed_at IS NULL").await?,
+        legal_entities: count("SELECT COUNT(*) FROM structures WHERE kind = 'legal_entity' AND closed_at IS NULL")
+            .await?,
+        establishments: count("SELECT COUNT(*) FROM structures WHERE kind = 'establishment' AND closed_at IS NULL")
+            .await?,
         practices: count("SELECT COUNT(*) FROM structures WHERE kind LIKE 'practice%' AND closed_at IS NULL").await?,
         professionals: count("SELECT COUNT(*) FROM professionals WHERE closed_at IS NULL").await?,
         situations: count("SELECT COUNT(*) FROM situations WHERE closed_at IS NULL").await?,
@@ -708,6 +796,10 @@ mod tests {
             let stmt = format!("CREATE INDEX {} {};", ix.name, ix.definition);
             assert!(migration.contains(&stmt), "the migration lacks `{stmt}`");
         }
-        assert_eq!(migration.matches("CREATE INDEX").count(), SECONDARY_INDEXES.len() + 1, "audit_events_subject is the only other index");
+        assert_eq!(
+            migration.matches("CREATE INDEX").count(),
+            SECONDARY_INDEXES.len() + 1,
+            "audit_events_subject is the only other index"
+        );
     }
 }

@@ -11,14 +11,14 @@
 pub mod audit;
 pub mod authority;
 pub mod directory;
+mod error;
+mod hash;
 pub mod ordering;
 pub mod registration;
 pub mod schema;
-mod error;
-mod hash;
-pub mod time;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod time;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -205,7 +205,13 @@ fn prepare_sqlite_url(url: &str) -> Result<String, StorageError> {
             }
         }
     }
-    let query = if query.contains("mode=") { query.to_owned() } else if query.is_empty() { "mode=rwc".to_owned() } else { format!("{query}&mode=rwc") };
+    let query = if query.contains("mode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
     Ok(format!("sqlite://{path}?{query}"))
 }
 

@@ -70,11 +70,20 @@ pub async fn insert_product(conn: &mut Conn, p: &ProductRow) -> Result<(), Stora
 }
 
 pub async fn product(db: &Db, id: &str) -> Result<Option<ProductRow>, StorageError> {
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM products WHERE id = $1 OR number = $1")).bind(id).fetch_optional(db.pool()).await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM products WHERE id = $1 OR number = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 /// Products of some structures, newest first, with optional state filter; `(rows, total)`.
-pub async fn products_of(db: &Db, structures: &[String], state: Option<&str>, limit: i64, offset: i64) -> Result<(Vec<ProductRow>, i64), StorageError> {
+pub async fn products_of(
+    db: &Db,
+    structures: &[String],
+    state: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ProductRow>, i64), StorageError> {
     if structures.is_empty() {
         return Ok((Vec::new(), 0));
     }
@@ -85,7 +94,10 @@ pub async fn products_of(db: &Db, structures: &[String], state: Option<&str>, li
         filter.push_str(&format!(" AND state = ${}", n + 1));
     }
     let next = n + 1 + usize::from(state.is_some());
-    let sql = format!("SELECT {COLS} FROM products WHERE {filter} ORDER BY created_at DESC, id LIMIT ${next} OFFSET ${}", next + 1);
+    let sql = format!(
+        "SELECT {COLS} FROM products WHERE {filter} ORDER BY created_at DESC, id LIMIT ${next} OFFSET ${}",
+        next + 1
+    );
     let mut q = sqlx::query_as::<_, ProductRow>(&sql);
     for s in structures {
         q = q.bind(s);
@@ -106,7 +118,12 @@ pub async fn products_of(db: &Db, structures: &[String], state: Option<&str>, li
 }
 
 pub async fn set_state(db: &Db, id: &str, state: &str, now: &str) -> Result<(), StorageError> {
-    sqlx::query("UPDATE products SET state = $1, updated_at = $2 WHERE id = $3").bind(state).bind(now).bind(id).execute(db.pool()).await?;
+    sqlx::query("UPDATE products SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(state)
+        .bind(now)
+        .bind(id)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 
@@ -228,10 +245,16 @@ pub struct ProductQuery {
 /// `EXISTS`: SQLite ran the `EXISTS` once per product through the card's habilitations (10,000
 /// products × 1,000 habilitations: 0.9 s a page); the list is built once and drives the
 /// `products_structure` index.
-const ADMINISTERED: &str = "p.structure IN (SELECT h.idnat_struct FROM habilitations h WHERE h.card_number = $1 AND h.state = 'active')";
+const ADMINISTERED: &str =
+    "p.structure IN (SELECT h.idnat_struct FROM habilitations h WHERE h.card_number = $1 AND h.state = 'active')";
 
 fn like_pattern(text: &str) -> String {
-    let escaped: String = text.trim().to_lowercase().chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    let escaped: String = text
+        .trim()
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+        .collect();
     format!("%{escaped}%")
 }
 
@@ -309,7 +332,12 @@ pub async fn live_products_of_structure(db: &Db, structure: &str, now: &str) -> 
 
 /// How many live certificates of an administrator's structures end in each month
 /// (`YYYY-MM`) between `from` and `until`, months without any left out.
-pub async fn expiries_by_month(db: &Db, card: &str, from: &str, until: &str) -> Result<Vec<(String, i64)>, StorageError> {
+pub async fn expiries_by_month(
+    db: &Db,
+    card: &str,
+    from: &str,
+    until: &str,
+) -> Result<Vec<(String, i64)>, StorageError> {
     Ok(sqlx::query_as(&format!(
         "SELECT SUBSTR(p.not_after, 1, 7) AS month, COUNT(*) AS n FROM products p WHERE {ADMINISTERED} \
          AND p.state = 'issued' AND p.not_after > $2 AND p.not_after <= $3 GROUP BY SUBSTR(p.not_after, 1, 7) ORDER BY 1"

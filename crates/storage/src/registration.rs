@@ -29,7 +29,10 @@ pub struct ContractRow {
 
 const CONTRACT_COLS: &str = "id, legal_entity, kind, name, state, created_by, created_at, updated_at";
 
-pub async fn contract_by_entity<'e, E: Executor<'e, Database = Any>>(exec: E, legal_entity: &str) -> Result<Option<ContractRow>, StorageError> {
+pub async fn contract_by_entity<'e, E: Executor<'e, Database = Any>>(
+    exec: E,
+    legal_entity: &str,
+) -> Result<Option<ContractRow>, StorageError> {
     Ok(sqlx::query_as(&format!("SELECT {CONTRACT_COLS} FROM contracts WHERE legal_entity = $1"))
         .bind(legal_entity)
         .fetch_optional(exec)
@@ -37,11 +40,17 @@ pub async fn contract_by_entity<'e, E: Executor<'e, Database = Any>>(exec: E, le
 }
 
 pub async fn contract(db: &Db, id: &str) -> Result<Option<ContractRow>, StorageError> {
-    Ok(sqlx::query_as(&format!("SELECT {CONTRACT_COLS} FROM contracts WHERE id = $1")).bind(id).fetch_optional(db.pool()).await?)
+    Ok(sqlx::query_as(&format!("SELECT {CONTRACT_COLS} FROM contracts WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 pub async fn contracts(db: &Db, limit: i64) -> Result<Vec<ContractRow>, StorageError> {
-    Ok(sqlx::query_as(&format!("SELECT {CONTRACT_COLS} FROM contracts ORDER BY legal_entity LIMIT $1")).bind(limit).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_as(&format!("SELECT {CONTRACT_COLS} FROM contracts ORDER BY legal_entity LIMIT $1"))
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 /// Inserts a contract unless its legal entity already has one (R3); `false` when it had.
@@ -64,7 +73,12 @@ pub async fn insert_contract(conn: &mut Conn, c: &ContractRow) -> Result<bool, S
 }
 
 pub async fn set_contract_state(conn: &mut Conn, id: &str, state: &str, now: &str) -> Result<(), StorageError> {
-    sqlx::query("UPDATE contracts SET state = $1, updated_at = $2 WHERE id = $3").bind(state).bind(now).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE contracts SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(state)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -86,7 +100,8 @@ pub struct RoleRow {
     pub updated_at: String,
 }
 
-const ROLE_COLS: &str = "id, kind, legal_entity, card_number, idnat_ps, form, state, created_by, created_at, updated_at";
+const ROLE_COLS: &str =
+    "id, kind, legal_entity, card_number, idnat_ps, form, state, created_by, created_at, updated_at";
 
 pub async fn insert_role(conn: &mut Conn, r: &RoleRow) -> Result<(), StorageError> {
     sqlx::query(&format!("INSERT INTO roles ({ROLE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
@@ -140,18 +155,26 @@ pub async fn roles_of_entity(db: &Db, legal_entity: &str) -> Result<Vec<RoleRow>
 
 /// Roles waiting for an operator.
 pub async fn requested_roles(db: &Db, limit: i64) -> Result<Vec<RoleRow>, StorageError> {
-    Ok(sqlx::query_as(&format!("SELECT {ROLE_COLS} FROM roles WHERE state = 'requested' ORDER BY created_at, id LIMIT $1"))
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ROLE_COLS} FROM roles WHERE state = 'requested' ORDER BY created_at, id LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?)
 }
 
 // --- Counters --------------------------------------------------------------------------------
 
 /// The next value of a counter shared by every node (1 for a new counter).
 pub async fn next_counter(conn: &mut Conn, name: &str) -> Result<i64, StorageError> {
-    sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING").bind(name).execute(&mut *conn).await?;
-    Ok(sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value").bind(name).fetch_one(conn).await?)
+    sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    Ok(sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
+        .bind(name)
+        .fetch_one(conn)
+        .await?)
 }
 
 // --- Forms 413 -------------------------------------------------------------------------------
@@ -251,7 +274,14 @@ pub async fn sign_form(conn: &mut Conn, f: &FormRow) -> Result<bool, StorageErro
 }
 
 /// Records an operator's decision on an acknowledged form; `false` when it was decided already.
-pub async fn decide_form(conn: &mut Conn, id: &str, state: &str, by: &str, reason: Option<&str>, now: &str) -> Result<bool, StorageError> {
+pub async fn decide_form(
+    conn: &mut Conn,
+    id: &str,
+    state: &str,
+    by: &str,
+    reason: Option<&str>,
+    now: &str,
+) -> Result<bool, StorageError> {
     let n = sqlx::query(
         "UPDATE forms413 SET state = $1, decided_by = $2, decided_at = $3, decision_reason = $4, updated_at = $3 \
          WHERE id = $5 AND state = 'acknowledged'",
@@ -269,12 +299,14 @@ pub async fn decide_form(conn: &mut Conn, id: &str, state: &str, by: &str, reaso
 
 /// Withdraws a form nobody signed yet; `false` when it was signed meanwhile.
 pub async fn withdraw_form(conn: &mut Conn, id: &str, now: &str) -> Result<bool, StorageError> {
-    let n = sqlx::query("UPDATE forms413 SET state = 'withdrawn', updated_at = $1 WHERE id = $2 AND state = 'awaiting-signature'")
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE forms413 SET state = 'withdrawn', updated_at = $1 WHERE id = $2 AND state = 'awaiting-signature'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected();
     Ok(n == 1)
 }
 
@@ -291,7 +323,10 @@ pub async fn forms_in_state(db: &Db, state: &str, limit: i64) -> Result<Vec<Form
 
 /// Forms of a bulk submission.
 pub async fn forms_of_bulk(db: &Db, bulk_id: &str) -> Result<Vec<FormRow>, StorageError> {
-    Ok(sqlx::query_as(&format!("SELECT {FORM_COLS} FROM forms413 WHERE bulk_id = $1 ORDER BY id")).bind(bulk_id).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_as(&format!("SELECT {FORM_COLS} FROM forms413 WHERE bulk_id = $1 ORDER BY id"))
+        .bind(bulk_id)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 /// Forms naming a structure identifier, or of a legal entity, newest first.
@@ -336,15 +371,22 @@ pub struct HabilitationRow {
     pub withdrawn_reason: Option<String>,
 }
 
-const HAB_COLS: &str = "id, idnat_struct, card_number, form_id, vendor, state, created_at, updated_at, withdrawn_by, withdrawn_reason";
+const HAB_COLS: &str =
+    "id, idnat_struct, card_number, form_id, vendor, state, created_at, updated_at, withdrawn_by, withdrawn_reason";
 
 /// The active habilitation of an administrator for a structure, if any.
-pub async fn active_habilitation(conn: &mut Conn, idnat_struct: &str, card: &str) -> Result<Option<HabilitationRow>, StorageError> {
-    Ok(sqlx::query_as(&format!("SELECT {HAB_COLS} FROM habilitations WHERE idnat_struct = $1 AND card_number = $2 AND state = 'active'"))
-        .bind(idnat_struct)
-        .bind(card)
-        .fetch_optional(conn)
-        .await?)
+pub async fn active_habilitation(
+    conn: &mut Conn,
+    idnat_struct: &str,
+    card: &str,
+) -> Result<Option<HabilitationRow>, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {HAB_COLS} FROM habilitations WHERE idnat_struct = $1 AND card_number = $2 AND state = 'active'"
+    ))
+    .bind(idnat_struct)
+    .bind(card)
+    .fetch_optional(conn)
+    .await?)
 }
 
 pub async fn insert_habilitation(conn: &mut Conn, h: &HabilitationRow) -> Result<(), StorageError> {
@@ -364,12 +406,24 @@ pub async fn insert_habilitation(conn: &mut Conn, h: &HabilitationRow) -> Result
     Ok(())
 }
 
-pub async fn habilitation<'e, E: Executor<'e, Database = Any>>(exec: E, id: &str) -> Result<Option<HabilitationRow>, StorageError> {
-    Ok(sqlx::query_as(&format!("SELECT {HAB_COLS} FROM habilitations WHERE id = $1")).bind(id).fetch_optional(exec).await?)
+pub async fn habilitation<'e, E: Executor<'e, Database = Any>>(
+    exec: E,
+    id: &str,
+) -> Result<Option<HabilitationRow>, StorageError> {
+    Ok(sqlx::query_as(&format!("SELECT {HAB_COLS} FROM habilitations WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(exec)
+        .await?)
 }
 
 /// Withdraws an active habilitation; `false` when it was not active.
-pub async fn withdraw_habilitation(conn: &mut Conn, id: &str, by: &str, reason: &str, now: &str) -> Result<bool, StorageError> {
+pub async fn withdraw_habilitation(
+    conn: &mut Conn,
+    id: &str,
+    by: &str,
+    reason: &str,
+    now: &str,
+) -> Result<bool, StorageError> {
     let n = sqlx::query(
         "UPDATE habilitations SET state = 'withdrawn', withdrawn_by = $1, withdrawn_reason = $2, updated_at = $3 WHERE id = $4 AND state = 'active'",
     )
@@ -385,18 +439,25 @@ pub async fn withdraw_habilitation(conn: &mut Conn, id: &str, by: &str, reason: 
 
 /// Active habilitations of a structure identifier.
 pub async fn habilitations_of_structure(db: &Db, idnat_struct: &str) -> Result<Vec<HabilitationRow>, StorageError> {
-    Ok(sqlx::query_as(&format!("SELECT {HAB_COLS} FROM habilitations WHERE idnat_struct = $1 AND state = 'active' ORDER BY card_number"))
-        .bind(idnat_struct)
-        .fetch_all(db.pool())
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {HAB_COLS} FROM habilitations WHERE idnat_struct = $1 AND state = 'active' ORDER BY card_number"
+    ))
+    .bind(idnat_struct)
+    .fetch_all(db.pool())
+    .await?)
 }
 
 /// Active habilitations of an administrator's card.
-pub async fn habilitations_of_card<'e, E: Executor<'e, Database = Any>>(exec: E, card: &str) -> Result<Vec<HabilitationRow>, StorageError> {
-    Ok(sqlx::query_as(&format!("SELECT {HAB_COLS} FROM habilitations WHERE card_number = $1 AND state = 'active' ORDER BY idnat_struct"))
-        .bind(card)
-        .fetch_all(exec)
-        .await?)
+pub async fn habilitations_of_card<'e, E: Executor<'e, Database = Any>>(
+    exec: E,
+    card: &str,
+) -> Result<Vec<HabilitationRow>, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {HAB_COLS} FROM habilitations WHERE card_number = $1 AND state = 'active' ORDER BY idnat_struct"
+    ))
+    .bind(card)
+    .fetch_all(exec)
+    .await?)
 }
 
 /// Active habilitations of a vendor's administrators (R49).
@@ -409,10 +470,12 @@ pub async fn habilitations_of_vendor(db: &Db, vendor: &str) -> Result<Vec<Habili
 
 /// Active habilitations a form created.
 pub async fn habilitations_of_form(db: &Db, form_id: &str) -> Result<Vec<HabilitationRow>, StorageError> {
-    Ok(sqlx::query_as(&format!("SELECT {HAB_COLS} FROM habilitations WHERE form_id = $1 ORDER BY idnat_struct, card_number"))
-        .bind(form_id)
-        .fetch_all(db.pool())
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {HAB_COLS} FROM habilitations WHERE form_id = $1 ORDER BY idnat_struct, card_number"
+    ))
+    .bind(form_id)
+    .fetch_all(db.pool())
+    .await?)
 }
 
 // --- Mail outbox -----------------------------------------------------------------------------
@@ -432,23 +495,26 @@ pub struct MailRow {
     pub sent_at: Option<String>,
 }
 
-const MAIL_COLS: &str = "id, recipients, subject, body, about, state, attempts, last_error, claimed_at, created_at, sent_at";
+const MAIL_COLS: &str =
+    "id, recipients, subject, body, about, state, attempts, last_error, claimed_at, created_at, sent_at";
 
 pub async fn enqueue_mail(conn: &mut Conn, m: &MailRow) -> Result<(), StorageError> {
-    sqlx::query(&format!("INSERT INTO mail_outbox ({MAIL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
-        .bind(&m.id)
-        .bind(&m.recipients)
-        .bind(&m.subject)
-        .bind(&m.body)
-        .bind(&m.about)
-        .bind(&m.state)
-        .bind(m.attempts)
-        .bind(&m.last_error)
-        .bind(&m.claimed_at)
-        .bind(&m.created_at)
-        .bind(&m.sent_at)
-        .execute(conn)
-        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO mail_outbox ({MAIL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(&m.id)
+    .bind(&m.recipients)
+    .bind(&m.subject)
+    .bind(&m.body)
+    .bind(&m.about)
+    .bind(&m.state)
+    .bind(m.attempts)
+    .bind(&m.last_error)
+    .bind(&m.claimed_at)
+    .bind(&m.created_at)
+    .bind(&m.sent_at)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -482,7 +548,11 @@ pub async fn claim_mail(db: &Db, id: &str, stale: &str, now: &str) -> Result<boo
 pub async fn finish_mail(db: &Db, id: &str, outcome: Result<&str, (&str, bool)>) -> Result<(), StorageError> {
     match outcome {
         Ok(now) => {
-            sqlx::query("UPDATE mail_outbox SET state = 'sent', sent_at = $1, last_error = NULL WHERE id = $2").bind(now).bind(id).execute(db.pool()).await?;
+            sqlx::query("UPDATE mail_outbox SET state = 'sent', sent_at = $1, last_error = NULL WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(db.pool())
+                .await?;
         }
         Err((error, give_up)) => {
             sqlx::query("UPDATE mail_outbox SET state = $1, last_error = $2 WHERE id = $3")
@@ -544,11 +614,7 @@ pub async fn insert_holder(conn: &mut Conn, h: &NewHolder<'_>, now: &str) -> Res
 }
 
 /// Records a card the platform issues; `false` when the number is taken.
-pub async fn insert_card(
-    conn: &mut Conn,
-    c: &crate::directory::CardRow,
-    now: &str,
-) -> Result<bool, StorageError> {
+pub async fn insert_card(conn: &mut Conn, c: &crate::directory::CardRow, now: &str) -> Result<bool, StorageError> {
     let n = sqlx::query(
         "INSERT INTO cards (card_number, card_type, idnat_ps, valid_from, valid_until, opposed_on, source, content_hash, last_import, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, NULL, $6, 0, 0, $7, $7) ON CONFLICT (card_number) DO NOTHING",
@@ -568,20 +634,23 @@ pub async fn insert_card(
 
 /// Puts a card in opposition (revoked) from `day`; `false` when it already was.
 pub async fn oppose_card(conn: &mut Conn, number: &str, day: &str, now: &str) -> Result<bool, StorageError> {
-    let n = sqlx::query("UPDATE cards SET opposed_on = $1, updated_at = $2 WHERE card_number = $3 AND opposed_on IS NULL")
-        .bind(day)
-        .bind(now)
-        .bind(number)
-        .execute(conn)
-        .await?
-        .rows_affected();
+    let n =
+        sqlx::query("UPDATE cards SET opposed_on = $1, updated_at = $2 WHERE card_number = $3 AND opposed_on IS NULL")
+            .bind(day)
+            .bind(now)
+            .bind(number)
+            .execute(conn)
+            .await?
+            .rows_affected();
     Ok(n == 1)
 }
 
 /// Serials of the live card certificates of a card.
 pub async fn card_certificate_serials(db: &Db, number: &str) -> Result<Vec<String>, StorageError> {
-    Ok(sqlx::query_scalar("SELECT serial FROM ca_certificates WHERE card_number = $1 AND status = 'issued' ORDER BY serial")
-        .bind(number)
-        .fetch_all(db.pool())
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT serial FROM ca_certificates WHERE card_number = $1 AND status = 'issued' ORDER BY serial",
+    )
+    .bind(number)
+    .fetch_all(db.pool())
+    .await?)
 }

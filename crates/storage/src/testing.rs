@@ -47,7 +47,8 @@ pub async fn postgres_url() -> String {
         N.fetch_add(1, Ordering::Relaxed),
         chrono::Utc::now().timestamp_micros() % 1_000_000_000
     );
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| panic!("cannot reach {POSTGRES_URL_VAR}: {e}"));
+    let mut conn =
+        sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| panic!("cannot reach {POSTGRES_URL_VAR}: {e}"));
     conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
     conn.close().await.ok();
     match admin.rfind('/') {

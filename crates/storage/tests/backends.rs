@@ -28,18 +28,26 @@ async fn upsert_counts_touch_and_close_on_both_backends() {
         let db = &t.db;
         let run1 = store::begin_run(db, "rpps-activities", "a.txt", None).await.unwrap();
         let rows = vec![professional("10000000017", "DUPONT"), professional("10000000025", "MARTIN")];
-        let c = store::write_batch(db, run1, vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }])
-            .await
-            .unwrap();
+        let c = store::write_batch(
+            db,
+            run1,
+            vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }],
+        )
+        .await
+        .unwrap();
         assert_eq!((c.inserted, c.updated, c.unchanged), (2, 0, 0), "{}", t.label());
 
         // Second run: one unchanged, one changed, one missing from the file.
         let run2 = store::begin_run(db, "rpps-activities", "b.txt", None).await.unwrap();
         assert!(run2 > run1);
         let rows = vec![professional("10000000017", "DUPONT"), professional("10000000033", "DURAND")];
-        let c = store::write_batch(db, run2, vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }])
-            .await
-            .unwrap();
+        let c = store::write_batch(
+            db,
+            run2,
+            vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }],
+        )
+        .await
+        .unwrap();
         assert_eq!((c.inserted, c.updated, c.unchanged), (1, 0, 1), "{}", t.label());
         assert_eq!(store::count_unseen(db, &PROFESSIONALS, "rpps", run2).await.unwrap(), 1);
         assert_eq!(store::close_unseen(db, &PROFESSIONALS, "rpps", run2).await.unwrap(), 1);
@@ -49,9 +57,13 @@ async fn upsert_counts_touch_and_close_on_both_backends() {
         // MARTIN comes back in a later file: reopened, counted as updated.
         let run3 = store::begin_run(db, "rpps-activities", "c.txt", None).await.unwrap();
         let rows = vec![professional("10000000025", "MARTIN")];
-        let c = store::write_batch(db, run3, vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }])
-            .await
-            .unwrap();
+        let c = store::write_batch(
+            db,
+            run3,
+            vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }],
+        )
+        .await
+        .unwrap();
         assert_eq!(c.updated, 1);
         assert!(store::professional(db, "810000000025").await.unwrap().unwrap().closed_at.is_none());
 
@@ -76,14 +88,22 @@ async fn fallback_policy_leaves_other_sources_alone() {
         let db = &t.db;
         let run = store::begin_run(db, "finess-establishments", "eg.csv", None).await.unwrap();
         let rows = vec![structure("1060785003", "CHU DE NICE HOPITAL PASTEUR")];
-        store::write_batch(db, run, vec![TableBatch { table: &STRUCTURES, source: "finess_eg", policy: WritePolicy::Authoritative, rows }])
-            .await
-            .unwrap();
+        store::write_batch(
+            db,
+            run,
+            vec![TableBatch { table: &STRUCTURES, source: "finess_eg", policy: WritePolicy::Authoritative, rows }],
+        )
+        .await
+        .unwrap();
         let run = store::begin_run(db, "rpps-activities", "ps.txt", None).await.unwrap();
         let rows = vec![structure("1060785003", "PASTEUR (RPPS SPELLING)"), structure("399999998005140", "SOCIETE")];
-        let c = store::write_batch(db, run, vec![TableBatch { table: &STRUCTURES, source: "rpps", policy: WritePolicy::Fallback, rows }])
-            .await
-            .unwrap();
+        let c = store::write_batch(
+            db,
+            run,
+            vec![TableBatch { table: &STRUCTURES, source: "rpps", policy: WritePolicy::Fallback, rows }],
+        )
+        .await
+        .unwrap();
         assert_eq!((c.inserted, c.kept_other_source), (1, 1), "{}", t.label());
         let s = store::structure(db, "1060785003").await.unwrap().unwrap();
         assert_eq!(s.name, "CHU DE NICE HOPITAL PASTEUR");
@@ -97,9 +117,13 @@ async fn large_batches_split_below_the_bind_limits() {
         let db = &t.db;
         let run = store::begin_run(db, "rpps-activities", "big.txt", None).await.unwrap();
         let rows: Vec<ImportRow> = (0..5000).map(|i| professional(&format!("1{i:010}"), "X")).collect();
-        let c = store::write_batch(db, run, vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }])
-            .await
-            .unwrap();
+        let c = store::write_batch(
+            db,
+            run,
+            vec![TableBatch { table: &PROFESSIONALS, source: "rpps", policy: WritePolicy::Authoritative, rows }],
+        )
+        .await
+        .unwrap();
         assert_eq!(c.inserted, 5000, "{}", t.label());
         assert_eq!(store::counts(db).await.unwrap().professionals, 5000);
     }

@@ -32,8 +32,13 @@ pub enum KeyAlgorithm {
 }
 
 impl KeyAlgorithm {
-    pub const ALL: [KeyAlgorithm; 5] =
-        [KeyAlgorithm::Rsa2048, KeyAlgorithm::Rsa3072, KeyAlgorithm::Rsa4096, KeyAlgorithm::EcdsaP256, KeyAlgorithm::EcdsaP384];
+    pub const ALL: [KeyAlgorithm; 5] = [
+        KeyAlgorithm::Rsa2048,
+        KeyAlgorithm::Rsa3072,
+        KeyAlgorithm::Rsa4096,
+        KeyAlgorithm::EcdsaP256,
+        KeyAlgorithm::EcdsaP384,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -75,7 +80,10 @@ impl KeyAlgorithm {
             KeyAlgorithm::EcdsaP256 => AlgorithmIdentifierOwned { oid: rfc5912::ECDSA_WITH_SHA_256, parameters: None },
             KeyAlgorithm::EcdsaP384 => AlgorithmIdentifierOwned { oid: rfc5912::ECDSA_WITH_SHA_384, parameters: None },
             // RSA PKCS#1 v1.5 algorithm identifiers carry an explicit NULL parameter.
-            _ => AlgorithmIdentifierOwned { oid: rfc5912::SHA_256_WITH_RSA_ENCRYPTION, parameters: Some(AnyRef::NULL.into()) },
+            _ => AlgorithmIdentifierOwned {
+                oid: rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+                parameters: Some(AnyRef::NULL.into()),
+            },
         }
     }
 }
@@ -92,8 +100,14 @@ impl FromStr for KeyAlgorithm {
         let norm = s.trim().to_ascii_lowercase().replace(['-', '_'], "");
         KeyAlgorithm::ALL
             .into_iter()
-            .find(|a| a.name() == norm || (norm == "ecdsap256" && *a == KeyAlgorithm::EcdsaP256) || (norm == "ecdsap384" && *a == KeyAlgorithm::EcdsaP384))
-            .ok_or_else(|| format!("unknown key algorithm {s:?}: expected one of rsa2048, rsa3072, rsa4096, p256, p384"))
+            .find(|a| {
+                a.name() == norm
+                    || (norm == "ecdsap256" && *a == KeyAlgorithm::EcdsaP256)
+                    || (norm == "ecdsap384" && *a == KeyAlgorithm::EcdsaP384)
+            })
+            .ok_or_else(|| {
+                format!("unknown key algorithm {s:?}: expected one of rsa2048, rsa3072, rsa4096, p256, p384")
+            })
     }
 }
 
@@ -165,13 +179,17 @@ impl SoftwareKey {
                     KeyAlgorithm::Rsa3072 => KeySize::Rsa3072,
                     _ => KeySize::Rsa4096,
                 };
-                SoftwareKeyInner::Rsa(aws_lc_rs::rsa::KeyPair::generate(size).map_err(|e| KeyError::Generate(e.to_string()))?)
+                SoftwareKeyInner::Rsa(
+                    aws_lc_rs::rsa::KeyPair::generate(size).map_err(|e| KeyError::Generate(e.to_string()))?,
+                )
             }
             KeyAlgorithm::EcdsaP256 => SoftwareKeyInner::Ecdsa(
-                EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).map_err(|e| KeyError::Generate(e.to_string()))?,
+                EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING)
+                    .map_err(|e| KeyError::Generate(e.to_string()))?,
             ),
             KeyAlgorithm::EcdsaP384 => SoftwareKeyInner::Ecdsa(
-                EcdsaKeyPair::generate(&ECDSA_P384_SHA384_ASN1_SIGNING).map_err(|e| KeyError::Generate(e.to_string()))?,
+                EcdsaKeyPair::generate(&ECDSA_P384_SHA384_ASN1_SIGNING)
+                    .map_err(|e| KeyError::Generate(e.to_string()))?,
             ),
         };
         Self::from_inner(algorithm, inner)
@@ -216,7 +234,9 @@ impl SoftwareKey {
                 .map_err(|e| KeyError::Generate(e.to_string()))?
                 .as_ref()
                 .to_vec(),
-            SoftwareKeyInner::Ecdsa(k) => k.to_pkcs8v1().map_err(|e| KeyError::Generate(e.to_string()))?.as_ref().to_vec(),
+            SoftwareKeyInner::Ecdsa(k) => {
+                k.to_pkcs8v1().map_err(|e| KeyError::Generate(e.to_string()))?.as_ref().to_vec()
+            }
         };
         Ok(zeroize::Zeroizing::new(der))
     }
@@ -240,7 +260,9 @@ impl CaSigner for SoftwareKey {
                     .map_err(|e| KeyError::Sign(e.to_string()))?;
                 Ok(sig)
             }
-            SoftwareKeyInner::Ecdsa(k) => Ok(k.sign(&rng, message).map_err(|e| KeyError::Sign(e.to_string()))?.as_ref().to_vec()),
+            SoftwareKeyInner::Ecdsa(k) => {
+                Ok(k.sign(&rng, message).map_err(|e| KeyError::Sign(e.to_string()))?.as_ref().to_vec())
+            }
         }
     }
 

@@ -435,9 +435,8 @@ impl KeyCustody for Pkcs11Custody {
     fn generate(&self, label: &str, algorithm: KeyAlgorithm) -> Result<Arc<dyn CaSigner>, KeyError> {
         let token = &self.token;
         let _one_at_a_time = lock(&token.module.objects);
-        let taken = token.run("cannot search for objects", |s| {
-            s.find_objects(&[Attribute::Label(label.as_bytes().to_vec())])
-        })?;
+        let taken = token
+            .run("cannot search for objects", |s| s.find_objects(&[Attribute::Label(label.as_bytes().to_vec())]))?;
         if !taken.is_empty() {
             return Err(KeyError::Exists(label.into()));
         }
@@ -485,9 +484,8 @@ impl KeyCustody for Pkcs11Custody {
                 e => e,
             })?;
         tracing::info!(token = %token.label, label, %algorithm, "generated a key pair in the HSM");
-        let public_key_der = token.run("cannot read the new public key", |s| {
-            read_public_key(s, public_handle, label, algorithm)
-        })??;
+        let public_key_der =
+            token.run("cannot read the new public key", |s| read_public_key(s, public_handle, label, algorithm))??;
         Ok(Arc::new(Pkcs11Key {
             token: token.clone(),
             label: label.into(),
@@ -517,7 +515,13 @@ impl KeyCustody for Pkcs11Custody {
             };
             Ok(spki.map(|spki| (private, spki)))
         })??;
-        Ok(Arc::new(Pkcs11Key { token: token.clone(), label: label.into(), algorithm, private: Mutex::new(private), public_key_der }))
+        Ok(Arc::new(Pkcs11Key {
+            token: token.clone(),
+            label: label.into(),
+            algorithm,
+            private: Mutex::new(private),
+            public_key_der,
+        }))
     }
 }
 
@@ -585,7 +589,8 @@ fn read_public_key(
     algorithm: KeyAlgorithm,
 ) -> Result<Result<Vec<u8>, KeyError>, CkError> {
     if let Some(bits) = algorithm.rsa_bits() {
-        let attrs = s.get_attributes(object, &[AttributeType::KeyType, AttributeType::Modulus, AttributeType::PublicExponent])?;
+        let attrs =
+            s.get_attributes(object, &[AttributeType::KeyType, AttributeType::Modulus, AttributeType::PublicExponent])?;
         let (Some(Attribute::KeyType(kt)), Some(Attribute::Modulus(n)), Some(Attribute::PublicExponent(e))) = (
             attribute(&attrs, AttributeType::KeyType),
             attribute(&attrs, AttributeType::Modulus),
@@ -599,7 +604,10 @@ fn read_public_key(
         let n = strip_zeros(n);
         let actual_bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
         if actual_bits != bits as usize {
-            return Ok(Err(unreadable(label, format!("expected a {bits}-bit RSA key, the token holds a {actual_bits}-bit one"))));
+            return Ok(Err(unreadable(
+                label,
+                format!("expected a {bits}-bit RSA key, the token holds a {actual_bits}-bit one"),
+            )));
         }
         return Ok(rsa_spki(n, e).map_err(|e| unreadable(label, e)));
     }
@@ -704,8 +712,12 @@ impl CaSigner for Pkcs11Key {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         use aws_lc_rs::digest;
         let (mechanism, data, field) = match self.algorithm {
-            KeyAlgorithm::EcdsaP256 => (Mechanism::Ecdsa, digest::digest(&digest::SHA256, message).as_ref().to_vec(), 32),
-            KeyAlgorithm::EcdsaP384 => (Mechanism::Ecdsa, digest::digest(&digest::SHA384, message).as_ref().to_vec(), 48),
+            KeyAlgorithm::EcdsaP256 => {
+                (Mechanism::Ecdsa, digest::digest(&digest::SHA256, message).as_ref().to_vec(), 32)
+            }
+            KeyAlgorithm::EcdsaP384 => {
+                (Mechanism::Ecdsa, digest::digest(&digest::SHA384, message).as_ref().to_vec(), 48)
+            }
             _ => (Mechanism::Sha256RsaPkcs, message.to_vec(), 0),
         };
         let raw = self
@@ -716,7 +728,9 @@ impl CaSigner for Pkcs11Key {
                     Err(e) if matches!(rv_of(&e), Some(RvError::KeyHandleInvalid | RvError::ObjectHandleInvalid)) => {
                         // The token forgot the handle (re-enumerated its objects): find the key
                         // again by label and sign once more.
-                        let [found] = find_labelled(s, ObjectClass::PRIVATE_KEY, &self.label)?[..] else { return Err(e) };
+                        let [found] = find_labelled(s, ObjectClass::PRIVATE_KEY, &self.label)?[..] else {
+                            return Err(e);
+                        };
                         *lock(&self.private) = found;
                         s.sign(&mechanism, found, &data)
                     }

@@ -38,8 +38,10 @@ fn io_error(path: &Path, e: impl std::fmt::Display) -> KeyError {
 /// Encrypts a PKCS#8 document under `passphrase` as PEM.
 pub fn encrypt_pkcs8(pkcs8: &[u8], passphrase: &str) -> Result<Zeroizing<String>, KeyError> {
     let info = PrivateKeyInfo::try_from(pkcs8).map_err(|e| KeyError::Generate(e.to_string()))?;
-    let encrypted = info.encrypt(rand::rngs::OsRng, passphrase.as_bytes()).map_err(|e| KeyError::Generate(e.to_string()))?;
-    let pem = encrypted.to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF).map_err(|e| KeyError::Generate(e.to_string()))?;
+    let encrypted =
+        info.encrypt(rand::rngs::OsRng, passphrase.as_bytes()).map_err(|e| KeyError::Generate(e.to_string()))?;
+    let pem =
+        encrypted.to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF).map_err(|e| KeyError::Generate(e.to_string()))?;
     Ok(pem)
 }
 
@@ -48,7 +50,10 @@ pub fn decrypt_pkcs8(label: &str, pem: &str, passphrase: &str) -> Result<Zeroizi
     let (tag, der) = pkcs8::der::pem::decode_vec(pem.as_bytes())
         .map_err(|e| KeyError::Unreadable { label: label.into(), reason: format!("not a PEM file: {e}") })?;
     if tag != "ENCRYPTED PRIVATE KEY" {
-        return Err(KeyError::Unreadable { label: label.into(), reason: format!("expected an ENCRYPTED PRIVATE KEY, found {tag}") });
+        return Err(KeyError::Unreadable {
+            label: label.into(),
+            reason: format!("expected an ENCRYPTED PRIVATE KEY, found {tag}"),
+        });
     }
     let encrypted = EncryptedPrivateKeyInfo::try_from(der.as_slice())
         .map_err(|e| KeyError::Unreadable { label: label.into(), reason: e.to_string() })?;
@@ -79,7 +84,9 @@ impl KeyCustody for SoftwareCustody {
         let path = self.path_of(label);
         let pem = match std::fs::read_to_string(&path) {
             Ok(p) => Zeroizing::new(p),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyError::NotFound(path.display().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(KeyError::NotFound(path.display().to_string()))
+            }
             Err(e) => return Err(io_error(&path, e)),
         };
         let der = decrypt_pkcs8(label, &pem, passphrase)?;

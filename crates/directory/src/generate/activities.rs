@@ -215,7 +215,13 @@ impl ProfessionalWriter {
     }
 
     /// One CPS card line, valid 3 years from `from`.
-    pub(super) fn card(&mut self, number: &str, rpps: &str, from: NaiveDate, opposed: Option<NaiveDate>) -> io::Result<()> {
+    pub(super) fn card(
+        &mut self,
+        number: &str,
+        rpps: &str,
+        from: NaiveDate,
+        opposed: Option<NaiveDate>,
+    ) -> io::Result<()> {
         let idnat = format!("8{rpps}");
         let (from_s, until) = (from.to_string(), (from + Months::new(36)).to_string());
         let opposed = opposed.map(|d| d.to_string()).unwrap_or_default();
@@ -234,8 +240,18 @@ impl ProfessionalWriter {
 impl Generator {
     /// The activities and cards files: the seed professionals, then the generated ones. Adds
     /// what it writes to `counts`.
-    pub(super) fn write_professionals(&self, activities: &Path, cards: &Path, counts: &mut GeneratedCounts) -> io::Result<()> {
-        let mut out = ProfessionalWriter { activities: create(activities)?, cards: create(cards)?, counts: *counts, next_card: 0 };
+    pub(super) fn write_professionals(
+        &self,
+        activities: &Path,
+        cards: &Path,
+        counts: &mut GeneratedCounts,
+    ) -> io::Result<()> {
+        let mut out = ProfessionalWriter {
+            activities: create(activities)?,
+            cards: create(cards)?,
+            counts: *counts,
+            next_card: 0,
+        };
         write_pipe_record(&mut out.activities, &rpps_fmt::HEADER)?;
         write_pipe_record(&mut out.cards, &cards_fmt::HEADER)?;
         self.write_seed_professionals(&mut out)?;

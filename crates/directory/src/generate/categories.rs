@@ -13,15 +13,19 @@ const fn status(code: &'static str, label: &'static str, short: &'static str) ->
     LegalStatus { code, label, short }
 }
 
-pub(super) const STATUS_PUBLIC_HOSPITAL: LegalStatus = status("13", "Etablissement Public Communal d'Hospitalisation", "");
-pub(super) const STATUS_ASSOCIATION: LegalStatus = status("60", "Association Loi 1901 non Reconnue d'Utilité Publique", "");
+pub(super) const STATUS_PUBLIC_HOSPITAL: LegalStatus =
+    status("13", "Etablissement Public Communal d'Hospitalisation", "");
+pub(super) const STATUS_ASSOCIATION: LegalStatus =
+    status("60", "Association Loi 1901 non Reconnue d'Utilité Publique", "");
 const STATUS_FOUNDATION: LegalStatus = status("63", "Fondation", "");
 const STATUS_CCAS: LegalStatus = status("17", "Centre Communal d'Action Sociale", "");
 pub(super) const STATUS_SARL: LegalStatus = status("72", "Société à Responsabilité Limitée (S.A.R.L.)", "SARL");
 const STATUS_SA: LegalStatus = status("73", "Société Anonyme (S.A.)", "SA");
 const STATUS_SAS: LegalStatus = status("95", "Société par Actions Simplifiée (S.A.S.)", "SAS");
-pub(super) const STATUS_SELARL: LegalStatus = status("85", "Société d'Exercice Libéral à Responsabilité Limitée (S.E.L.A.R.L.)", "SELARL");
-pub(super) const STATUS_SELAS: LegalStatus = status("86", "Société d'Exercice Libéral par Actions Simplifiée (S.E.L.A.S.)", "SELAS");
+pub(super) const STATUS_SELARL: LegalStatus =
+    status("85", "Société d'Exercice Libéral à Responsabilité Limitée (S.E.L.A.R.L.)", "SELARL");
+pub(super) const STATUS_SELAS: LegalStatus =
+    status("86", "Société d'Exercice Libéral par Actions Simplifiée (S.E.L.A.S.)", "SELAS");
 const STATUS_SNC: LegalStatus = status("47", "Société en Nom Collectif (S.N.C.)", "SNC");
 pub(super) const STATUS_GIE: LegalStatus = status("88", "Groupement d'Intérêt Economique (G.I.E.)", "GIE");
 
@@ -83,10 +87,34 @@ const AGR_DISABLED: (&str, &str) = ("4301", "Etablissements et Services pour Adu
 /// 355, 500, 183, 354) are exact; the aggregated categories are approximations.
 const KINDS: [KindInfo; 19] = [
     kind("620", "Pharmacie d'Officine", ("3301", "Pharmacies d'Officine"), "4773Z", "SA06", false, "PHARMACIE"),
-    kind("611", "Laboratoire de Biologie Médicale", ("3101", "Laboratoires de Biologie Médicale"), "8690B", "SA17", false, "LABORATOIRE"),
-    kind("101", "Centre Hospitalier Régional (C.H.R.)", ("1101", "Centres Hospitaliers Régionaux"), "8610Z", "SA01", true, "CHR"),
+    kind(
+        "611",
+        "Laboratoire de Biologie Médicale",
+        ("3101", "Laboratoires de Biologie Médicale"),
+        "8690B",
+        "SA17",
+        false,
+        "LABORATOIRE",
+    ),
+    kind(
+        "101",
+        "Centre Hospitalier Régional (C.H.R.)",
+        ("1101", "Centres Hospitaliers Régionaux"),
+        "8610Z",
+        "SA01",
+        true,
+        "CHR",
+    ),
     kind("355", "Centre Hospitalier (C.H.)", AGR_CH, "8610Z", "SA01", true, "CH"),
-    kind("362", "Etablissement de Soins Longue Durée", ("1105", "Etablissements de Soins de Longue Durée"), "8610Z", "SA01", true, "USLD"),
+    kind(
+        "362",
+        "Etablissement de Soins Longue Durée",
+        ("1105", "Etablissements de Soins de Longue Durée"),
+        "8610Z",
+        "SA01",
+        true,
+        "USLD",
+    ),
     kind(
         "191",
         "Centre soins accompagnement prévention addictologie (CSAPA)",
@@ -124,8 +152,24 @@ const KINDS: [KindInfo; 19] = [
         "CLINIQUE",
     ),
     kind("124", "Centre de Santé", ("1204", "Centres de Santé"), "8621Z", "SA05", false, "CENTRE DE SANTE"),
-    kind("698", "Autre Etablissement Loi Hospitalière", ("1103", "Autres Etablissements de Soins"), "8622A", "SA04", false, "GIE"),
-    kind("500", "Etablissement d'hébergement pour personnes âgées dépendantes", AGR_ELDERLY, "8710A", "SA26", false, "EHPAD"),
+    kind(
+        "698",
+        "Autre Etablissement Loi Hospitalière",
+        ("1103", "Autres Etablissements de Soins"),
+        "8622A",
+        "SA04",
+        false,
+        "GIE",
+    ),
+    kind(
+        "500",
+        "Etablissement d'hébergement pour personnes âgées dépendantes",
+        AGR_ELDERLY,
+        "8710A",
+        "SA26",
+        false,
+        "EHPAD",
+    ),
     kind(
         "183",
         "Institut Médico-Educatif (I.M.E.)",
@@ -136,8 +180,24 @@ const KINDS: [KindInfo; 19] = [
         "IME",
     ),
     kind("354", "Service de Soins Infirmiers A Domicile (S.S.I.A.D)", AGR_ELDERLY, "8810A", "SA29", false, "SSIAD"),
-    kind("246", "Etablissement et Service d'Aide par le Travail (E.S.A.T.)", AGR_DISABLED, "8810C", "SA25", false, "ESAT"),
-    kind("460", "Service d'Aide et d'Accompagnement à Domicile (S.A.A.D.)", AGR_ELDERLY, "8810A", "SA29", false, "SAAD"),
+    kind(
+        "246",
+        "Etablissement et Service d'Aide par le Travail (E.S.A.T.)",
+        AGR_DISABLED,
+        "8810C",
+        "SA25",
+        false,
+        "ESAT",
+    ),
+    kind(
+        "460",
+        "Service d'Aide et d'Accompagnement à Domicile (S.A.A.D.)",
+        AGR_ELDERLY,
+        "8810A",
+        "SA29",
+        false,
+        "SAAD",
+    ),
     kind(
         "214",
         "Centre Hébergement & Réinsertion Sociale (C.H.R.S.)",
@@ -245,7 +305,14 @@ const PROFILES: [ProfileInfo; 9] = [
         weight: 20,
         extra_weight: 150,
         main: &[(EgKind::Ch, 9), (EgKind::Chr, 1)],
-        extra: &[(EgKind::Ch, 30), (EgKind::Ehpad, 25), (EgKind::Sld, 15), (EgKind::Csapa, 10), (EgKind::Camsp, 5), (EgKind::School, 15)],
+        extra: &[
+            (EgKind::Ch, 30),
+            (EgKind::Ehpad, 25),
+            (EgKind::Sld, 15),
+            (EgKind::Csapa, 10),
+            (EgKind::Camsp, 5),
+            (EgKind::School, 15),
+        ],
         statuses: &[(STATUS_PUBLIC_HOSPITAL, 1)],
         ape: "8610Z",
         shares_address: true,

@@ -90,7 +90,9 @@ impl Scale {
         let (legal_entities, establishments, situations) = match self {
             Scale::Demo => (400, 700, 5_000),
             Scale::National => (60_000, 100_000, 1_300_000),
-            Scale::Custom { legal_entities, establishments, situations } => (legal_entities, establishments, situations),
+            Scale::Custom { legal_entities, establishments, situations } => {
+                (legal_entities, establishments, situations)
+            }
         };
         // Professionals have 1–4 situations, 2.15 on average (SITUATION_COUNTS).
         let professionals = (situations * 100).div_ceil(215);
@@ -111,7 +113,11 @@ pub struct GenerateOptions {
 
 impl Default for GenerateOptions {
     fn default() -> Self {
-        GenerateOptions { seed: 1, scale: Scale::Demo, date: NaiveDate::from_ymd_opt(2026, 11, 1).expect("a valid date") }
+        GenerateOptions {
+            seed: 1,
+            scale: Scale::Demo,
+            date: NaiveDate::from_ymd_opt(2026, 11, 1).expect("a valid date"),
+        }
     }
 }
 

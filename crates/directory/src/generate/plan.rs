@@ -145,7 +145,11 @@ impl Plan {
         for l in kinds.iter().map(list) {
             if n < l.len() {
                 let i = l[n] as usize;
-                return Some(if self.eg_kind[i] == EgKind::Lbm { self.ej_main_eg[self.eg_ej[i] as usize] as usize } else { i });
+                return Some(if self.eg_kind[i] == EgKind::Lbm {
+                    self.ej_main_eg[self.eg_ej[i] as usize] as usize
+                } else {
+                    i
+                });
             }
             n -= l.len();
         }
@@ -178,7 +182,10 @@ mod tests {
     fn generated_identifiers_keep_to_their_ranges() {
         let tables = Tables::new();
         let corse = tables.dept_index("2A").unwrap();
-        assert_eq!(finess_number(&tables.depts[corse], 100_000).unwrap().as_str(), Finess::with_key("2A100000").unwrap().as_str());
+        assert_eq!(
+            finess_number(&tables.depts[corse], 100_000).unwrap().as_str(),
+            Finess::with_key("2A100000").unwrap().as_str()
+        );
         let guadeloupe = tables.dept_index("971").unwrap();
         let f = finess_number(&tables.depts[guadeloupe], 10_000).unwrap();
         assert!(f.as_str().starts_with("97110000"), "{f}");

@@ -7,13 +7,15 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use santepki_domain::{Rpps, RppsRang, Siret};
 
-use super::activities::{site_of_establishment, tech_id, Exercise, Person, ProfessionalWriter, Site, TECH_EG, TECH_RANG, TECH_SIRET};
+use super::activities::{
+    site_of_establishment, tech_id, Exercise, Person, ProfessionalWriter, Site, TECH_EG, TECH_RANG, TECH_SIRET,
+};
 use super::categories::EgKind;
 use super::names::{FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, PLACE_NAMES, SURNAMES};
 use super::professions::{
-    Choice, BIOLOGIST, BIOLOGIST_HEAD, COORDINATING_PHYSICIAN, EMPLOYEE, HOSPITAL_PRACTITIONER, LIBERAL, PARTNER, PHARMACIST_ASSISTANT,
-    PHARMACIST_OWNER, PRACTICE_HOLDER, PRIVATE_PRACTITIONER, PROFESSIONS, PROFESSION_WEIGHTS, RADIOLOGY_CHOICES, SALARIED, SECTION_A,
-    SECTION_D, SECTION_G, SECTION_H, VOLUNTEER,
+    Choice, BIOLOGIST, BIOLOGIST_HEAD, COORDINATING_PHYSICIAN, EMPLOYEE, HOSPITAL_PRACTITIONER, LIBERAL, PARTNER,
+    PHARMACIST_ASSISTANT, PHARMACIST_OWNER, PRACTICE_HOLDER, PRIVATE_PRACTITIONER, PROFESSIONS, PROFESSION_WEIGHTS,
+    RADIOLOGY_CHOICES, SALARIED, SECTION_A, SECTION_D, SECTION_G, SECTION_H, VOLUNTEER,
 };
 use super::structures::{siren_with_key, Establishment};
 use super::tables::Town;
@@ -117,8 +119,12 @@ impl Generator {
                 let mode = if r.gen_bool(0.5) { LIBERAL } else { SALARIED };
                 (mode, role, (prof == "21").then_some(SECTION_G))
             }
-            EgKind::Clinic | EgKind::ImagingGie if prof == "10" && r.gen_ratio(7, 10) => (LIBERAL, PRIVATE_PRACTITIONER, None),
-            _ if info.public && matches!(prof, "10" | "21") => (SALARIED, HOSPITAL_PRACTITIONER, (prof == "21").then_some(SECTION_H)),
+            EgKind::Clinic | EgKind::ImagingGie if prof == "10" && r.gen_ratio(7, 10) => {
+                (LIBERAL, PRIVATE_PRACTITIONER, None)
+            }
+            _ if info.public && matches!(prof, "10" | "21") => {
+                (SALARIED, HOSPITAL_PRACTITIONER, (prof == "21").then_some(SECTION_H))
+            }
             EgKind::Ehpad if prof == "10" => (SALARIED, COORDINATING_PHYSICIAN, None),
             EgKind::Ehpad | EgKind::Ime | EgKind::Ssiad if r.gen_ratio(1, 40) => (VOLUNTEER, EMPLOYEE, None),
             _ => (SALARIED, EMPLOYEE, (prof == "21").then_some(SECTION_H)),
@@ -193,7 +199,12 @@ impl Generator {
 
     /// One CPS per professional; ~3% also hold their previous, expired card; ~1% hold only an
     /// opposed (revoked) card, not yet replaced.
-    fn write_generated_cards(&self, out: &mut ProfessionalWriter, person: &Person, r: &mut ChaCha8Rng) -> io::Result<()> {
+    fn write_generated_cards(
+        &self,
+        out: &mut ProfessionalWriter,
+        person: &Person,
+        r: &mut ChaCha8Rng,
+    ) -> io::Result<()> {
         let age = r.gen_range(1..=1000);
         let from = self.date - Duration::days(age);
         let roll = r.gen_range(0..100);
@@ -211,7 +222,8 @@ impl Generator {
 /// The name of an RPPS rang practice.
 fn practice_name(person: &Person, group: bool, town: &Town, r: &mut ChaCha8Rng) -> String {
     let radiology = person.specialty.choices == RADIOLOGY_CHOICES;
-    let (single, plural) = if radiology { ("CABINET DE RADIOLOGIE", "CABINET DE RADIOLOGIE") } else { person.profession.cabinet };
+    let (single, plural) =
+        if radiology { ("CABINET DE RADIOLOGIE", "CABINET DE RADIOLOGIE") } else { person.profession.cabinet };
     if group {
         match r.gen_range(0..2) {
             0 => format!("{plural} {}", choose(r, PLACE_NAMES)),

@@ -77,8 +77,10 @@ const HOSPITAL_CHOICES: &[(Choice, u32)] = &[
     (Choice::Rang { group: false }, 10),
     (Choice::Siret, 10),
 ];
-const OFFICINE_CHOICES: &[(Choice, u32)] = &[(Choice::Establishment(PHARMACIES), 95), (Choice::Establishment(HOSPITALS), 5)];
-const HOSPITAL_PHARMACY_CHOICES: &[(Choice, u32)] = &[(Choice::Establishment(HOSPITALS), 90), (Choice::Establishment(CLINICS), 10)];
+const OFFICINE_CHOICES: &[(Choice, u32)] =
+    &[(Choice::Establishment(PHARMACIES), 95), (Choice::Establishment(HOSPITALS), 5)];
+const HOSPITAL_PHARMACY_CHOICES: &[(Choice, u32)] =
+    &[(Choice::Establishment(HOSPITALS), 90), (Choice::Establishment(CLINICS), 10)];
 const DENTAL_CHOICES: &[(Choice, u32)] = &[
     (Choice::Rang { group: false }, 45),
     (Choice::Rang { group: true }, 15),
@@ -159,7 +161,20 @@ pub(super) const PROFESSIONS: [Profession; 6] = [
             sf("SM15", "Dermatologie et vénéréologie", GENERAL_CHOICES),
             sf("SM57", "Médecine d'urgence", HOSPITAL_CHOICES),
         ],
-        specialty_weights: &[(0, 45), (1, 4), (2, 4), (3, 4), (4, 6), (5, 6), (6, 2), (7, 4), (8, 5), (9, 4), (10, 3), (11, 5)],
+        specialty_weights: &[
+            (0, 45),
+            (1, 4),
+            (2, 4),
+            (3, 4),
+            (4, 6),
+            (5, 6),
+            (6, 2),
+            (7, 4),
+            (8, 5),
+            (9, 4),
+            (10, 3),
+            (11, 5),
+        ],
         cabinet: ("CABINET", "CABINET MEDICAL"),
         practice_word: "MEDICALE",
     },

@@ -35,7 +35,12 @@ pub const TEST_PS_CARD: &str = "8000000001";
 pub const TEST_PS_SOCIETE_SIRET: &str = "9999999800514";
 /// R44: the four practices of the test professional, as the LDAP directory lists them.
 pub const TEST_PS_SITUATIONS: [R44Row; 4] = [
-    R44Row { ou: "499700270616029", raison_sociale: "CG MAXI0027061", postal_address: "CG MAXI 8 RUE NOIR", sector: "SA08" },
+    R44Row {
+        ou: "499700270616029",
+        raison_sociale: "CG MAXI0027061",
+        postal_address: "CG MAXI 8 RUE NOIR",
+        sector: "SA08",
+    },
     R44Row {
         ou: "499700270616011",
         raison_sociale: "CABINET DE M. MAXIMAXIMAXIMAXIM0027061",
@@ -48,7 +53,12 @@ pub const TEST_PS_SITUATIONS: [R44Row; 4] = [
         postal_address: "CABINET DE M. MAXIMAXIMAXIMAXIM 4 RUE NOIR",
         sector: "SA07",
     },
-    R44Row { ou: "39999999800514", raison_sociale: "SOCIETE MAXI", postal_address: "SOCIETE MAXI 6 RUE NOIR", sector: "SA09" },
+    R44Row {
+        ou: "39999999800514",
+        raison_sociale: "SOCIETE MAXI",
+        postal_address: "SOCIETE MAXI 6 RUE NOIR",
+        sector: "SA09",
+    },
 ];
 
 // --- Seed 001: the CHU de Nice, one legal entity and its 12 establishments (R16, R18) -----
@@ -57,8 +67,18 @@ pub const CHU_NICE_NAME: &str = "CENTRE HOSPITALIER UNIVERSITAIRE DE NICE";
 /// In the seed's order. The seed prints the CSAPA as `060923151`, whose Luhn key is wrong (a
 /// transcription error); `060923158` is the same number with its valid key.
 pub const CHU_NICE_EGS: [&str; 12] = [
-    "060024411", "060785003", "060923158", "060788957", "060793775", "060790573", "060789195", "060789799", "060016508", "060004538",
-    "060789245", "060790177",
+    "060024411",
+    "060785003",
+    "060923158",
+    "060788957",
+    "060793775",
+    "060790573",
+    "060789195",
+    "060789799",
+    "060016508",
+    "060004538",
+    "060789245",
+    "060790177",
 ];
 /// Hôpital Pasteur, the site the seed highlights.
 pub const CHU_NICE_PASTEUR_EG: &str = "060785003";

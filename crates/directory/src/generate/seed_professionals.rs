@@ -6,8 +6,9 @@ use chrono::{Duration, Months};
 
 use super::activities::{tech_id, Exercise, Person, ProfessionalWriter, Site, TECH_SEED};
 use super::professions::{
-    CodeLabel, BIOLOGIST, BIOLOGIST_HEAD, EMPLOYEE, HOSPITAL_PRACTITIONER, LIBERAL, PARTNER, PHARMACIST_ASSISTANT, PHARMACIST_OWNER,
-    PRACTICE_HOLDER, PRIVATE_PRACTITIONER, PROFESSIONS, SALARIED, SECTION_A, SECTION_D, SECTION_G, SECTION_H,
+    CodeLabel, BIOLOGIST, BIOLOGIST_HEAD, EMPLOYEE, HOSPITAL_PRACTITIONER, LIBERAL, PARTNER, PHARMACIST_ASSISTANT,
+    PHARMACIST_OWNER, PRACTICE_HOLDER, PRIVATE_PRACTITIONER, PROFESSIONS, SALARIED, SECTION_A, SECTION_D, SECTION_G,
+    SECTION_H,
 };
 use super::seed_cases;
 use super::seeds::SeedAddress;
@@ -16,7 +17,8 @@ use super::Generator;
 
 /// A seed professional's profession and specialty, by code.
 fn seed_person(rpps: &str, specialty: &str) -> io::Result<Person> {
-    let seed = seed_cases::professional(rpps).ok_or_else(|| io::Error::other(format!("seed professional {rpps} is missing")))?;
+    let seed = seed_cases::professional(rpps)
+        .ok_or_else(|| io::Error::other(format!("seed professional {rpps} is missing")))?;
     let profession = PROFESSIONS
         .iter()
         .find(|p| p.code == seed.profession)
@@ -54,7 +56,12 @@ impl Generator {
             &[(CHU_NICE_PASTEUR_EG, hospital), ("060788957", hospital)],
         )?;
         self.seed_professional(out, CHU_NICE_PHYSICIANS_RPPS[1], "Médecine d'urgence", &[("060024411", hospital)])?;
-        self.seed_professional(out, CHU_NICE_PHYSICIANS_RPPS[2], "Pédiatrie", &[("060789195", hospital), ("060789799", hospital)])?;
+        self.seed_professional(
+            out,
+            CHU_NICE_PHYSICIANS_RPPS[2],
+            "Pédiatrie",
+            &[("060789195", hospital), ("060789799", hospital)],
+        )?;
 
         // R11: every biologist of the SELAS at its main site; the legal representative first.
         let head = exercise("SA17", LIBERAL, BIOLOGIST_HEAD, Some(SECTION_G));
@@ -62,12 +69,27 @@ impl Generator {
         let bio_md = exercise("SA17", LIBERAL, BIOLOGIST, None);
         self.seed_professional(out, LBM_SELAS_BIOLOGISTS_RPPS[1], "Biologie médicale", &[(LBM_SELAS_MAIN_EG, bio_md)])?;
         let bio_pharm = exercise("SA17", SALARIED, BIOLOGIST, Some(SECTION_G));
-        self.seed_professional(out, LBM_SELAS_BIOLOGISTS_RPPS[2], "Biologie médicale", &[(LBM_SELAS_MAIN_EG, bio_pharm)])?;
+        self.seed_professional(
+            out,
+            LBM_SELAS_BIOLOGISTS_RPPS[2],
+            "Biologie médicale",
+            &[(LBM_SELAS_MAIN_EG, bio_pharm)],
+        )?;
 
         // R12: the multi-site lab that is not a SELAS, biologists at its main site.
-        self.seed_professional(out, LBM_MULTISITE_BIOLOGISTS_RPPS[0], "Biologie médicale", &[(LBM_MULTISITE_MAIN_EG, head)])?;
+        self.seed_professional(
+            out,
+            LBM_MULTISITE_BIOLOGISTS_RPPS[0],
+            "Biologie médicale",
+            &[(LBM_MULTISITE_MAIN_EG, head)],
+        )?;
         let bio_md_salaried = exercise("SA17", SALARIED, BIOLOGIST, None);
-        self.seed_professional(out, LBM_MULTISITE_BIOLOGISTS_RPPS[1], "Biologie médicale", &[(LBM_MULTISITE_MAIN_EG, bio_md_salaried)])?;
+        self.seed_professional(
+            out,
+            LBM_MULTISITE_BIOLOGISTS_RPPS[1],
+            "Biologie médicale",
+            &[(LBM_MULTISITE_MAIN_EG, bio_md_salaried)],
+        )?;
 
         // R10: the pharmacy's titulaire (legal representative) and assistant, at its FINESS EG.
         let owner = exercise("SA06", LIBERAL, PHARMACIST_OWNER, Some(SECTION_A));
@@ -127,7 +149,8 @@ impl Generator {
     /// The seed professional's valid card; the first two CHU physicians also hold an expired
     /// and an opposed card.
     fn seed_card(&self, out: &mut ProfessionalWriter, person: &Person) -> io::Result<()> {
-        let seed = seed_cases::professional(&person.rpps).ok_or_else(|| io::Error::other("seed professional without card"))?;
+        let seed =
+            seed_cases::professional(&person.rpps).ok_or_else(|| io::Error::other("seed professional without card"))?;
         let from = self.date - Duration::days(200);
         if seed.rpps == seed_cases::CHU_NICE_PHYSICIANS_RPPS[0] {
             out.card(seed_cases::EXPIRED_CARD, seed.rpps, from - Months::new(36), None)?;
@@ -146,8 +169,12 @@ impl Generator {
     fn write_test_professional(&self, out: &mut ProfessionalWriter) -> io::Result<()> {
         use seed_cases::*;
         let person = seed_person(TEST_PS_RPPS, "Radio-diagnostic")?;
-        let parts =
-            [("CG MAXI", "8"), ("CABINET DE M. MAXIMAXIMAXIMAXIM", "4"), ("CABINET DE M. MAXIMAXIMAXIMAXIM", "4"), ("SOCIETE MAXI", "6")];
+        let parts = [
+            ("CG MAXI", "8"),
+            ("CABINET DE M. MAXIMAXIMAXIMAXIM", "4"),
+            ("CABINET DE M. MAXIMAXIMAXIMAXIM", "4"),
+            ("SOCIETE MAXI", "6"),
+        ];
         for (n, (row, (recipient, number))) in TEST_PS_SITUATIONS.iter().zip(parts).enumerate() {
             let siret = if row.sector == "SA09" { TEST_PS_SOCIETE_SIRET } else { "" };
             let site = Site {
@@ -177,8 +204,16 @@ impl Generator {
         use seed_cases::*;
         let person = seed_person(SCM_RADIOLOGIST_RPPS, "Radio-diagnostic")?;
         let practices = [
-            ("CABINET DE RADIOLOGIE DU VIEUX PORT", "SA08", SeedAddress("12", RUE, "DE LA REPUBLIQUE", "13002", "MARSEILLE")),
-            ("CABINET DE RADIOLOGIE DE LA CANEBIERE", "SA08", SeedAddress("48", BD, "DE LA LIBERATION", "13001", "MARSEILLE")),
+            (
+                "CABINET DE RADIOLOGIE DU VIEUX PORT",
+                "SA08",
+                SeedAddress("12", RUE, "DE LA REPUBLIQUE", "13002", "MARSEILLE"),
+            ),
+            (
+                "CABINET DE RADIOLOGIE DE LA CANEBIERE",
+                "SA08",
+                SeedAddress("48", BD, "DE LA LIBERATION", "13001", "MARSEILLE"),
+            ),
             ("CABINET DE RADIOLOGIE DU DR VERMEILLE", "SA07", SeedAddress("7", AV, "DU PRADO", "13006", "MARSEILLE")),
             ("CABINET DE RADIOLOGIE D'AUBAGNE", "SA08", SeedAddress("3", PL, "DE LA LIBERATION", "13400", "AUBAGNE")),
             ("CABINET DE RADIOLOGIE DE LA CIOTAT", "SA08", SeedAddress("22", AV, "EMILE BODIN", "13600", "LA CIOTAT")),

@@ -6,7 +6,8 @@ use chrono::{Duration, NaiveDate};
 
 use super::activities::{site_of_establishment, tech_id, Site, TECH_SEED};
 use super::categories::{
-    EgKind, LegalStatus, STATUS_ASSOCIATION, STATUS_GIE, STATUS_PUBLIC_HOSPITAL, STATUS_SARL, STATUS_SELARL, STATUS_SELAS,
+    EgKind, LegalStatus, STATUS_ASSOCIATION, STATUS_GIE, STATUS_PUBLIC_HOSPITAL, STATUS_SARL, STATUS_SELARL,
+    STATUS_SELAS,
 };
 use super::seed_cases;
 use super::structures::{Establishment, LegalEntity};
@@ -143,7 +144,13 @@ const SEED_EJS: &[SeedEj] = {
 /// phones, categories), then the other cases.
 const SEED_EGS: &[SeedEg] = {
     use seed_cases::*;
-    const fn chu(finess: &'static str, name: &'static str, address: SeedAddress, phone: &'static str, kind: EgKind) -> SeedEg {
+    const fn chu(
+        finess: &'static str,
+        name: &'static str,
+        address: SeedAddress,
+        phone: &'static str,
+        kind: EgKind,
+    ) -> SeedEg {
         SeedEg { finess, ej: CHU_NICE_EJ, name, address, phone, kind, siret: "" }
     }
     &[
@@ -163,7 +170,13 @@ const SEED_EGS: &[SeedEg] = {
         ),
         // The seed prints 060923151, which fails the Luhn key: 060923158 is the same number with
         // its valid key (a transcription error in the seed).
-        chu("060923158", "CSAPA CHU DE NICE", SeedAddress("4", AV, "REINE VICTORIA", "06001", "NICE CEDEX 1"), "", EgKind::Csapa),
+        chu(
+            "060923158",
+            "CSAPA CHU DE NICE",
+            SeedAddress("4", AV, "REINE VICTORIA", "06001", "NICE CEDEX 1"),
+            "",
+            EgKind::Csapa,
+        ),
         chu(
             "060788957",
             "CHU DE NICE HOPITAL DE CIMIEZ",
@@ -192,7 +205,13 @@ const SEED_EGS: &[SeedEg] = {
             "0492035525",
             EgKind::Chr,
         ),
-        chu("060789799", "CAMSP CHU DE NICE", SeedAddress("52", AV, "DENIS SEMERIA", "06300", "NICE"), "0492036077", EgKind::Camsp),
+        chu(
+            "060789799",
+            "CAMSP CHU DE NICE",
+            SeedAddress("52", AV, "DENIS SEMERIA", "06300", "NICE"),
+            "0492036077",
+            EgKind::Camsp,
+        ),
         chu(
             "060016508",
             "CENTRE DE FORMATION DU CHU DE NICE",
@@ -385,8 +404,16 @@ mod tests {
         use seed_cases::*;
         let strict = ValidationMode::Strict;
         let finess: Vec<&str> = [
-            CHU_NICE_EJ, LBM_SELAS_EJ, LBM_MULTISITE_EJ, PHARMACY_EJ, PHARMACY_EG, RADIOLOGY_GIE_EJ, RADIOLOGY_GIE_EG, ESSMS_EJ,
-            HOSPITAL_EJ, HOSPITAL_EG,
+            CHU_NICE_EJ,
+            LBM_SELAS_EJ,
+            LBM_MULTISITE_EJ,
+            PHARMACY_EJ,
+            PHARMACY_EG,
+            RADIOLOGY_GIE_EJ,
+            RADIOLOGY_GIE_EG,
+            ESSMS_EJ,
+            HOSPITAL_EJ,
+            HOSPITAL_EG,
         ]
         .into_iter()
         .chain(CHU_NICE_EGS)
@@ -420,7 +447,10 @@ mod tests {
         }
         for p in PROFESSIONALS {
             Rpps::parse(p.rpps, strict).unwrap();
-            assert!(p.rpps == TEST_PS_RPPS || !p.rpps.starts_with("997"), "only the R44 professional is a test identity");
+            assert!(
+                p.rpps == TEST_PS_RPPS || !p.rpps.starts_with("997"),
+                "only the R44 professional is a test identity"
+            );
             assert_eq!(p.card.len(), 10);
         }
         for row in TEST_PS_SITUATIONS {

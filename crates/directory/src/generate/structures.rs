@@ -117,7 +117,9 @@ impl Generator {
         let name = establishment_name(kind, main, &core, &address.town, &mut r);
         let nic = self.plan.eg_nic[i];
         let siret = match &core.siren {
-            Some(siren) if nic > 0 && r.gen_ratio(9, 10) => Siret::with_key(siren, &format!("{nic:04}")).map_err(id_error)?.to_string(),
+            Some(siren) if nic > 0 && r.gen_ratio(9, 10) => {
+                Siret::with_key(siren, &format!("{nic:04}")).map_err(id_error)?.to_string()
+            }
             _ => String::new(),
         };
         let opened = Self::date_between(&mut r, ymd(1960, 1, 1), self.date - Duration::days(60));
@@ -126,7 +128,8 @@ impl Generator {
         let fax = if r.gen_ratio(1, 3) { self.tables.phone(d, &mut r) } else { String::new() };
         Ok(Establishment {
             finess: finess_number(&self.tables.depts[d], self.plan.eg_seq[i])?.to_string(),
-            legal_entity: finess_number(&self.tables.depts[self.plan.ej_dept[e] as usize], self.plan.ej_seq[e])?.to_string(),
+            legal_entity: finess_number(&self.tables.depts[self.plan.ej_dept[e] as usize], self.plan.ej_seq[e])?
+                .to_string(),
             long_name: name.clone(),
             name,
             address,
@@ -153,7 +156,14 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 /// The `(base, full name)` of a legal entity.
-fn entity_name(profile: Profile, main_kind: EgKind, status: LegalStatus, town: &Town, dept: &Dept, r: &mut ChaCha8Rng) -> (String, String) {
+fn entity_name(
+    profile: Profile,
+    main_kind: EgKind,
+    status: LegalStatus,
+    town: &Town,
+    dept: &Dept,
+    r: &mut ChaCha8Rng,
+) -> (String, String) {
     let form = status.short;
     let town = &town.name;
     match profile {
@@ -169,7 +179,9 @@ fn entity_name(profile: Profile, main_kind: EgKind, status: LegalStatus, town: &
             let base = format!("{} {}", choose(r, LAB_NAMES), dept.upper);
             (base.clone(), format!("{form} {base}"))
         }
-        Profile::PublicHospital if main_kind == EgKind::Chr => (town.clone(), format!("CENTRE HOSPITALIER REGIONAL DE {town}")),
+        Profile::PublicHospital if main_kind == EgKind::Chr => {
+            (town.clone(), format!("CENTRE HOSPITALIER REGIONAL DE {town}"))
+        }
         Profile::PublicHospital => (town.clone(), format!("CENTRE HOSPITALIER DE {town}")),
         Profile::Clinic => {
             let base = choose(r, CLINIC_NAMES).to_owned();

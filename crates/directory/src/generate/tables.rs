@@ -93,11 +93,23 @@ impl Tables {
                     "974" => ("974", "9D"),
                     c => (c, c),
                 };
-                Dept { code, upper: upper_ascii(&name), name, finess_prefix, finess_code, weight, towns, phone_prefix: phone_prefix(code) }
+                Dept {
+                    code,
+                    upper: upper_ascii(&name),
+                    name,
+                    finess_prefix,
+                    finess_code,
+                    weight,
+                    towns,
+                    phone_prefix: phone_prefix(code),
+                }
             })
             .collect();
         let dept_weights = depts.iter().enumerate().map(|(i, d)| (i, d.weight)).collect();
-        let sectors = SECTORS_USED.iter().map(|code| (*code, Sector::parse(code).ok().and_then(|s| s.label_fr()).unwrap_or(""))).collect();
+        let sectors = SECTORS_USED
+            .iter()
+            .map(|code| (*code, Sector::parse(code).ok().and_then(|s| s.label_fr()).unwrap_or("")))
+            .collect();
         Tables { depts, dept_weights, sectors }
     }
 
@@ -107,7 +119,10 @@ impl Tables {
 
     pub(super) fn dept_index(&self, code: &str) -> io::Result<usize> {
         let code = if code == "97" { "971" } else { code };
-        self.depts.iter().position(|d| d.code == code).ok_or_else(|| io::Error::other(format!("unknown département {code}")))
+        self.depts
+            .iter()
+            .position(|d| d.code == code)
+            .ok_or_else(|| io::Error::other(format!("unknown département {code}")))
     }
 
     pub(super) fn sector_label(&self, code: &str) -> &'static str {
@@ -181,12 +196,12 @@ fn upper_ascii(s: &str) -> String {
 fn phone_prefix(dept: &str) -> &'static str {
     match dept {
         "75" | "77" | "78" | "91" | "92" | "93" | "94" | "95" => "01",
-        "14" | "18" | "22" | "27" | "28" | "29" | "35" | "36" | "37" | "41" | "44" | "45" | "49" | "50" | "53" | "56" | "61" | "72"
-        | "76" | "85" => "02",
-        "02" | "08" | "10" | "21" | "25" | "39" | "51" | "52" | "54" | "55" | "57" | "58" | "59" | "60" | "62" | "67" | "68" | "70"
-        | "71" | "80" | "88" | "89" | "90" => "03",
-        "09" | "12" | "16" | "17" | "19" | "23" | "24" | "31" | "32" | "33" | "40" | "46" | "47" | "64" | "65" | "79" | "81" | "82"
-        | "86" | "87" => "05",
+        "14" | "18" | "22" | "27" | "28" | "29" | "35" | "36" | "37" | "41" | "44" | "45" | "49" | "50" | "53"
+        | "56" | "61" | "72" | "76" | "85" => "02",
+        "02" | "08" | "10" | "21" | "25" | "39" | "51" | "52" | "54" | "55" | "57" | "58" | "59" | "60" | "62"
+        | "67" | "68" | "70" | "71" | "80" | "88" | "89" | "90" => "03",
+        "09" | "12" | "16" | "17" | "19" | "23" | "24" | "31" | "32" | "33" | "40" | "46" | "47" | "64" | "65"
+        | "79" | "81" | "82" | "86" | "87" => "05",
         "971" => "0590",
         "972" => "0596",
         "973" => "0594",
@@ -195,7 +210,8 @@ fn phone_prefix(dept: &str) -> &'static str {
     }
 }
 
-const SECTORS_USED: [&str; 12] = ["SA01", "SA04", "SA05", "SA06", "SA07", "SA08", "SA09", "SA17", "SA25", "SA26", "SA29", "SA30"];
+const SECTORS_USED: [&str; 12] =
+    ["SA01", "SA04", "SA05", "SA06", "SA07", "SA08", "SA09", "SA17", "SA25", "SA26", "SA29", "SA30"];
 
 /// Département code, weight (about its population in tens of thousands) and main towns.
 type DeptRow = (&'static str, u32, &'static [(&'static str, &'static str)]);

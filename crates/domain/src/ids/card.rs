@@ -1,5 +1,5 @@
-use super::{expect_digits, string_identifier, IdError, ValidationMode};
 use super::IdKind;
+use super::{expect_digits, string_identifier, IdError, ValidationMode};
 
 /// A CPx card number: 10 digits, printed on the third line of the card (R21).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

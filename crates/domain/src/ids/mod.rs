@@ -70,15 +70,25 @@ impl fmt::Display for IdKind {
 pub enum IdErrorReason {
     Empty,
     /// The value has the wrong number of characters.
-    Length { expected: &'static str, found: usize },
+    Length {
+        expected: &'static str,
+        found: usize,
+    },
     /// A character is not allowed at this position (1-based).
-    BadCharacter { position: usize, found: char, expected: &'static str },
+    BadCharacter {
+        position: usize,
+        found: char,
+        expected: &'static str,
+    },
     /// The Luhn key (last digit) does not match.
     CheckKey,
     /// The value is a test-environment form, refused in strict mode.
     TestOnly,
     /// The type digit of a national identifier is unknown (R43).
-    UnknownType { found: char, expected: &'static str },
+    UnknownType {
+        found: char,
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for IdErrorReason {

@@ -38,8 +38,7 @@ string_identifier!(RppsRang);
 impl RppsRang {
     pub fn parse(value: &str, mode: ValidationMode) -> Result<Self, IdError> {
         expect_digits(IdKind::RppsRang, value, 14, "14 (RPPS + 3-digit rank)")?;
-        Rpps::parse(&value[..11], mode)
-            .map_err(|e| IdError::new(IdKind::RppsRang, value, e.reason))?;
+        Rpps::parse(&value[..11], mode).map_err(|e| IdError::new(IdKind::RppsRang, value, e.reason))?;
         Ok(RppsRang(value.to_owned()))
     }
 

@@ -40,7 +40,8 @@ impl Siret {
             };
         }
         expect_digits(IdKind::Siret, value, 14, "14")?;
-        let valid = luhn::is_valid(value) || (value.starts_with(LA_POSTE_SIREN) && luhn::digit_sum(value).is_multiple_of(5));
+        let valid =
+            luhn::is_valid(value) || (value.starts_with(LA_POSTE_SIREN) && luhn::digit_sum(value).is_multiple_of(5));
         if !valid {
             if value.starts_with("9999") {
                 return match mode {
@@ -78,10 +79,7 @@ mod tests {
         assert!(!luhn::is_valid(la_poste));
         assert_eq!(luhn::digit_sum(la_poste) % 5, 0);
         Siret::parse(la_poste, ValidationMode::Strict).unwrap();
-        assert_eq!(
-            Siret::parse("35600000000016", ValidationMode::Strict).unwrap_err().reason,
-            IdErrorReason::CheckKey
-        );
+        assert_eq!(Siret::parse("35600000000016", ValidationMode::Strict).unwrap_err().reason, IdErrorReason::CheckKey);
     }
 
     #[test]
@@ -94,9 +92,6 @@ mod tests {
     #[test]
     fn siren() {
         Siren::parse("260100045", ValidationMode::Strict).unwrap();
-        assert_eq!(
-            Siren::parse("260100046", ValidationMode::Strict).unwrap_err().reason,
-            IdErrorReason::CheckKey
-        );
+        assert_eq!(Siren::parse("260100046", ValidationMode::Strict).unwrap_err().reason, IdErrorReason::CheckKey);
     }
 }

@@ -28,7 +28,13 @@ pub(crate) fn new_token() -> String {
 
 /// The `Set-Cookie` value for a token.
 pub(crate) fn set_cookie(token: &str) -> String {
-    cookie::Cookie::build((COOKIE, token.to_owned())).secure(true).http_only(true).same_site(cookie::SameSite::Strict).path("/").build().to_string()
+    cookie::Cookie::build((COOKIE, token.to_owned()))
+        .secure(true)
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .path("/")
+        .build()
+        .to_string()
 }
 
 /// The token of the request's `__Host-csrf` cookie, when it has a well-formed one.
@@ -41,7 +47,9 @@ pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .filter_map(Result::ok)
         .find(|c| c.name() == COOKIE)
         .map(|c| c.value().to_owned())
-        .filter(|v| v.len() == 43 && base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v).is_ok_and(|b| b.len() == 32))
+        .filter(|v| {
+            v.len() == 43 && base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v).is_ok_and(|b| b.len() == 32)
+        })
 }
 
 fn refused(why: &str) -> PageError {
@@ -55,7 +63,12 @@ fn refused(why: &str) -> PageError {
 
 /// The portal's own origin: `https://` and the host the browser addressed.
 fn own_origin(parts: &Parts) -> Option<String> {
-    let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_owned).or_else(|| parts.uri.authority().map(|a| a.to_string()))?;
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))?;
     Some(format!("https://{host}"))
 }
 
@@ -86,39 +99,74 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
         let cookie = check_headers(&parts)?;
-        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let content_type =
+            parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         let mut pairs: Vec<(String, String)> = Vec::new();
         if content_type.starts_with("multipart/form-data") {
             let req = Request::from_parts(parts, body);
-            let mut multipart = Multipart::from_request(req, state).await.map_err(|e| PageError::bad_request("multipart", format!("formulaire illisible : {e}")))?;
+            let mut multipart = Multipart::from_request(req, state)
+                .await
+                .map_err(|e| PageError::bad_request("multipart", format!("formulaire illisible : {e}")))?;
             let mut size = 0usize;
-            while let Some(field) = multipart.next_field().await.map_err(|e| PageError::bad_request("multipart", format!("formulaire illisible : {e}")))? {
+            while let Some(field) = multipart
+                .next_field()
+                .await
+                .map_err(|e| PageError::bad_request("multipart", format!("formulaire illisible : {e}")))?
+            {
                 let name = field.name().unwrap_or("").to_owned();
                 let is_file = field.file_name().is_some();
-                let bytes = field.bytes().await.map_err(|e| PageError::bad_request("multipart", format!("formulaire illisible : {e}")))?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| PageError::bad_request("multipart", format!("formulaire illisible : {e}")))?;
                 size += bytes.len();
                 if size > MAX_BODY {
-                    return Err(PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "Envoi trop volumineux", "Le formulaire dépasse 256 Kio."));
+                    return Err(PageError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "too_large",
+                        "Envoi trop volumineux",
+                        "Le formulaire dépasse 256 Kio.",
+                    ));
                 }
                 let value = match String::from_utf8(bytes.to_vec()) {
                     Ok(s) => s,
                     Err(_) if is_file => base64::engine::general_purpose::STANDARD.encode(&bytes),
-                    Err(_) => return Err(PageError::bad_request("encoding", format!("le champ {name} n'est pas du texte UTF-8"))),
+                    Err(_) => {
+                        return Err(PageError::bad_request(
+                            "encoding",
+                            format!("le champ {name} n'est pas du texte UTF-8"),
+                        ))
+                    }
                 };
                 pairs.push((name, value));
             }
         } else if content_type.starts_with("application/x-www-form-urlencoded") {
-            let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "Envoi trop volumineux", "Le formulaire dépasse 256 Kio."))?;
-            pairs = serde_urlencoded::from_bytes(&bytes).map_err(|e| PageError::bad_request("form", format!("formulaire illisible : {e}")))?;
+            let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+                PageError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "Envoi trop volumineux",
+                    "Le formulaire dépasse 256 Kio.",
+                )
+            })?;
+            pairs = serde_urlencoded::from_bytes(&bytes)
+                .map_err(|e| PageError::bad_request("form", format!("formulaire illisible : {e}")))?;
         } else {
-            return Err(PageError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Format non pris en charge", "Le portail n'accepte que des formulaires HTML."));
+            return Err(PageError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Format non pris en charge",
+                "Le portail n'accepte que des formulaires HTML.",
+            ));
         }
         let submitted = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
         if aws_lc_rs::constant_time::verify_slices_are_equal(submitted.as_bytes(), cookie.as_bytes()).is_err() {
             return Err(refused("jeton invalide"));
         }
         let encoded = serde_urlencoded::to_string(&pairs).map_err(PageError::internal)?;
-        serde_urlencoded::from_str(&encoded).map(CsrfForm).map_err(|e| PageError::bad_request("form", format!("formulaire incomplet : {e}")))
+        serde_urlencoded::from_str(&encoded)
+            .map(CsrfForm)
+            .map_err(|e| PageError::bad_request("form", format!("formulaire incomplet : {e}")))
     }
 }
 

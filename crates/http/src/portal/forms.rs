@@ -103,17 +103,56 @@ fn case_name(c: StructureCase) -> String {
 
 impl FormFields {
     fn to_form(&self) -> Result<Form413, String> {
-        let case: StructureCase = serde_json::from_value(serde_json::Value::String(self.cas.clone())).map_err(|_| "choisissez le cas de la structure".to_owned())?;
-        let role: SignerRole = serde_json::from_value(serde_json::Value::String(self.signataire_role.clone())).map_err(|_| "choisissez la qualité du signataire".to_owned())?;
-        let person = |n: &str, p: &str, t: &str, e: &str, c: &str| Person { last_name: n.trim().into(), first_names: p.trim().into(), phone: t.trim().into(), email: e.trim().into(), card_number: c.trim().into() };
+        let case: StructureCase = serde_json::from_value(serde_json::Value::String(self.cas.clone()))
+            .map_err(|_| "choisissez le cas de la structure".to_owned())?;
+        let role: SignerRole = serde_json::from_value(serde_json::Value::String(self.signataire_role.clone()))
+            .map_err(|_| "choisissez la qualité du signataire".to_owned())?;
+        let person = |n: &str, p: &str, t: &str, e: &str, c: &str| Person {
+            last_name: n.trim().into(),
+            first_names: p.trim().into(),
+            phone: t.trim().into(),
+            email: e.trim().into(),
+            card_number: c.trim().into(),
+        };
         let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         Ok(Form413 {
             case,
-            identifiers: self.identifiants.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-            signer: Signer { role, person: person(&self.signataire_nom, &self.signataire_prenoms, &self.signataire_telephone, &self.signataire_email, &self.signataire_carte) },
-            administrators: vec![person(&self.admin_nom, &self.admin_prenoms, &self.admin_telephone, &self.admin_email, &self.admin_carte)],
-            usage: Usage { description: self.usage_description.clone(), vendor: self.usage_editeur.clone(), solution: self.usage_solution.clone(), version: self.usage_version.clone() },
-            offers: Offers { org: !self.offre_org.is_empty(), pro: !self.offre_pro.is_empty(), pro_mail_domain: opt(&self.pro_domaine), server_ssl_domain: opt(&self.ssl_domaine), server_mail_domain: opt(&self.messagerie_domaine) },
+            identifiers: self
+                .identifiants
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            signer: Signer {
+                role,
+                person: person(
+                    &self.signataire_nom,
+                    &self.signataire_prenoms,
+                    &self.signataire_telephone,
+                    &self.signataire_email,
+                    &self.signataire_carte,
+                ),
+            },
+            administrators: vec![person(
+                &self.admin_nom,
+                &self.admin_prenoms,
+                &self.admin_telephone,
+                &self.admin_email,
+                &self.admin_carte,
+            )],
+            usage: Usage {
+                description: self.usage_description.clone(),
+                vendor: self.usage_editeur.clone(),
+                solution: self.usage_solution.clone(),
+                version: self.usage_version.clone(),
+            },
+            offers: Offers {
+                org: !self.offre_org.is_empty(),
+                pro: !self.offre_pro.is_empty(),
+                pro_mail_domain: opt(&self.pro_domaine),
+                server_ssl_domain: opt(&self.ssl_domaine),
+                server_mail_domain: opt(&self.messagerie_domaine),
+            },
         })
     }
 }
@@ -137,12 +176,20 @@ struct NewFormPage {
 fn new_page(portal: &Portal, f: FormFields, errors: Vec<String>) -> NewFormPage {
     let cases = StructureCase::ALL
         .iter()
-        .map(|c| CaseChoice { value: case_name(*c), label: format!("{} ({})", case_name(*c), c.rule()), selected: f.cas == case_name(*c) })
+        .map(|c| CaseChoice {
+            value: case_name(*c),
+            label: format!("{} ({})", case_name(*c), c.rule()),
+            selected: f.cas == case_name(*c),
+        })
         .collect();
-    let roles = [("legal-representative", "Représentant légal"), ("mandataire", "Mandataire"), ("practice-holder", "Titulaire du cabinet (RPPS rang)")]
-        .iter()
-        .map(|(v, l)| CaseChoice { value: (*v).into(), label: (*l).into(), selected: f.signataire_role == *v })
-        .collect();
+    let roles = [
+        ("legal-representative", "Représentant légal"),
+        ("mandataire", "Mandataire"),
+        ("practice-holder", "Titulaire du cabinet (RPPS rang)"),
+    ]
+    .iter()
+    .map(|(v, l)| CaseChoice { value: (*v).into(), label: (*l).into(), selected: f.signataire_role == *v })
+    .collect();
     NewFormPage { l: portal.layout("Nouveau formulaire 413", "formulaires"), f, cases, roles, errors }
 }
 
@@ -198,11 +245,19 @@ struct FormPage {
     error: Option<String>,
 }
 
-async fn form_page(portal: &Portal, id: &str, for_operator: bool, error: Option<String>) -> Result<FormPage, PageError> {
+async fn form_page(
+    portal: &Portal,
+    id: &str,
+    for_operator: bool,
+    error: Option<String>,
+) -> Result<FormPage, PageError> {
     let reg = portal.reg()?;
     let v = reg.form(&portal.actor, id).await.map_err(page_err)?;
     Ok(FormPage {
-        l: portal.layout(format!("Formulaire 413 {}", v.row.reference.clone().unwrap_or_default()).trim().to_owned(), if for_operator { "file" } else { "formulaires" }),
+        l: portal.layout(
+            format!("Formulaire 413 {}", v.row.reference.clone().unwrap_or_default()).trim().to_owned(),
+            if for_operator { "file" } else { "formulaires" },
+        ),
         id: v.row.id.clone(),
         reference: v.row.reference.clone().unwrap_or_default(),
         state: form_state(&v.row.state),
@@ -242,7 +297,12 @@ fn require_operator(portal: &Portal) -> Result<(), PageError> {
     if portal.operator {
         Ok(())
     } else {
-        Err(PageError::new(StatusCode::FORBIDDEN, "operator_only", "Accès refusé", "La file de validation est réservée aux opérateurs de l'Agence."))
+        Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "operator_only",
+            "Accès refusé",
+            "La file de validation est réservée aux opérateurs de l'Agence.",
+        ))
     }
 }
 
@@ -265,7 +325,11 @@ pub(crate) async fn queue(portal: Portal) -> PageResult {
             id: q.id,
         })
         .collect();
-    Ok(portal.page(&QueuePage { l: portal.layout("File de validation", "file"), forms, target: santepki_registration::forms::TARGET_WORKING_DAYS }))
+    Ok(portal.page(&QueuePage {
+        l: portal.layout("File de validation", "file"),
+        forms,
+        target: santepki_registration::forms::TARGET_WORKING_DAYS,
+    }))
 }
 
 pub(crate) async fn queue_item(portal: Portal, Path(id): Path<String>) -> PageResult {
@@ -285,7 +349,8 @@ pub(crate) struct DecisionForm {
 pub(crate) async fn decide(portal: Portal, Path(id): Path<String>, CsrfForm(d): CsrfForm<DecisionForm>) -> PageResult {
     require_operator(&portal)?;
     let reg = portal.reg()?;
-    let decision = Decision { decision: d.decision.clone(), reason: Some(d.motif.clone()).filter(|m| !m.trim().is_empty()) };
+    let decision =
+        Decision { decision: d.decision.clone(), reason: Some(d.motif.clone()).filter(|m| !m.trim().is_empty()) };
     match reg.decide_form(&portal.actor, &id, &decision).await {
         Ok(_) => Ok(Redirect::to("/portail/file").into_response()),
         Err(e @ (RegError::Forbidden { .. } | RegError::Invalid { .. } | RegError::Conflict { .. })) => {
@@ -295,7 +360,9 @@ pub(crate) async fn decide(portal: Portal, Path(id): Path<String>, CsrfForm(d): 
                 _ => StatusCode::BAD_REQUEST,
             };
             let message = match e {
-                RegError::Forbidden { message, .. } | RegError::Conflict { message, .. } | RegError::Invalid { message, .. } => message,
+                RegError::Forbidden { message, .. }
+                | RegError::Conflict { message, .. }
+                | RegError::Invalid { message, .. } => message,
                 _ => unreachable!(),
             };
             let t = form_page(&portal, &id, true, Some(message)).await?;

@@ -131,7 +131,8 @@ struct SchedulePage {
     max: i64,
 }
 
-const MONTHS_FR: [&str; 12] = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."];
+const MONTHS_FR: [&str; 12] =
+    ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."];
 
 pub(crate) async fn schedule(portal: Portal) -> PageResult {
     let reg = portal.reg()?;

@@ -93,7 +93,12 @@ impl FromRequestParts<AppState> for Portal {
                 "Authentification requise",
                 "Présentez votre carte CPS, CPE ou CPA (certificat client) pour accéder au portail (R27).",
             ),
-            StatusCode::UNAUTHORIZED => PageError::new(StatusCode::UNAUTHORIZED, e.error, "Carte refusée", format!("Votre carte ne permet pas d'accéder au portail : {} (R2).", e.message)),
+            StatusCode::UNAUTHORIZED => PageError::new(
+                StatusCode::UNAUTHORIZED,
+                e.error,
+                "Carte refusée",
+                format!("Votre carte ne permet pas d'accéder au portail : {} (R2).", e.message),
+            ),
             _ => PageError::new(e.status, e.error, "Service indisponible", e.message),
         })?;
         let reg = registration(state)?;
@@ -145,7 +150,12 @@ impl Portal {
 
 pub(crate) fn registration(state: &AppState) -> Result<&Registration, PageError> {
     state.registration.as_ref().ok_or_else(|| {
-        PageError::new(StatusCode::SERVICE_UNAVAILABLE, "ca_not_initialised", "Service indisponible", "L'autorité de certification n'est pas initialisée.")
+        PageError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ca_not_initialised",
+            "Service indisponible",
+            "L'autorité de certification n'est pas initialisée.",
+        )
     })
 }
 
@@ -171,7 +181,12 @@ impl PageError {
     }
 
     pub fn not_found() -> Self {
-        PageError::new(StatusCode::NOT_FOUND, "not_found", "Page introuvable", "Cette page n'existe pas, ou ne vous est pas accessible.")
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Page introuvable",
+            "Cette page n'existe pas, ou ne vous est pas accessible.",
+        )
     }
 
     pub fn bad_request(reason: &'static str, message: impl Into<String>) -> Self {
@@ -180,7 +195,12 @@ impl PageError {
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "portal internal error");
-        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Erreur interne", "Une erreur interne est survenue ; réessayez plus tard.")
+        PageError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Erreur interne",
+            "Une erreur interne est survenue ; réessayez plus tard.",
+        )
     }
 
     pub fn from_registration(e: RegError) -> Self {
@@ -188,11 +208,22 @@ impl PageError {
         match e {
             RegError::NotFound { .. } => PageError { reason: code, ..PageError::not_found() },
             RegError::Forbidden { message, .. } => PageError::new(StatusCode::FORBIDDEN, code, "Accès refusé", message),
-            RegError::Conflict { message, .. } => PageError::new(StatusCode::CONFLICT, code, "Action impossible", message),
-            RegError::Invalid { field, message, .. } => PageError::new(StatusCode::BAD_REQUEST, code, "Demande incorrecte", format!("{field} : {message}")),
-            RegError::Refused(r) => PageError::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Formulaire refusé", r.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(" ; ")),
+            RegError::Conflict { message, .. } => {
+                PageError::new(StatusCode::CONFLICT, code, "Action impossible", message)
+            }
+            RegError::Invalid { field, message, .. } => {
+                PageError::new(StatusCode::BAD_REQUEST, code, "Demande incorrecte", format!("{field} : {message}"))
+            }
+            RegError::Refused(r) => PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                "Formulaire refusé",
+                r.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(" ; "),
+            ),
             RegError::Signature(s) => PageError::new(StatusCode::FORBIDDEN, code, "Signature refusée", s.to_string()),
-            RegError::Unavailable(m) => PageError::new(StatusCode::SERVICE_UNAVAILABLE, code, "Service indisponible", m),
+            RegError::Unavailable(m) => {
+                PageError::new(StatusCode::SERVICE_UNAVAILABLE, code, "Service indisponible", m)
+            }
             other @ (RegError::Storage(_) | RegError::Issue(_)) => PageError::internal(other),
         }
     }
@@ -200,7 +231,9 @@ impl PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let html = ErrorPage { e: &self }.render().unwrap_or_else(|_| format!("<!doctype html><html lang=\"fr\"><title>{}</title><p>{}</p></html>", self.status, self.reason));
+        let html = ErrorPage { e: &self }.render().unwrap_or_else(|_| {
+            format!("<!doctype html><html lang=\"fr\"><title>{}</title><p>{}</p></html>", self.status, self.reason)
+        });
         let mut resp = (self.status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
         resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Ok(v) = HeaderValue::from_str(self.reason) {

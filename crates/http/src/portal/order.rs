@@ -120,7 +120,11 @@ fn form_field(field: &str) -> &'static str {
 }
 
 fn split_list(s: &str) -> Vec<String> {
-    s.split(|c: char| c == ',' || c == ';' || c.is_whitespace()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    s.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -210,57 +214,109 @@ fn profile_label(p: &str) -> String {
     PROFILES.iter().find(|(k, _)| *k == p).map(|(_, l)| (*l).to_owned()).unwrap_or_else(|| p.to_owned())
 }
 
-async fn render(portal: &Portal, reg: &Registration, step: &'static str, a: Answers, errors: HashMap<String, String>, recherche: String) -> PageResult {
+async fn render(
+    portal: &Portal,
+    reg: &Registration,
+    step: &'static str,
+    a: Answers,
+    errors: HashMap<String, String>,
+    recherche: String,
+) -> PageResult {
     let habilitations = reg.my_habilitations(&portal.actor).await.map_err(page_err)?;
     let needle = recherche.trim().to_lowercase();
     let mut structures: Vec<Option_> = habilitations
         .iter()
-        .filter(|h| needle.is_empty() || h.row.idnat_struct.contains(&needle) || h.structure_name.as_deref().unwrap_or("").to_lowercase().contains(&needle))
+        .filter(|h| {
+            needle.is_empty()
+                || h.row.idnat_struct.contains(&needle)
+                || h.structure_name.as_deref().unwrap_or("").to_lowercase().contains(&needle)
+        })
         .map(|h| Option_ {
             value: h.row.idnat_struct.clone(),
-            label: format!("{} — {}", h.structure_name.clone().unwrap_or_else(|| "(nom inconnu)".into()), h.row.idnat_struct),
+            label: format!(
+                "{} — {}",
+                h.structure_name.clone().unwrap_or_else(|| "(nom inconnu)".into()),
+                h.row.idnat_struct
+            ),
             checked: a.structure == h.row.idnat_struct,
         })
         .collect();
     structures.dedup_by(|x, y| x.value == y.value);
     let mut renewables = Vec::new();
     if step == "produit" && !a.structure.is_empty() {
-        let listing = santepki_registration::orders::ProductListing { structure: Some(a.structure.clone()), state: Some("live".into()), limit: 500, ..Default::default() };
+        let listing = santepki_registration::orders::ProductListing {
+            structure: Some(a.structure.clone()),
+            state: Some("live".into()),
+            limit: 500,
+            ..Default::default()
+        };
         for r in reg.product_listing(&portal.actor, &listing).await.map_err(page_err)?.products {
             let p = r.product;
             if p.profile == a.profil {
                 renewables.push(Option_ {
-                    label: format!("{} — {} {} « {} », expire le {}", p.number, p.offer, p.usage, p.service.clone().unwrap_or_default(), date_fr(&p.not_after)),
+                    label: format!(
+                        "{} — {} {} « {} », expire le {}",
+                        p.number,
+                        p.offer,
+                        p.usage,
+                        p.service.clone().unwrap_or_default(),
+                        date_fr(&p.not_after)
+                    ),
                     checked: a.renouvelle == p.id,
                     value: p.id,
                 });
             }
         }
     }
-    let mut summary = vec![("Offre".to_owned(), profile_label(&a.profil)), ("Structure".to_owned(), a.structure.clone())];
+    let mut summary =
+        vec![("Offre".to_owned(), profile_label(&a.profil)), ("Structure".to_owned(), a.structure.clone())];
     if a.renewal() {
         summary.push(("Renouvellement du produit".into(), a.renouvelle.clone()));
     } else {
-        for (label, v) in [("Service applicatif", &a.service), ("DNS", &a.dns), ("Emails", &a.emails), ("UPN", &a.upn), ("Professionnel", &a.professionnel), ("Email de l'acteur", &a.email_acteur), ("Personne à informer", &a.email_copie)] {
+        for (label, v) in [
+            ("Service applicatif", &a.service),
+            ("DNS", &a.dns),
+            ("Emails", &a.emails),
+            ("UPN", &a.upn),
+            ("Professionnel", &a.professionnel),
+            ("Email de l'acteur", &a.email_acteur),
+            ("Personne à informer", &a.email_copie),
+        ] {
             if !v.is_empty() {
                 summary.push((label.into(), v.clone()));
             }
         }
     }
-    summary.push(("Clé".into(), if a.cle == "generation" { format!("générée en ligne ({})", if a.algorithme.is_empty() { "rsa2048" } else { &a.algorithme }) } else { "CSR fournie".into() }));
+    summary.push((
+        "Clé".into(),
+        if a.cle == "generation" {
+            format!("générée en ligne ({})", if a.algorithme.is_empty() { "rsa2048" } else { &a.algorithme })
+        } else {
+            "CSR fournie".into()
+        },
+    ));
     let t = WizardPage {
         l: portal.layout(if a.renewal() { "Renouveler un certificat" } else { "Commander un certificat" }, "commander"),
         step,
         steps: STEPS.iter().map(|(k, label)| StepLink { label, current: *k == step }).collect(),
         hidden: a.hidden(step),
-        profiles: PROFILES.iter().map(|(k, l)| Option_ { value: (*k).into(), label: (*l).into(), checked: a.profil == *k }).collect(),
+        profiles: PROFILES
+            .iter()
+            .map(|(k, l)| Option_ { value: (*k).into(), label: (*l).into(), checked: a.profil == *k })
+            .collect(),
         structures,
         recherche,
         renewables,
-        algorithms: [("rsa2048", "RSA 2048"), ("rsa3072", "RSA 3072"), ("rsa4096", "RSA 4096"), ("p256", "ECDSA P-256"), ("p384", "ECDSA P-384")]
-            .iter()
-            .map(|(v, l)| Option_ { value: (*v).into(), label: (*l).into(), checked: a.algorithme == *v })
-            .collect(),
+        algorithms: [
+            ("rsa2048", "RSA 2048"),
+            ("rsa3072", "RSA 3072"),
+            ("rsa4096", "RSA 4096"),
+            ("p256", "ECDSA P-256"),
+            ("p384", "ECDSA P-384"),
+        ]
+        .iter()
+        .map(|(v, l)| Option_ { value: (*v).into(), label: (*l).into(), checked: a.algorithme == *v })
+        .collect(),
         summary,
         is_org: a.profil.starts_with("org-") || a.profil == "serv-smime",
         is_ssl: a.profil == "serv-ssl",
@@ -285,7 +341,13 @@ pub(crate) async fn wizard_get(portal: Portal, Query(q): Query<Start>) -> PageRe
     match q.renouvellement.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => {
             let p = reg.product(&portal.actor, id).await.map_err(page_err)?;
-            let a = Answers { profil: p.profile.clone(), structure: p.structure.clone(), mode: "renouvellement".into(), renouvelle: p.id.clone(), ..Default::default() };
+            let a = Answers {
+                profil: p.profile.clone(),
+                structure: p.structure.clone(),
+                mode: "renouvellement".into(),
+                renouvelle: p.id.clone(),
+                ..Default::default()
+            };
             render(&portal, reg, "cle", a, HashMap::new(), String::new()).await
         }
         None => render(&portal, reg, "offre", Answers::default(), HashMap::new(), String::new()).await,
@@ -306,7 +368,9 @@ fn refusal(e: RegError) -> Result<(&'static str, HashMap<String, String>), super
             };
             Ok((step_of_field(&field), one_error(form_field(&field), message)))
         }
-        RegError::Forbidden { code: "not_habilitated", message, .. } => Ok(("structure", one_error("structure", message))),
+        RegError::Forbidden { code: "not_habilitated", message, .. } => {
+            Ok(("structure", one_error("structure", message)))
+        }
         other => Err(page_err(other)),
     }
 }
@@ -362,11 +426,29 @@ pub(crate) async fn wizard_post(portal: Portal, CsrfForm(s): CsrfForm<Submitted>
             "renouvellement" => match reg.product(&portal.actor, &a.renouvelle).await {
                 Ok(p) if p.structure == a.structure && p.profile == a.profil => Ok(()),
                 Ok(_) | Err(RegError::NotFound { .. }) => {
-                    return render(&portal, reg, "produit", a, one_error("renouvelle", "choisissez le produit à renouveler parmi ceux de cette structure"), String::new()).await
+                    return render(
+                        &portal,
+                        reg,
+                        "produit",
+                        a,
+                        one_error("renouvelle", "choisissez le produit à renouveler parmi ceux de cette structure"),
+                        String::new(),
+                    )
+                    .await
                 }
                 Err(e) => Err(e),
             },
-            _ => return render(&portal, reg, "produit", a, one_error("mode", "choisissez un nouveau produit ou un renouvellement"), String::new()).await,
+            _ => {
+                return render(
+                    &portal,
+                    reg,
+                    "produit",
+                    a,
+                    one_error("mode", "choisissez un nouveau produit ou un renouvellement"),
+                    String::new(),
+                )
+                .await
+            }
         },
         "informations" => reg.check_order(&portal.actor, &req, OrderStage::Information).await,
         "contacts" => reg.check_order(&portal.actor, &req, OrderStage::Contacts).await,
@@ -376,7 +458,15 @@ pub(crate) async fn wizard_post(portal: Portal, CsrfForm(s): CsrfForm<Submitted>
             }
             match a.cle.as_str() {
                 "csr" if a.csr_pem.trim().is_empty() => {
-                    return render(&portal, reg, "cle", a, one_error("csr_pem", "déposez le fichier de la CSR ou collez-la au format PEM (R31)"), String::new()).await
+                    return render(
+                        &portal,
+                        reg,
+                        "cle",
+                        a,
+                        one_error("csr_pem", "déposez le fichier de la CSR ou collez-la au format PEM (R31)"),
+                        String::new(),
+                    )
+                    .await
                 }
                 "csr" => {
                     a.algorithme.clear();
@@ -386,7 +476,17 @@ pub(crate) async fn wizard_post(portal: Portal, CsrfForm(s): CsrfForm<Submitted>
                     a.csr_pem.clear();
                     Ok(())
                 }
-                _ => return render(&portal, reg, "cle", a, one_error("cle", "choisissez : déposer une CSR ou générer la clé en ligne (R31)"), String::new()).await,
+                _ => {
+                    return render(
+                        &portal,
+                        reg,
+                        "cle",
+                        a,
+                        one_error("cle", "choisissez : déposer une CSR ou générer la clé en ligne (R31)"),
+                        String::new(),
+                    )
+                    .await
+                }
             }
         }
         _ => Ok(()),
@@ -402,7 +502,15 @@ pub(crate) async fn wizard_post(portal: Portal, CsrfForm(s): CsrfForm<Submitted>
     // Finalisation: the order itself.
     let generate = if a.cle == "generation" {
         if s.phrase != s.phrase_confirmation {
-            return render(&portal, reg, "recapitulatif", a, one_error("phrase_confirmation", "les deux saisies de la phrase secrète diffèrent"), String::new()).await;
+            return render(
+                &portal,
+                reg,
+                "recapitulatif",
+                a,
+                one_error("phrase_confirmation", "les deux saisies de la phrase secrète diffèrent"),
+                String::new(),
+            )
+            .await;
         }
         Some(Generate { passphrase: s.phrase.clone(), algorithm: opt(&a.algorithme) })
     } else {

@@ -119,7 +119,10 @@ fn nonempty(v: &Option<String>) -> Option<String> {
 }
 
 fn choices(options: &[(&str, &str)], current: Option<&str>) -> Vec<Choice> {
-    options.iter().map(|(v, l)| Choice { value: (*v).into(), label: (*l).into(), selected: current == Some(*v) }).collect()
+    options
+        .iter()
+        .map(|(v, l)| Choice { value: (*v).into(), label: (*l).into(), selected: current == Some(*v) })
+        .collect()
 }
 
 pub(crate) fn row(p: &ProductRow, structure_name: Option<&str>) -> Row {
@@ -155,7 +158,11 @@ pub(crate) async fn list(portal: Portal, Query(q): Query<ListQuery>) -> PageResu
     let number = |v: &Option<String>, name: &'static str, default: i64| -> Result<i64, PageError> {
         match nonempty(v) {
             None => Ok(default),
-            Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| PageError::bad_request(name, format!("{name} doit être un entier positif"))),
+            Some(s) => s
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| PageError::bad_request(name, format!("{name} doit être un entier positif"))),
         }
     };
     let page = number(&q.page, "page", 1)?;
@@ -181,7 +188,8 @@ pub(crate) async fn list(portal: Portal, Query(q): Query<ListQuery>) -> PageResu
         offset: (page - 1).saturating_mul(size),
     };
     // Two independent reads, at once: the page and the structures of the filter menu.
-    let (result, habilitations) = tokio::join!(reg.product_listing(&portal.actor, &listing), reg.my_habilitations(&portal.actor));
+    let (result, habilitations) =
+        tokio::join!(reg.product_listing(&portal.actor, &listing), reg.my_habilitations(&portal.actor));
     let (result, habilitations) = (result.map_err(page_err)?, habilitations.map_err(page_err)?);
 
     let base = ListQuery { page: None, ..q.clone() };
@@ -192,15 +200,30 @@ pub(crate) async fn list(portal: Portal, Query(q): Query<ListQuery>) -> PageResu
             let next_order = if current && !descending { "desc" } else { "asc" };
             Column {
                 label,
-                aria_sort: if !current { "none" } else if descending { "descending" } else { "ascending" },
+                aria_sort: if !current {
+                    "none"
+                } else if descending {
+                    "descending"
+                } else {
+                    "ascending"
+                },
                 href: href(&ListQuery { tri: Some((*key).into()), ordre: Some(next_order.into()), ..base.clone() }),
-                arrow: if !current { "" } else if descending { "▼" } else { "▲" },
+                arrow: if !current {
+                    ""
+                } else if descending {
+                    "▼"
+                } else {
+                    "▲"
+                },
             }
         })
         .collect();
     let page_count = ((result.total + size - 1) / size).max(1);
     let link = |n: i64| href(&ListQuery { page: Some(n.to_string()), ..q.clone() });
-    let pages = (1..=page_count).filter(|n| *n <= 3 || (*n - page).abs() <= 2 || *n > page_count - 3).map(|n| PageLink { n, href: link(n), current: n == page }).collect();
+    let pages = (1..=page_count)
+        .filter(|n| *n <= 3 || (*n - page).abs() <= 2 || *n > page_count - 3)
+        .map(|n| PageLink { n, href: link(n), current: n == page })
+        .collect();
     let rows: Vec<Row> = result.products.iter().map(|r| row(&r.product, r.structure_name.as_deref())).collect();
     let first = if rows.is_empty() { 0 } else { listing.offset + 1 };
     let last = listing.offset + rows.len() as i64;
@@ -224,9 +247,18 @@ pub(crate) async fn list(portal: Portal, Query(q): Query<ListQuery>) -> PageResu
         previous: (page > 1).then(|| link(page - 1)),
         next: (page < page_count).then(|| link(page + 1)),
         structures,
-        states: choices(&[("valide", "Valide"), ("expire", "Expiré"), ("revoque", "Révoqué")], nonempty(&q.etat).as_deref()),
-        offers: choices(&[("ORG", "ORG (personne morale)"), ("SERV", "SERVEUR"), ("PRO", "PRO (personne physique)")], listing.offer.as_deref()),
-        sizes: PAGE_SIZES.iter().map(|n| Choice { value: n.to_string(), label: n.to_string(), selected: *n == size }).collect(),
+        states: choices(
+            &[("valide", "Valide"), ("expire", "Expiré"), ("revoque", "Révoqué")],
+            nonempty(&q.etat).as_deref(),
+        ),
+        offers: choices(
+            &[("ORG", "ORG (personne morale)"), ("SERV", "SERVEUR"), ("PRO", "PRO (personne physique)")],
+            listing.offer.as_deref(),
+        ),
+        sizes: PAGE_SIZES
+            .iter()
+            .map(|n| Choice { value: n.to_string(), label: n.to_string(), selected: *n == size })
+            .collect(),
         q: listing.text.clone().unwrap_or_default(),
         tri,
         ordre,
@@ -258,7 +290,11 @@ fn x509_time(t: &x509_cert::time::Time) -> String {
     date_fr(&t.to_date_time().to_string())
 }
 
-pub(crate) async fn details(portal: Portal, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+pub(crate) async fn details(
+    portal: Portal,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let reg = portal.reg()?;
     let p = reg.product(&portal.actor, &id).await.map_err(page_err)?;
     let (der, _chain) = reg.product_certificate(&portal.actor, &id).await.map_err(page_err)?;
@@ -266,7 +302,12 @@ pub(crate) async fn details(portal: Portal, Path(id): Path<String>, Query(q): Qu
     let tbs = &cert.tbs_certificate;
     let name = reg.structure_name(&p.structure).await.map_err(page_err)?;
     let names: serde_json::Value = serde_json::from_str(&p.names).unwrap_or_default();
-    let list = |k: &str| names[k].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+    let list = |k: &str| {
+        names[k]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
+    };
     let mut names_text: Vec<String> = Vec::new();
     for (k, label) in [("dns", "DNS"), ("emails", "Emails")] {
         let v = list(k);
@@ -282,7 +323,11 @@ pub(crate) async fn details(portal: Portal, Path(id): Path<String>, Query(q): Qu
         l: portal.layout(format!("Produit {}", p.number), "produits"),
         p: row(&p, name.as_deref()),
         profile: p.profile.clone(),
-        key_origin: if p.key_origin == "generated" { "générée en ligne (PKCS#12 remis une seule fois)" } else { "CSR fournie par le demandeur" },
+        key_origin: if p.key_origin == "generated" {
+            "générée en ligne (PKCS#12 remis une seule fois)"
+        } else {
+            "CSR fournie par le demandeur"
+        },
         copy_email: p.copy_email.clone().unwrap_or_default(),
         professional: p.professional.clone().unwrap_or_default(),
         names: names_text.join(" ; "),
@@ -324,9 +369,19 @@ pub(crate) async fn revocation_confirm(portal: Portal, Path(id): Path<String>) -
     let reg = portal.reg()?;
     let p = reg.product(&portal.actor, &id).await.map_err(page_err)?;
     if p.state != "issued" {
-        return Err(PageError::new(axum::http::StatusCode::CONFLICT, "product_state", "Action impossible", "Ce certificat est déjà révoqué."));
+        return Err(PageError::new(
+            axum::http::StatusCode::CONFLICT,
+            "product_state",
+            "Action impossible",
+            "Ce certificat est déjà révoqué.",
+        ));
     }
-    let t = RevocationPage { l: portal.layout(format!("Révoquer le produit {}", p.number), "produits"), p: row(&p, None), reasons: choices(&REASONS, None), error: None };
+    let t = RevocationPage {
+        l: portal.layout(format!("Révoquer le produit {}", p.number), "produits"),
+        p: row(&p, None),
+        reasons: choices(&REASONS, None),
+        error: None,
+    };
     Ok(portal.page(&t))
 }
 

@@ -10,7 +10,8 @@ use santepki_authority::crl::CrlKind;
 use santepki_authority::keys::pkcs11::{Pkcs11Config, Pkcs11Custody};
 use santepki_authority::keys::software::SoftwareCustody;
 use santepki_authority::{
-    Authority, CaSettings, Environment, IssueRequest, KeyAlgorithm, KeyCustody, KeySource, Profile, RequestedNames, RevocationReason,
+    Authority, CaSettings, Environment, IssueRequest, KeyAlgorithm, KeyCustody, KeySource, Profile, RequestedNames,
+    RevocationReason,
 };
 use santepki_storage::Db;
 
@@ -157,10 +158,15 @@ pub struct RecoverArgs {
 /// The CA settings of a configuration.
 pub fn settings(loaded: &Loaded) -> Result<CaSettings> {
     let c = &loaded.config.ca;
-    let public_url = c.public_url.clone().or_else(|| loaded.config.http.public_url.clone()).unwrap_or_else(|| format!("http://{}", loaded.config.http.listen));
+    let public_url = c
+        .public_url
+        .clone()
+        .or_else(|| loaded.config.http.public_url.clone())
+        .unwrap_or_else(|| format!("http://{}", loaded.config.http.listen));
     let mut s = CaSettings::test(public_url);
     s.environment = Environment::parse(&c.environment).map_err(anyhow::Error::msg).context("ca.environment")?;
-    s.key_algorithm = c.key_algorithm.parse::<KeyAlgorithm>().map_err(anyhow::Error::msg).context("ca.key_algorithm")?;
+    s.key_algorithm =
+        c.key_algorithm.parse::<KeyAlgorithm>().map_err(anyhow::Error::msg).context("ca.key_algorithm")?;
     s.policy_oid = c.policy_oid.parse().map_err(|e| anyhow::anyhow!("ca.policy_oid {:?}: {e}", c.policy_oid))?;
     s.cps_uri = c.cps_uri.clone();
     s.root_name = c.root_name.clone();
@@ -193,7 +199,11 @@ pub fn custody(loaded: &Loaded) -> Result<Box<dyn KeyCustody>> {
         }
         "pkcs11" => {
             let pin = c.pkcs11_pin.clone().context("ca.pkcs11_pin is not set (SANTEPKI_CA__PKCS11_PIN)")?;
-            let custody = Pkcs11Custody::open(Pkcs11Config { module: PathBuf::from(&c.pkcs11_module), token_label: c.pkcs11_token.clone(), pin })?;
+            let custody = Pkcs11Custody::open(Pkcs11Config {
+                module: PathBuf::from(&c.pkcs11_module),
+                token_label: c.pkcs11_token.clone(),
+                pin,
+            })?;
             Ok(Box::new(custody))
         }
         other => bail!("ca.key_backend {other:?}: expected software or pkcs11"),
@@ -254,7 +264,11 @@ pub async fn run(cmd: CaCommand, config: Option<PathBuf>) -> Result<ExitCode> {
                 eprintln!("  revoked   {at} ({})", row.revocation_reason.as_deref().unwrap_or("unspecified"));
             }
             if let Some(der) = &row.der {
-                print!("{}", der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).map_err(|e| anyhow::anyhow!("PEM: {e}"))?);
+                print!(
+                    "{}",
+                    der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der)
+                        .map_err(|e| anyhow::anyhow!("PEM: {e}"))?
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -281,7 +295,13 @@ pub async fn run(cmd: CaCommand, config: Option<PathBuf>) -> Result<ExitCode> {
             };
             match ca.revoke(&args.serial, reason, &actor).await {
                 Ok(row) => {
-                    println!("revoked {} ({}) on {}, reason {}", row.serial, row.subject, row.revoked_at.unwrap_or_default(), reason.name());
+                    println!(
+                        "revoked {} ({}) on {}, reason {}",
+                        row.serial,
+                        row.subject,
+                        row.revoked_at.unwrap_or_default(),
+                        reason.name()
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) if e.is_client_error() => {
@@ -299,7 +319,14 @@ pub async fn run(cmd: CaCommand, config: Option<PathBuf>) -> Result<ExitCode> {
             for id in &ids {
                 for kind in [CrlKind::Full, CrlKind::Delta] {
                     let p = ca.publish_crl(id, kind, &actor).await?;
-                    println!("{}: {} CRL number {} with {} entries ({} bytes)", p.ca_id, p.kind.as_str(), p.number, p.entries, p.der_len);
+                    println!(
+                        "{}: {} CRL number {} with {} entries ({} bytes)",
+                        p.ca_id,
+                        p.kind.as_str(),
+                        p.number,
+                        p.entries,
+                        p.der_len
+                    );
                 }
             }
             if let (Some(out), Some(id)) = (args.out, args.ca_id) {
@@ -341,7 +368,10 @@ async fn issue(ca: &Authority, args: IssueArgs, actor: &str) -> Result<ExitCode>
         (Some(path), _) => {
             let meta = std::fs::metadata(path).with_context(|| format!("--csr {}", path.display()))?;
             if meta.len() > 1 << 20 {
-                return refuse("--csr", format!("{} is {} bytes: not a certificate request", path.display(), meta.len()));
+                return refuse(
+                    "--csr",
+                    format!("{} is {} bytes: not a certificate request", path.display(), meta.len()),
+                );
             }
             KeySource::Csr(std::fs::read(path).with_context(|| format!("--csr {}", path.display()))?)
         }
@@ -351,10 +381,18 @@ async fn issue(ca: &Authority, args: IssueArgs, actor: &str) -> Result<ExitCode>
                 Err(e) => return refuse("--key-algorithm", e),
             };
             let passphrase = match &args.passphrase_file {
-                Some(f) => std::fs::read_to_string(f).with_context(|| format!("--passphrase-file {}", f.display()))?.trim_end_matches(['\n', '\r']).to_owned(),
+                Some(f) => std::fs::read_to_string(f)
+                    .with_context(|| format!("--passphrase-file {}", f.display()))?
+                    .trim_end_matches(['\n', '\r'])
+                    .to_owned(),
                 None => match std::env::var("SANTEPKI_P12_PASSPHRASE") {
                     Ok(p) => p,
-                    Err(_) => return refuse("--passphrase-file", "give the PKCS#12 passphrase in a file or in $SANTEPKI_P12_PASSPHRASE".into()),
+                    Err(_) => {
+                        return refuse(
+                            "--passphrase-file",
+                            "give the PKCS#12 passphrase in a file or in $SANTEPKI_P12_PASSPHRASE".into(),
+                        )
+                    }
                 },
             };
             KeySource::Generate { algorithm, passphrase }
@@ -399,7 +437,8 @@ async fn issue(ca: &Authority, args: IssueArgs, actor: &str) -> Result<ExitCode>
 
 async fn issue_batch(ca: &Authority, args: IssueBatchArgs, actor: &str) -> Result<ExitCode> {
     use futures::StreamExt;
-    let text = std::fs::read_to_string(&args.requests).with_context(|| format!("--requests {}", args.requests.display()))?;
+    let text =
+        std::fs::read_to_string(&args.requests).with_context(|| format!("--requests {}", args.requests.display()))?;
     let base = args.requests.parent().map(Path::to_path_buf).unwrap_or_default();
     std::fs::create_dir_all(&args.out_dir).with_context(|| format!("--out-dir {}", args.out_dir.display()))?;
     let mut jobs = Vec::new();
@@ -426,13 +465,19 @@ async fn issue_batch(ca: &Authority, args: IssueBatchArgs, actor: &str) -> Resul
             async move {
                 let outcome = async {
                     let profile: Profile = line.profile.parse().map_err(|e: String| (e, "invalid_profile"))?;
-                    let csr = std::fs::read(base.join(&line.csr)).map_err(|e| (format!("csr {}: {e}", line.csr.display()), "csr_unreadable"))?;
+                    let csr = std::fs::read(base.join(&line.csr))
+                        .map_err(|e| (format!("csr {}: {e}", line.csr.display()), "csr_unreadable"))?;
                     let req = IssueRequest {
                         profile,
                         structure: line.structure,
                         professional: line.ps,
                         card: line.card,
-                        names: RequestedNames { service: line.service, dns: line.dns, emails: line.email, upn: line.upn },
+                        names: RequestedNames {
+                            service: line.service,
+                            dns: line.dns,
+                            emails: line.email,
+                            upn: line.upn,
+                        },
                         key: KeySource::Csr(csr),
                         requested_by: actor.to_owned(),
                     };
@@ -448,7 +493,11 @@ async fn issue_batch(ca: &Authority, args: IssueBatchArgs, actor: &str) -> Resul
                         }
                     },
                     Err((message, code)) => {
-                        let _ = write_file(&out_dir.join(format!("{n}.err")), format!("{code}: {message}\n").as_bytes(), false);
+                        let _ = write_file(
+                            &out_dir.join(format!("{n}.err")),
+                            format!("{code}: {message}\n").as_bytes(),
+                            false,
+                        );
                         eprintln!("line {n}: refused: {message} [{code}]");
                         false
                     }

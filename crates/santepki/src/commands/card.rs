@@ -68,8 +68,14 @@ pub struct OperatorAddArgs {
 
 async fn registration(config: Option<PathBuf>) -> Result<(Loaded, Registration)> {
     let (loaded, db) = super::open(config).await?;
-    let authority = super::ca::load(&loaded, &db).await?.context("the CA is not initialised: run `santepki ca init` first")?;
-    let reg = Registration::new(db, loaded.config.directory.identifiers, Some(authority), super::serve::mail_settings(&loaded));
+    let authority =
+        super::ca::load(&loaded, &db).await?.context("the CA is not initialised: run `santepki ca init` first")?;
+    let reg = Registration::new(
+        db,
+        loaded.config.directory.identifiers,
+        Some(authority),
+        super::serve::mail_settings(&loaded),
+    );
     Ok((loaded, reg))
 }
 
@@ -101,7 +107,8 @@ pub async fn run_card(cmd: CardCommand, config: Option<PathBuf>) -> Result<ExitC
                 }
                 _ => bail!("give either --number (a card of the directory) or --type (a new card)"),
             };
-            let c = reg.issue_card_credentials(&by, &number, &a.passphrase).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let c =
+                reg.issue_card_credentials(&by, &number, &a.passphrase).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let stem = a.p12_out.with_extension("");
             let cert = PathBuf::from(format!("{}.crt.pem", stem.display()));
             let key = PathBuf::from(format!("{}.key.pem", stem.display()));

@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use santepki_domain::form413::{Form413, Offers, Person, Signer, SignerRole, StructureCase, Usage};
-use santepki_registration::forms::{Decision, Signature};
-use santepki_registration::Registration;
 use santepki_directory::generate::{self, seed_cases, GenerateOptions, Scale};
 use santepki_directory::import::Quiet;
 use santepki_directory::{import_file, ImportOptions};
+use santepki_domain::form413::{Form413, Offers, Person, Signer, SignerRole, StructureCase, Usage};
 use santepki_domain::ValidationMode;
+use santepki_registration::forms::{Decision, Signature};
+use santepki_registration::Registration;
 use santepki_storage::directory as store;
 use santepki_storage::{redact_url, Db};
 use serde::Serialize;
@@ -127,9 +127,23 @@ const VENDOR_ADMIN_CARD: &str = "2000000103";
 /// The director of the medico-social manager (R16), its legal representative: a CDE card (R4).
 const ESSMS_DIRECTOR_CARD: &str = "2000000104";
 const DEMO_NEW_CARDS: [(&str, &str, &str, &str, &str, &str); 4] = [
-    (VENDOR_ADMIN_CARD, "CPA", "ADMINISTRATRICE", "ALICE", VENDOR_STRUCTURE, "administratrice technique (CPA) de l'éditeur EDITEUR DEMO"),
+    (
+        VENDOR_ADMIN_CARD,
+        "CPA",
+        "ADMINISTRATRICE",
+        "ALICE",
+        VENDOR_STRUCTURE,
+        "administratrice technique (CPA) de l'éditeur EDITEUR DEMO",
+    ),
     (OPERATOR_CARD, "CPE", "OPERATRICE", "AGNES", AGENCY_STRUCTURE, "opératrice de l'Agence (back-office)"),
-    (VENDOR_LR_CARD, "CDA", "DIRIGEANT", "VICTOR", VENDOR_STRUCTURE, "représentant légal (CDA) de l'éditeur EDITEUR DEMO"),
+    (
+        VENDOR_LR_CARD,
+        "CDA",
+        "DIRIGEANT",
+        "VICTOR",
+        VENDOR_STRUCTURE,
+        "représentant légal (CDA) de l'éditeur EDITEUR DEMO",
+    ),
     (
         ESSMS_DIRECTOR_CARD,
         "CDE",
@@ -149,7 +163,8 @@ pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCod
     if created {
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let passphrase = random_passphrase();
-        std::fs::write(dir.join(CONFIG_FILE), DEMO_CONFIG.replace("@PASSPHRASE@", &passphrase)).with_context(|| format!("writing {}", dir.join(CONFIG_FILE).display()))?;
+        std::fs::write(dir.join(CONFIG_FILE), DEMO_CONFIG.replace("@PASSPHRASE@", &passphrase))
+            .with_context(|| format!("writing {}", dir.join(CONFIG_FILE).display()))?;
         eprintln!("created the demo folder {}", dir.display());
     } else {
         eprintln!("reusing the demo folder {}", dir.display());
@@ -161,15 +176,24 @@ pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCod
 
     load_demo_directory(&db, &dir, loaded.config.directory.identifiers).await?;
     let counts = store::counts(&db).await?;
-    let (authority, created) = super::ca::init(&loaded, &db, "demo").await.context("creating the demo CA (ca.* settings)")?;
+    let (authority, created) =
+        super::ca::init(&loaded, &db, "demo").await.context("creating the demo CA (ca.* settings)")?;
     if created {
-        eprintln!("created the demo CA hierarchy ({})", authority.cas().iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "));
+        eprintln!(
+            "created the demo CA hierarchy ({})",
+            authority.cas().iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+        );
     }
     // Absolute paths in demo.json: scripts read it from anywhere.
     let abs_dir = std::fs::canonicalize(&dir).with_context(|| format!("resolving {}", dir.display()))?;
     let bundle = abs_dir.join("ca-bundle.pem");
     super::ca::write_file(&bundle, authority.bundle_pem().as_bytes(), false)?;
-    let reg = Registration::new(db.clone(), loaded.config.directory.identifiers, Some(authority.clone()), super::serve::mail_settings(&loaded));
+    let reg = Registration::new(
+        db.clone(),
+        loaded.config.directory.identifiers,
+        Some(authority.clone()),
+        super::serve::mail_settings(&loaded),
+    );
     demo_registration(&reg).await.context("setting up the demo's contracts, cards and habilitations")?;
     let cards = demo_cards(&reg, &abs_dir).await?;
     if args.setup_only {
@@ -180,7 +204,10 @@ pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCod
     let running = super::serve::start(&loaded, db.clone()).await?;
     let facts = DemoFacts {
         portal_url: running.portal_url.clone(),
-        portal_certificate: running.portal_url.as_ref().map(|_| abs_dir.join("tls/server.crt.pem").display().to_string()),
+        portal_certificate: running
+            .portal_url
+            .as_ref()
+            .map(|_| abs_dir.join("tls/server.crt.pem").display().to_string()),
         outbox: abs_dir.join("outbox").display().to_string(),
         api_url: format!("{}/api/v1", running.http_url),
         http_url: running.http_url.clone(),
@@ -245,8 +272,16 @@ async fn demo_registration(reg: &Registration) -> Result<()> {
         legal_representative_card: Some(lr.into()),
     };
     let vendor = reg.create_contract(&op, contract(VENDOR_STRUCTURE.into(), "vendor", VENDOR_LR_CARD)).await?;
-    reg.create_contract(&op, contract(format!("1{}", seed_cases::PHARMACY_EJ), "structure", seed_cases::PHARMACIST_CARD)).await?;
-    reg.create_contract(&op, contract(format!("1{}", seed_cases::LBM_SELAS_EJ), "structure", seed_cases::LBM_SELAS_LEGAL_REP_CARD)).await?;
+    reg.create_contract(
+        &op,
+        contract(format!("1{}", seed_cases::PHARMACY_EJ), "structure", seed_cases::PHARMACIST_CARD),
+    )
+    .await?;
+    reg.create_contract(
+        &op,
+        contract(format!("1{}", seed_cases::LBM_SELAS_EJ), "structure", seed_cases::LBM_SELAS_LEGAL_REP_CARD),
+    )
+    .await?;
     reg.create_contract(&op, contract(ESSMS_STRUCTURE.into(), "structure", ESSMS_DIRECTOR_CARD)).await?;
     let vendor_lr = reg.actor_for_card(VENDOR_LR_CARD).await?;
     let role = NewRole { kind: "vendor-administrator".into(), card_number: VENDOR_ADMIN_CARD.into(), form: None };
@@ -305,7 +340,10 @@ async fn demo_cards(reg: &Registration, dir: &Path) -> Result<Vec<DemoCard>> {
             for f in [&p12, &cert_pem, &key_pem] {
                 let _ = std::fs::remove_file(f);
             }
-            let c = reg.issue_card_credentials("demo", number, DEMO_CARD_PASSPHRASE).await.with_context(|| format!("issuing the demo card certificate {number}"))?;
+            let c = reg
+                .issue_card_credentials("demo", number, DEMO_CARD_PASSPHRASE)
+                .await
+                .with_context(|| format!("issuing the demo card certificate {number}"))?;
             super::ca::write_file(&key_pem, c.key_pem.as_bytes(), true)?;
             super::ca::write_file(&cert_pem, c.certificate_pem.as_bytes(), false)?;
             super::ca::write_file(&p12, &c.pkcs12, true)?;
@@ -336,7 +374,8 @@ async fn load_demo_directory(db: &Db, dir: &Path, mode: ValidationMode) -> Resul
         .with_context(|| format!("writing {}", files_dir.display()))?;
     let opts = ImportOptions { mode, actor: "demo".into(), ..Default::default() };
     for f in files.in_import_order() {
-        let report = import_file(db, f, &opts, Arc::new(Quiet)).await.with_context(|| format!("importing {}", f.display()))?;
+        let report =
+            import_file(db, f, &opts, Arc::new(Quiet)).await.with_context(|| format!("importing {}", f.display()))?;
         output::print_import_report(&report);
     }
     Ok(())
@@ -355,7 +394,10 @@ fn print_banner(f: &DemoFacts, json: &Path) {
         );
     }
     if let Some(bundle) = &f.ca_bundle {
-        println!("  CA (OCSP, CRL, certs) {}/ocsp, {}/crl/ACI-EL-ORG.crl, {}/ca/chain.p7b", f.http_url, f.http_url, f.http_url);
+        println!(
+            "  CA (OCSP, CRL, certs) {}/ocsp, {}/crl/ACI-EL-ORG.crl, {}/ca/chain.p7b",
+            f.http_url, f.http_url, f.http_url
+        );
         println!("    CA bundle           {bundle}");
         println!("    try: santepki ca show");
     }
@@ -370,7 +412,10 @@ fn print_banner(f: &DemoFacts, json: &Path) {
         println!("    {} (passphrase {})", c.p12, c.passphrase);
     }
     println!("  Mail outbox           {}", f.outbox);
-    println!("  Directory             {} professionals, {} situations, {} legal entities, {} establishments, {} practices", c.professionals, c.situations, c.legal_entities, c.establishments, c.practices);
+    println!(
+        "  Directory             {} professionals, {} situations, {} legal entities, {} establishments, {} practices",
+        c.professionals, c.situations, c.legal_entities, c.establishments, c.practices
+    );
     println!("  Database              {}", f.database_url);
     println!("  Configuration         {}", f.config_file);
     println!("  Facts for scripts     {}", json.display());

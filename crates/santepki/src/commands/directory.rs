@@ -162,7 +162,10 @@ pub async fn run(cmd: DirectoryCommand, config: Option<PathBuf>) -> Result<ExitC
             let counts = store::counts(&db).await?;
             let runs = store::recent_runs(&db, 10).await?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "counts": counts, "recent_imports": runs }))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({ "counts": counts, "recent_imports": runs }))?
+                );
             } else {
                 output::print_stats(&counts, &runs);
             }
@@ -299,7 +302,10 @@ async fn import_cmd(db: &Db, args: ImportArgs, mode: ValidationMode) -> Result<E
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "reports": reports, "failed_files": failures }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "reports": reports, "failed_files": failures }))?
+        );
     }
     let rejected: u64 = reports.iter().map(|r| r.lines_rejected).sum();
     Ok(if !failures.is_empty() {
@@ -356,4 +362,3 @@ async fn search_cmd(db: &Db, args: SearchArgs, mode: ValidationMode) -> Result<E
     // Like grep: 1 when nothing matches, so scripts can tell.
     Ok(if found { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
-

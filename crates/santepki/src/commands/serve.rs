@@ -18,8 +18,14 @@ pub async fn run(_args: ServeArgs, config: Option<PathBuf>) -> Result<ExitCode> 
     let (loaded, db) = super::open(config).await?;
     let running = start(&loaded, db).await?;
     match &running.portal_url {
-        Some(portal) => eprintln!("santepki listening: HTTP {}, HTTPS (cards) {portal}, LDAP {}", running.http_url, running.ldap_url),
-        None => eprintln!("santepki listening: HTTP {}, LDAP {} (no HTTPS: the CA is not initialised)", running.http_url, running.ldap_url),
+        Some(portal) => eprintln!(
+            "santepki listening: HTTP {}, HTTPS (cards) {portal}, LDAP {}",
+            running.http_url, running.ldap_url
+        ),
+        None => eprintln!(
+            "santepki listening: HTTP {}, LDAP {} (no HTTPS: the CA is not initialised)",
+            running.http_url, running.ldap_url
+        ),
     }
     shutdown_signal().await;
     running.stop().await;
@@ -63,17 +69,21 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
             eprintln!("settled {n} issuance(s) left pending by a stopped process");
         }
     }
-    let registration = authority.as_ref().map(|ca| Registration::new(db.clone(), cfg.directory.identifiers, Some(ca.clone()), mail_settings(loaded)));
-    let state = AppState::new(db.clone(), cfg.directory.identifiers).with_authority(authority.clone()).with_registration(registration.clone());
+    let registration = authority
+        .as_ref()
+        .map(|ca| Registration::new(db.clone(), cfg.directory.identifiers, Some(ca.clone()), mail_settings(loaded)));
+    let state = AppState::new(db.clone(), cfg.directory.identifiers)
+        .with_authority(authority.clone())
+        .with_registration(registration.clone());
     let listener = tokio::net::TcpListener::bind(&cfg.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen): is another santepki running?", cfg.http.listen))?;
     // The bound address, so that port 0 (any free port, as tests use) is reported correctly.
     let local = listener.local_addr()?;
     let http_url = cfg.http.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
-    let ldap_listener = tokio::net::TcpListener::bind(&cfg.ldap.listen)
-        .await
-        .with_context(|| format!("cannot listen on {} (ldap.listen): is another santepki or LDAP server running?", cfg.ldap.listen))?;
+    let ldap_listener = tokio::net::TcpListener::bind(&cfg.ldap.listen).await.with_context(|| {
+        format!("cannot listen on {} (ldap.listen): is another santepki or LDAP server running?", cfg.ldap.listen)
+    })?;
     let ldap_url = format!("ldap://{}", ldap_listener.local_addr()?);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let stopped_signal = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -82,25 +92,39 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     let mut https = None;
     let mut portal_url = None;
     if let Some(ca) = &authority {
-        let (cert, key) = server_certificate(loaded).context("the HTTPS server certificate (portal.cert, portal.key)")?;
+        let (cert, key) =
+            server_certificate(loaded).context("the HTTPS server certificate (portal.cert, portal.key)")?;
         let card_cas = match &cfg.portal.card_cas {
-            Some(f) => std::fs::read(loaded.base_dir().join(f)).with_context(|| format!("reading portal.card_cas {f}"))?,
+            Some(f) => {
+                std::fs::read(loaded.base_dir().join(f)).with_context(|| format!("reading portal.card_cas {f}"))?
+            }
             None => ca.bundle_pem().into_bytes(),
         };
-        let tls = santepki_http::tls::server_config(cert.as_bytes(), key.as_bytes(), &card_cas).context("the HTTPS listener's TLS settings")?;
-        let tls_listener = tokio::net::TcpListener::bind(&cfg.portal.listen)
-            .await
-            .with_context(|| format!("cannot listen on {} (portal.listen): is another santepki running?", cfg.portal.listen))?;
+        let tls = santepki_http::tls::server_config(cert.as_bytes(), key.as_bytes(), &card_cas)
+            .context("the HTTPS listener's TLS settings")?;
+        let tls_listener = tokio::net::TcpListener::bind(&cfg.portal.listen).await.with_context(|| {
+            format!("cannot listen on {} (portal.listen): is another santepki running?", cfg.portal.listen)
+        })?;
         let local = tls_listener.local_addr()?;
         portal_url = Some(cfg.portal.public_url.clone().unwrap_or_else(|| format!("https://{local}")));
-        https = Some(tokio::spawn(santepki_http::tls::serve_tls(tls_listener, tls, router(state.clone()), stopped_signal(stopped.clone()))));
+        https = Some(tokio::spawn(santepki_http::tls::serve_tls(
+            tls_listener,
+            tls,
+            router(state.clone()),
+            stopped_signal(stopped.clone()),
+        )));
         tokio::spawn(ca_jobs(ca.clone(), cfg.ca.pending_grace_seconds, stopped.clone()));
     }
     if let Some(reg) = &registration {
         tokio::spawn(mail_job(reg.clone(), cfg.mail.expiry_notice_days, stopped.clone()));
     }
     let http = tokio::spawn(santepki_http::serve(listener, router(state), stopped_signal(stopped.clone())));
-    let ldap = tokio::spawn(santepki_ldap::serve(ldap_listener, db, santepki_ldap::LdapOptions::default(), stopped_signal(stopped)));
+    let ldap = tokio::spawn(santepki_ldap::serve(
+        ldap_listener,
+        db,
+        santepki_ldap::LdapOptions::default(),
+        stopped_signal(stopped),
+    ));
     Ok(Running { http_url, ldap_url, portal_url, http, https, ldap, stop })
 }
 
