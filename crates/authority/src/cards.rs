@@ -10,6 +10,7 @@ use chrono::Utc;
 use const_oid::db::{rfc5911, rfc5912};
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
+use santepki_domain::values::CertificateStatus;
 use santepki_storage::authority as store;
 use x509_cert::Certificate;
 
@@ -70,10 +71,10 @@ impl Authority {
         if row.der.as_deref() != Some(der) || row.profile != Profile::CardAuth.name() {
             return Err(CardAuthError::Unknown);
         }
-        if row.status == store::STATUS_REVOKED {
+        if row.status == CertificateStatus::Revoked {
             return Err(CardAuthError::Revoked);
         }
-        if row.status != store::STATUS_ISSUED {
+        if row.status != CertificateStatus::Issued {
             return Err(CardAuthError::Unknown);
         }
         let now = santepki_storage::time::format(Utc::now());

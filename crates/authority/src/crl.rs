@@ -22,20 +22,7 @@ use crate::{x509, Authority, AuthorityError, LoadedCa};
 /// Old CRLs kept per CA and kind (the newest is served; older ones help audits).
 const KEEP: i64 = 3;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CrlKind {
-    Full,
-    Delta,
-}
-
-impl CrlKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CrlKind::Full => "full",
-            CrlKind::Delta => "delta",
-        }
-    }
-}
+pub use santepki_domain::values::CrlKind;
 
 /// A CRL ready to serve (shared bytes, cheap to clone).
 #[derive(Debug, Clone)]
@@ -120,9 +107,9 @@ fn encode_revoked(entries: &[RevokedEntry]) -> Result<Vec<u8>, AuthorityError> {
     // RFC 5280 §5.3.1: the reason code is absent rather than `unspecified`. The few possible
     // crlEntryExtensions are encoded once.
     let mut reason_extensions: Vec<(RevocationReason, Vec<u8>)> = Vec::new();
-    for r in RevocationReason::ALL {
+    for &r in RevocationReason::ALL {
         if r != RevocationReason::Unspecified {
-            reason_extensions.push((r, vec![x509::extension(false, &r.crl_reason())?].to_der()?));
+            reason_extensions.push((r, vec![x509::extension(false, &crate::issue::crl_reason(r))?].to_der()?));
         }
     }
     // A 16-byte serial, a UTCTime and a reason: under 50 bytes.
@@ -146,9 +133,9 @@ fn encode_revoked(entries: &[RevokedEntry]) -> Result<Vec<u8>, AuthorityError> {
 }
 
 /// The stored reason name of a revocation: the exact name (what `revoke` writes) without
-/// allocating, else whatever `RevocationReason::parse` accepts.
+/// allocating, else whatever `RevocationReason::parse_lenient` accepts.
 fn reason_of(name: &str) -> Option<RevocationReason> {
-    RevocationReason::ALL.into_iter().find(|r| r.name() == name).or_else(|| RevocationReason::parse(name).ok())
+    name.parse().ok().or_else(|| RevocationReason::parse_lenient(name).ok())
 }
 
 /// `x509::time` without formatting the year as text (a million times per CRL): UTCTime through
@@ -221,11 +208,11 @@ impl Authority {
         let (base, since) = match kind {
             CrlKind::Full => (None, None),
             CrlKind::Delta => {
-                let full = match store::latest_crl_times(db, &ca.id, "full").await? {
+                let full = match store::latest_crl_times(db, &ca.id, CrlKind::Full).await? {
                     Some(f) => f,
                     None => {
                         Box::pin(self.publish_crl(ca_id, CrlKind::Full, actor)).await?;
-                        store::latest_crl_times(db, &ca.id, "full")
+                        store::latest_crl_times(db, &ca.id, CrlKind::Full)
                             .await?
                             .ok_or_else(|| AuthorityError::Corrupt("full CRL vanished".into()))?
                     }
@@ -270,7 +257,7 @@ impl Authority {
         let row = CrlRow {
             ca_id: ca.id.clone(),
             number,
-            kind: kind.as_str().into(),
+            kind,
             base_number: base,
             this_update: now_text,
             next_update: santepki_storage::time::format(next_update),
@@ -291,7 +278,7 @@ impl Authority {
         let mut out = Vec::new();
         let now = Utc::now();
         for ca in self.cas().to_vec() {
-            let full = store::latest_crl_times(self.db(), &ca.id, "full").await?;
+            let full = store::latest_crl_times(self.db(), &ca.id, CrlKind::Full).await?;
             let full_due = match &full {
                 None => true,
                 Some((_, this, next)) => {
@@ -306,7 +293,7 @@ impl Authority {
                 continue;
             }
             let dirty = store::authorities(self.db()).await?.iter().any(|a| a.id == ca.id && a.crl_dirty != 0);
-            let delta = store::latest_crl_times(self.db(), &ca.id, "delta").await?;
+            let delta = store::latest_crl_times(self.db(), &ca.id, CrlKind::Delta).await?;
             let delta_due = dirty
                 || match &delta {
                     None => true,
@@ -335,7 +322,7 @@ impl Authority {
     /// 46 MB at a million entries). Several nodes stay exact: the number comes from the database.
     pub async fn served_crl(&self, ca_id: &str, kind: CrlKind) -> Result<Option<ServedCrl>, AuthorityError> {
         let Some(ca) = self.ca(ca_id) else { return Ok(None) };
-        let Some((number, _, _)) = store::latest_crl_times(self.db(), &ca.id, kind.as_str()).await? else {
+        let Some((number, _, _)) = store::latest_crl_times(self.db(), &ca.id, kind).await? else {
             return Ok(None);
         };
         let key = (ca.id.clone(), kind.as_str());
@@ -344,7 +331,7 @@ impl Authority {
         {
             return Ok(Some(hit));
         }
-        let Some(row) = store::latest_crl(self.db(), &ca.id, kind.as_str()).await? else { return Ok(None) };
+        let Some(row) = store::latest_crl(self.db(), &ca.id, kind).await? else { return Ok(None) };
         let served = ServedCrl { number: row.number, next_update: row.next_update, der: bytes::Bytes::from(row.der) };
         if let Ok(mut m) = self.crl_cache().lock() {
             m.insert(key, served.clone());
@@ -355,7 +342,7 @@ impl Authority {
     /// The newest CRL of a CA, DER.
     pub async fn latest_crl(&self, ca_id: &str, kind: CrlKind) -> Result<Option<CrlRow>, AuthorityError> {
         let Some(ca) = self.ca(ca_id) else { return Ok(None) };
-        Ok(store::latest_crl(self.db(), &ca.id, kind.as_str()).await?)
+        Ok(store::latest_crl(self.db(), &ca.id, kind).await?)
     }
 }
 
@@ -371,10 +358,10 @@ mod tests {
             .map(|e| {
                 let bytes = hex::decode(&e.serial).unwrap();
                 let at = santepki_storage::time::parse(&e.revoked_at).unwrap();
-                let reason = e.revocation_reason.as_deref().and_then(|r| RevocationReason::parse(r).ok());
+                let reason = e.revocation_reason.as_deref().and_then(|r| RevocationReason::parse_lenient(r).ok());
                 let extensions = match reason {
                     Some(r) if r != RevocationReason::Unspecified => {
-                        Some(vec![x509::extension(false, &r.crl_reason()).unwrap()])
+                        Some(vec![x509::extension(false, &crate::issue::crl_reason(r)).unwrap()])
                     }
                     _ => None,
                 };
@@ -400,8 +387,8 @@ mod tests {
             entry("00", "2030-06-01T12:30:00+02:00", Some("Key-Compromise")),
             entry("0a1b2c", "2026-01-01T00:00:00Z", Some("certificateHold")),
         ];
-        for (i, r) in RevocationReason::ALL.into_iter().enumerate() {
-            entries.push(entry(&format!("{:02x}{:030x}", 0x10 + i, i), "2027-03-04T05:06:07Z", Some(r.name())));
+        for (i, r) in RevocationReason::ALL.iter().enumerate() {
+            entries.push(entry(&format!("{:02x}{:030x}", 0x10 + i, i), "2027-03-04T05:06:07Z", Some(r.as_str())));
         }
         let issuer: x509_cert::name::Name = "CN=TEST AC,O=ASIP-SANTE,C=FR".parse().unwrap();
         let alg = crate::KeyAlgorithm::Rsa4096.signature_algorithm();

@@ -14,8 +14,8 @@
 
 use chrono::{DateTime, Months, Timelike, Utc};
 use der::{Decode, Encode};
-use santepki_domain::professional::CardType;
 use santepki_domain::structure::Departement;
+use santepki_domain::values::CertificateStatus;
 use santepki_storage::audit::AuditEvent;
 use santepki_storage::authority::{self as store, CertificateRow};
 use santepki_storage::directory;
@@ -143,58 +143,28 @@ impl From<der::Error> for IssueError {
     }
 }
 
-/// RFC 5280 reasons a certificate may be revoked for. Revocation is final: `certificateHold`
-/// and `removeFromCRL` are not offered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RevocationReason {
-    Unspecified,
-    KeyCompromise,
-    AffiliationChanged,
-    Superseded,
-    CessationOfOperation,
-    PrivilegeWithdrawn,
+pub use santepki_domain::values::RevocationReason;
+
+/// A revocation reason as people type it (case and punctuation ignored), with the message the
+/// CLI and the API show for an unknown one.
+pub fn parse_reason(s: &str) -> Result<RevocationReason, String> {
+    RevocationReason::parse_lenient(s).map_err(|_| {
+        format!(
+            "unknown revocation reason {s:?}: expected one of {} (revocation is final: no certificateHold)",
+            RevocationReason::TEXTS.join(", ")
+        )
+    })
 }
 
-impl RevocationReason {
-    pub const ALL: [RevocationReason; 6] = [
-        RevocationReason::Unspecified,
-        RevocationReason::KeyCompromise,
-        RevocationReason::AffiliationChanged,
-        RevocationReason::Superseded,
-        RevocationReason::CessationOfOperation,
-        RevocationReason::PrivilegeWithdrawn,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            RevocationReason::Unspecified => "unspecified",
-            RevocationReason::KeyCompromise => "keyCompromise",
-            RevocationReason::AffiliationChanged => "affiliationChanged",
-            RevocationReason::Superseded => "superseded",
-            RevocationReason::CessationOfOperation => "cessationOfOperation",
-            RevocationReason::PrivilegeWithdrawn => "privilegeWithdrawn",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let norm: String = s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
-        RevocationReason::ALL.into_iter().find(|r| r.name().to_ascii_lowercase() == norm).ok_or_else(|| {
-            format!(
-                "unknown revocation reason {s:?}: expected one of {} (revocation is final: no certificateHold)",
-                RevocationReason::ALL.map(|r| r.name()).join(", ")
-            )
-        })
-    }
-
-    pub fn crl_reason(self) -> CrlReason {
-        match self {
-            RevocationReason::Unspecified => CrlReason::Unspecified,
-            RevocationReason::KeyCompromise => CrlReason::KeyCompromise,
-            RevocationReason::AffiliationChanged => CrlReason::AffiliationChanged,
-            RevocationReason::Superseded => CrlReason::Superseded,
-            RevocationReason::CessationOfOperation => CrlReason::CessationOfOperation,
-            RevocationReason::PrivilegeWithdrawn => CrlReason::PrivilegeWithdrawn,
-        }
+/// The CRL entry reason code of a revocation reason (RFC 5280 §5.3.1).
+pub fn crl_reason(r: RevocationReason) -> CrlReason {
+    match r {
+        RevocationReason::Unspecified => CrlReason::Unspecified,
+        RevocationReason::KeyCompromise => CrlReason::KeyCompromise,
+        RevocationReason::AffiliationChanged => CrlReason::AffiliationChanged,
+        RevocationReason::Superseded => CrlReason::Superseded,
+        RevocationReason::CessationOfOperation => CrlReason::CessationOfOperation,
+        RevocationReason::PrivilegeWithdrawn => CrlReason::PrivilegeWithdrawn,
     }
 }
 
@@ -280,7 +250,7 @@ impl Authority {
                 serial: serial.clone(),
                 ca_id: ca.id.clone(),
                 profile: req.profile.name().into(),
-                status: store::STATUS_PENDING.into(),
+                status: CertificateStatus::Pending,
                 subject: x509::name_text(&tbs.subject),
                 structure_id: beneficiary.structure.as_ref().map(|s| s.idnat_struct.clone()),
                 professional_id: beneficiary.person.as_ref().map(|p| p.idnat_ps.clone()),
@@ -383,8 +353,7 @@ impl Authority {
                     "card_holder_mismatch",
                 ));
             }
-            let card_type = CardType::parse(&row.card_type)
-                .ok_or_else(|| AuthorityError::Corrupt(format!("card {number} has type {:?}", row.card_type)))?;
+            let card_type = row.card_type;
             ps_id = Some(row.idnat_ps.clone());
             card = Some(CardSubject { number: row.card_number, card_type });
         }
@@ -436,19 +405,19 @@ impl Authority {
         })?;
         let now = santepki_storage::time::now();
         let event = AuditEvent::new(actor, "certificate.revoked", &format!("certificate:{serial}"))
-            .after(&serde_json::json!({ "reason": reason.name(), "at": now }));
-        match store::revoke(self.db(), &serial, &now, reason.name(), &event).await? {
+            .after(&serde_json::json!({ "reason": reason.as_str(), "at": now }));
+        match store::revoke(self.db(), &serial, &now, reason.as_str(), &event).await? {
             None => Err(IssueError::NotFound { field: "serial", value: serial }),
-            Some(before) if before.status == store::STATUS_ISSUED => {
+            Some(before) if before.status == CertificateStatus::Issued => {
                 self.ocsp_cache().forget(&serial);
                 Ok(CertificateRow {
-                    status: store::STATUS_REVOKED.into(),
+                    status: CertificateStatus::Revoked,
                     revoked_at: Some(now),
-                    revocation_reason: Some(reason.name().into()),
+                    revocation_reason: Some(reason.as_str().into()),
                     ..before
                 })
             }
-            Some(before) if before.status == store::STATUS_REVOKED => Err(IssueError::Refused(
+            Some(before) if before.status == CertificateStatus::Revoked => Err(IssueError::Refused(
                 format!("certificate {serial} was already revoked on {}", before.revoked_at.unwrap_or_default()),
                 "already_revoked",
             )),

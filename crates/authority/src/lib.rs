@@ -30,7 +30,7 @@ use std::sync::Arc;
 use santepki_storage::{Db, StorageError};
 
 pub use hierarchy::LoadedCa;
-pub use issue::{IssueError, IssueRequest, Issued, KeySource, RevocationReason};
+pub use issue::{parse_reason, IssueError, IssueRequest, Issued, KeySource, RevocationReason};
 pub use keys::{CaSigner, KeyAlgorithm, KeyCustody, KeyError};
 pub use profiles::{IssuingRole, Profile, RequestedNames};
 pub use settings::{CaSettings, Environment};

@@ -17,6 +17,7 @@ use chrono::{DateTime, Timelike, Utc};
 use const_oid::db::rfc5912;
 use der::asn1::OctetString;
 use der::{Decode, Encode};
+use santepki_domain::values::{CertificateStatus, OcspStatus};
 use santepki_storage::authority::{self as store, OcspRow};
 use x509_cert::ext::pkix::CrlReason;
 use x509_ocsp::{
@@ -115,17 +116,26 @@ impl Status {
             Status::Unknown => "unknown",
         }
     }
+
+    /// The status a stored response states; unknown answers are not stored.
+    fn stored(&self) -> Option<OcspStatus> {
+        match self {
+            Status::Good => Some(OcspStatus::Good),
+            Status::Revoked { .. } => Some(OcspStatus::Revoked),
+            Status::Unknown => None,
+        }
+    }
 }
 
 /// The status of a recorded certificate. Rows never handed out (failed, abandoned) are
 /// `unknown`; so are pending ones, seconds from being issued and answered again after the cache
 /// time.
 fn status_of(r: &store::CertificateRow, now: DateTime<Utc>) -> Status {
-    match r.status.as_str() {
-        store::STATUS_ISSUED => Status::Good,
-        store::STATUS_REVOKED => Status::Revoked {
+    match r.status {
+        CertificateStatus::Issued => Status::Good,
+        CertificateStatus::Revoked => Status::Revoked {
             at: r.revoked_at.as_deref().and_then(santepki_storage::time::parse).unwrap_or(now),
-            reason: r.revocation_reason.as_deref().and_then(|s| RevocationReason::parse(s).ok()),
+            reason: r.revocation_reason.as_deref().and_then(|s| RevocationReason::parse_lenient(s).ok()),
         },
         _ => Status::Unknown,
     }
@@ -145,7 +155,7 @@ fn sign_response(
         Status::Unknown => CertStatus::unknown(),
         Status::Revoked { at, reason } => CertStatus::Revoked(RevokedInfo {
             revocation_time: OcspGeneralizedTime(x509::generalized_time(*at)?),
-            revocation_reason: reason.map(|r| r.crl_reason()).filter(|r| *r != CrlReason::Unspecified),
+            revocation_reason: reason.map(crate::issue::crl_reason).filter(|r| *r != CrlReason::Unspecified),
         }),
     };
     let data = ResponseData {
@@ -243,7 +253,7 @@ impl Authority {
             if let Some(stored) = store::ocsp_response(self.db(), serial).await? {
                 let next = santepki_storage::time::parse(&stored.next_update);
                 let fresh = next.is_some_and(|n| n - now > self.settings().ocsp_refresh_before / 2);
-                if stored.status == status.name() && fresh {
+                if Some(stored.status) == status.stored() && fresh {
                     return Ok(Reply {
                         der: Arc::new(stored.der),
                         this_update: santepki_storage::time::parse(&stored.this_update),
@@ -261,10 +271,10 @@ impl Authority {
             _ => now + self.settings().ocsp_validity,
         };
         let der = self.sign_ocsp(ca, cert_id, &status, now, next_update).await?;
-        if sha1 && !matches!(status, Status::Unknown) {
+        if let Some(stored) = status.stored().filter(|_| sha1) {
             let row = OcspRow {
                 serial: serial.into(),
-                status: status.name().into(),
+                status: stored,
                 this_update: santepki_storage::time::format(now),
                 next_update: santepki_storage::time::format(next_update),
                 der: der.clone(),
@@ -320,14 +330,12 @@ impl Authority {
         let now = Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now);
         let Some(r) = store::certificate(self.db(), serial).await? else { return Ok(()) };
         let status = status_of(&r, now);
-        if matches!(status, Status::Unknown) {
-            return Ok(());
-        }
+        let Some(stored) = status.stored() else { return Ok(()) };
         let next_update = now + self.settings().ocsp_validity;
         let der = self.sign_ocsp(ca, cert_id, &status, now, next_update).await?;
         let row = OcspRow {
             serial: serial.into(),
-            status: status.name().into(),
+            status: stored,
             this_update: santepki_storage::time::format(now),
             next_update: santepki_storage::time::format(next_update),
             der,

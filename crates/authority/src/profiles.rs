@@ -84,19 +84,20 @@ impl Profile {
         }
     }
 
-    /// The offer and usage as the platform names them (R23).
-    pub fn offer_usage(self) -> (&'static str, &'static str) {
-        match self {
-            Profile::OrgAuthCli => ("ORG", "AUTH_CLI"),
-            Profile::OrgSign => ("ORG", "SIGN"),
-            Profile::OrgConf => ("ORG", "CONF"),
-            Profile::ServSsl => ("SERV", "SSL_SERV"),
-            Profile::ServSmime => ("SERV", "S/MIME"),
-            Profile::ProAuth => ("PRO", "AUTH"),
-            Profile::ProSign => ("PRO", "SIGN"),
-            Profile::ProConf => ("PRO", "CONF"),
-            Profile::CardAuth => ("CPx", "AUTH"),
-        }
+    /// The product profile ordered on the platform (R23); card certificates are not ordered.
+    pub fn product(self) -> Option<santepki_domain::values::ProductProfile> {
+        use santepki_domain::values::ProductProfile as P;
+        Some(match self {
+            Profile::OrgAuthCli => P::OrgAuthCli,
+            Profile::OrgSign => P::OrgSign,
+            Profile::OrgConf => P::OrgConf,
+            Profile::ServSsl => P::ServSsl,
+            Profile::ServSmime => P::ServSmime,
+            Profile::ProAuth => P::ProAuth,
+            Profile::ProSign => P::ProSign,
+            Profile::ProConf => P::ProConf,
+            Profile::CardAuth => return None,
+        })
     }
 
     pub fn issuing_role(self) -> IssuingRole {

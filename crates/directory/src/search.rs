@@ -178,7 +178,7 @@ fn code_label(code: &Option<String>, label: &Option<String>) -> Option<CodeLabel
 #[derive(Debug, Clone, Serialize)]
 pub struct CardView {
     pub number: String,
-    pub card_type: String,
+    pub card_type: santepki_domain::CardType,
     pub valid_from: String,
     pub valid_until: String,
     pub opposed_on: Option<String>,

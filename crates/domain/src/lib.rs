@@ -15,6 +15,7 @@ pub mod ids;
 pub mod luhn;
 pub mod professional;
 pub mod structure;
+pub mod values;
 
 pub use ids::{
     Adeli, AdeliRang, CardNumber, Finess, IdError, IdKind, IdNatPs, IdNatStruct, Rpps, RppsRang, Siren, Siret,

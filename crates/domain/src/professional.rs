@@ -57,6 +57,8 @@ pub enum CardType {
 impl CardType {
     pub const ALL: [CardType; 6] =
         [CardType::Cps, CardType::Cpe, CardType::Cpa, CardType::Cde, CardType::Cda, CardType::Cpf];
+    /// The text of every card type, as the directory stores it.
+    pub const TEXTS: &'static [&'static str] = &["CPS", "CPE", "CPA", "CDE", "CDA", "CPF"];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -92,6 +94,19 @@ impl CardType {
     /// Whether a holder of this card may be a legal representative (R4: CPS, or CDE/CDA).
     pub fn can_be_legal_representative(self) -> bool {
         matches!(self, CardType::Cps | CardType::Cde | CardType::Cda)
+    }
+}
+
+impl TryFrom<String> for CardType {
+    type Error = crate::values::UnknownValue;
+
+    /// A stored card type (`CPS`…).
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        CardType::ALL.into_iter().find(|t| t.as_str() == s).ok_or(crate::values::UnknownValue {
+            set: "CardType",
+            value: s,
+            expected: CardType::TEXTS,
+        })
     }
 }
 

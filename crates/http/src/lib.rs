@@ -6,6 +6,7 @@
 //! machine-readable `error` code, a `message` for people, and the `field` at fault when there is
 //! one; a bad request is a 4xx, never a 500 or a panic.
 
+mod api;
 mod directory;
 mod error;
 mod openapi;

@@ -9,14 +9,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
+use santepki_domain::values::{Offer, ProductProfile, RevocationReason};
 use santepki_registration::doctrine::Doctrine;
-use santepki_registration::orders::{
-    Channel, Generate, MonthlyExpiries, OrderRequest, Ordered, ProductListing, ProductPage, ProductSort,
-};
-use santepki_storage::ordering::ProductRow;
+use santepki_registration::orders::{Channel, Generate, MonthlyExpiries, OrderRequest, Ordered, ProductListing};
+use santepki_storage::ordering::ProductSort;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::products::Product;
+use crate::api::text_schema;
 use crate::error::ApiError;
 use crate::registration::{registration, ApiResult, Body, Card};
 use crate::AppState;
@@ -61,7 +62,7 @@ pub(crate) struct GenerateBody {
 
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct OrderBody {
-    #[schema(value_type = santepki_storage::schema::ProductProfile)]
+    #[schema(value_type = ProductProfile)]
     profile: String,
     /// The habilitated structure (idNat_Struct).
     structure: String,
@@ -94,8 +95,9 @@ pub(crate) struct OrderBody {
 /// PKCS#12 of the key, delivered here once (the key is not kept).
 #[derive(Serialize, ToSchema)]
 pub(crate) struct OrderedAnswer {
-    #[serde(flatten)]
-    ordered: Ordered,
+    product: Product,
+    /// The certificate then its chain (PEM).
+    certificate_pem: String,
     /// The PKCS#12 (DER, base64) of a generated key, under the order's passphrase.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(content_encoding = "base64")]
@@ -104,7 +106,10 @@ pub(crate) struct OrderedAnswer {
 
 fn ordered(o: Ordered) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
     let pkcs12_base64 = o.pkcs12.as_ref().map(|p12| base64::engine::general_purpose::STANDARD.encode(p12));
-    Ok((StatusCode::CREATED, Json(OrderedAnswer { ordered: o, pkcs12_base64 })))
+    Ok((
+        StatusCode::CREATED,
+        Json(OrderedAnswer { product: o.product.into(), certificate_pem: o.certificate_pem, pkcs12_base64 }),
+    ))
 }
 
 /// Orders a certificate for a habilitated structure (R27–R32).
@@ -140,8 +145,8 @@ async fn order(
 /// table: newest first by default.
 #[utoipa::path(get, path = "/api/v1/products", tag = "products",
     params(("state" = Option<ProductStateFilter>, Query), ("structure" = Option<String>, Query, description = "One structure (idNat_Struct)"),
-        ("offer" = Option<ProductOfferFilter>, Query), ("q" = Option<String>, Query, description = "Free text: number, structure, its name, service, emails, serial, requester"),
-        ("sort" = Option<ProductSort>, Query, description = "Default created"), ("order" = Option<SortOrder>, Query, description = "Default desc"),
+        ("offer" = Option<Offer>, Query), ("q" = Option<String>, Query, description = "Free text: number, structure, its name, service, emails, serial, requester"),
+        ("sort" = Option<ProductSortKey>, Query, description = "Default created"), ("order" = Option<SortOrder>, Query, description = "Default desc"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Default 50"),
         ("offset" = Option<i64>, Query, minimum = 0, description = "Default 0")),
     responses((status = 200, description = "A page of products", body = ProductPage), (status = 400, description = "Bad state, offer, sort, order, limit or offset", body = ApiError)))]
@@ -187,46 +192,47 @@ async fn products(
     };
     let page = registration(&s)?.product_listing(&actor, &listing).await.map_err(reg_err)?;
     Ok(Json(ProductPage {
-        products: page.products.into_iter().map(|r| r.product).collect(),
+        products: page.products.into_iter().map(|r| r.product.into()).collect(),
         total: page.total,
         limit: page.limit,
         offset: page.offset,
     }))
 }
 
-/// The offers (R33).
-#[derive(ToSchema)]
-#[allow(dead_code, clippy::upper_case_acronyms)]
-pub(crate) enum ProductOfferFilter {
-    ORG,
-    SERV,
-    PRO,
+/// A page of products.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProductPage {
+    products: Vec<Product>,
+    total: i64,
+    limit: i64,
+    offset: i64,
 }
 
-/// Ascending or descending.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub(crate) enum SortOrder {
-    Asc,
-    Desc,
-}
+text_schema!(
+    /// The columns the product list sorts by (R33).
+    ProductSortKey,
+    values = ["number", "offer", "usage", "beneficiary", "service", "email", "requester", "state", "created", "expiry"],
+    "The column the list is sorted by"
+);
 
-/// Which products to list: `issued`, `revoked`, `live` (issued and not expired), `expired`.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub(crate) enum ProductStateFilter {
-    Issued,
-    Revoked,
-    Live,
-    Expired,
-}
+text_schema!(
+    /// Ascending or descending.
+    SortOrder,
+    values = ["asc", "desc"],
+    "Ascending or descending"
+);
+
+text_schema!(
+    /// Which products to list.
+    ProductStateFilter,
+    values = ["issued", "revoked", "live", "expired"],
+    "`issued`, `revoked`, `live` (issued and not expired), `expired` (issued, past its end)"
+);
 
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", params(("id" = String, Path)),
-    responses((status = 200, description = "The product", body = ProductRow), (status = 404, description = "Unknown, or not yours", body = ApiError)))]
-async fn product(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<ProductRow>> {
-    Ok(Json(registration(&s)?.product(&actor, &id).await.map_err(reg_err)?))
+    responses((status = 200, description = "The product", body = Product), (status = 404, description = "Unknown, or not yours", body = ApiError)))]
+async fn product(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<Product>> {
+    Ok(Json(registration(&s)?.product(&actor, &id).await.map_err(reg_err)?.into()))
 }
 
 /// The formats of a certificate download.
@@ -306,19 +312,6 @@ async fn renew(
     ordered(registration(&s)?.renew_product(&actor, &id, b.csr, generate, Channel::Api).await.map_err(reg_err)?)
 }
 
-/// The RFC 5280 revocation reasons (revocation is final: no certificateHold).
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
-pub(crate) enum RevocationReason {
-    Unspecified,
-    KeyCompromise,
-    AffiliationChanged,
-    Superseded,
-    CessationOfOperation,
-    PrivilegeWithdrawn,
-}
-
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct RevokeBody {
     #[schema(value_type = RevocationReason)]
@@ -327,7 +320,7 @@ pub(crate) struct RevokeBody {
 
 /// Revokes a product's certificate (final).
 #[utoipa::path(post, path = "/api/v1/products/{id}/revocation", tag = "products", params(("id" = String, Path)), request_body = RevokeBody,
-    responses((status = 200, description = "Revoked", body = ProductRow),
+    responses((status = 200, description = "Revoked", body = Product),
         (status = 400, description = "Bad reason", body = ApiError),
         (status = 404, description = "Unknown, or not yours", body = ApiError),
         (status = 409, description = "Already revoked", body = ApiError)))]
@@ -336,8 +329,8 @@ async fn revoke(
     Card(actor): Card,
     Path(id): Path<String>,
     Body(b): Body<RevokeBody>,
-) -> ApiResult<Json<ProductRow>> {
-    Ok(Json(registration(&s)?.revoke_product(&actor, &id, &b.reason).await.map_err(reg_err)?))
+) -> ApiResult<Json<Product>> {
+    Ok(Json(registration(&s)?.revoke_product(&actor, &id, &b.reason).await.map_err(reg_err)?.into()))
 }
 
 /// The doctrine checklist of a structure (R36, R38), computed from its live products: DMP pair

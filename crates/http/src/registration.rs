@@ -14,20 +14,21 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use santepki_domain::form413::Form413;
-use santepki_registration::cards::CardView;
+use santepki_domain::values::{ContractKind, SignatureMethod};
 use santepki_registration::contracts::NewContract;
-use santepki_registration::contracts::{ContractOutcome, ContractView};
-use santepki_registration::forms::{BulkDecision, BulkOutcome, FormView, Proposal, QueuedForm};
+use santepki_registration::forms::{BulkDecision, BulkOutcome, Proposal, QueuedForm};
 use santepki_registration::forms::{Decision, Signature};
 use santepki_registration::habilitations::Transfer;
-use santepki_registration::habilitations::{ChangeOutcome, HabilitationView, TransferOutcome};
 use santepki_registration::roles::NewRole;
 use santepki_registration::{Actor, Registration};
-use santepki_storage::directory::CardRow;
-use santepki_storage::registration::{ContractRow, FormRow, HabilitationRow, RoleRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::registration::{
+    list, CardDetail, CardRecord, ChangeOutcome, Contract, ContractDetail, ContractOutcome, Form, FormDetail,
+    Habilitation, HabilitationDetail, Role, TransferOutcome,
+};
+use crate::api::text_schema;
 use crate::error::ApiError;
 use crate::openapi::CardAuthentication;
 use crate::tls::PeerCertificate;
@@ -140,8 +141,8 @@ macro_rules! reg_call {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Me {
     card: Actor,
-    roles: Vec<RoleRow>,
-    habilitations: Vec<HabilitationView>,
+    roles: Vec<Role>,
+    habilitations: Vec<HabilitationDetail>,
 }
 
 /// The authenticated card, its roles and habilitations.
@@ -149,12 +150,12 @@ pub(crate) struct Me {
 async fn me(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<Me>> {
     let roles = reg_call!(s, active_roles(&actor))?;
     let habilitations = reg_call!(s, my_habilitations(&actor))?;
-    Ok(Json(Me { card: actor, roles, habilitations }))
+    Ok(Json(Me { card: actor, roles: list(roles), habilitations: list(habilitations) }))
 }
 
 /// Prepares a form 413 (checked against every rule; then it awaits its signer).
 #[utoipa::path(post, path = "/api/v1/forms413", tag = "forms413", request_body = Form413,
-    responses((status = 201, description = "Prepared, awaiting the signature", body = FormView),
+    responses((status = 201, description = "Prepared, awaiting the signature", body = FormDetail),
         (status = 400, description = "Not a form 413 (JSON)", body = ApiError),
         (status = 403, description = "Not your structure", body = ApiError),
         (status = 422, description = "Refused: each refusal with field and rule", body = ApiError)))]
@@ -162,18 +163,18 @@ async fn prepare_form(
     State(s): State<AppState>,
     Card(actor): Card,
     Body(form): Body<Form413>,
-) -> ApiResult<(StatusCode, Json<FormView>)> {
-    Ok((StatusCode::CREATED, Json(reg_call!(s, prepare_form(&actor, form))?)))
+) -> ApiResult<(StatusCode, Json<FormDetail>)> {
+    Ok((StatusCode::CREATED, Json(reg_call!(s, prepare_form(&actor, form))?.into())))
 }
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct FormList {
-    forms: Vec<FormRow>,
+    forms: Vec<Form>,
 }
 
 #[utoipa::path(get, path = "/api/v1/forms413", tag = "forms413", responses((status = 200, description = "The forms the card prepared, signs, administers or speaks for", body = FormList)))]
 async fn my_forms(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<FormList>> {
-    Ok(Json(FormList { forms: reg_call!(s, forms_of(&actor))? }))
+    Ok(Json(FormList { forms: list(reg_call!(s, forms_of(&actor))?) }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -193,13 +194,13 @@ async fn prepare_bulk(
     Card(actor): Card,
     Body(req): Body<BulkRequest>,
 ) -> ApiResult<(StatusCode, Json<BulkOutcome>)> {
-    Ok((StatusCode::CREATED, Json(reg_call!(s, prepare_bulk(&actor, req.forms))?)))
+    Ok((StatusCode::CREATED, Json(reg_call!(s, prepare_bulk(&actor, req.forms))?.into())))
 }
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct BulkForms {
     bulk_id: String,
-    forms: Vec<FormRow>,
+    forms: Vec<Form>,
 }
 
 #[utoipa::path(get, path = "/api/v1/forms413/bulk/{id}", tag = "forms413", params(("id" = String, Path, description = "The bulk submission's id")),
@@ -212,7 +213,7 @@ async fn bulk_forms(
     Path(id): Path<String>,
 ) -> ApiResult<Json<BulkForms>> {
     let forms = reg_call!(s, bulk_forms(&actor, &id))?;
-    Ok(Json(BulkForms { bulk_id: id, forms }))
+    Ok(Json(BulkForms { bulk_id: id, forms: list(forms) }))
 }
 
 #[utoipa::path(post, path = "/api/v1/forms413/bulk/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = DecisionBody,
@@ -227,13 +228,13 @@ async fn decide_bulk(
     Path(id): Path<String>,
     Body(d): Body<DecisionBody>,
 ) -> ApiResult<Json<BulkDecision>> {
-    Ok(Json(reg_call!(s, decide_bulk(&actor, &id, &d.into()))?))
+    Ok(Json(reg_call!(s, decide_bulk(&actor, &id, &d.into()))?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/forms413/{id}", tag = "forms413", params(("id" = String, Path)),
-    responses((status = 200, description = "The form", body = FormView), (status = 404, description = "Unknown, or not yours", body = ApiError)))]
-async fn form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<FormView>> {
-    Ok(Json(reg_call!(s, form(&actor, &id))?))
+    responses((status = 200, description = "The form", body = FormDetail), (status = 404, description = "Unknown, or not yours", body = ApiError)))]
+async fn form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<FormDetail>> {
+    Ok(Json(reg_call!(s, form(&actor, &id))?.into()))
 }
 
 /// The exact bytes a signer signs (schema only: the bytes are served as stored).
@@ -251,16 +252,6 @@ pub(crate) struct SignedContent {
 async fn form_content(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Response> {
     let view = reg_call!(s, form(&actor, &id))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], view.row.content).into_response())
-}
-
-/// How a form is signed (R47).
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-enum SignatureMethod {
-    /// Confirmation over the card-authenticated connection.
-    Session,
-    /// A detached CMS signature of the form's content by the signer's card.
-    Cms,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -282,7 +273,7 @@ pub(crate) struct CmsSignature(Vec<u8>);
 /// the CMS itself as `application/pkcs7-signature` (DER or PEM).
 #[utoipa::path(post, path = "/api/v1/forms413/{id}/signature", tag = "forms413", params(("id" = String, Path)),
     request_body(content((SignBody = "application/json"), (CmsSignature = "application/pkcs7-signature"))),
-    responses((status = 200, description = "Signed and acknowledged with a file reference", body = FormView),
+    responses((status = 200, description = "Signed and acknowledged with a file reference", body = FormDetail),
         (status = 400, description = "Bad body or bad signature", body = ApiError),
         (status = 403, description = "Not the signer", body = ApiError),
         (status = 404, description = "Unknown, or not yours", body = ApiError),
@@ -295,7 +286,7 @@ async fn sign_form(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<Json<FormView>> {
+) -> ApiResult<Json<FormDetail>> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
     let cms: Option<Vec<u8>> = if content_type.starts_with("application/json") {
         let mut de = serde_json::Deserializer::from_slice(&body);
@@ -334,7 +325,7 @@ async fn sign_form(
         Some(bytes) => Signature::Cms(bytes),
         None => Signature::Session,
     };
-    Ok(Json(reg_call!(s, sign_form(&actor, &id, signature))?))
+    Ok(Json(reg_call!(s, sign_form(&actor, &id, signature))?.into()))
 }
 
 /// The operator's decision (R24).
@@ -364,7 +355,7 @@ impl From<DecisionBody> for Decision {
 }
 
 #[utoipa::path(post, path = "/api/v1/forms413/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = DecisionBody,
-    responses((status = 200, description = "Decided; habilitations when validated", body = FormView),
+    responses((status = 200, description = "Decided; habilitations when validated", body = FormDetail),
         (status = 400, description = "Bad decision, or a rejection without its reason (R24)", body = ApiError),
         (status = 403, description = "Operators only, never for their own structure", body = ApiError),
         (status = 404, description = "Unknown form", body = ApiError),
@@ -375,21 +366,17 @@ async fn decide_form(
     Card(actor): Card,
     Path(id): Path<String>,
     Body(d): Body<DecisionBody>,
-) -> ApiResult<Json<FormView>> {
-    Ok(Json(reg_call!(s, decide_form(&actor, &id, &d.into()))?))
+) -> ApiResult<Json<FormDetail>> {
+    Ok(Json(reg_call!(s, decide_form(&actor, &id, &d.into()))?.into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/forms413/{id}/withdrawal", tag = "forms413", params(("id" = String, Path)),
-    responses((status = 200, description = "Withdrawn", body = FormRow),
+    responses((status = 200, description = "Withdrawn", body = Form),
         (status = 403, description = "Not the form's preparer", body = ApiError),
         (status = 404, description = "Unknown, or not yours", body = ApiError),
         (status = 409, description = "Already signed or decided", body = ApiError)))]
-async fn withdraw_form(
-    State(s): State<AppState>,
-    Card(actor): Card,
-    Path(id): Path<String>,
-) -> ApiResult<Json<FormRow>> {
-    Ok(Json(reg_call!(s, withdraw_form(&actor, &id))?))
+async fn withdraw_form(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<Form>> {
+    Ok(Json(reg_call!(s, withdraw_form(&actor, &id))?.into()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -442,12 +429,12 @@ async fn prefill(
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Habilitations {
-    habilitations: Vec<HabilitationView>,
+    habilitations: Vec<HabilitationDetail>,
 }
 
 #[utoipa::path(get, path = "/api/v1/habilitations", tag = "habilitations", responses((status = 200, description = "The card's habilitations (R27)", body = Habilitations)))]
 async fn my_habilitations(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<Habilitations>> {
-    Ok(Json(Habilitations { habilitations: reg_call!(s, my_habilitations(&actor))? }))
+    Ok(Json(Habilitations { habilitations: list(reg_call!(s, my_habilitations(&actor))?) }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -456,7 +443,7 @@ struct ReasonBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/habilitations/{id}/withdrawal", tag = "habilitations", params(("id" = String, Path)), request_body = ReasonBody,
-    responses((status = 200, description = "Withdrawn", body = HabilitationRow),
+    responses((status = 200, description = "Withdrawn", body = Habilitation),
         (status = 400, description = "Bad request body, or no reason", body = ApiError),
         (status = 403, description = "Not the structure's or the vendor's", body = ApiError),
         (status = 404, description = "Unknown habilitation", body = ApiError),
@@ -466,8 +453,8 @@ async fn withdraw_habilitation(
     Card(actor): Card,
     Path(id): Path<String>,
     Body(b): Body<ReasonBody>,
-) -> ApiResult<Json<HabilitationRow>> {
-    Ok(Json(reg_call!(s, withdraw_habilitation(&actor, &id, &b.reason))?))
+) -> ApiResult<Json<Habilitation>> {
+    Ok(Json(reg_call!(s, withdraw_habilitation(&actor, &id, &b.reason))?.into()))
 }
 
 /// Who administers a structure's certificates (R49).
@@ -480,7 +467,7 @@ async fn structure_habilitations(
     Card(actor): Card,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Habilitations>> {
-    Ok(Json(Habilitations { habilitations: reg_call!(s, habilitations_of_structure(&actor, &id))? }))
+    Ok(Json(Habilitations { habilitations: list(reg_call!(s, habilitations_of_structure(&actor, &id))?) }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -509,7 +496,7 @@ async fn change_administrator(
 ) -> ApiResult<Json<ChangeOutcome>> {
     let change =
         santepki_registration::habilitations::AdministratorChange { from_card: b.from_card, to_card: b.to_card };
-    Ok(Json(reg_call!(s, change_administrator(&actor, &id, &change))?))
+    Ok(Json(reg_call!(s, change_administrator(&actor, &id, &change))?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/vendors/{entity}/habilitations", tag = "habilitations", params(("entity" = String, Path, description = "The vendor's legal entity")),
@@ -521,7 +508,7 @@ async fn vendor_habilitations(
     Card(actor): Card,
     Path(entity): Path<String>,
 ) -> ApiResult<Json<Habilitations>> {
-    Ok(Json(Habilitations { habilitations: reg_call!(s, habilitations_of_vendor(&actor, &entity))? }))
+    Ok(Json(Habilitations { habilitations: list(reg_call!(s, habilitations_of_vendor(&actor, &entity))?) }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -547,7 +534,7 @@ async fn transfer_habilitations(
     Body(b): Body<TransferBody>,
 ) -> ApiResult<Json<TransferOutcome>> {
     let t = Transfer { from_card: b.from_card, to_card: b.to_card, structures: b.structures };
-    Ok(Json(reg_call!(s, transfer_habilitations(&actor, &entity, &t))?))
+    Ok(Json(reg_call!(s, transfer_habilitations(&actor, &entity, &t))?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -556,7 +543,7 @@ struct ContractBody {
     legal_entity: String,
     /// Default `structure`.
     #[serde(default)]
-    #[schema(value_type = Option<santepki_storage::schema::ContractKind>)]
+    #[schema(value_type = Option<ContractKind>)]
     kind: Option<String>,
     #[serde(default)]
     name: Option<String>,
@@ -585,33 +572,33 @@ async fn create_contract(
     };
     let outcome = reg_call!(s, create_contract(&actor, req))?;
     let status = if outcome.reused { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(outcome)))
+    Ok((status, Json(outcome.into())))
 }
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Contracts {
-    contracts: Vec<ContractRow>,
+    contracts: Vec<Contract>,
 }
 
 #[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", responses((status = 200, description = "Contracts the card may see", body = Contracts)))]
 async fn contracts(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<Contracts>> {
-    Ok(Json(Contracts { contracts: reg_call!(s, contracts(&actor))? }))
+    Ok(Json(Contracts { contracts: list(reg_call!(s, contracts(&actor))?) }))
 }
 
 #[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = String, Path)),
-    responses((status = 200, description = "The contract and its roles", body = ContractView),
+    responses((status = 200, description = "The contract and its roles", body = ContractDetail),
         (status = 403, description = "Not a contract the card may see", body = ApiError),
         (status = 404, description = "Unknown contract", body = ApiError)))]
 async fn contract(
     State(s): State<AppState>,
     Card(actor): Card,
     Path(id): Path<String>,
-) -> ApiResult<Json<ContractView>> {
-    Ok(Json(reg_call!(s, contract(&actor, &id))?))
+) -> ApiResult<Json<ContractDetail>> {
+    Ok(Json(reg_call!(s, contract(&actor, &id))?.into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/termination", tag = "contracts", params(("id" = String, Path)),
-    responses((status = 200, description = "Terminated", body = ContractRow),
+    responses((status = 200, description = "Terminated", body = Contract),
         (status = 403, description = "Operators only", body = ApiError),
         (status = 404, description = "Unknown contract", body = ApiError),
         (status = 409, description = "Already terminated", body = ApiError)))]
@@ -619,19 +606,16 @@ async fn terminate_contract(
     State(s): State<AppState>,
     Card(actor): Card,
     Path(id): Path<String>,
-) -> ApiResult<Json<ContractRow>> {
-    Ok(Json(reg_call!(s, terminate_contract(&actor, &id))?))
+) -> ApiResult<Json<Contract>> {
+    Ok(Json(reg_call!(s, terminate_contract(&actor, &id))?.into()))
 }
 
-/// The roles a contract gives (R5, R49).
-#[derive(ToSchema)]
-#[schema(rename_all = "kebab-case")]
-#[allow(dead_code)]
-enum RequestedRoleKind {
-    Mandataire,
-    VendorAdministrator,
-    LegalRepresentative,
-}
+text_schema!(
+    /// The roles a contract gives (R5, R49): every role kind but `operator`.
+    RequestedRoleKind,
+    values = ["mandataire", "vendor-administrator", "legal-representative"],
+    "The role to give: `mandataire` (R5), `vendor-administrator` (R49) or `legal-representative` (R4)"
+);
 
 #[derive(Deserialize, ToSchema)]
 struct RoleBody {
@@ -646,7 +630,7 @@ struct RoleBody {
 /// Gives a role on a contract: a mandataire is requested (forms 301/502) and approved by an
 /// operator (R5); a vendor names its administrators (R49).
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/roles", tag = "contracts", params(("id" = String, Path)), request_body = RoleBody,
-    responses((status = 201, description = "Role requested or given", body = RoleRow),
+    responses((status = 201, description = "Role requested or given", body = Role),
         (status = 400, description = "Bad request body, kind or card", body = ApiError),
         (status = 403, description = "Not the contract's", body = ApiError),
         (status = 404, description = "Unknown contract or card", body = ApiError),
@@ -656,25 +640,28 @@ async fn request_role(
     Card(actor): Card,
     Path(id): Path<String>,
     Body(b): Body<RoleBody>,
-) -> ApiResult<(StatusCode, Json<RoleRow>)> {
+) -> ApiResult<(StatusCode, Json<Role>)> {
     Ok((
         StatusCode::CREATED,
-        Json(reg_call!(
-            s,
-            request_role(&actor, &id, NewRole { kind: b.kind, card_number: b.card_number, form: b.form })
-        )?),
+        Json(
+            reg_call!(
+                s,
+                request_role(&actor, &id, NewRole { kind: b.kind, card_number: b.card_number, form: b.form })
+            )?
+            .into(),
+        ),
     ))
 }
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Roles {
-    roles: Vec<RoleRow>,
+    roles: Vec<Role>,
 }
 
 #[utoipa::path(get, path = "/api/v1/role-requests", tag = "back-office",
     responses((status = 200, description = "Role requests awaiting an operator", body = Roles), (status = 403, description = "Operators only", body = ApiError)))]
 async fn role_requests(State(s): State<AppState>, Card(actor): Card) -> ApiResult<Json<Roles>> {
-    Ok(Json(Roles { roles: reg_call!(s, role_requests(&actor))? }))
+    Ok(Json(Roles { roles: list(reg_call!(s, role_requests(&actor))?) }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -683,7 +670,7 @@ struct RoleDecisionBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/roles/{id}/decision", tag = "back-office", params(("id" = String, Path)), request_body = RoleDecisionBody,
-    responses((status = 200, description = "Decided", body = RoleRow),
+    responses((status = 200, description = "Decided", body = Role),
         (status = 400, description = "Bad request body", body = ApiError),
         (status = 403, description = "Operators only", body = ApiError),
         (status = 404, description = "Unknown role", body = ApiError),
@@ -693,30 +680,25 @@ async fn decide_role(
     Card(actor): Card,
     Path(id): Path<String>,
     Body(b): Body<RoleDecisionBody>,
-) -> ApiResult<Json<RoleRow>> {
-    Ok(Json(reg_call!(s, decide_role(&actor, &id, b.approve))?))
+) -> ApiResult<Json<Role>> {
+    Ok(Json(reg_call!(s, decide_role(&actor, &id, b.approve))?.into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/roles/{id}/end", tag = "contracts", params(("id" = String, Path)),
-    responses((status = 200, description = "Ended", body = RoleRow),
+    responses((status = 200, description = "Ended", body = Role),
         (status = 403, description = "Not the contract's", body = ApiError),
         (status = 404, description = "Unknown role", body = ApiError),
         (status = 409, description = "Not active", body = ApiError)))]
-async fn end_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<RoleRow>> {
-    Ok(Json(reg_call!(s, end_role(&actor, &id))?))
+async fn end_role(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<Role>> {
+    Ok(Json(reg_call!(s, end_role(&actor, &id))?.into()))
 }
 
-/// The cards an operator registers (R2, R4, R5).
-#[derive(ToSchema)]
-#[schema(rename_all = "UPPERCASE")]
-#[allow(dead_code)]
-enum RegisteredCardType {
-    Cps,
-    Cpe,
-    Cpa,
-    Cde,
-    Cda,
-}
+text_schema!(
+    /// The cards an operator registers (R2, R4, R5): every card type but the CPF.
+    RegisteredCardType,
+    values = ["CPS", "CPE", "CPA", "CDE", "CDA"],
+    "The card type: CPS, CPE, CPA, CDE or CDA"
+);
 
 #[derive(Deserialize, ToSchema)]
 struct CardBody {
@@ -740,7 +722,7 @@ struct CardBody {
 
 /// Registers a card (operators; R2, R4, R5).
 #[utoipa::path(post, path = "/api/v1/cards", tag = "cards", request_body = CardBody,
-    responses((status = 201, description = "Registered", body = CardRow),
+    responses((status = 201, description = "Registered", body = CardRecord),
         (status = 400, description = "Bad request body, card type or holder", body = ApiError),
         (status = 403, description = "Operators only", body = ApiError),
         (status = 404, description = "Unknown holder or structure", body = ApiError),
@@ -749,7 +731,7 @@ async fn register_card(
     State(s): State<AppState>,
     Card(actor): Card,
     Body(b): Body<CardBody>,
-) -> ApiResult<(StatusCode, Json<CardRow>)> {
+) -> ApiResult<(StatusCode, Json<CardRecord>)> {
     let req = santepki_registration::cards::NewCard {
         card_type: b.card_type,
         idnat_ps: b.idnat_ps,
@@ -759,20 +741,20 @@ async fn register_card(
         months: b.months,
         card_number: None,
     };
-    Ok((StatusCode::CREATED, Json(reg_call!(s, register_card_as_operator(&actor, req))?)))
+    Ok((StatusCode::CREATED, Json(reg_call!(s, register_card_as_operator(&actor, req))?.into())))
 }
 
 #[utoipa::path(get, path = "/api/v1/cards/{number}", tag = "cards", params(("number" = String, Path, description = "The card number")),
-    responses((status = 200, description = "The card (its holder and operators)", body = CardView),
+    responses((status = 200, description = "The card (its holder and operators)", body = CardDetail),
         (status = 403, description = "Neither its holder nor an operator", body = ApiError),
         (status = 404, description = "Unknown card", body = ApiError)))]
-async fn card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<CardView>> {
-    Ok(Json(reg_call!(s, card_view(&actor, &number))?))
+async fn card(State(s): State<AppState>, Card(actor): Card, Path(number): Path<String>) -> ApiResult<Json<CardDetail>> {
+    Ok(Json(reg_call!(s, card_view(&actor, &number))?.into()))
 }
 
 /// Puts a card in opposition and revokes its card certificates (operators).
 #[utoipa::path(post, path = "/api/v1/cards/{number}/opposition", tag = "cards", params(("number" = String, Path)),
-    responses((status = 200, description = "Opposed", body = CardRow),
+    responses((status = 200, description = "Opposed", body = CardRecord),
         (status = 403, description = "Operators only", body = ApiError),
         (status = 404, description = "Unknown card", body = ApiError),
         (status = 409, description = "Already opposed", body = ApiError)))]
@@ -780,8 +762,8 @@ async fn oppose_card(
     State(s): State<AppState>,
     Card(actor): Card,
     Path(number): Path<String>,
-) -> ApiResult<Json<CardRow>> {
-    Ok(Json(reg_call!(s, oppose_card(&actor, &number))?))
+) -> ApiResult<Json<CardRecord>> {
+    Ok(Json(reg_call!(s, oppose_card(&actor, &number))?.into()))
 }
 
 /// The OpenAPI document of the API, generated from the handlers above and in `orders`
@@ -796,7 +778,7 @@ async fn oppose_card(
         crate::orders::order, crate::orders::products, crate::orders::product, crate::orders::certificate, crate::orders::renew, crate::orders::revoke,
         crate::orders::doctrine, crate::orders::expiries
     ),
-    components(schemas(ApiError, crate::orders::CertificateFormat, crate::orders::ProductStateFilter, crate::orders::ProductOfferFilter, santepki_registration::orders::ProductSort, crate::orders::SortOrder)),
+    components(schemas(ApiError, crate::orders::CertificateFormat)),
     modifiers(&CardAuthentication)
 )]
 pub struct ApiDoc;

@@ -474,8 +474,13 @@ impl Store {
         let mut rows = santepki_storage::authority::authorities(&self.db).await?;
         rows.sort_by_key(|r| (r.parent_id.is_some(), r.id.clone()));
         for r in rows {
-            let crl = santepki_storage::authority::latest_crl(&self.db, &r.id, "full").await?.map(|c| c.der);
-            let delta_crl = santepki_storage::authority::latest_crl(&self.db, &r.id, "delta").await?.map(|c| c.der);
+            let crl = santepki_storage::authority::latest_crl(&self.db, &r.id, santepki_domain::values::CrlKind::Full)
+                .await?
+                .map(|c| c.der);
+            let delta_crl =
+                santepki_storage::authority::latest_crl(&self.db, &r.id, santepki_domain::values::CrlKind::Delta)
+                    .await?
+                    .map(|c| c.der);
             out.push(CaEntryData {
                 name: r.name,
                 is_root: r.parent_id.is_none(),

@@ -1,6 +1,7 @@
 //! Who is acting: the card behind the authenticated session, and the roles it holds.
 
 use chrono::{NaiveDate, Utc};
+use santepki_domain::values::{ContractKind, RoleKind, RoleState};
 use santepki_domain::CardType;
 use santepki_storage::directory as dir;
 use santepki_storage::registration as store;
@@ -8,10 +9,14 @@ use serde::Serialize;
 
 use crate::{RegError, Registration};
 
-pub const ROLE_LEGAL_REPRESENTATIVE: &str = "legal-representative";
-pub const ROLE_MANDATAIRE: &str = "mandataire";
-pub const ROLE_VENDOR_ADMINISTRATOR: &str = "vendor-administrator";
-pub const ROLE_OPERATOR: &str = "operator";
+/// How an actor speaks for a legal entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaker {
+    /// The professional holding RPPS-rang practices (R14, entity `8<RPPS>`).
+    Holder,
+    /// Its legal representative or mandataire (R4, R5).
+    Role(RoleKind),
+}
 
 /// An authenticated card holder.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -52,8 +57,7 @@ impl Registration {
                 format!("la carte {card_number} est expirée ou en opposition"),
             ));
         }
-        let card_type = CardType::parse(&card.card_type)
-            .ok_or_else(|| RegError::forbidden("card_unknown", Some("R2"), "type de carte inconnu"))?;
+        let card_type = card.card_type;
         let holder = dir::professional(self.db(), &card.idnat_ps).await?;
         let (last_name, first_name) = holder.map(|p| (p.last_name, p.first_name)).unwrap_or_default();
         Ok(Actor { card_number: card.card_number, card_type, idnat_ps: card.idnat_ps, last_name, first_name })
@@ -71,12 +75,12 @@ impl Registration {
         Ok(store::roles_of_card(self.db(), &actor.card_number)
             .await?
             .into_iter()
-            .filter(|r| r.state == "active")
+            .filter(|r| r.state == RoleState::Active)
             .collect())
     }
 
     pub async fn is_operator(&self, actor: &Actor) -> Result<bool, RegError> {
-        Ok(self.active_roles(actor).await?.iter().any(|r| r.kind == ROLE_OPERATOR))
+        Ok(self.active_roles(actor).await?.iter().any(|r| r.kind == RoleKind::Operator))
     }
 
     pub(crate) async fn require_operator(&self, actor: &Actor) -> Result<(), RegError> {
@@ -90,16 +94,14 @@ impl Registration {
     /// How the actor speaks for a legal entity, if they do: as its legal representative, its
     /// mandataire (R4, R5), or as the professional holding RPPS-rang practices (R14, entity
     /// `8<RPPS>`).
-    pub async fn represents(&self, actor: &Actor, legal_entity: &str) -> Result<Option<&'static str>, RegError> {
+    pub async fn represents(&self, actor: &Actor, legal_entity: &str) -> Result<Option<Speaker>, RegError> {
         if legal_entity.starts_with('8') && legal_entity == actor.idnat_ps {
-            return Ok(Some("holder"));
+            return Ok(Some(Speaker::Holder));
         }
         for r in self.active_roles(actor).await? {
             if r.legal_entity.as_deref() == Some(legal_entity) {
-                match r.kind.as_str() {
-                    ROLE_LEGAL_REPRESENTATIVE => return Ok(Some(ROLE_LEGAL_REPRESENTATIVE)),
-                    ROLE_MANDATAIRE => return Ok(Some(ROLE_MANDATAIRE)),
-                    _ => {}
+                if matches!(r.kind, RoleKind::LegalRepresentative | RoleKind::Mandataire) {
+                    return Ok(Some(Speaker::Role(r.kind)));
                 }
             }
         }
@@ -108,14 +110,15 @@ impl Registration {
 
     /// The vendors (legal entities) the actor works for as administrator, legal representative
     /// or mandataire.
-    pub(crate) async fn vendors_of(&self, actor: &Actor) -> Result<Vec<(String, String)>, RegError> {
+    pub(crate) async fn vendors_of(&self, actor: &Actor) -> Result<Vec<(String, RoleKind)>, RegError> {
         let mut out = Vec::new();
         for r in self.active_roles(actor).await? {
             let Some(entity) = r.legal_entity.clone() else { continue };
-            let is_vendor =
-                store::contract_by_entity(self.db().pool(), &entity).await?.is_some_and(|c| c.kind == "vendor");
+            let is_vendor = store::contract_by_entity(self.db().pool(), &entity)
+                .await?
+                .is_some_and(|c| c.kind == ContractKind::Vendor);
             if is_vendor {
-                out.push((entity, r.kind.clone()));
+                out.push((entity, r.kind));
             }
         }
         Ok(out)

@@ -73,7 +73,7 @@ impl std::fmt::Debug for CardCredentials {
 }
 
 /// A card as shown to its holder and to operators.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CardView {
     pub card: CardRow,
     pub valid: bool,
@@ -182,7 +182,7 @@ impl Registration {
         let until = today.checked_add_months(Months::new(months)).unwrap_or(today);
         let row = CardRow {
             card_number: number.clone(),
-            card_type: card_type.to_string(),
+            card_type,
             idnat_ps,
             valid_from: today.to_string(),
             valid_until: until.to_string(),

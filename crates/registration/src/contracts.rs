@@ -1,5 +1,6 @@
 //! Contracts with the agency (R3, R6): one per legal entity, reused, never duplicated.
 
+use santepki_domain::values::{ContractKind, ContractState, RoleKind, RoleState};
 use santepki_domain::CardType;
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::directory as dir;
@@ -7,7 +8,6 @@ use santepki_storage::registration::{self as store, ContractRow, RoleRow};
 use santepki_storage::time;
 use serde::{Deserialize, Serialize};
 
-use crate::actor::ROLE_LEGAL_REPRESENTATIVE;
 use crate::{new_id, Actor, RegError, Registration};
 
 /// A contract to make (back office, with the proof documents of R4 checked by the operator).
@@ -27,7 +27,7 @@ pub struct NewContract {
     pub legal_representative_card: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ContractOutcome {
     pub contract: ContractRow,
     /// True when the legal entity already had a contract (R3: reused, not duplicated).
@@ -36,7 +36,7 @@ pub struct ContractOutcome {
 }
 
 /// A contract with its roles.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ContractView {
     pub contract: ContractRow,
     pub roles: Vec<RoleRow>,
@@ -48,10 +48,13 @@ impl Registration {
     pub async fn create_contract(&self, actor: &Actor, req: NewContract) -> Result<ContractOutcome, RegError> {
         self.require_operator(actor).await?;
         let entity = req.legal_entity.trim().to_owned();
-        let kind = req.kind.as_deref().unwrap_or("structure").trim().to_owned();
-        if !matches!(kind.as_str(), "structure" | "vendor") {
-            return Err(RegError::invalid("contract_kind", "kind", Some("R3"), "« structure » ou « vendor »"));
-        }
+        let kind: ContractKind = req
+            .kind
+            .as_deref()
+            .unwrap_or("structure")
+            .trim()
+            .parse()
+            .map_err(|_| RegError::invalid("contract_kind", "kind", Some("R3"), "« structure » ou « vendor »"))?;
         let digits_ok = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
         let directory_name = match entity.as_bytes().first() {
             Some(b'1') if digits_ok(&entity[1..], 9) => {
@@ -102,7 +105,7 @@ impl Registration {
                 ))
             }
         };
-        if kind == "vendor" && !entity.starts_with('3') {
+        if kind == ContractKind::Vendor && !entity.starts_with('3') {
             return Err(RegError::invalid(
                 "contract_entity",
                 "legal_entity",
@@ -132,7 +135,7 @@ impl Registration {
                         format!("le représentant légal détient une CPS, CDE ou CDA, pas une {}", a.card_type),
                     ));
                 }
-                if kind == "vendor" && a.card_type == CardType::Cde {
+                if kind == ContractKind::Vendor && a.card_type == CardType::Cde {
                     return Err(RegError::invalid(
                         "card_type",
                         "legal_representative_card",
@@ -152,7 +155,7 @@ impl Registration {
             legal_entity: entity.clone(),
             kind,
             name: name.trim().to_owned(),
-            state: "active".into(),
+            state: ContractState::Active,
             created_by: actor.audit_id(),
             created_at: now.clone(),
             updated_at: now.clone(),
@@ -173,20 +176,22 @@ impl Registration {
         let mut legal_representative = None;
         if let Some(a) = lr_card {
             let existing = store::roles_of_entity(self.db(), &entity).await?;
-            let already = existing
-                .iter()
-                .find(|r| r.kind == ROLE_LEGAL_REPRESENTATIVE && r.card_number == a.card_number && r.state == "active");
+            let already = existing.iter().find(|r| {
+                r.kind == RoleKind::LegalRepresentative
+                    && r.card_number == a.card_number
+                    && r.state == RoleState::Active
+            });
             legal_representative = match already {
                 Some(r) => Some(r.clone()),
                 None => {
                     let role = RoleRow {
                         id: new_id("role"),
-                        kind: ROLE_LEGAL_REPRESENTATIVE.into(),
+                        kind: RoleKind::LegalRepresentative,
                         legal_entity: Some(entity.clone()),
                         card_number: a.card_number.clone(),
                         idnat_ps: a.idnat_ps.clone(),
                         form: Some("101".into()),
-                        state: "active".into(),
+                        state: RoleState::Active,
                         created_by: actor.audit_id(),
                         created_at: now.clone(),
                         updated_at: now.clone(),
@@ -247,13 +252,13 @@ impl Registration {
     pub async fn terminate_contract(&self, actor: &Actor, id: &str) -> Result<ContractRow, RegError> {
         self.require_operator(actor).await?;
         let before = store::contract(self.db(), id).await?.ok_or_else(|| RegError::not_found("contract", id))?;
-        if before.state != "active" {
+        if before.state != ContractState::Active {
             return Err(RegError::conflict("contract_not_active", "contrat déjà résilié"));
         }
         let now = time::now();
         let mut tx = self.db().begin_write().await?;
-        store::set_contract_state(&mut tx, id, "terminated", &now).await?;
-        let after = ContractRow { state: "terminated".into(), updated_at: now, ..before.clone() };
+        store::set_contract_state(&mut tx, id, ContractState::Terminated, &now).await?;
+        let after = ContractRow { state: ContractState::Terminated, updated_at: now, ..before.clone() };
         audit::append(
             &mut *tx,
             &AuditEvent::new(&actor.audit_id(), "contract.terminated", &format!("contract:{id}"))

@@ -2,6 +2,7 @@
 //! from its live products. The portal shows it per structure and the API serves it
 //! (`GET /api/v1/structures/{id}/doctrine`) so that vendors can automate the check.
 
+use santepki_domain::values::{ContractKind, ProductProfile};
 use santepki_storage::ordering::{self as store, ProductRow};
 use santepki_storage::registration as reg_store;
 use santepki_storage::time;
@@ -59,8 +60,9 @@ pub fn checklist(products: &[ProductRow], medico_social: bool, vendor_owned: boo
 
     // R36 — DMP: an ORG SIGN and an ORG AUTH_CLI; an INSi certificate does not count (INSi
     // needs its own).
-    let sign: Vec<&ProductRow> = products.iter().filter(|p| p.profile == "org-sign").collect();
-    let auth: Vec<&ProductRow> = products.iter().filter(|p| p.profile == "org-auth-cli" && !is_insi(p)).collect();
+    let sign: Vec<&ProductRow> = products.iter().filter(|p| p.profile == ProductProfile::OrgSign).collect();
+    let auth: Vec<&ProductRow> =
+        products.iter().filter(|p| p.profile == ProductProfile::OrgAuthCli && !is_insi(p)).collect();
     let (status, message) = match (sign.is_empty(), auth.is_empty()) {
         (false, false) => (CheckStatus::Satisfied, "paire DMP complète : ORG SIGN et ORG AUTH_CLI".to_owned()),
         (true, true) => {
@@ -89,7 +91,8 @@ pub fn checklist(products: &[ProductRow], medico_social: bool, vendor_owned: boo
 
     // R36 — INSi: its own ORG AUTH_CLI certificate, named INSI-AUTO or INSI-MANU (R29).
     let insi: Vec<&ProductRow> = products.iter().filter(|p| is_insi(p)).collect();
-    let insi_wrong_profile: Vec<&ProductRow> = insi.iter().copied().filter(|p| p.profile != "org-auth-cli").collect();
+    let insi_wrong_profile: Vec<&ProductRow> =
+        insi.iter().copied().filter(|p| p.profile != ProductProfile::OrgAuthCli).collect();
     let (status, message) = if !insi_wrong_profile.is_empty() {
         (CheckStatus::Warning, "un certificat nommé pour l'INSi n'est pas un ORG AUTH_CLI".to_owned())
     } else if insi.is_empty() {
@@ -169,7 +172,7 @@ impl Registration {
         let vendor_owned = match &located {
             Some(l) => reg_store::contract_by_entity(self.db().pool(), &l.legal_entity)
                 .await?
-                .is_some_and(|c| c.kind == "vendor"),
+                .is_some_and(|c| c.kind == ContractKind::Vendor),
             None => false,
         };
         let products = store::live_products_of_structure(self.db(), idnat, &time::now()).await?;
@@ -189,13 +192,14 @@ mod tests {
     use super::*;
 
     fn product(profile: &str, service: &str) -> ProductRow {
+        let profile: ProductProfile = profile.parse().unwrap();
         ProductRow {
             id: format!("prd-{profile}-{service}"),
             number: format!("P-{profile}-{service}"),
             structure: "1750900029".into(),
-            profile: profile.into(),
-            offer: "ORG".into(),
-            usage: "X".into(),
+            profile,
+            offer: profile.offer(),
+            usage: profile.usage(),
             service: Some(service.into()),
             professional: None,
             names: "{}".into(),
@@ -203,11 +207,11 @@ mod tests {
             copy_email: None,
             serial: "01".into(),
             not_after: "2099-01-01T00:00:00Z".into(),
-            state: "issued".into(),
-            key_origin: "csr".into(),
+            state: santepki_domain::values::ProductState::Issued,
+            key_origin: santepki_domain::values::KeyOrigin::Csr,
             renewal_of: None,
             ordered_by: "2000000001".into(),
-            channel: "portal".into(),
+            channel: santepki_domain::values::Channel::Portal,
             expiry_notice_at: None,
             created_at: "2026-01-01T00:00:00Z".into(),
             updated_at: "2026-01-01T00:00:00Z".into(),

@@ -5,11 +5,12 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use santepki_domain::form413::{CardFacts, Facts, Form413, StructureFacts};
-use santepki_domain::CardType;
 use santepki_storage::directory as dir;
 use santepki_storage::registration as store;
 
-use crate::actor::{card_is_valid, ROLE_LEGAL_REPRESENTATIVE, ROLE_MANDATAIRE};
+use santepki_domain::values::{ContractState, RoleKind, RoleState};
+
+use crate::actor::card_is_valid;
 use crate::{RegError, Registration};
 
 /// Facts loaded for one form.
@@ -75,8 +76,12 @@ impl Registration {
             let Some(located) = self.locate(id).await? else { continue };
             let contract = store::contract_by_entity(self.db().pool(), &located.legal_entity).await?;
             let roles = store::roles_of_entity(self.db(), &located.legal_entity).await?;
-            let cards_of = |kind: &str| {
-                roles.iter().filter(|r| r.kind == kind && r.state == "active").map(|r| r.card_number.clone()).collect()
+            let cards_of = |kind: RoleKind| {
+                roles
+                    .iter()
+                    .filter(|r| r.kind == kind && r.state == RoleState::Active)
+                    .map(|r| r.card_number.clone())
+                    .collect()
             };
             let structure_id = located.row.idnat_struct.clone();
             // FINESS files carry no sector: an establishment without situations has none, and
@@ -89,9 +94,9 @@ impl Registration {
                     is_legal_entity: located.row.kind == "legal_entity",
                     sectors,
                     legal_entity: located.legal_entity.clone(),
-                    has_contract: contract.is_some_and(|c| c.state == "active"),
-                    legal_representative_cards: cards_of(ROLE_LEGAL_REPRESENTATIVE),
-                    mandataire_cards: cards_of(ROLE_MANDATAIRE),
+                    has_contract: contract.is_some_and(|c| c.state == ContractState::Active),
+                    legal_representative_cards: cards_of(RoleKind::LegalRepresentative),
+                    mandataire_cards: cards_of(RoleKind::Mandataire),
                 },
             );
         }
@@ -104,10 +109,11 @@ impl Registration {
                 continue;
             }
             if let Some(card) = dir::card(self.db(), n).await? {
-                if let Some(card_type) = CardType::parse(&card.card_type) {
-                    let valid = card_is_valid(&card, today);
-                    facts.cards.insert(n.to_owned(), CardFacts { card_type, holder: card.idnat_ps.clone(), valid });
-                }
+                let valid = card_is_valid(&card, today);
+                facts.cards.insert(
+                    n.to_owned(),
+                    CardFacts { card_type: card.card_type, holder: card.idnat_ps.clone(), valid },
+                );
             }
         }
         Ok(facts)

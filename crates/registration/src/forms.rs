@@ -20,14 +20,8 @@ use santepki_storage::registration::{self as store, FormRow, HabilitationRow};
 use santepki_storage::time;
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{ROLE_OPERATOR, ROLE_VENDOR_ADMINISTRATOR};
 use crate::{mail, new_id, Actor, RegError, Registration};
-
-pub const STATE_AWAITING_SIGNATURE: &str = "awaiting-signature";
-pub const STATE_ACKNOWLEDGED: &str = "acknowledged";
-pub const STATE_VALIDATED: &str = "validated";
-pub const STATE_REJECTED: &str = "rejected";
-pub const STATE_WITHDRAWN: &str = "withdrawn";
+use santepki_domain::values::{FormState, HabilitationState, RoleKind, RoleState, SignatureMethod};
 
 /// The agency's target for deciding a file, in French working days (R24).
 pub const TARGET_WORKING_DAYS: u32 = 3;
@@ -42,7 +36,7 @@ pub enum Signature<'a> {
 
 /// A form as the API shows it: the stored row, the form itself, and its habilitations once
 /// validated.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FormView {
     #[serde(flatten)]
     pub row: FormRow,
@@ -189,7 +183,7 @@ impl Registration {
             .vendors_of(actor)
             .await?
             .into_iter()
-            .find(|(_, kind)| kind == ROLE_VENDOR_ADMINISTRATOR)
+            .find(|(_, kind)| *kind == RoleKind::VendorAdministrator)
             .map(|(e, _)| e))
     }
 
@@ -226,7 +220,7 @@ impl Registration {
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default(),
             body: serde_json::to_string(form).map_err(|e| RegError::Issue(e.to_string()))?,
-            state: STATE_AWAITING_SIGNATURE.into(),
+            state: FormState::AwaitingSignature,
             legal_entity,
             bulk_id,
             vendor,
@@ -310,7 +304,7 @@ impl Registration {
             ));
         }
         let vendors = self.vendors_of(actor).await?;
-        let Some((vendor, _)) = vendors.into_iter().find(|(_, k)| k == ROLE_VENDOR_ADMINISTRATOR) else {
+        let Some((vendor, _)) = vendors.into_iter().find(|(_, k)| *k == RoleKind::VendorAdministrator) else {
             return Err(RegError::forbidden(
                 "not_vendor_administrator",
                 Some("R48"),
@@ -416,7 +410,7 @@ impl Registration {
     pub async fn forms_of(&self, actor: &Actor) -> Result<Vec<FormRow>, RegError> {
         let mut rows = store::forms_of_card(self.db(), &actor.card_number, 1000).await?;
         for role in self.active_roles(actor).await? {
-            if role.kind == ROLE_OPERATOR {
+            if role.kind == RoleKind::Operator {
                 continue;
             }
             if let Some(e) = role.legal_entity {
@@ -445,11 +439,11 @@ impl Registration {
                 format!("ce formulaire est signé par la carte {signer}"),
             ));
         }
-        if before.state != STATE_AWAITING_SIGNATURE {
+        if before.state != FormState::AwaitingSignature {
             return Err(RegError::conflict("form_state", format!("le formulaire est « {} »", before.state)));
         }
         let (method, bytes) = match signature {
-            Signature::Session => ("session", None),
+            Signature::Session => (SignatureMethod::Session, None),
             Signature::Cms(cms) => {
                 let card = self.require_authority()?.verify_card_signature(before.content.as_bytes(), cms).await?;
                 if card.card_number != signer {
@@ -459,7 +453,7 @@ impl Registration {
                         format!("signé avec la carte {}, attendu {signer}", card.card_number),
                     ));
                 }
-                ("cms", Some(cms.to_vec()))
+                (SignatureMethod::Cms, Some(cms.to_vec()))
             }
         };
         self.check_rules(&form).await?;
@@ -468,10 +462,10 @@ impl Registration {
         let year = &now[..4];
         let n = store::next_counter(&mut tx, &format!("form413:{year}")).await?;
         let after = FormRow {
-            state: STATE_ACKNOWLEDGED.into(),
+            state: FormState::Acknowledged,
             reference: Some(format!("413-{year}-{n:06}")),
             signer_card: Some(signer.to_owned()),
-            signature_method: Some(method.into()),
+            signature_method: Some(method),
             signature: bytes,
             signed_at: Some(now.clone()),
             acknowledged_at: Some(now.clone()),
@@ -529,7 +523,7 @@ impl Registration {
         if !store::withdraw_form(&mut tx, id, &now).await? {
             return Err(RegError::conflict("form_state", format!("le formulaire est « {} »", before.state)));
         }
-        let after = FormRow { state: STATE_WITHDRAWN.into(), updated_at: now, ..before.clone() };
+        let after = FormRow { state: FormState::Withdrawn, updated_at: now, ..before.clone() };
         audit::append(
             &mut *tx,
             &AuditEvent::new(&actor.audit_id(), "form413.withdrawn", &format!("form413:{id}"))
@@ -556,7 +550,7 @@ impl Registration {
             return Ok(Some("vous figurez sur ce formulaire".into()));
         }
         for role in self.active_roles(actor).await? {
-            if role.kind != ROLE_OPERATOR
+            if role.kind != RoleKind::Operator
                 && (role.legal_entity.as_deref() == Some(row.legal_entity.as_str()) || role.legal_entity == row.vendor)
             {
                 return Ok(Some(format!("vous avez un rôle ({}) pour cette structure", role.kind)));
@@ -604,7 +598,7 @@ impl Registration {
         if let Some(why) = self.conflict_of_interest(actor, &before, &form).await? {
             return Err(operator_conflict(why));
         }
-        if before.state != STATE_ACKNOWLEDGED {
+        if before.state != FormState::Acknowledged {
             return Err(RegError::conflict("form_state", format!("le formulaire est « {} »", before.state)));
         }
         if approve {
@@ -628,12 +622,12 @@ impl Registration {
         reason: Option<&str>,
     ) -> Result<Vec<HabilitationRow>, RegError> {
         let now = time::now();
-        let state = if approve { STATE_VALIDATED } else { STATE_REJECTED };
+        let state = if approve { FormState::Validated } else { FormState::Rejected };
         if !store::decide_form(conn, &before.id, state, &actor.card_number, reason, &now).await? {
             return Err(RegError::conflict("form_state", "le formulaire a été décidé entre-temps"));
         }
         let after = FormRow {
-            state: state.into(),
+            state,
             decided_by: Some(actor.card_number.clone()),
             decided_at: Some(now.clone()),
             decision_reason: reason.map(str::to_owned),
@@ -666,7 +660,7 @@ impl Registration {
                     card_number: card.clone(),
                     form_id: before.id.clone(),
                     vendor,
-                    state: "active".into(),
+                    state: HabilitationState::Active,
                     created_at: now.clone(),
                     updated_at: now.clone(),
                     withdrawn_by: None,
@@ -717,13 +711,15 @@ impl Registration {
         Ok(store::roles_of_card(self.db(), card)
             .await?
             .into_iter()
-            .find(|r| r.kind == ROLE_VENDOR_ADMINISTRATOR && r.state == "active")
+            .find(|r| r.kind == RoleKind::VendorAdministrator && r.state == RoleState::Active)
             .and_then(|r| r.legal_entity))
     }
 
     pub(crate) async fn holds_vendor_role(&self, card: &str, vendor: &str) -> Result<bool, RegError> {
         Ok(store::roles_of_card(self.db(), card).await?.iter().any(|r| {
-            r.kind == ROLE_VENDOR_ADMINISTRATOR && r.state == "active" && r.legal_entity.as_deref() == Some(vendor)
+            r.kind == RoleKind::VendorAdministrator
+                && r.state == RoleState::Active
+                && r.legal_entity.as_deref() == Some(vendor)
         }))
     }
 
@@ -745,7 +741,7 @@ impl Registration {
         let mut ready = Vec::new();
         for row in rows {
             let form = parse_body(&row)?;
-            if row.state != STATE_ACKNOWLEDGED {
+            if row.state != FormState::Acknowledged {
                 out.skipped.push((row.id.clone(), format!("état « {} »", row.state)));
                 continue;
             }
@@ -775,7 +771,7 @@ impl Registration {
         self.require_operator(actor).await?;
         let today = Utc::now().date_naive();
         let mut out = Vec::new();
-        for row in store::forms_in_state(self.db(), STATE_ACKNOWLEDGED, 10_000).await? {
+        for row in store::forms_in_state(self.db(), FormState::Acknowledged, 10_000).await? {
             let form = parse_body(&row)?;
             let since = row.acknowledged_at.as_deref().and_then(time::parse).map(|t| t.date_naive()).unwrap_or(today);
             let age = calendar::working_days_between(since, today);

@@ -11,10 +11,12 @@ use santepki_storage::registration::{self as store, HabilitationRow};
 use santepki_storage::time;
 use serde::{Deserialize, Serialize};
 
+use santepki_domain::values::{FormState, HabilitationState};
+
 use crate::{mail, new_id, Actor, RegError, Registration};
 
 /// A habilitation with the names people read.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct HabilitationView {
     #[serde(flatten)]
     pub row: HabilitationRow,
@@ -33,7 +35,7 @@ pub struct Transfer {
     pub structures: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct TransferOutcome {
     pub moved: usize,
     /// Structures the new administrator already administered.
@@ -166,7 +168,7 @@ impl Registration {
             return Err(RegError::conflict("habilitation_state", format!("l'habilitation est « {} »", before.state)));
         }
         let after = HabilitationRow {
-            state: "withdrawn".into(),
+            state: HabilitationState::Withdrawn,
             withdrawn_by: Some(actor.card_number.clone()),
             withdrawn_reason: Some(reason.into()),
             updated_at: now,
@@ -311,7 +313,7 @@ pub struct AdministratorChange {
     pub to_card: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ChangeOutcome {
     pub withdrawn: Option<HabilitationRow>,
     pub created: Option<HabilitationRow>,
@@ -393,7 +395,7 @@ impl Registration {
                 let validated = store::forms_about(self.db(), idnat, 100)
                     .await?
                     .into_iter()
-                    .find(|f| f.state == crate::forms::STATE_VALIDATED);
+                    .find(|f| f.state == FormState::Validated);
                 validated.map(|f| f.id).ok_or_else(|| {
                     RegError::conflict(
                         "no_form413",
@@ -412,7 +414,7 @@ impl Registration {
                 return Err(RegError::conflict("habilitation_state", "l'habilitation a changé entre-temps"));
             }
             let after = HabilitationRow {
-                state: "withdrawn".into(),
+                state: HabilitationState::Withdrawn,
                 withdrawn_by: Some(actor.card_number.clone()),
                 withdrawn_reason: Some("départ (formulaire 503)".into()),
                 updated_at: now.clone(),
@@ -434,7 +436,7 @@ impl Registration {
                 card_number: a.card_number.clone(),
                 form_id,
                 vendor: self.vendor_of_card(&a.card_number).await?,
-                state: "active".into(),
+                state: HabilitationState::Active,
                 created_at: now.clone(),
                 updated_at: now.clone(),
                 withdrawn_by: None,

@@ -68,7 +68,7 @@ pub(crate) async fn queue(
         subject: subject.to_owned(),
         body: body.to_owned(),
         about: about.to_owned(),
-        state: "queued".into(),
+        state: santepki_domain::values::MailState::Queued,
         attempts: 0,
         last_error: None,
         claimed_at: None,

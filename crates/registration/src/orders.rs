@@ -3,9 +3,8 @@
 //! platform: the REST operations; the portal comes on top of them.
 
 use chrono::Utc;
-use santepki_authority::{
-    IssueError, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason,
-};
+use santepki_authority::{IssueError, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames};
+use santepki_domain::values::{KeyOrigin, ProductState};
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::authority as ca_store;
 use santepki_storage::ordering::{self as store, ProductRow};
@@ -56,23 +55,7 @@ pub struct OrderRequest {
 }
 
 /// The channel an order came through, a column of the product list (R33).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Channel {
-    /// The web portal (`Plateforme`).
-    #[default]
-    Portal,
-    /// The REST API (a vendor's software).
-    Api,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Portal => "portal",
-            Channel::Api => "api",
-        }
-    }
-}
+pub use santepki_domain::values::Channel;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Generate {
@@ -84,7 +67,7 @@ pub struct Generate {
 
 /// What an order returns: the product, its certificate, and the PKCS#12 of a generated key
 /// (delivered here, once: the key is not kept).
-#[derive(Clone, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize)]
 pub struct Ordered {
     pub product: ProductRow,
     pub certificate_pem: String,
@@ -133,7 +116,7 @@ impl Default for ProductListing {
 }
 
 /// A page of the product table, each product with its structure's name.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ProductListPage {
     pub products: Vec<ProductListRow>,
     pub total: i64,
@@ -149,7 +132,7 @@ pub struct MonthlyExpiries {
 }
 
 /// A page of products.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ProductPage {
     pub products: Vec<ProductRow>,
     pub total: i64,
@@ -276,7 +259,8 @@ impl Registration {
             })
             .await
             .map_err(issue_error)?;
-        let (offer, usage) = profile.offer_usage();
+        let ordered = profile.product().ok_or_else(|| RegError::Issue(format!("{profile} is not ordered")))?;
+        let (offer, usage) = (ordered.offer(), ordered.usage());
         let now = time::now();
         let mut tx = self.db().begin_write().await?;
         let n = reg_store::next_counter(&mut tx, "product").await?;
@@ -284,9 +268,9 @@ impl Registration {
             id: new_id("prd"),
             number: format!("P{n:09}"),
             structure,
-            profile: profile.name().into(),
-            offer: offer.into(),
-            usage: usage.into(),
+            profile: ordered,
+            offer,
+            usage,
             service: req.service.clone(),
             professional: req.professional.clone(),
             names: serde_json::json!({ "dns": req.dns, "emails": req.emails, "upn": req.upn }).to_string(),
@@ -294,11 +278,11 @@ impl Registration {
             copy_email: copy_email.clone(),
             serial: issued.serial.clone(),
             not_after: issued.not_after.clone(),
-            state: "issued".into(),
-            key_origin: if issued.pkcs12.is_some() { "generated".into() } else { "csr".into() },
+            state: ProductState::Issued,
+            key_origin: if issued.pkcs12.is_some() { KeyOrigin::Generated } else { KeyOrigin::Csr },
             renewal_of: renewal_of.map(|p| p.id.clone()),
             ordered_by: actor.card_number.clone(),
-            channel: req.channel.as_str().into(),
+            channel: req.channel,
             expiry_notice_at: None,
             created_at: now.clone(),
             updated_at: now,
@@ -332,7 +316,7 @@ impl Registration {
             actor.first_name,
             actor.last_name,
             actor.card_number,
-            if product.key_origin == "generated" { "générée en ligne" } else { "CSR fournie" },
+            product.key_origin.label(),
         );
         mail::queue(
             &mut tx,
@@ -369,7 +353,7 @@ impl Registration {
             return Err(RegError::invalid("offset", "offset", None, "positif"));
         }
         if let Some(o) = q.offer.as_deref() {
-            if !matches!(o, "ORG" | "SERV" | "PRO") {
+            if o.parse::<santepki_domain::values::Offer>().is_err() {
                 return Err(RegError::invalid("offer", "offer", Some("R23"), "ORG, SERV ou PRO"));
             }
         }
@@ -549,14 +533,15 @@ impl Registration {
     /// Revokes a product's certificate (final) with an RFC 5280 reason.
     pub async fn revoke_product(&self, actor: &Actor, id: &str, reason: &str) -> Result<ProductRow, RegError> {
         let p = self.product(actor, id).await?;
-        let reason = RevocationReason::parse(reason).map_err(|m| RegError::invalid("reason", "reason", None, m))?;
-        if p.state != "issued" {
+        let reason =
+            santepki_authority::parse_reason(reason).map_err(|m| RegError::invalid("reason", "reason", None, m))?;
+        if p.state != ProductState::Issued {
             return Err(RegError::conflict("product_state", format!("le produit est « {} »", p.state)));
         }
         self.require_authority()?.revoke(&p.serial, reason, &actor.audit_id()).await.map_err(issue_error)?;
         let now = time::now();
-        store::set_state(self.db(), &p.id, "revoked", &now).await?;
-        let after = ProductRow { state: "revoked".into(), updated_at: now, ..p.clone() };
+        store::set_state(self.db(), &p.id, ProductState::Revoked, &now).await?;
+        let after = ProductRow { state: ProductState::Revoked, updated_at: now, ..p.clone() };
         audit::append(
             self.db().pool(),
             &AuditEvent::new(&actor.audit_id(), "product.revoked", &format!("product:{}", p.id))
@@ -579,7 +564,7 @@ impl Registration {
     ) -> Result<Ordered, RegError> {
         let p = self.product(actor, id).await?;
         let now = time::format(Utc::now());
-        if p.state != "issued" || p.not_after <= now {
+        if !p.state.is_live(&p.not_after, &now) {
             return Err(RegError::conflict("not_renewable", "seul un certificat encore valide se renouvelle (R37)"));
         }
         let names: serde_json::Value = serde_json::from_str(&p.names).unwrap_or_default();
@@ -591,7 +576,7 @@ impl Registration {
         };
         let (dns, emails, upn) = (list("dns"), list("emails"), names["upn"].as_str().map(str::to_owned));
         let req = OrderRequest {
-            profile: p.profile.clone(),
+            profile: p.profile.to_string(),
             structure: p.structure.clone(),
             service: p.service.clone(),
             dns,

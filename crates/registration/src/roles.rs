@@ -1,13 +1,14 @@
 //! Roles: mandataires (R5, forms 301/502 as requests an operator approves), a vendor's technical
 //! administrators (R6, R49), legal representatives (R4, form 101) and agency operators.
 
+use santepki_domain::values::{ContractKind, ContractState, RoleKind, RoleState};
 use santepki_domain::CardType;
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::registration::{self as store, RoleRow};
 use santepki_storage::time;
 use serde::Deserialize;
 
-use crate::actor::{ROLE_LEGAL_REPRESENTATIVE, ROLE_MANDATAIRE, ROLE_OPERATOR, ROLE_VENDOR_ADMINISTRATOR};
+use crate::actor::Speaker;
 use crate::{new_id, Actor, RegError, Registration};
 
 /// A role to give on a contract's legal entity.
@@ -30,7 +31,7 @@ impl Registration {
         let contract = store::contract(self.db(), contract_id)
             .await?
             .ok_or_else(|| RegError::not_found("contract", contract_id))?;
-        if contract.state != "active" {
+        if contract.state != ContractState::Active {
             return Err(RegError::conflict("contract_not_active", "contrat résilié"));
         }
         let operator = self.is_operator(actor).await?;
@@ -43,10 +44,10 @@ impl Registration {
                 format!("carte {} inconnue, expirée ou en opposition", req.card_number.trim()),
             )
         })?;
-        let (kind, state, form) = match req.kind.trim() {
-            ROLE_MANDATAIRE => {
+        let (kind, state, form) = match req.kind.trim().parse::<RoleKind>() {
+            Ok(RoleKind::Mandataire) => {
                 // R5: the legal representative designates; a mandataire cannot name another.
-                if !operator && speaks != Some(ROLE_LEGAL_REPRESENTATIVE) {
+                if !operator && speaks != Some(Speaker::Role(RoleKind::LegalRepresentative)) {
                     return Err(RegError::forbidden(
                         "not_legal_representative",
                         Some("R5"),
@@ -65,10 +66,10 @@ impl Registration {
                 if !matches!(form.as_str(), "301" | "502") {
                     return Err(RegError::invalid("role_form", "form", Some("R5"), "formulaire 301 ou 502"));
                 }
-                (ROLE_MANDATAIRE, if operator { "active" } else { "requested" }, form)
+                (RoleKind::Mandataire, if operator { RoleState::Active } else { RoleState::Requested }, form)
             }
-            ROLE_VENDOR_ADMINISTRATOR => {
-                if contract.kind != "vendor" {
+            Ok(RoleKind::VendorAdministrator) => {
+                if contract.kind != ContractKind::Vendor {
                     return Err(RegError::invalid(
                         "not_a_vendor",
                         "kind",
@@ -91,9 +92,9 @@ impl Registration {
                         "un administrateur technique détient une CPS, CPE ou CPA",
                     ));
                 }
-                (ROLE_VENDOR_ADMINISTRATOR, "active", req.form.clone().unwrap_or_else(|| "503".into()))
+                (RoleKind::VendorAdministrator, RoleState::Active, req.form.clone().unwrap_or_else(|| "503".into()))
             }
-            ROLE_LEGAL_REPRESENTATIVE => {
+            Ok(RoleKind::LegalRepresentative) => {
                 if !operator {
                     return Err(RegError::forbidden(
                         "operator_only",
@@ -109,32 +110,35 @@ impl Registration {
                         "le représentant légal détient une CPS, CDE ou CDA",
                     ));
                 }
-                (ROLE_LEGAL_REPRESENTATIVE, "active", "101".to_owned())
+                (RoleKind::LegalRepresentative, RoleState::Active, "101".to_owned())
             }
-            other => return Err(RegError::invalid("role_kind", "kind", None, format!("rôle inconnu : {other}"))),
+            Ok(RoleKind::Operator) | Err(_) => {
+                return Err(RegError::invalid("role_kind", "kind", None, format!("rôle inconnu : {}", req.kind.trim())))
+            }
         };
         let existing = store::roles_of_entity(self.db(), &contract.legal_entity).await?;
-        if let Some(r) = existing.iter().find(|r| {
-            r.kind == kind && r.card_number == holder.card_number && matches!(r.state.as_str(), "active" | "requested")
-        }) {
+        if let Some(r) = existing
+            .iter()
+            .find(|r| r.kind == kind && r.card_number == holder.card_number && r.state.is_pending_or_active())
+        {
             return Err(RegError::conflict("role_exists", format!("ce rôle existe déjà ({}, {})", r.id, r.state)));
         }
         let now = time::now();
         let role = RoleRow {
             id: new_id("role"),
-            kind: kind.into(),
+            kind,
             legal_entity: Some(contract.legal_entity.clone()),
             card_number: holder.card_number.clone(),
             idnat_ps: holder.idnat_ps.clone(),
             form: Some(form),
-            state: state.into(),
+            state,
             created_by: actor.audit_id(),
             created_at: now.clone(),
             updated_at: now,
         };
         let mut tx = self.db().begin_write().await?;
         store::insert_role(&mut tx, &role).await?;
-        let action = if state == "requested" { "role.requested" } else { "role.created" };
+        let action = if state == RoleState::Requested { "role.requested" } else { "role.created" };
         audit::append(&mut *tx, &AuditEvent::new(&actor.audit_id(), action, &format!("role:{}", role.id)).after(&role))
             .await?;
         tx.commit().await?;
@@ -146,8 +150,15 @@ impl Registration {
         self.require_operator(actor).await?;
         let before =
             store::role(self.db().pool(), role_id).await?.ok_or_else(|| RegError::not_found("role", role_id))?;
-        let to = if approve { "active" } else { "refused" };
-        self.change_role(actor, before, "requested", to, if approve { "role.approved" } else { "role.refused" }).await
+        let to = if approve { RoleState::Active } else { RoleState::Refused };
+        self.change_role(
+            actor,
+            before,
+            RoleState::Requested,
+            to,
+            if approve { "role.approved" } else { "role.refused" },
+        )
+        .await
     }
 
     /// Ends a role: by an operator, by the legal representative of the entity, or by its holder.
@@ -159,13 +170,13 @@ impl Registration {
         let allowed = self.is_operator(actor).await?
             || before.card_number == actor.card_number
             || match &before.legal_entity {
-                Some(e) => self.represents(actor, e).await?.is_some() && before.kind != ROLE_LEGAL_REPRESENTATIVE,
+                Some(e) => self.represents(actor, e).await?.is_some() && before.kind != RoleKind::LegalRepresentative,
                 None => false,
             };
         if !allowed {
             return Err(RegError::forbidden("not_allowed", None, "vous ne pouvez pas mettre fin à ce rôle"));
         }
-        if before.kind == ROLE_VENDOR_ADMINISTRATOR {
+        if before.kind == RoleKind::VendorAdministrator {
             let held = store::habilitations_of_card(self.db().pool(), &before.card_number).await?;
             let n = held.iter().filter(|h| h.vendor.as_deref() == before.legal_entity.as_deref()).count();
             if n > 0 {
@@ -175,15 +186,15 @@ impl Registration {
                 ));
             }
         }
-        self.change_role(actor, before, "active", "ended", "role.ended").await
+        self.change_role(actor, before, RoleState::Active, RoleState::Ended, "role.ended").await
     }
 
     async fn change_role(
         &self,
         actor: &Actor,
         before: RoleRow,
-        from: &str,
-        to: &str,
+        from: RoleState,
+        to: RoleState,
         action: &str,
     ) -> Result<RoleRow, RegError> {
         let now = time::now();
@@ -191,7 +202,7 @@ impl Registration {
         if !store::set_role_state(&mut tx, &before.id, from, to, &now).await? {
             return Err(RegError::conflict("role_state", format!("le rôle est « {} »", before.state)));
         }
-        let after = RoleRow { state: to.into(), updated_at: now, ..before.clone() };
+        let after = RoleRow { state: to, updated_at: now, ..before.clone() };
         audit::append(
             &mut *tx,
             &AuditEvent::new(&actor.audit_id(), action, &format!("role:{}", before.id)).before(&before).after(&after),
@@ -214,19 +225,19 @@ impl Registration {
         if store::roles_of_card(self.db(), card_number)
             .await?
             .iter()
-            .any(|r| r.kind == ROLE_OPERATOR && r.state == "active")
+            .any(|r| r.kind == RoleKind::Operator && r.state == RoleState::Active)
         {
             return Err(RegError::conflict("role_exists", format!("la carte {card_number} est déjà opérateur")));
         }
         let now = time::now();
         let role = RoleRow {
             id: new_id("role"),
-            kind: ROLE_OPERATOR.into(),
+            kind: RoleKind::Operator,
             legal_entity: None,
             card_number: holder.card_number.clone(),
             idnat_ps: holder.idnat_ps.clone(),
             form: Some("cli".into()),
-            state: "active".into(),
+            state: RoleState::Active,
             created_by: by.into(),
             created_at: now.clone(),
             updated_at: now,

@@ -6,6 +6,7 @@
 //! a revocation only applies to an issued, unrevoked certificate.
 
 use futures::TryStreamExt;
+use santepki_domain::values::{CertificateStatus, CrlKind, OcspStatus};
 use sqlx::{Any, Executor};
 
 use crate::audit::{self, AuditEvent};
@@ -35,7 +36,8 @@ pub struct CertificateRow {
     pub serial: String,
     pub ca_id: String,
     pub profile: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: CertificateStatus,
     pub subject: String,
     pub structure_id: Option<String>,
     pub professional_id: Option<String>,
@@ -53,10 +55,6 @@ pub struct CertificateRow {
     pub card_number: Option<String>,
 }
 
-pub const STATUS_PENDING: &str = "pending";
-pub const STATUS_ISSUED: &str = "issued";
-pub const STATUS_REVOKED: &str = "revoked";
-
 /// One entry of a CRL.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RevokedEntry {
@@ -70,7 +68,8 @@ pub struct RevokedEntry {
 pub struct CrlRow {
     pub ca_id: String,
     pub number: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: CrlKind,
     pub base_number: Option<i64>,
     pub this_update: String,
     pub next_update: String,
@@ -82,7 +81,8 @@ pub struct CrlRow {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OcspRow {
     pub serial: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: OcspStatus,
     pub this_update: String,
     pub next_update: String,
     pub der: Vec<u8>,
@@ -143,7 +143,7 @@ pub async fn insert_pending(db: &Db, c: &CertificateRow, event: &AuditEvent) -> 
     .bind(&c.serial)
     .bind(&c.ca_id)
     .bind(&c.profile)
-    .bind(STATUS_PENDING)
+    .bind(CertificateStatus::Pending.as_str())
     .bind(&c.subject)
     .bind(&c.structure_id)
     .bind(&c.professional_id)
@@ -183,11 +183,11 @@ pub async fn mark_issued(
     let n = sqlx::query(
         "UPDATE ca_certificates SET status = $1, der = $2, issued_at = $3 WHERE serial = $4 AND status = $5",
     )
-    .bind(STATUS_ISSUED)
+    .bind(CertificateStatus::Issued.as_str())
     .bind(der)
     .bind(issued_at)
     .bind(serial)
-    .bind(STATUS_PENDING)
+    .bind(CertificateStatus::Pending.as_str())
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -382,7 +382,7 @@ pub async fn insert_crl(db: &Db, crl: &CrlRow, keep: i64, event: &AuditEvent) ->
     )
     .bind(&crl.ca_id)
     .bind(crl.number)
-    .bind(&crl.kind)
+    .bind(crl.kind.as_str())
     .bind(crl.base_number)
     .bind(&crl.this_update)
     .bind(&crl.next_update)
@@ -395,7 +395,7 @@ pub async fn insert_crl(db: &Db, crl: &CrlRow, keep: i64, event: &AuditEvent) ->
          (SELECT MIN(number) FROM (SELECT number FROM ca_crls WHERE ca_id = $1 AND kind = $2 ORDER BY number DESC LIMIT $3) AS recent)",
     )
     .bind(&crl.ca_id)
-    .bind(&crl.kind)
+    .bind(crl.kind.as_str())
     .bind(keep)
     .execute(&mut *tx)
     .await?;
@@ -405,24 +405,28 @@ pub async fn insert_crl(db: &Db, crl: &CrlRow, keep: i64, event: &AuditEvent) ->
 }
 
 /// The newest CRL of a kind (`full` or `delta`).
-pub async fn latest_crl(db: &Db, ca_id: &str, kind: &str) -> Result<Option<CrlRow>, StorageError> {
+pub async fn latest_crl(db: &Db, ca_id: &str, kind: CrlKind) -> Result<Option<CrlRow>, StorageError> {
     Ok(sqlx::query_as(
         "SELECT ca_id, number, kind, base_number, this_update, next_update, entries, der FROM ca_crls \
          WHERE ca_id = $1 AND kind = $2 ORDER BY number DESC LIMIT 1",
     )
     .bind(ca_id)
-    .bind(kind)
+    .bind(kind.as_str())
     .fetch_optional(db.pool())
     .await?)
 }
 
 /// The newest CRL's metadata without its bytes (scheduling decisions).
-pub async fn latest_crl_times(db: &Db, ca_id: &str, kind: &str) -> Result<Option<(i64, String, String)>, StorageError> {
+pub async fn latest_crl_times(
+    db: &Db,
+    ca_id: &str,
+    kind: CrlKind,
+) -> Result<Option<(i64, String, String)>, StorageError> {
     Ok(sqlx::query_as(
         "SELECT number, this_update, next_update FROM ca_crls WHERE ca_id = $1 AND kind = $2 ORDER BY number DESC LIMIT 1",
     )
     .bind(ca_id)
-    .bind(kind)
+    .bind(kind.as_str())
     .fetch_optional(db.pool())
     .await?)
 }
@@ -447,11 +451,11 @@ pub async fn store_ocsp_response<'e, E: Executor<'e, Database = Any>>(
          next_update = excluded.next_update, der = excluded.der",
     )
     .bind(&r.serial)
-    .bind(&r.status)
+    .bind(r.status.as_str())
     .bind(&r.this_update)
     .bind(&r.next_update)
     .bind(&r.der)
-    .bind(if r.status == "good" { STATUS_ISSUED } else { STATUS_REVOKED })
+    .bind(r.status.certificate_status().as_str())
     .execute(exec)
     .await?
     .rows_affected();
@@ -473,23 +477,25 @@ pub async fn ocsp_due(db: &Db, now: &str, refresh_before: &str, limit: i64) -> R
     .await?)
 }
 
-pub const STATUS_FAILED: &str = "failed";
-pub const STATUS_ABANDONED: &str = "abandoned";
-
 /// A pending row whose signature failed (nothing was signed).
 pub async fn mark_failed(db: &Db, serial: &str, event: &AuditEvent) -> Result<(), StorageError> {
-    settle_pending(db, serial, STATUS_FAILED, event).await.map(|_| ())
+    settle_pending(db, serial, CertificateStatus::Failed, event).await.map(|_| ())
 }
 
 /// A pending row left by a process that stopped before signing or before handing out.
 pub async fn abandon_pending(db: &Db, serial: &str, event: &AuditEvent) -> Result<bool, StorageError> {
-    settle_pending(db, serial, STATUS_ABANDONED, event).await
+    settle_pending(db, serial, CertificateStatus::Abandoned, event).await
 }
 
-async fn settle_pending(db: &Db, serial: &str, status: &str, event: &AuditEvent) -> Result<bool, StorageError> {
+async fn settle_pending(
+    db: &Db,
+    serial: &str,
+    status: CertificateStatus,
+    event: &AuditEvent,
+) -> Result<bool, StorageError> {
     let mut tx = db.begin_write().await?;
     let n = sqlx::query("UPDATE ca_certificates SET status = $1 WHERE serial = $2 AND status = 'pending'")
-        .bind(status)
+        .bind(status.as_str())
         .bind(serial)
         .execute(&mut *tx)
         .await?

@@ -624,11 +624,11 @@ const SITUATION_SELECT: &str = "SELECT s.situation_key, s.idnat_ps, s.idnat_stru
     FROM situations s LEFT JOIN structures st ON st.idnat_struct = s.idnat_struct";
 
 /// A card as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct CardRow {
     pub card_number: String,
-    #[schema(value_type = santepki_domain::professional::CardType)]
-    pub card_type: String,
+    #[sqlx(try_from = "String")]
+    pub card_type: santepki_domain::CardType,
     pub idnat_ps: String,
     pub valid_from: String,
     pub valid_until: String,

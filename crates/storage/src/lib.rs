@@ -15,10 +15,10 @@ mod error;
 mod hash;
 pub mod ordering;
 pub mod registration;
-pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
+mod values;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -1,21 +1,22 @@
 //! Products of the ordering platform: one row per certificate ordered (migration 0004).
 
+use santepki_domain::values::{Channel, KeyOrigin, Offer, ProductProfile, ProductState, ProductUsage};
 use serde::Serialize;
 
 use crate::registration::Conn;
 use crate::{Db, StorageError};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProductRow {
     pub id: String,
     pub number: String,
     pub structure: String,
-    #[schema(value_type = crate::schema::ProductProfile)]
-    pub profile: String,
-    #[schema(value_type = crate::schema::Offer)]
-    pub offer: String,
-    #[schema(value_type = crate::schema::ProductUsage)]
-    pub usage: String,
+    #[sqlx(try_from = "String")]
+    pub profile: ProductProfile,
+    #[sqlx(try_from = "String")]
+    pub offer: Offer,
+    #[sqlx(try_from = "String")]
+    pub usage: ProductUsage,
     pub service: Option<String>,
     pub professional: Option<String>,
     /// JSON `{"dns":[…],"emails":[…],"upn":…}` as ordered.
@@ -24,15 +25,15 @@ pub struct ProductRow {
     pub copy_email: Option<String>,
     pub serial: String,
     pub not_after: String,
-    #[schema(value_type = crate::schema::ProductState)]
-    pub state: String,
-    #[schema(value_type = crate::schema::KeyOrigin)]
-    pub key_origin: String,
+    #[sqlx(try_from = "String")]
+    pub state: ProductState,
+    #[sqlx(try_from = "String")]
+    pub key_origin: KeyOrigin,
     pub renewal_of: Option<String>,
     pub ordered_by: String,
     /// `portal` or `api` (R33).
-    #[schema(value_type = crate::schema::ProductChannel)]
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
     pub expiry_notice_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -46,9 +47,9 @@ pub async fn insert_product(conn: &mut Conn, p: &ProductRow) -> Result<(), Stora
         .bind(&p.id)
         .bind(&p.number)
         .bind(&p.structure)
-        .bind(&p.profile)
-        .bind(&p.offer)
-        .bind(&p.usage)
+        .bind(p.profile.as_str())
+        .bind(p.offer.as_str())
+        .bind(p.usage.as_str())
         .bind(&p.service)
         .bind(&p.professional)
         .bind(&p.names)
@@ -56,11 +57,11 @@ pub async fn insert_product(conn: &mut Conn, p: &ProductRow) -> Result<(), Stora
         .bind(&p.copy_email)
         .bind(&p.serial)
         .bind(&p.not_after)
-        .bind(&p.state)
-        .bind(&p.key_origin)
+        .bind(p.state.as_str())
+        .bind(p.key_origin.as_str())
         .bind(&p.renewal_of)
         .bind(&p.ordered_by)
-        .bind(&p.channel)
+        .bind(p.channel.as_str())
         .bind(&p.expiry_notice_at)
         .bind(&p.created_at)
         .bind(&p.updated_at)
@@ -117,9 +118,9 @@ pub async fn products_of(
     Ok((rows, c.fetch_one(db.pool()).await?))
 }
 
-pub async fn set_state(db: &Db, id: &str, state: &str, now: &str) -> Result<(), StorageError> {
+pub async fn set_state(db: &Db, id: &str, state: ProductState, now: &str) -> Result<(), StorageError> {
     sqlx::query("UPDATE products SET state = $1, updated_at = $2 WHERE id = $3")
-        .bind(state)
+        .bind(state.as_str())
         .bind(now)
         .bind(id)
         .execute(db.pool())
@@ -152,7 +153,7 @@ pub async fn claim_expiry_notice(conn: &mut Conn, id: &str, now: &str) -> Result
 // --- The portal's product table, the doctrine and the expiry schedule --------------------------
 
 /// A product with the name of its structure (the beneficiary, R33).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProductListRow {
     #[sqlx(flatten)]
     #[serde(flatten)]
@@ -161,8 +162,7 @@ pub struct ProductListRow {
 }
 
 /// The columns the product table sorts by (R33); the API names them in lower case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProductSort {
     Number,
     Offer,

@@ -4,6 +4,9 @@
 //! registration layer changes a form, its habilitations, its audit events and its mails in one
 //! commit. Reads take the pool.
 
+use santepki_domain::values::{
+    ContractKind, ContractState, FormState, HabilitationState, MailState, RoleKind, RoleState, SignatureMethod,
+};
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Executor};
 
@@ -13,15 +16,15 @@ pub type Conn = AnyConnection;
 
 // --- Contracts -------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ContractRow {
     pub id: String,
     pub legal_entity: String,
-    #[schema(value_type = crate::schema::ContractKind)]
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: ContractKind,
     pub name: String,
-    #[schema(value_type = crate::schema::ContractState)]
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: ContractState,
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
@@ -60,9 +63,9 @@ pub async fn insert_contract(conn: &mut Conn, c: &ContractRow) -> Result<bool, S
     ))
     .bind(&c.id)
     .bind(&c.legal_entity)
-    .bind(&c.kind)
+    .bind(c.kind.as_str())
     .bind(&c.name)
-    .bind(&c.state)
+    .bind(c.state.as_str())
     .bind(&c.created_by)
     .bind(&c.created_at)
     .bind(&c.updated_at)
@@ -72,9 +75,14 @@ pub async fn insert_contract(conn: &mut Conn, c: &ContractRow) -> Result<bool, S
     Ok(n == 1)
 }
 
-pub async fn set_contract_state(conn: &mut Conn, id: &str, state: &str, now: &str) -> Result<(), StorageError> {
+pub async fn set_contract_state(
+    conn: &mut Conn,
+    id: &str,
+    state: ContractState,
+    now: &str,
+) -> Result<(), StorageError> {
     sqlx::query("UPDATE contracts SET state = $1, updated_at = $2 WHERE id = $3")
-        .bind(state)
+        .bind(state.as_str())
         .bind(now)
         .bind(id)
         .execute(conn)
@@ -84,17 +92,17 @@ pub async fn set_contract_state(conn: &mut Conn, id: &str, state: &str, now: &st
 
 // --- Roles -----------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct RoleRow {
     pub id: String,
-    #[schema(value_type = crate::schema::RoleKind)]
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: RoleKind,
     pub legal_entity: Option<String>,
     pub card_number: String,
     pub idnat_ps: String,
     pub form: Option<String>,
-    #[schema(value_type = crate::schema::RoleState)]
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: RoleState,
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
@@ -106,12 +114,12 @@ const ROLE_COLS: &str =
 pub async fn insert_role(conn: &mut Conn, r: &RoleRow) -> Result<(), StorageError> {
     sqlx::query(&format!("INSERT INTO roles ({ROLE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
         .bind(&r.id)
-        .bind(&r.kind)
+        .bind(r.kind.as_str())
         .bind(&r.legal_entity)
         .bind(&r.card_number)
         .bind(&r.idnat_ps)
         .bind(&r.form)
-        .bind(&r.state)
+        .bind(r.state.as_str())
         .bind(&r.created_by)
         .bind(&r.created_at)
         .bind(&r.updated_at)
@@ -125,12 +133,18 @@ pub async fn role<'e, E: Executor<'e, Database = Any>>(exec: E, id: &str) -> Res
 }
 
 /// Changes a role's state if it is still `from`; `false` when it was not.
-pub async fn set_role_state(conn: &mut Conn, id: &str, from: &str, to: &str, now: &str) -> Result<bool, StorageError> {
+pub async fn set_role_state(
+    conn: &mut Conn,
+    id: &str,
+    from: RoleState,
+    to: RoleState,
+    now: &str,
+) -> Result<bool, StorageError> {
     let n = sqlx::query("UPDATE roles SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
-        .bind(to)
+        .bind(to.as_str())
         .bind(now)
         .bind(id)
-        .bind(from)
+        .bind(from.as_str())
         .execute(conn)
         .await?
         .rows_affected();
@@ -179,15 +193,14 @@ pub async fn next_counter(conn: &mut Conn, name: &str) -> Result<i64, StorageErr
 
 // --- Forms 413 -------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct FormRow {
     pub id: String,
     pub reference: Option<String>,
-    #[schema(value_type = santepki_domain::form413::StructureCase)]
     pub structure_case: String,
     pub body: String,
-    #[schema(value_type = crate::schema::FormState)]
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: FormState,
     pub legal_entity: String,
     pub bulk_id: Option<String>,
     pub vendor: Option<String>,
@@ -195,8 +208,8 @@ pub struct FormRow {
     pub created_at: String,
     pub content: String,
     pub signer_card: Option<String>,
-    #[schema(value_type = Option<crate::schema::SignatureMethod>)]
-    pub signature_method: Option<String>,
+    #[sqlx(try_from = "crate::values::NullableText")]
+    pub signature_method: Option<SignatureMethod>,
     #[serde(skip)]
     pub signature: Option<Vec<u8>>,
     pub signed_at: Option<String>,
@@ -219,7 +232,7 @@ pub async fn insert_form(conn: &mut Conn, f: &FormRow, identifiers: &[String]) -
     .bind(&f.reference)
     .bind(&f.structure_case)
     .bind(&f.body)
-    .bind(&f.state)
+    .bind(f.state.as_str())
     .bind(&f.legal_entity)
     .bind(&f.bulk_id)
     .bind(&f.vendor)
@@ -227,7 +240,7 @@ pub async fn insert_form(conn: &mut Conn, f: &FormRow, identifiers: &[String]) -
     .bind(&f.created_at)
     .bind(&f.content)
     .bind(&f.signer_card)
-    .bind(&f.signature_method)
+    .bind(f.signature_method.map(SignatureMethod::as_str))
     .bind(&f.signature)
     .bind(&f.signed_at)
     .bind(&f.acknowledged_at)
@@ -258,10 +271,10 @@ pub async fn sign_form(conn: &mut Conn, f: &FormRow) -> Result<bool, StorageErro
         "UPDATE forms413 SET state = $1, reference = $2, signer_card = $3, signature_method = $4, signature = $5, signed_at = $6, \
          acknowledged_at = $7, updated_at = $8 WHERE id = $9 AND state = 'awaiting-signature'",
     )
-    .bind(&f.state)
+    .bind(f.state.as_str())
     .bind(&f.reference)
     .bind(&f.signer_card)
-    .bind(&f.signature_method)
+    .bind(f.signature_method.map(SignatureMethod::as_str))
     .bind(&f.signature)
     .bind(&f.signed_at)
     .bind(&f.acknowledged_at)
@@ -277,7 +290,7 @@ pub async fn sign_form(conn: &mut Conn, f: &FormRow) -> Result<bool, StorageErro
 pub async fn decide_form(
     conn: &mut Conn,
     id: &str,
-    state: &str,
+    state: FormState,
     by: &str,
     reason: Option<&str>,
     now: &str,
@@ -286,7 +299,7 @@ pub async fn decide_form(
         "UPDATE forms413 SET state = $1, decided_by = $2, decided_at = $3, decision_reason = $4, updated_at = $3 \
          WHERE id = $5 AND state = 'acknowledged'",
     )
-    .bind(state)
+    .bind(state.as_str())
     .bind(by)
     .bind(now)
     .bind(reason)
@@ -311,11 +324,11 @@ pub async fn withdraw_form(conn: &mut Conn, id: &str, now: &str) -> Result<bool,
 }
 
 /// Forms in a state, oldest acknowledgement (or creation) first.
-pub async fn forms_in_state(db: &Db, state: &str, limit: i64) -> Result<Vec<FormRow>, StorageError> {
+pub async fn forms_in_state(db: &Db, state: FormState, limit: i64) -> Result<Vec<FormRow>, StorageError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {FORM_COLS} FROM forms413 WHERE state = $1 ORDER BY COALESCE(acknowledged_at, created_at), id LIMIT $2"
     ))
-    .bind(state)
+    .bind(state.as_str())
     .bind(limit)
     .fetch_all(db.pool())
     .await?)
@@ -356,15 +369,15 @@ pub async fn forms_of_card(db: &Db, card: &str, limit: i64) -> Result<Vec<FormRo
 
 // --- Habilitations ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct HabilitationRow {
     pub id: String,
     pub idnat_struct: String,
     pub card_number: String,
     pub form_id: String,
     pub vendor: Option<String>,
-    #[schema(value_type = crate::schema::HabilitationState)]
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: HabilitationState,
     pub created_at: String,
     pub updated_at: String,
     pub withdrawn_by: Option<String>,
@@ -396,7 +409,7 @@ pub async fn insert_habilitation(conn: &mut Conn, h: &HabilitationRow) -> Result
         .bind(&h.card_number)
         .bind(&h.form_id)
         .bind(&h.vendor)
-        .bind(&h.state)
+        .bind(h.state.as_str())
         .bind(&h.created_at)
         .bind(&h.updated_at)
         .bind(&h.withdrawn_by)
@@ -487,7 +500,8 @@ pub struct MailRow {
     pub subject: String,
     pub body: String,
     pub about: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: MailState,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub claimed_at: Option<String>,
@@ -507,7 +521,7 @@ pub async fn enqueue_mail(conn: &mut Conn, m: &MailRow) -> Result<(), StorageErr
     .bind(&m.subject)
     .bind(&m.body)
     .bind(&m.about)
-    .bind(&m.state)
+    .bind(m.state.as_str())
     .bind(m.attempts)
     .bind(&m.last_error)
     .bind(&m.claimed_at)
@@ -556,7 +570,7 @@ pub async fn finish_mail(db: &Db, id: &str, outcome: Result<&str, (&str, bool)>)
         }
         Err((error, give_up)) => {
             sqlx::query("UPDATE mail_outbox SET state = $1, last_error = $2 WHERE id = $3")
-                .bind(if give_up { "failed" } else { "queued" })
+                .bind(if give_up { MailState::Failed } else { MailState::Queued }.as_str())
                 .bind(error)
                 .bind(id)
                 .execute(db.pool())
@@ -620,7 +634,7 @@ pub async fn insert_card(conn: &mut Conn, c: &crate::directory::CardRow, now: &s
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, NULL, $6, 0, 0, $7, $7) ON CONFLICT (card_number) DO NOTHING",
     )
     .bind(&c.card_number)
-    .bind(&c.card_type)
+    .bind(c.card_type.as_str())
     .bind(&c.idnat_ps)
     .bind(&c.valid_from)
     .bind(&c.valid_until)

@@ -2,6 +2,7 @@
 //! and the operators' « File de validation » (R24, R25), through the registration layer's own
 //! form workflow.
 
+use santepki_domain::values::FormState;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -26,17 +27,6 @@ pub(crate) struct FormLine {
     pub overdue: bool,
 }
 
-fn form_state(s: &str) -> &'static str {
-    match s {
-        "awaiting-signature" => "En attente de signature",
-        "acknowledged" => "Signé, accusé de réception envoyé",
-        "validated" => "Validé",
-        "rejected" => "Rejeté",
-        "withdrawn" => "Retiré",
-        _ => "Inconnu",
-    }
-}
-
 fn identifiers_of(body: &str) -> String {
     serde_json::from_str::<Form413>(body).map(|f| f.identifiers.join(", ")).unwrap_or_default()
 }
@@ -59,7 +49,7 @@ pub(crate) async fn list(portal: Portal) -> PageResult {
             identifiers: identifiers_of(&f.body),
             reference: f.reference.unwrap_or_default(),
             case: f.structure_case,
-            state: form_state(&f.state),
+            state: f.state.label(),
             created: date_fr(&f.created_at),
             age: String::new(),
             overdue: false,
@@ -260,12 +250,12 @@ async fn form_page(
         ),
         id: v.row.id.clone(),
         reference: v.row.reference.clone().unwrap_or_default(),
-        state: form_state(&v.row.state),
-        awaiting: v.row.state == "awaiting-signature",
+        state: v.row.state.label(),
+        awaiting: v.row.state == FormState::AwaitingSignature,
         signer: v.form.signer.person.card_number == portal.actor.card_number,
         decision_reason: v.row.decision_reason.clone().unwrap_or_default(),
         form: v.form,
-        for_operator: for_operator && v.row.state == "acknowledged",
+        for_operator: for_operator && v.row.state == FormState::Acknowledged,
         error,
     })
 }

@@ -36,14 +36,6 @@ fn id_type(idnat: &str) -> &'static str {
     }
 }
 
-fn state_fr(s: &str) -> String {
-    match s {
-        "active" => "Active".into(),
-        "withdrawn" => "Retirée".into(),
-        other => other.to_owned(),
-    }
-}
-
 pub(crate) async fn habilitations(portal: Portal) -> PageResult {
     let reg = portal.reg()?;
     let rows = reg
@@ -54,7 +46,7 @@ pub(crate) async fn habilitations(portal: Portal) -> PageResult {
         .map(|h| HabRow {
             id_type: id_type(&h.row.idnat_struct),
             name: h.structure_name.unwrap_or_default(),
-            state: state_fr(&h.row.state),
+            state: h.row.state.label().to_owned(),
             since: date_fr(&h.row.created_at),
             vendor: h.vendor_name.unwrap_or_default(),
             structure: h.row.idnat_struct,
@@ -72,7 +64,7 @@ pub(crate) async fn habilitations(portal: Portal) -> PageResult {
                 administered.push(HabRow {
                     id_type: id_type(&h.row.idnat_struct),
                     name: h.structure_name.unwrap_or_default(),
-                    state: format!("{} — {}", state_fr(&h.row.state), h.administrator),
+                    state: format!("{} — {}", h.row.state.label(), h.administrator),
                     since: date_fr(&h.row.created_at),
                     vendor: h.vendor_name.unwrap_or_default(),
                     structure: h.row.idnat_struct,

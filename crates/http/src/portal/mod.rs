@@ -250,17 +250,6 @@ pub(crate) fn page_err(e: RegError) -> PageError {
     PageError::from_registration(e)
 }
 
-/// French labels of stored values.
-pub(crate) fn state_label(state: &str, not_after: &str) -> &'static str {
-    let now = santepki_storage::time::now();
-    match state {
-        "issued" if not_after <= now.as_str() => "Expiré",
-        "issued" => "Valide",
-        "revoked" => "Révoqué",
-        _ => "Inconnu",
-    }
-}
-
 /// A date (RFC 3339) as French readers write it: `31/12/2029`.
 pub(crate) fn date_fr(s: &str) -> String {
     match (s.get(0..4), s.get(5..7), s.get(8..10)) {

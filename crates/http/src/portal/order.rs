@@ -252,7 +252,7 @@ async fn render(
         };
         for r in reg.product_listing(&portal.actor, &listing).await.map_err(page_err)?.products {
             let p = r.product;
-            if p.profile == a.profil {
+            if p.profile.as_str() == a.profil {
                 renewables.push(Option_ {
                     label: format!(
                         "{} — {} {} « {} », expire le {}",
@@ -342,7 +342,7 @@ pub(crate) async fn wizard_get(portal: Portal, Query(q): Query<Start>) -> PageRe
         Some(id) => {
             let p = reg.product(&portal.actor, id).await.map_err(page_err)?;
             let a = Answers {
-                profil: p.profile.clone(),
+                profil: p.profile.to_string(),
                 structure: p.structure.clone(),
                 mode: "renouvellement".into(),
                 renouvelle: p.id.clone(),
@@ -424,7 +424,7 @@ pub(crate) async fn wizard_post(portal: Portal, CsrfForm(s): CsrfForm<Submitted>
                 Ok(())
             }
             "renouvellement" => match reg.product(&portal.actor, &a.renouvelle).await {
-                Ok(p) if p.structure == a.structure && p.profile == a.profil => Ok(()),
+                Ok(p) if p.structure == a.structure && p.profile.as_str() == a.profil => Ok(()),
                 Ok(_) | Err(RegError::NotFound { .. }) => {
                     return render(
                         &portal,

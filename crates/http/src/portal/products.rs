@@ -10,7 +10,9 @@ use santepki_registration::orders::{ProductListing, ProductSort};
 use santepki_storage::ordering::ProductRow;
 use serde::Deserialize;
 
-use super::{date_fr, page_err, state_label, CsrfForm, Layout, PageError, PageResult, Portal};
+use santepki_domain::values::{KeyOrigin, ProductState};
+
+use super::{date_fr, page_err, CsrfForm, Layout, PageError, PageResult, Portal};
 
 /// The sortable columns: query value, label, sort key.
 const COLUMNS: [(&str, &str, ProductSort); 10] = [
@@ -129,15 +131,15 @@ pub(crate) fn row(p: &ProductRow, structure_name: Option<&str>) -> Row {
     Row {
         id: p.id.clone(),
         number: p.number.clone(),
-        channel: if p.channel == "api" { "API" } else { "Plateforme" },
-        offer: p.offer.clone(),
-        usage: p.usage.clone(),
+        channel: p.channel.label(),
+        offer: p.offer.to_string(),
+        usage: p.usage.to_string(),
         beneficiary: structure_name.unwrap_or("").to_owned(),
         structure: p.structure.clone(),
         service: p.service.clone().unwrap_or_default(),
         email: p.actor_email.clone(),
         requester: p.ordered_by.clone(),
-        state: state_label(&p.state, &p.not_after),
+        state: p.state.label_at(&p.not_after, &santepki_storage::time::now()),
         created: date_fr(&p.created_at),
         not_after: date_fr(&p.not_after),
     }
@@ -318,15 +320,14 @@ pub(crate) async fn details(
     if let Some(upn) = names["upn"].as_str() {
         names_text.push(format!("UPN : {upn}"));
     }
-    let live = p.state == "issued" && p.not_after > santepki_storage::time::now();
+    let live = p.state.is_live(&p.not_after, &santepki_storage::time::now());
     let t = ProductPage {
         l: portal.layout(format!("Produit {}", p.number), "produits"),
         p: row(&p, name.as_deref()),
-        profile: p.profile.clone(),
-        key_origin: if p.key_origin == "generated" {
-            "générée en ligne (PKCS#12 remis une seule fois)"
-        } else {
-            "CSR fournie par le demandeur"
+        profile: p.profile.to_string(),
+        key_origin: match p.key_origin {
+            KeyOrigin::Generated => "générée en ligne (PKCS#12 remis une seule fois)",
+            KeyOrigin::Csr => "CSR fournie par le demandeur",
         },
         copy_email: p.copy_email.clone().unwrap_or_default(),
         professional: p.professional.clone().unwrap_or_default(),
@@ -368,7 +369,7 @@ struct RevocationPage {
 pub(crate) async fn revocation_confirm(portal: Portal, Path(id): Path<String>) -> PageResult {
     let reg = portal.reg()?;
     let p = reg.product(&portal.actor, &id).await.map_err(page_err)?;
-    if p.state != "issued" {
+    if p.state != ProductState::Issued {
         return Err(PageError::new(
             axum::http::StatusCode::CONFLICT,
             "product_state",

@@ -286,7 +286,7 @@ pub async fn run(cmd: CaCommand, config: Option<PathBuf>) -> Result<ExitCode> {
         CaCommand::Issue(args) => issue(&ca, *args, &actor).await,
         CaCommand::IssueBatch(args) => issue_batch(&ca, args, &actor).await,
         CaCommand::Revoke(args) => {
-            let reason = match RevocationReason::parse(&args.reason) {
+            let reason = match santepki_authority::parse_reason(&args.reason) {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("error: --reason: {e}");
@@ -300,7 +300,7 @@ pub async fn run(cmd: CaCommand, config: Option<PathBuf>) -> Result<ExitCode> {
                         row.serial,
                         row.subject,
                         row.revoked_at.unwrap_or_default(),
-                        reason.name()
+                        reason.as_str()
                     );
                     Ok(ExitCode::SUCCESS)
                 }

@@ -1,0 +1,26 @@
+-- The value sets of the TEXT columns, as the code declares them (santepki_domain::values; each
+-- line is checked against the code by santepki_storage's tests). This list supersedes the
+-- comments of the earlier migrations, which stay as they were applied (sqlx checksums every
+-- applied migration): ca_certificates.status also takes `failed` and `abandoned`, the two ends
+-- of a pending row that was never signed (santepki_authority::issue).
+--
+-- contracts.kind: structure | vendor
+-- contracts.state: active | terminated
+-- roles.kind: legal-representative | mandataire | vendor-administrator | operator
+-- roles.state: requested | active | ended | refused
+-- forms413.state: awaiting-signature | acknowledged | validated | rejected | withdrawn
+-- forms413.signature_method: session | cms
+-- habilitations.state: active | withdrawn
+-- mail_outbox.state: queued | sending | sent | failed
+-- products.profile: org-auth-cli | org-sign | org-conf | serv-ssl | serv-smime | pro-auth | pro-sign | pro-conf
+-- products.offer: ORG | SERV | PRO
+-- products.usage: AUTH_CLI | SIGN | CONF | SSL_SERV | S/MIME | AUTH
+-- products.state: issued | revoked
+-- products.key_origin: csr | generated
+-- products.channel: portal | api
+-- ca_certificates.status: pending | issued | revoked | failed | abandoned
+-- ca_certificates.revocation_reason: unspecified | keyCompromise | affiliationChanged | superseded | cessationOfOperation | privilegeWithdrawn
+-- ca_ocsp_responses.status: good | revoked
+-- ca_crls.kind: full | delta
+-- cards.card_type: CPS | CPE | CPA | CDE | CDA | CPF
+SELECT 1;

@@ -1,0 +1,94 @@
+//! Where each value set of `santepki_domain::values` is stored, and how a nullable column of
+//! one is read. Rows carry the enums: storage binds their text (`as_str`) and parses what it
+//! reads, so an unknown stored value becomes [`StorageError::UnknownValue`](crate::StorageError)
+//! naming its table, column and value.
+
+use std::str::FromStr;
+
+use santepki_domain::values::{
+    CertificateStatus, Channel, ContractKind, ContractState, CrlKind, FormState, HabilitationState, KeyOrigin,
+    MailState, OcspStatus, Offer, ProductProfile, ProductState, ProductUsage, RevocationReason, RoleKind, RoleState,
+    SignatureMethod, UnknownValue,
+};
+use sqlx::any::{AnyTypeInfo, AnyValueRef};
+use sqlx::error::BoxDynError;
+use sqlx::{Any, Decode, Type};
+
+/// A value set stored in a column: `(set, table, column, its texts)`. The migrations' comments
+/// list the same texts (checked by a test).
+pub(crate) const STORED: &[(&str, &str, &str, &[&str])] = &[
+    ("ContractKind", "contracts", "kind", ContractKind::TEXTS),
+    ("ContractState", "contracts", "state", ContractState::TEXTS),
+    ("RoleKind", "roles", "kind", RoleKind::TEXTS),
+    ("RoleState", "roles", "state", RoleState::TEXTS),
+    ("FormState", "forms413", "state", FormState::TEXTS),
+    ("SignatureMethod", "forms413", "signature_method", SignatureMethod::TEXTS),
+    ("HabilitationState", "habilitations", "state", HabilitationState::TEXTS),
+    ("MailState", "mail_outbox", "state", MailState::TEXTS),
+    ("ProductProfile", "products", "profile", ProductProfile::TEXTS),
+    ("Offer", "products", "offer", Offer::TEXTS),
+    ("ProductUsage", "products", "usage", ProductUsage::TEXTS),
+    ("ProductState", "products", "state", ProductState::TEXTS),
+    ("KeyOrigin", "products", "key_origin", KeyOrigin::TEXTS),
+    ("Channel", "products", "channel", Channel::TEXTS),
+    ("CertificateStatus", "ca_certificates", "status", CertificateStatus::TEXTS),
+    ("RevocationReason", "ca_certificates", "revocation_reason", RevocationReason::TEXTS),
+    ("OcspStatus", "ca_ocsp_responses", "status", OcspStatus::TEXTS),
+    ("CrlKind", "ca_crls", "kind", CrlKind::TEXTS),
+    ("CardType", "cards", "card_type", santepki_domain::professional::CardType::TEXTS),
+];
+
+/// The table a value set is stored in.
+pub(crate) fn table_of(set: &str) -> &'static str {
+    STORED.iter().find(|(s, ..)| *s == set).map_or("?", |(_, table, ..)| table)
+}
+
+/// A nullable TEXT column holding a value of a set: rows read it with
+/// `#[sqlx(try_from = "crate::values::NullableText")]` into an `Option` of the enum.
+pub(crate) struct NullableText(Option<String>);
+
+impl Type<Any> for NullableText {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for NullableText {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(NullableText(<Option<String> as Decode<'r, Any>>::decode(value)?))
+    }
+}
+
+impl<T: FromStr<Err = UnknownValue>> TryFrom<NullableText> for Option<T> {
+    type Error = UnknownValue;
+
+    fn try_from(text: NullableText) -> Result<Self, UnknownValue> {
+        text.0.map(|s| s.parse()).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::STORED;
+
+    /// Migration 0006 lists each value-set column with exactly the texts the code declares, and
+    /// nothing else.
+    #[test]
+    fn the_migrations_list_the_declared_values() {
+        let sql = include_str!("../migrations/0006_value_sets.sql");
+        let listed: Vec<(String, Vec<&str>)> = sql
+            .lines()
+            .filter_map(|l| l.strip_prefix("-- "))
+            .filter_map(|l| l.split_once(": "))
+            .filter(|(column, _)| column.contains('.') && !column.contains(' '))
+            .map(|(column, values)| (column.to_owned(), values.split(" | ").collect()))
+            .collect();
+        let declared: Vec<(String, Vec<&str>)> =
+            STORED.iter().map(|(_, table, column, texts)| (format!("{table}.{column}"), texts.to_vec())).collect();
+        assert_eq!(listed, declared);
+    }
+}
