@@ -19,6 +19,8 @@ use santepki_directory::search::{Query, SearchResult, DEFAULT_LIMIT, MAX_LIMIT};
 use santepki_storage::directory as store;
 use serde_json::{json, Value};
 
+use crate::api::directory::{DirectoryAnswer, DirectoryStats, SearchKind};
+use crate::api::ids::{CardNumber, ProfessionalId, StructureId};
 use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -58,6 +60,13 @@ async fn run(state: &AppState, q: Query, limit: i64, field: &str) -> Result<Json
     }
 }
 
+/// One search box (R45): the kind of value is guessed from its form unless given.
+#[utoipa::path(get, path = "/api/v1/directory/search", tag = "directory",
+    params(("q" = String, Query, description = "The value to search: an identifier, a card number or a name"),
+        ("kind" = Option<SearchKind>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Default 20")),
+    responses((status = 200, description = "The professional, the structure, or the list of names found", body = DirectoryAnswer),
+        (status = 400, description = "No value, a bad kind or limit, or an identifier that is not valid", body = ApiError),
+        (status = 404, description = "Nothing in the directory matches", body = ApiError)))]
 async fn search(State(state): State<AppState>, QueryString(params): Params) -> Result<Json<SearchResult>, ApiError> {
     let value = params.get("q").map(String::as_str).unwrap_or("").trim();
     if value.is_empty() {
@@ -72,6 +81,11 @@ async fn search(State(state): State<AppState>, QueryString(params): Params) -> R
     run(&state, query, limit, "q").await
 }
 
+/// A professional by RPPS, idNat_PS or ADELI, with cards and exercise situations.
+#[utoipa::path(get, path = "/api/v1/directory/professionals/{id}", tag = "directory", params(("id" = ProfessionalId, Path)),
+    responses((status = 200, description = "The professional", body = DirectoryAnswer),
+        (status = 400, description = "Not an RPPS, idNat_PS or ADELI", body = ApiError),
+        (status = 404, description = "Unknown professional", body = ApiError)))]
 async fn professional(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<SearchResult>, ApiError> {
     let kind = match id.len() {
         11 => "rpps",
@@ -92,11 +106,21 @@ async fn professional(State(state): State<AppState>, Path(id): Path<String>) -> 
     run(&state, q, 1, "id").await
 }
 
+/// The holder of a CPx card.
+#[utoipa::path(get, path = "/api/v1/directory/cards/{number}", tag = "directory", params(("number" = CardNumber, Path)),
+    responses((status = 200, description = "The card's holder", body = DirectoryAnswer),
+        (status = 400, description = "Not a card number", body = ApiError),
+        (status = 404, description = "Unknown card", body = ApiError)))]
 async fn card(State(state): State<AppState>, Path(number): Path<String>) -> Result<Json<SearchResult>, ApiError> {
     let q = Query::parse("card", &number, state.mode).map_err(|e| ApiError::from_search(e, "number"))?;
     run(&state, q, 1, "number").await
 }
 
+/// A structure by idNat_Struct, FINESS, SIRET or RPPS rang.
+#[utoipa::path(get, path = "/api/v1/directory/structures/{id}", tag = "directory", params(("id" = StructureId, Path)),
+    responses((status = 200, description = "The structure", body = DirectoryAnswer),
+        (status = 400, description = "Not an idNat_Struct, FINESS, SIRET or RPPS rang", body = ApiError),
+        (status = 404, description = "Unknown structure", body = ApiError)))]
 async fn structure(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<SearchResult>, ApiError> {
     let kind = match id.len() {
         9 => "finess",
@@ -117,6 +141,12 @@ async fn structure(State(state): State<AppState>, Path(id): Path<String>) -> Res
     run(&state, q, 1, "id").await
 }
 
+/// Professionals by name prefix.
+#[utoipa::path(get, path = "/api/v1/directory/professionals", tag = "directory",
+    params(("name" = String, Query, description = "The beginning of the last name"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Default 20")),
+    responses((status = 200, description = "The professionals found (maybe none)", body = DirectoryAnswer),
+        (status = 400, description = "No name, or a bad limit", body = ApiError),
+        (status = 404, description = "Nothing matches", body = ApiError)))]
 async fn professionals_by_name(
     State(state): State<AppState>,
     QueryString(params): Params,
@@ -124,6 +154,12 @@ async fn professionals_by_name(
     by_name(state, params, "name").await
 }
 
+/// Structures by name prefix.
+#[utoipa::path(get, path = "/api/v1/directory/structures", tag = "directory",
+    params(("name" = String, Query, description = "The beginning of the name"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Default 20")),
+    responses((status = 200, description = "The structures found (maybe none)", body = DirectoryAnswer),
+        (status = 400, description = "No name, or a bad limit", body = ApiError),
+        (status = 404, description = "Nothing matches", body = ApiError)))]
 async fn structures_by_name(
     State(state): State<AppState>,
     QueryString(params): Params,
@@ -138,6 +174,9 @@ async fn by_name(state: AppState, params: HashMap<String, String>, kind: &str) -
     run(&state, q, limit, "name").await
 }
 
+/// What the directory holds, and its recent imports.
+#[utoipa::path(get, path = "/api/v1/directory/stats", tag = "directory",
+    responses((status = 200, description = "Counts and recent imports", body = DirectoryStats)))]
 async fn stats(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let counts = store::counts(&state.db).await.map_err(ApiError::internal)?;
     let runs = store::recent_runs(&state.db, 10).await.map_err(ApiError::internal)?;

@@ -75,8 +75,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    use utoipa::OpenApi;
-    Json(registration::ApiDoc::openapi())
+    Json(openapi::document())
 }
 
 async fn healthz() -> Json<serde_json::Value> {

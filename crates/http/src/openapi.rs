@@ -58,3 +58,40 @@ impl utoipa::Modify for CardAuthentication {
         }
     }
 }
+
+/// The routes served without a card: the directory search (R45) and what the CA publishes
+/// (OCSP, CRLs, CA certificates). Merged into the card-authenticated API's document after its
+/// modifier ran, so that they carry no card requirement.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        crate::directory::search,
+        crate::directory::professional,
+        crate::directory::professionals_by_name,
+        crate::directory::card,
+        crate::directory::structure,
+        crate::directory::structures_by_name,
+        crate::directory::stats,
+        crate::pki::ocsp_post,
+        crate::pki::ocsp_get,
+        crate::pki::crl,
+        crate::pki::ca_file
+    ),
+    components(schemas(
+        crate::api::ids::Finess,
+        crate::api::ids::Siret,
+        crate::api::ids::Rpps,
+        crate::api::ids::RppsRang,
+        crate::api::ids::IdNatPs,
+        crate::api::ids::IdNatStruct
+    ))
+)]
+pub struct PublicDoc;
+
+/// The whole document served at `/api/v1/openapi.json`.
+pub fn document() -> OpenApi {
+    use utoipa::OpenApi as _;
+    let mut doc = crate::registration::ApiDoc::openapi();
+    doc.merge(PublicDoc::openapi());
+    doc
+}

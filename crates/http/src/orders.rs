@@ -251,7 +251,7 @@ pub(crate) enum CertificateFormat {
 /// Schema of a binary download.
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
-#[allow(dead_code)]
+#[allow(dead_code)] // a schema only: the handlers answer the bytes themselves
 pub(crate) struct Binary(Vec<u8>);
 
 /// The certificate: `format=pem` (default, with its chain), `der`, or `p7b` (PKCS#7 with the chain).

@@ -15,6 +15,7 @@ use santepki_authority::crl::CrlKind;
 use santepki_authority::ocsp::{Reply, MAX_REQUEST_BYTES};
 
 use crate::error::ApiError;
+use crate::orders::Binary;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -59,6 +60,12 @@ fn ocsp_reply(reply: Reply) -> Response {
     (StatusCode::OK, headers, reply.der.as_ref().clone()).into_response()
 }
 
+/// An OCSP request (RFC 6960) by POST. Any body gets an OCSP answer: a malformed request gets
+/// the OCSP `malformedRequest` status, not an HTTP error.
+#[utoipa::path(post, path = "/ocsp", tag = "pki", request_body(content = Binary, content_type = "application/ocsp-request"),
+    responses((status = 200, description = "The OCSP response", body = Binary, content_type = "application/ocsp-response"),
+        (status = 415, description = "Not application/ocsp-request", body = ApiError),
+        (status = 503, description = "The CA is not initialised", body = ApiError)))]
 async fn ocsp_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     let ca = authority(&state)?;
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
@@ -77,6 +84,9 @@ async fn ocsp_post(State(state): State<AppState>, headers: HeaderMap, body: Byte
 }
 
 /// GET `/ocsp/<base64 of the DER request>`, URL-encoded (RFC 6960 appendix A.1).
+#[utoipa::path(get, path = "/ocsp/{request}", tag = "pki", params(("request" = String, Path, description = "The DER OCSP request in base64, URL-encoded")),
+    responses((status = 200, description = "The OCSP response", body = Binary, content_type = "application/ocsp-response"),
+        (status = 503, description = "The CA is not initialised", body = ApiError)))]
 async fn ocsp_get(State(state): State<AppState>, Path(request): Path<String>) -> Result<Response, ApiError> {
     let ca = authority(&state)?;
     if request.len() > MAX_REQUEST_BYTES * 2 {
@@ -94,6 +104,10 @@ async fn ocsp_get(State(state): State<AppState>, Path(request): Path<String>) ->
 }
 
 /// `/crl/<CA>.crl` (full) and `/crl/<CA>-delta.crl`.
+#[utoipa::path(get, path = "/crl/{file}", tag = "pki", params(("file" = String, Path, description = "`<CA>.crl` or `<CA>-delta.crl`, e.g. `ACI-EL-ORG.crl`")),
+    responses((status = 200, description = "The CRL (DER)", body = Binary, content_type = "application/pkix-crl"),
+        (status = 404, description = "No such CA or file", body = ApiError),
+        (status = 503, description = "The CA is not initialised", body = ApiError)))]
 async fn crl(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
     let ca = authority(&state)?;
     let Some(name) = file.strip_suffix(".crl") else {
@@ -129,6 +143,11 @@ async fn crl(State(state): State<AppState>, Path(file): Path<String>) -> Result<
 }
 
 /// `/ca/<CA>.crt` (DER), `/ca/<CA>.pem`, `/ca/chain.p7b` and `/ca/bundle.pem` (every CA).
+#[utoipa::path(get, path = "/ca/{file}", tag = "pki", params(("file" = String, Path, description = "`<CA>.crt`, `<CA>.cer`, `<CA>.pem`, `chain.p7b` or `bundle.pem`")),
+    responses((status = 200, description = "A CA certificate, the bundle or the PKCS#7 chain", content(
+            (Binary = "application/pkix-cert"), (String = "application/x-pem-file"), (Binary = "application/pkcs7-mime"))),
+        (status = 404, description = "No such CA or file", body = ApiError),
+        (status = 503, description = "The CA is not initialised", body = ApiError)))]
 async fn ca_file(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
     let ca = authority(&state)?;
     let typed = |ct: &'static str, body: Vec<u8>| {

@@ -270,7 +270,7 @@ fn csr_pem() -> String {
 }
 
 async fn product_state(w: &World, id: &str) -> String {
-    santepki_storage::ordering::product(&w.db.db, id).await.unwrap().unwrap().state
+    santepki_storage::ordering::product(&w.db.db, id).await.unwrap().unwrap().state.to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -715,7 +715,7 @@ async fn portal_end_to_end() {
             .await;
         assert_eq!(p.status.as_u16(), 303, "{}", p.html);
         let row = santepki_storage::registration::form(w.db.db.pool(), &form_id).await.unwrap().unwrap();
-        assert_eq!(row.state, "validated");
+        assert_eq!(row.state.as_str(), "validated");
         let p = b.get("/portail").await;
         assert!(p.html.contains(seed::PHARMACY_NAME), "admin B is now habilitated");
     }

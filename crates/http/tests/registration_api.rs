@@ -1164,7 +1164,7 @@ async fn ordering_for_habilitated_structures() {
         assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("revoked")), "{v}");
         let serial = v["serial"].as_str().unwrap();
         let row = santepki_storage::authority::certificate(&w.db.db, serial).await.unwrap().unwrap();
-        assert_eq!(row.status, "revoked");
+        assert_eq!(row.status.as_str(), "revoked");
         let (s, v) =
             call(&w, Some(admin), "POST", &format!("/products/{}/renewal", ids[0]), Some(json!({ "csr": csr_pem() })))
                 .await;

@@ -474,11 +474,12 @@ impl Store {
         let mut rows = santepki_storage::authority::authorities(&self.db).await?;
         rows.sort_by_key(|r| (r.parent_id.is_some(), r.id.clone()));
         for r in rows {
-            let crl = santepki_storage::authority::latest_crl(&self.db, &r.id, santepki_domain::values::CrlKind::Full)
-                .await?
-                .map(|c| c.der);
+            let crl =
+                santepki_storage::authority::latest_crl(&self.db, &r.id, santepki_storage::authority::CrlKind::Full)
+                    .await?
+                    .map(|c| c.der);
             let delta_crl =
-                santepki_storage::authority::latest_crl(&self.db, &r.id, santepki_domain::values::CrlKind::Delta)
+                santepki_storage::authority::latest_crl(&self.db, &r.id, santepki_storage::authority::CrlKind::Delta)
                     .await?
                     .map(|c| c.der);
             out.push(CaEntryData {

@@ -142,7 +142,7 @@ async fn killed_during_concurrent_issuance(db_url: &str) {
                     .await
                     .unwrap()
                     .unwrap_or_else(|| panic!("{serial} received but not recorded"));
-                assert_eq!(row.status, "issued", "{serial}");
+                assert_eq!(row.status, store::CertificateStatus::Issued, "{serial}");
                 assert_eq!(
                     row.der.as_deref(),
                     Some(der.as_slice()),
@@ -156,14 +156,17 @@ async fn killed_during_concurrent_issuance(db_url: &str) {
             let rows = store::certificates(&db, None, 1_000_000).await.unwrap();
             let unique: HashSet<&str> = rows.iter().map(|r| r.serial.as_str()).collect();
             assert_eq!(unique.len(), rows.len());
-            let issued = rows.iter().filter(|r| r.status == "issued").count();
+            let issued = rows.iter().filter(|r| r.status == store::CertificateStatus::Issued).count();
             assert!(issued >= got.len(), "{issued} issued rows for {} received certificates", got.len());
-            let keys: HashSet<&str> =
-                rows.iter().filter(|r| r.status == "issued").map(|r| r.spki_sha256.as_str()).collect();
+            let keys: HashSet<&str> = rows
+                .iter()
+                .filter(|r| r.status == store::CertificateStatus::Issued)
+                .map(|r| r.spki_sha256.as_str())
+                .collect();
             assert_eq!(keys.len(), issued, "R37: a key in two live certificates");
             // Settled rows are audited.
-            let abandoned = rows.iter().filter(|r| r.status == "abandoned").count();
-            for r in rows.iter().filter(|r| r.status == "abandoned") {
+            let abandoned = rows.iter().filter(|r| r.status == store::CertificateStatus::Abandoned).count();
+            for r in rows.iter().filter(|r| r.status == store::CertificateStatus::Abandoned) {
                 let events =
                     santepki_storage::audit::events_for(db.pool(), &format!("certificate:{}", r.serial)).await.unwrap();
                 assert!(events.iter().any(|e| e.action == "certificate.abandoned"), "{}", r.serial);

@@ -6,7 +6,8 @@
 //! a revocation only applies to an issued, unrevoked certificate.
 
 use futures::TryStreamExt;
-use santepki_domain::values::{CertificateStatus, CrlKind, OcspStatus};
+/// The value sets of the CA's tables, for callers that only see storage.
+pub use santepki_domain::values::{CertificateStatus, CrlKind, OcspStatus};
 use sqlx::{Any, Executor};
 
 use crate::audit::{self, AuditEvent};

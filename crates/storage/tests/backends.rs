@@ -176,3 +176,38 @@ async fn concurrent_read_then_write_transactions_all_commit() {
         assert_eq!(n, 120, "every transaction committed on {}", t.label());
     }
 }
+
+/// A value-set column holding a text the code does not declare is an error naming the table,
+/// the column and the value, on both backends; a declared one reads back as its enum.
+#[tokio::test]
+async fn an_unknown_stored_value_is_an_error_naming_its_column() {
+    use santepki_domain::values::{ContractKind, ContractState};
+    use santepki_storage::registration as reg;
+    use santepki_storage::StorageError;
+    for t in testing::both().await {
+        let db = &t.db;
+        for (id, entity, state) in [("ctr-ok", "1750000001", "active"), ("ctr-bad", "1750000002", "archived")] {
+            sqlx::query(
+                "INSERT INTO contracts (id, legal_entity, kind, name, state, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, 'vendor', 'X', $3, 'test', 'now', 'now')",
+            )
+            .bind(id)
+            .bind(entity)
+            .bind(state)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        }
+        let ok = reg::contract(db, "ctr-ok").await.unwrap().unwrap();
+        assert_eq!((ok.kind, ok.state), (ContractKind::Vendor, ContractState::Active), "{}", t.label());
+        match reg::contract(db, "ctr-bad").await {
+            Err(StorageError::UnknownValue { table, column, value, set }) => {
+                assert_eq!(
+                    (table, column.as_str(), value.as_str(), set),
+                    ("contracts", "state", "archived", "ContractState")
+                );
+            }
+            other => panic!("{}: {other:?}", t.label()),
+        }
+    }
+}

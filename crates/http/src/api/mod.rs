@@ -6,6 +6,7 @@
 //! The value sets (states, kinds, offers…) are `santepki_domain::values` enums: one declaration
 //! gives the stored text, the JSON value and the schema.
 
+pub mod directory;
 pub mod ids;
 pub mod products;
 pub mod registration;

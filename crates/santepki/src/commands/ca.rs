@@ -11,7 +11,6 @@ use santepki_authority::keys::pkcs11::{Pkcs11Config, Pkcs11Custody};
 use santepki_authority::keys::software::SoftwareCustody;
 use santepki_authority::{
     Authority, CaSettings, Environment, IssueRequest, KeyAlgorithm, KeyCustody, KeySource, Profile, RequestedNames,
-    RevocationReason,
 };
 use santepki_storage::Db;
 

@@ -351,7 +351,7 @@ async fn demo_cards(reg: &Registration, dir: &Path) -> Result<Vec<DemoCard>> {
         out.push(DemoCard {
             role: role.to_owned(),
             card_number: number.to_owned(),
-            card_type: card.card_type.clone(),
+            card_type: card.card_type.to_string(),
             name: format!("{} {}", person.first_name, person.last_name),
             idnat_ps: person.idnat_ps,
             p12: p12.display().to_string(),
