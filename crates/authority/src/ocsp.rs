@@ -109,14 +109,6 @@ enum Status {
 }
 
 impl Status {
-    fn name(&self) -> &'static str {
-        match self {
-            Status::Good => "good",
-            Status::Revoked { .. } => "revoked",
-            Status::Unknown => "unknown",
-        }
-    }
-
     /// The status a stored response states; unknown answers are not stored.
     fn stored(&self) -> Option<OcspStatus> {
         match self {

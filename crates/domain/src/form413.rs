@@ -12,7 +12,8 @@ use crate::ids::{IdNatStruct, ValidationMode};
 use crate::professional::CardType;
 
 /// The structure cases of RULES.md's table: which identifier the form names and who signs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum StructureCase {
     /// R10: FINESS géographique of the pharmacy.
@@ -115,7 +116,8 @@ impl IdentifierKind {
 }
 
 /// Who signs the form (section 3.2, R20).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum SignerRole {
     LegalRepresentative,
@@ -125,7 +127,8 @@ pub enum SignerRole {
 }
 
 /// A person of sections 3.2 and 4.1: all fields mandatory (R20, R21).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub last_name: String,
     pub first_names: String,
@@ -135,7 +138,8 @@ pub struct Person {
     pub card_number: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signer {
     pub role: SignerRole,
     #[serde(flatten)]
@@ -143,7 +147,8 @@ pub struct Signer {
 }
 
 /// Section 4.2 (R22).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Usage {
     /// "Authentification et signature sur le DMP"…
     pub description: String,
@@ -153,7 +158,8 @@ pub struct Usage {
 }
 
 /// Section 4.3 (R23): the offers asked for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Offers {
     /// ORG (legal person): AUTH_CLI, SIGN, CONF.
     #[serde(default)]
@@ -169,7 +175,8 @@ pub struct Offers {
 }
 
 /// A whole form 413.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Form413 {
     pub case: StructureCase,
     /// Section 2: the structure identifiers (idNat_Struct form, e.g. `1060785003`, `3…`, `4…`).
@@ -215,7 +222,8 @@ pub trait Facts {
 
 /// A refusal: the field at fault (a JSON pointer into the form), the rule, and a message in French
 /// for the portal's users.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Refusal {
     pub field: String,
     pub rule: &'static str,
@@ -503,7 +511,8 @@ pub struct SituationFacts {
 }
 
 /// A form the pre-fill proposes: its case and identifiers (R26).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProposedForm {
     pub case: StructureCase,
     pub identifiers: Vec<String>,

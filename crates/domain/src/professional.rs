@@ -37,7 +37,8 @@ pub struct ExerciseSituation {
 }
 
 /// The types of CPx cards (R2, R4, R5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum CardType {
     /// Carte de Professionnel de Santé.

@@ -9,8 +9,11 @@
 use std::borrow::Cow;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
-use utoipa::openapi::RefOr;
+#[cfg(feature = "openapi")]
+use utoipa::openapi::{
+    schema::{ObjectBuilder, Schema, SchemaType, Type},
+    RefOr,
+};
 
 /// A text that is not one of a value set's values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,7 +29,7 @@ pub struct UnknownValue {
 
 /// Declares a value set: the enum, its text form (`as_str`, `FromStr`, `Display`, serde as the
 /// text, `TryFrom<String>` for the database), its portal label (`label`) and its OpenAPI schema
-/// (a string enumerating the texts). In the spirit of rustls's `enum_builder!`: each value is
+/// (a string enumerating the texts, with the `openapi` feature). In the spirit of rustls's `enum_builder!`: each value is
 /// written once, with its text and its label.
 macro_rules! value_set {
     (
@@ -100,17 +103,20 @@ macro_rules! value_set {
             }
         }
 
+        #[cfg(feature = "openapi")]
         impl utoipa::PartialSchema for $name {
             fn schema() -> RefOr<Schema> {
                 text_schema(stringify!($name), $name::TEXTS)
             }
         }
 
+        #[cfg(feature = "openapi")]
         impl utoipa::ToSchema for $name {}
     };
 }
 
 /// The OpenAPI schema of a value set: a string taking one of `texts`.
+#[cfg(feature = "openapi")]
 fn text_schema(name: &str, texts: &[&str]) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(SchemaType::Type(Type::String))
@@ -413,6 +419,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "openapi")]
     fn the_schema_lists_the_texts() {
         let schema = serde_json::to_value(<Channel as utoipa::PartialSchema>::schema()).unwrap();
         assert_eq!(schema["enum"], serde_json::json!(["portal", "api"]));

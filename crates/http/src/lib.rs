@@ -1,5 +1,7 @@
-//! santepki's HTTP front end: the JSON API under `/api/v1`, and what the CA publishes (OCSP,
-//! CRLs, CA certificates) at the root, as the URLs in certificates name them.
+//! santepki's HTTP front end: the JSON API under `/api/v1` (directory, registration, ordering;
+//! its bodies are the types of the `api` module, its OpenAPI document at `/api/v1/openapi.json`), the web
+//! portal under `/portail`, and what the CA publishes (OCSP, CRLs, CA certificates) at the root,
+//! as the URLs in certificates name them.
 //!
 //! Handlers are thin: they parse and validate input into domain queries, call the services of
 //! the lower crates, and map every outcome to a status code and a JSON body. Errors carry a
