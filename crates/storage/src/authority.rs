@@ -37,7 +37,7 @@ pub struct CertificateRow {
     pub serial: String,
     pub ca_id: String,
     pub profile: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<CertificateStatus>")]
     pub status: CertificateStatus,
     pub subject: String,
     pub structure_id: Option<String>,
@@ -69,7 +69,7 @@ pub struct RevokedEntry {
 pub struct CrlRow {
     pub ca_id: String,
     pub number: i64,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<CrlKind>")]
     pub kind: CrlKind,
     pub base_number: Option<i64>,
     pub this_update: String,
@@ -82,7 +82,7 @@ pub struct CrlRow {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OcspRow {
     pub serial: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<OcspStatus>")]
     pub status: OcspStatus,
     pub this_update: String,
     pub next_update: String,

@@ -627,7 +627,7 @@ const SITUATION_SELECT: &str = "SELECT s.situation_key, s.idnat_ps, s.idnat_stru
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct CardRow {
     pub card_number: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<santepki_domain::CardType>")]
     pub card_type: santepki_domain::CardType,
     pub idnat_ps: String,
     pub valid_from: String,

@@ -11,11 +11,11 @@ pub struct ProductRow {
     pub id: String,
     pub number: String,
     pub structure: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<ProductProfile>")]
     pub profile: ProductProfile,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<Offer>")]
     pub offer: Offer,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<ProductUsage>")]
     pub usage: ProductUsage,
     pub service: Option<String>,
     pub professional: Option<String>,
@@ -25,14 +25,14 @@ pub struct ProductRow {
     pub copy_email: Option<String>,
     pub serial: String,
     pub not_after: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<ProductState>")]
     pub state: ProductState,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<KeyOrigin>")]
     pub key_origin: KeyOrigin,
     pub renewal_of: Option<String>,
     pub ordered_by: String,
     /// `portal` or `api` (R33).
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<Channel>")]
     pub channel: Channel,
     pub expiry_notice_at: Option<String>,
     pub created_at: String,

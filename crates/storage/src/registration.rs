@@ -20,10 +20,10 @@ pub type Conn = AnyConnection;
 pub struct ContractRow {
     pub id: String,
     pub legal_entity: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<ContractKind>")]
     pub kind: ContractKind,
     pub name: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<ContractState>")]
     pub state: ContractState,
     pub created_by: String,
     pub created_at: String,
@@ -95,13 +95,13 @@ pub async fn set_contract_state(
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct RoleRow {
     pub id: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<RoleKind>")]
     pub kind: RoleKind,
     pub legal_entity: Option<String>,
     pub card_number: String,
     pub idnat_ps: String,
     pub form: Option<String>,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<RoleState>")]
     pub state: RoleState,
     pub created_by: String,
     pub created_at: String,
@@ -199,7 +199,7 @@ pub struct FormRow {
     pub reference: Option<String>,
     pub structure_case: String,
     pub body: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<FormState>")]
     pub state: FormState,
     pub legal_entity: String,
     pub bulk_id: Option<String>,
@@ -208,7 +208,7 @@ pub struct FormRow {
     pub created_at: String,
     pub content: String,
     pub signer_card: Option<String>,
-    #[sqlx(try_from = "crate::values::NullableText")]
+    #[sqlx(try_from = "crate::values::NullableText<SignatureMethod>")]
     pub signature_method: Option<SignatureMethod>,
     #[serde(skip)]
     pub signature: Option<Vec<u8>>,
@@ -376,7 +376,7 @@ pub struct HabilitationRow {
     pub card_number: String,
     pub form_id: String,
     pub vendor: Option<String>,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<HabilitationState>")]
     pub state: HabilitationState,
     pub created_at: String,
     pub updated_at: String,
@@ -500,7 +500,7 @@ pub struct MailRow {
     pub subject: String,
     pub body: String,
     pub about: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::values::Text<MailState>")]
     pub state: MailState,
     pub attempts: i64,
     pub last_error: Option<String>,

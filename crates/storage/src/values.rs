@@ -1,9 +1,7 @@
-//! Where each value set of `santepki_domain::values` is stored, and how a nullable column of
-//! one is read. Rows carry the enums: storage binds their text (`as_str`) and parses what it
+//! Where each value set of `santepki_domain::values` is stored, and how a column of one is
+//! read. Rows carry the enums: storage binds their text (`as_str`) and parses what it
 //! reads, so an unknown stored value becomes [`StorageError::UnknownValue`](crate::StorageError)
 //! naming its table, column and value.
-
-use std::str::FromStr;
 
 use santepki_domain::values::{
     CertificateStatus, Channel, ContractKind, ContractState, CrlKind, FormState, HabilitationState, KeyOrigin,
@@ -43,11 +41,20 @@ pub(crate) fn table_of(set: &str) -> &'static str {
     STORED.iter().find(|(s, ..)| *s == set).map_or("?", |(_, table, ..)| table)
 }
 
-/// A nullable TEXT column holding a value of a set: rows read it with
-/// `#[sqlx(try_from = "crate::values::NullableText")]` into an `Option` of the enum.
-pub(crate) struct NullableText(Option<String>);
+/// A TEXT column holding a value of the set `T`: rows read it with
+/// `#[sqlx(try_from = "crate::values::Text<T>")]`. The text is parsed while the column is
+/// decoded, so that an unknown one reaches [`StorageError`](crate::StorageError) as the
+/// [`UnknownValue`] itself (a failing `TryFrom` would reach it boxed as "unprintable" by sqlx 0.8).
+pub(crate) struct Text<T>(T);
 
-impl Type<Any> for NullableText {
+/// The same for a nullable column, read into an `Option<T>`.
+pub(crate) struct NullableText<T>(Option<T>);
+
+fn parse<T: TryFrom<String, Error = UnknownValue>>(text: String) -> Result<T, BoxDynError> {
+    Ok(T::try_from(text)?)
+}
+
+impl<T> Type<Any> for Text<T> {
     fn type_info() -> AnyTypeInfo {
         <String as Type<Any>>::type_info()
     }
@@ -57,19 +64,67 @@ impl Type<Any> for NullableText {
     }
 }
 
-impl<'r> Decode<'r, Any> for NullableText {
+impl<'r, T: TryFrom<String, Error = UnknownValue>> Decode<'r, Any> for Text<T> {
     fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(NullableText(<Option<String> as Decode<'r, Any>>::decode(value)?))
+        Ok(Text(parse(<String as Decode<'r, Any>>::decode(value)?)?))
     }
 }
 
-impl<T: FromStr<Err = UnknownValue>> TryFrom<NullableText> for Option<T> {
-    type Error = UnknownValue;
+impl<T> Type<Any> for NullableText<T> {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
 
-    fn try_from(text: NullableText) -> Result<Self, UnknownValue> {
-        text.0.map(|s| s.parse()).transpose()
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
     }
 }
+
+impl<'r, T: TryFrom<String, Error = UnknownValue>> Decode<'r, Any> for NullableText<T> {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(NullableText(<Option<String> as Decode<'r, Any>>::decode(value)?.map(parse).transpose()?))
+    }
+}
+
+/// `From<Text<T>> for T` for each value set (a blanket impl over `T` is not allowed here).
+macro_rules! read_as_text {
+    ($($set:ty),+ $(,)?) => {
+        $(
+            impl From<Text<$set>> for $set {
+                fn from(text: Text<$set>) -> Self {
+                    text.0
+                }
+            }
+
+            impl From<NullableText<$set>> for Option<$set> {
+                fn from(text: NullableText<$set>) -> Self {
+                    text.0
+                }
+            }
+        )+
+    };
+}
+
+read_as_text!(
+    CertificateStatus,
+    Channel,
+    ContractKind,
+    ContractState,
+    CrlKind,
+    FormState,
+    HabilitationState,
+    KeyOrigin,
+    MailState,
+    OcspStatus,
+    Offer,
+    ProductProfile,
+    ProductState,
+    ProductUsage,
+    RoleKind,
+    RoleState,
+    SignatureMethod,
+    santepki_domain::CardType,
+);
 
 #[cfg(test)]
 mod tests {
