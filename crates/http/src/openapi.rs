@@ -83,6 +83,10 @@ impl utoipa::Modify for CardAuthentication {
         crate::api::ids::Rpps,
         crate::api::ids::RppsRang,
         crate::api::ids::IdNatPs,
+        crate::api::ids::ProfessionalId,
+        crate::api::ids::StructureId,
+        crate::api::ids::CardNumber,
+        crate::api::directory::SearchKind,
         crate::api::ids::IdNatStruct
     ))
 )]

@@ -60,16 +60,17 @@ fn ocsp_reply(reply: Reply) -> Response {
     (StatusCode::OK, headers, reply.der.as_ref().clone()).into_response()
 }
 
-/// An OCSP request (RFC 6960) by POST. Any body gets an OCSP answer: a malformed request gets
-/// the OCSP `malformedRequest` status, not an HTTP error.
-#[utoipa::path(post, path = "/ocsp", tag = "pki", request_body(content = Binary, content_type = "application/ocsp-request"),
+/// An OCSP request (RFC 6960) by POST, as `application/ocsp-request` (or raw bytes as
+/// `application/octet-stream`, as some clients send it). Any body gets an OCSP answer: a
+/// malformed request gets the OCSP `malformedRequest` status, not an HTTP error.
+#[utoipa::path(post, path = "/ocsp", tag = "pki", request_body(content((Binary = "application/ocsp-request"), (Binary = "application/octet-stream"))),
     responses((status = 200, description = "The OCSP response", body = Binary, content_type = "application/ocsp-response"),
         (status = 415, description = "Not application/ocsp-request", body = ApiError),
         (status = 503, description = "The CA is not initialised", body = ApiError)))]
 async fn ocsp_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     let ca = authority(&state)?;
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
-        if ct.as_bytes() != b"application/ocsp-request" {
+        if !matches!(ct.as_bytes(), b"application/ocsp-request" | b"application/octet-stream") {
             return Err(ApiError {
                 status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 error: "unsupported_media_type",
