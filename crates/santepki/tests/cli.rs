@@ -1,6 +1,8 @@
 //! The `santepki` binary as an operator uses it: help everywhere, exit codes and messages of the
 //! directory import, generate → import → search, and the demo with other commands beside it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
