@@ -687,3 +687,31 @@ fn ca_commands_refuse_bad_input_with_status_3_and_name_the_field() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("--p12-out"), "{err}");
 }
+
+/// Issue 15 point 14: `santepki config` never prints a secret, and an all-digit PIN in the environment (as HSM PINs
+/// are) is a PIN, leading zero included, not a type error.
+#[test]
+fn config_redacts_secrets_and_takes_all_digit_pins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("santepki.toml"),
+        "[database]\nurl = \"postgres://santepki:db-password-42@127.0.0.1:5432/santepki\"\n\
+         [ca]\nkey_passphrase = \"file passphrase 7\"\npkcs11_pin = 987654\n",
+    )
+    .unwrap();
+    let mut c = santepki(dir.path());
+    c.arg("config");
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    for secret in ["db-password-42", "file passphrase 7", "987654"] {
+        assert!(!out.contains(secret) && !err.contains(secret), "{secret} printed:\n{out}{err}");
+    }
+    assert!(out.contains("key_passphrase = \"<redacted>\""), "{out}");
+    assert!(out.contains("pkcs11_pin = \"<redacted>\""), "{out}");
+
+    let mut c = santepki(dir.path());
+    c.arg("config").env("SANTEPKI_CA__PKCS11_PIN", "0123456").env("SANTEPKI_CA__KEY_PASSPHRASE", "31415926");
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "an all-digit secret in the environment is text: {err}");
+    assert!(!out.contains("0123456") && !out.contains("31415926"), "{out}");
+}
