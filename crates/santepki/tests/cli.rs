@@ -144,7 +144,13 @@ fn generate_import_search_in_json() {
 #[test]
 fn demo_serves_and_other_commands_use_its_database() {
     let dir = tempfile::tempdir().unwrap();
-    let mut c = santepki(dir.path());
+    // Under umask 000, so that the secret-bearing files' modes are the program's doing (issue 15, point 15).
+    let mut c = Command::new("sh");
+    c.current_dir(dir.path())
+        .env_remove("SANTEPKI_CONFIG")
+        .env_remove("SANTEPKI_DATABASE__URL")
+        .env("SANTEPKI_LOG", "warn");
+    c.args(["-c", "umask 000 && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_santepki")]);
     // Port 0: any free port; demo.json tells which.
     c.args(["demo"])
         .env("SANTEPKI_HTTP__LISTEN", "127.0.0.1:0")
@@ -168,6 +174,26 @@ fn demo_serves_and_other_commands_use_its_database() {
         assert!(facts.get(key).is_some(), "demo.json lacks {key}");
     }
     let http_url = facts["http_url"].as_str().unwrap().to_owned();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let demo_dir = dir.path().join("santepki-demo");
+        for (path, mode) in [
+            (demo_dir.clone(), 0o700),
+            (demo_dir.join("santepki.toml"), 0o600),
+            (demo_dir.join("ca-keys"), 0o700),
+            (demo_dir.join("cards"), 0o700),
+            (demo_dir.join("tls"), 0o700),
+            (demo_dir.join("tls/server.key.pem"), 0o600),
+        ] {
+            let actual = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(actual, mode, "{} is {actual:o} under umask 000", path.display());
+        }
+        for entry in std::fs::read_dir(demo_dir.join("ca-keys")).unwrap() {
+            let path = entry.unwrap().path();
+            let actual = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(actual, 0o600, "{}", path.display());
+        }
+    }
     assert!(
         facts["ldap_url"].as_str().is_some_and(|u| u.starts_with("ldap://127.0.0.1:") && !u.ends_with(":0")),
         "{facts}"
