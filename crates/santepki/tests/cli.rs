@@ -173,6 +173,9 @@ fn demo_serves_and_other_commands_use_its_database() {
     for key in ["portal_url", "http_url", "ldap_url", "ca_bundle", "cards"] {
         assert!(facts.get(key).is_some(), "demo.json lacks {key}");
     }
+    // The API URL is where the card routes answer: the HTTPS listener (issue 15, point 21).
+    assert_eq!(facts["api_url"].as_str().unwrap(), format!("{}/api/v1", facts["portal_url"].as_str().unwrap()));
+    assert_eq!(facts["public_api_url"].as_str().unwrap(), format!("{}/api/v1", facts["http_url"].as_str().unwrap()));
     let http_url = facts["http_url"].as_str().unwrap().to_owned();
     {
         use std::os::unix::fs::PermissionsExt;
