@@ -28,12 +28,13 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use ldap3_proto::proto::LdapFilter;
+use santepki_domain::structure::{join_words, street_line};
+use santepki_storage::ldap::{CaEntry, PsRow, SitColumn, SitColumns, SitRow, StructRow};
 use smallvec::SmallVec;
 
 use crate::dn::{escape_value, fold, NormDn};
 use crate::schema::{self, Usage, CPS_PROFESSIONNEL, CPS_SITUATION, CPS_STRUCTURE};
-use crate::store::{PsRow, SitColumn, SitColumns, SitRow, StructRow};
-use crate::Branch;
+use crate::{Branch, BranchNames};
 
 /// Where an entry sorts in a search's output: the static entries first, then professionals in
 /// idNat_PS order, each followed by its situations in situation key order. A paged search
@@ -281,20 +282,10 @@ pub fn professional(p: &PsRow, has_situations: bool, want: &Selection) -> Entry 
     e.operational(CPS_PROFESSIONNEL, has_situations)
 }
 
-fn join_words<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
-    let mut out = String::new();
-    for p in parts.into_iter().flatten().map(str::trim).filter(|p| !p.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(p);
-    }
-    out
-}
-
-/// `postalAddress` of a site: the recipient, then number, suffix, street type and name.
+/// `postalAddress` of a site: the recipient, then the street line (number, suffix, street type
+/// and name), written as the domain writes address lines.
 fn postal_address(recipient: Option<&str>, street: [Option<&str>; 4]) -> String {
-    let street = join_words(street);
+    let street = street_line(street);
     join_words([recipient, Some(street.as_str())])
 }
 
@@ -314,10 +305,13 @@ pub fn situation_order(s: &SitRow) -> String {
     out
 }
 
-/// The situations of one professional (rows in [`situation_order`]), with their DNs and the
+/// The situations of one professional, in [`situation_order`], with their DNs and the
 /// attributes `want` names; the rows' values move into the entries. The rows need only the
 /// columns [`situation_columns`] gives for `want`.
-pub fn situations(idnat_ps: &str, rows: Vec<SitRow>, want: &Selection) -> Vec<Entry> {
+pub fn situations(idnat_ps: &str, mut rows: Vec<SitRow>, want: &Selection) -> Vec<Entry> {
+    // Sorted here, the same on both backends whatever their collation: the ranks in the names
+    // depend on the order.
+    rows.sort_by_cached_key(situation_order);
     let b = Branch::of(idnat_ps);
     let parent = professional_dn(b, idnat_ps);
     let parent_norm = professional_norm(b, idnat_ps);
@@ -388,26 +382,14 @@ pub fn situations(idnat_ps: &str, rows: Vec<SitRow>, want: &Selection) -> Vec<En
         .collect()
 }
 
-/// The branch of a structure: test practices (idNat_Struct `4997…`) are under `o=TEST`.
-pub fn structure_branch(idnat_struct: &str) -> Branch {
-    if idnat_struct.starts_with(STRUCTURE_TEST_PREFIX) {
-        Branch::Test
-    } else {
-        Branch::Production
-    }
-}
-
-/// idNat_Struct of the practices of test identities: type 4 (RPPS rang) + RPPS `997…`.
-pub const STRUCTURE_TEST_PREFIX: &str = "4997";
-
 pub fn structure_dn(idnat_struct: &str) -> String {
-    format!("ou={},{}", escape_value(idnat_struct), structure_branch(idnat_struct).dn())
+    format!("ou={},{}", escape_value(idnat_struct), Branch::of_structure(idnat_struct).dn())
 }
 
 /// A structure, with the DER of its live ORG and SERV certificates and the attributes `want`
 /// names.
 pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>, want: &Selection) -> Entry {
-    let branch = structure_branch(&s.idnat_struct);
+    let branch = Branch::of_structure(&s.idnat_struct);
     let norm = branch_norm(branch).child(format!("ou={}", fold(s.idnat_struct.trim())));
     let mut e =
         Builder::new(Entry::new(structure_dn(&s.idnat_struct), norm, Key::Structure(s.idnat_struct.clone())), want);
@@ -440,23 +422,13 @@ pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>, want: &Selection) ->
     e.operational(CPS_STRUCTURE, false)
 }
 
-/// A certification authority as the PKI subtree shows it.
-#[derive(Debug, Clone)]
-pub struct CaEntryData {
-    pub name: String,
-    pub is_root: bool,
-    pub certificate: Vec<u8>,
-    pub crl: Option<Vec<u8>>,
-    pub delta_crl: Option<Vec<u8>>,
-}
-
 pub const ANS_DN: &str = "ou=ANS,c=fr";
 pub const IGC_DN: &str = "ou=IGC-SANTE,ou=ANS,c=fr";
 
 /// The PKI subtree (static keys 3…): `ou=ANS`, `ou=IGC-SANTE`, the root as an
 /// organizational unit and the other CAs under it, in the order given (root first). Empty when
 /// no CA exists yet.
-pub fn pki(cas: &[CaEntryData]) -> Vec<Entry> {
+pub fn pki(cas: &[CaEntry]) -> Vec<Entry> {
     let Some(root) = cas.iter().find(|c| c.is_root) else { return Vec::new() };
     let mut out = Vec::new();
     let all = Selection::everything();
@@ -469,7 +441,7 @@ pub fn pki(cas: &[CaEntryData]) -> Vec<Entry> {
     igc.add("ou", ["IGC-SANTE"]);
     out.push(igc.operational("organizationalUnit", true));
     let root_dn = format!("ou={},{IGC_DN}", escape_value(&root.name));
-    let ca_attrs = |e: &mut Builder<'_>, c: &CaEntryData| {
+    let ca_attrs = |e: &mut Builder<'_>, c: &CaEntry| {
         e.add_binary("cACertificate", vec![c.certificate.clone()]);
         e.add_binary("certificateRevocationList", c.crl.iter().cloned().collect());
         e.add_binary("deltaRevocationList", c.delta_crl.iter().cloned().collect());
