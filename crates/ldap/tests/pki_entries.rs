@@ -5,6 +5,7 @@
 //! revocation removes. On SQLite and PostgreSQL.
 //!
 //! Needs `ldapsearch` and `openssl` (scripts/install-deps.sh).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

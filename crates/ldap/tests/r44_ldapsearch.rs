@@ -12,6 +12,7 @@
 //! the readers' 2 ms snapshot age).
 //!
 //! Needs `ldapsearch` (Debian package ldap-utils, installed by scripts/install-deps.sh).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

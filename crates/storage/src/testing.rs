@@ -3,6 +3,9 @@
 //!
 //! The suite runs against both backends; a missing PostgreSQL is an error, not a skip, so that a
 //! green run always means both were tested.
+//!
+//! Like the tests they serve, these helpers panic on failure, with a message saying what failed.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

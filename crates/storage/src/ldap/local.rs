@@ -101,7 +101,7 @@ impl LocalReaders {
     /// Ends the snapshots idle connections have held for [`SNAPSHOT_AGE`] or longer.
     fn end_idle_snapshots(&self) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        idle.retain_mut(|r| !r.snapshot.is_some_and(|began| began.elapsed() >= SNAPSHOT_AGE) || r.end_snapshot());
+        idle.retain_mut(|r| r.snapshot.is_none_or(|began| began.elapsed() < SNAPSHOT_AGE) || r.end_snapshot());
     }
 }
 
