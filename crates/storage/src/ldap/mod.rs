@@ -6,11 +6,11 @@
 //!
 //! Two ways to run the same SQL, because the R44 search must answer faster than slapd:
 //! - on PostgreSQL (and in-memory SQLite), through the [`Db`]'s sqlx pool;
-//! - on a SQLite file, through a few rusqlite connections of its own ([`local`]), run
+//! - on a SQLite file, through a few rusqlite connections of its own (`local`), run
 //!   synchronously on the task that serves the request, each reading from one WAL snapshot for
 //!   at most [`SNAPSHOT_AGE`].
 //!
-//! The rows ([`rows`]) carry only the columns the LDAP entries show.
+//! The rows (`rows`) carry only the columns the LDAP entries show.
 
 mod local;
 mod rows;
