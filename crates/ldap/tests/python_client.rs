@@ -6,6 +6,8 @@
 //! Needs the test virtualenv `target/test-venv` (scripts/install-deps.sh creates it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::Server;

@@ -5,6 +5,8 @@
 //! limit, binds, and messages only a server may send.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

@@ -6,6 +6,8 @@
 //! served, whichever way they are read.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use ldap3_proto::proto::{LdapDerefAliases, LdapSearchRequest, LdapSearchScope};

@@ -7,6 +7,9 @@
 //! Like the tests they serve, these helpers panic on failure, with a message saying what failed.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+// Test support: a failed set-up step is a failed test, and a panic says which.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::{Connection, Executor};
