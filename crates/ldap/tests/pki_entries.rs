@@ -5,7 +5,6 @@
 //! revocation removes. On SQLite and PostgreSQL.
 //!
 //! Needs `ldapsearch` and `openssl` (scripts/install-deps.sh).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

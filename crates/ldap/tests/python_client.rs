@@ -4,7 +4,6 @@
 //! and the schema, structure entries, on the small generated directory, on SQLite and PostgreSQL.
 //!
 //! Needs the test virtualenv `target/test-venv` (scripts/install-deps.sh creates it).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

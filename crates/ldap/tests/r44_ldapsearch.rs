@@ -12,7 +12,6 @@
 //! the readers' 2 ms snapshot age).
 //!
 //! Needs `ldapsearch` (Debian package ldap-utils, installed by scripts/install-deps.sh).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -3,7 +3,6 @@
 //! connection (never the server, never a panic), and a normal search on a new connection still
 //! works afterwards. Also: server-side size and time limits, paging capped by the server
 //! limit, binds, and messages only a server may send.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -4,7 +4,6 @@
 //! storage crate creates for them) and on PostgreSQL's pool; a read of some columns only (the
 //! R44 search's) gives those columns and no other; a closed professional's situations are never
 //! served, whichever way they are read.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -3,9 +3,6 @@
 //!
 //! The suite runs against both backends; a missing PostgreSQL is an error, not a skip, so that a
 //! green run always means both were tested.
-//!
-//! Like the tests they serve, these helpers panic on failure, with a message saying what failed.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 // Test support: a failed set-up step is a failed test, and a panic says which.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
