@@ -41,6 +41,7 @@ use crate::{Branch, BranchNames};
 /// resumes after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Key {
+    /// A fixed entry (root DSE, schema, `c=fr`, the branches, the PKI subtree), by rank.
     Static(u8),
     /// idNat_PS and, for a situation, its [`situation_order`] (empty for the professional).
     Dynamic(String, String),
@@ -55,20 +56,28 @@ pub type Value = Cow<'static, str>;
 /// The values of an attribute; nearly all attributes have one, kept inline.
 pub type Values = SmallVec<[Value; 1]>;
 
+/// An attribute of an entry.
 #[derive(Debug, Clone)]
 pub struct Attr {
+    /// Its type.
     pub def: &'static schema::AttrDef,
+    /// Its values (empty for a binary attribute).
     pub values: Values,
     /// DER values of a binary attribute (certificates, CRLs), sent as `<name>;binary`;
     /// `values` is empty then, so that assertion filters do not match them.
     pub binary: Vec<Vec<u8>>,
 }
 
+/// An entry of the tree, with the attributes a search builds.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// Its name as shown.
     pub dn: String,
+    /// Its normalised name, for scope and base comparisons.
     pub norm: NormDn,
+    /// Where it sorts in a search's output.
     pub key: Key,
+    /// Its attributes.
     pub attrs: Vec<Attr>,
 }
 
@@ -160,14 +169,19 @@ impl<'w> Builder<'w> {
 /// The object classes of professional and structure entries (filters are checked against them
 /// before an entry is built: [`crate::filter::may_match`]).
 pub const PROFESSIONAL_CLASSES: &[&str] = &["top", CPS_PROFESSIONNEL];
+/// The object classes of situation entries.
 pub const SITUATION_CLASSES: &[&str] = &["top", CPS_SITUATION];
+/// The object classes of structure entries.
 pub const STRUCTURE_CLASSES: &[&str] = &["top", CPS_STRUCTURE, "pkiUser"];
 
+/// The schema entry's name.
 pub const SUBSCHEMA_DN: &str = "cn=subschema";
+/// The top of the tree.
 pub const COUNTRY_DN: &str = "c=fr";
 
-/// Controls the server supports, as the root DSE lists them.
+/// Controls the server supports, as the root DSE lists them: simple paged results (RFC 2696).
 pub const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
+/// The WhoAmI extended operation (RFC 4532).
 pub const WHOAMI_OID: &str = "1.3.6.1.4.1.4203.1.11.3";
 
 /// The fixed entries, built once: searches look at them by reference and copy only those that
@@ -177,16 +191,19 @@ pub fn root_dse() -> &'static Entry {
     &E
 }
 
+/// The schema entry (`cn=subschema`).
 pub fn subschema() -> &'static Entry {
     static E: LazyLock<Entry> = LazyLock::new(build_subschema);
     &E
 }
 
+/// The `c=fr` entry.
 pub fn country() -> &'static Entry {
     static E: LazyLock<Entry> = LazyLock::new(build_country);
     &E
 }
 
+/// The entry of a branch (`o=GIP-CPS` or `o=TEST`).
 pub fn branch(b: Branch) -> &'static Entry {
     static PRODUCTION: LazyLock<Entry> = LazyLock::new(|| build_branch(Branch::Production));
     static TEST: LazyLock<Entry> = LazyLock::new(|| build_branch(Branch::Test));
@@ -243,6 +260,7 @@ fn build_branch(b: Branch) -> Entry {
     e.operational("organization", true)
 }
 
+/// The DN of a professional's entry in branch `b`.
 pub fn professional_dn(b: Branch, idnat_ps: &str) -> String {
     format!("uid={},{}", escape_value(idnat_ps), b.dn())
 }
@@ -382,6 +400,7 @@ pub fn situations(idnat_ps: &str, mut rows: Vec<SitRow>, want: &Selection) -> Ve
         .collect()
 }
 
+/// The DN of a structure's entry, under the branch of its identifier.
 pub fn structure_dn(idnat_struct: &str) -> String {
     format!("ou={},{}", escape_value(idnat_struct), Branch::of_structure(idnat_struct).dn())
 }
@@ -422,7 +441,9 @@ pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>, want: &Selection) ->
     e.operational(CPS_STRUCTURE, false)
 }
 
+/// The top of the PKI subtree.
 pub const ANS_DN: &str = "ou=ANS,c=fr";
+/// The unit the CA entries are under.
 pub const IGC_DN: &str = "ou=IGC-SANTE,ou=ANS,c=fr";
 
 /// The PKI subtree (static keys 3…): `ou=ANS`, `ou=IGC-SANTE`, the root as an
@@ -541,6 +562,7 @@ impl Selection {
         self
     }
 
+    /// Whether the selection includes attribute `def`.
     pub fn includes(&self, def: &'static schema::AttrDef) -> bool {
         match def.usage {
             Usage::User if self.all_user => true,

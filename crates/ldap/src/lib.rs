@@ -143,6 +143,7 @@ pub struct RequestCodec {
 }
 
 impl RequestCodec {
+    /// A decoder that refuses messages announcing more than `max_message_size` bytes.
     pub fn new(max_message_size: usize) -> RequestCodec {
         // BER nesting is bounded too, which bounds filter nesting while decoding.
         RequestCodec { inner: LdapCodec::new(Some(max_message_size), Some(128)), max: max_message_size }
