@@ -35,11 +35,14 @@ pub use hash::row_hash;
 /// Which database a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// SQLite: a file (the embedded default) or in memory.
     Sqlite,
+    /// PostgreSQL.
     Postgres,
 }
 
 impl Backend {
+    /// The backend a database URL names (`sqlite:…`, `postgres:…` or `postgresql:…`).
     pub fn from_url(url: &str) -> Result<Self, StorageError> {
         if url.starts_with("sqlite:") {
             Ok(Backend::Sqlite)
@@ -50,6 +53,7 @@ impl Backend {
         }
     }
 
+    /// Its name for people: `SQLite` or `PostgreSQL`.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "SQLite",
@@ -153,6 +157,7 @@ impl Db {
         Ok(())
     }
 
+    /// The connection pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -169,6 +174,7 @@ impl Db {
         }
     }
 
+    /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -178,6 +184,7 @@ impl Db {
         self.sqlite_file.as_deref()
     }
 
+    /// Closes the pool's connections (waiting for those in use).
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -18,19 +18,24 @@ pub const POSTGRES_URL_VAR: &str = "SANTEPKI_TEST_POSTGRES_URL";
 
 /// A test database; the SQLite folder is removed when it is dropped.
 pub struct TestDb {
+    /// The migrated database.
     pub db: Db,
+    /// Its backend.
     pub backend: Backend,
+    /// Its URL.
     pub url: String,
     /// The SQLite file's folder, removed on drop (`None` for PostgreSQL).
     pub _dir: Option<tempfile::TempDir>,
 }
 
 impl TestDb {
+    /// The backend's name, to label assertions.
     pub fn label(&self) -> &'static str {
         self.backend.name()
     }
 }
 
+/// A new SQLite file database in a temporary folder.
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temporary folder");
     let url = format!("sqlite://{}/santepki.db", dir.path().display());
@@ -60,6 +65,7 @@ pub async fn postgres_url() -> String {
     }
 }
 
+/// A new, empty database on the test PostgreSQL server.
 pub async fn postgres() -> TestDb {
     let url = postgres_url().await;
     let db = Db::connect(&url).await.expect("PostgreSQL test database");
