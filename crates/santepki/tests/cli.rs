@@ -510,6 +510,25 @@ fn demo_serves_and_other_commands_use_its_database() {
         "pharmacist.p12",
     ]);
     assert_eq!(run(c).0, 0);
+    // Issue 15 point 13: an output that exists is refused before the card is registered or certified.
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args([
+        "card",
+        "issue",
+        "--type",
+        "CPA",
+        "--last-name",
+        "Doublon",
+        "--first-name",
+        "Ines",
+        "--structure",
+        "344306184100047",
+        "--p12-out",
+        "ines.p12",
+    ]);
+    let (code, _, err) = run(c);
+    assert!(code != 0 && err.contains("--p12-out") && err.contains("exists"), "{err}");
+    assert!(!err.contains("registered card"), "nothing registered before the outputs were checked: {err}");
     let mut c = santepki(dir.path());
     c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args(["card", "issue", "--p12-out", "x.p12"]);
     let (code, _, err) = run(c);
