@@ -175,7 +175,7 @@ pub struct Address {
 impl Address {
     /// The street line: `8 RUE NOIR`.
     pub fn street_line(&self) -> String {
-        join_words([
+        street_line([
             self.street_number.as_deref(),
             self.street_number_suffix.as_deref(),
             self.street_type.as_deref(),
@@ -196,7 +196,14 @@ impl Address {
     }
 }
 
-fn join_words<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
+/// A street line from its parts wherever they are stored (number, suffix, street type, street
+/// name): `8 RUE NOIR`. [`Address::street_line`] of borrowed parts.
+pub fn street_line(parts: [Option<&str>; 4]) -> String {
+    join_words(parts)
+}
+
+/// The parts of an address line joined by single spaces, missing and blank parts left out.
+pub fn join_words<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
     let mut out = String::new();
     for p in parts.into_iter().flatten().map(str::trim).filter(|p| !p.is_empty()) {
         if !out.is_empty() {
