@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{Finess, IdNatStruct, Siren, Siret};
+use crate::ids::IdNatStruct;
 
 /// What a structure is, which decides the identifier it orders certificates with (R10–R18).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -353,34 +353,6 @@ const DEPARTEMENTS: &[(&str, &str)] = &[
     ("975", "Saint-Pierre-et-Miquelon"),
     ("976", "Mayotte"),
 ];
-
-/// A legal entity (EJ, entité juridique / organisme gestionnaire), identified by FINESS juridique.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LegalEntity {
-    pub finess: Finess,
-    pub name: String,
-    pub long_name: Option<String>,
-    pub address: Address,
-    pub departement_code: Option<String>,
-    pub siren: Option<Siren>,
-    pub legal_status_code: Option<String>,
-    pub legal_status_label: Option<String>,
-}
-
-/// A geographic establishment (EG), identified by FINESS géographique, attached to exactly one
-/// legal entity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Establishment {
-    pub finess: Finess,
-    pub legal_entity: Finess,
-    pub name: String,
-    pub long_name: Option<String>,
-    pub address: Address,
-    pub departement_code: Option<String>,
-    pub siret: Option<Siret>,
-    pub category_code: Option<String>,
-    pub category_label: Option<String>,
-}
 
 #[cfg(test)]
 mod tests {
