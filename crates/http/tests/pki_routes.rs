@@ -107,6 +107,14 @@ async fn ocsp_crl_and_ca_files_over_http() {
     .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(OcspResponse::from_der(&body).unwrap().response_status, OcspResponseStatus::MalformedRequest);
+    // Raw bytes as application/octet-stream are an OCSP request too (as the document says).
+    let (s, _, body) = send(
+        &app,
+        Request::post("/ocsp").header("content-type", "application/octet-stream").body(Body::from("junk")).unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(OcspResponse::from_der(&body).unwrap().response_status, OcspResponseStatus::MalformedRequest);
     let (s, _, body) =
         send(&app, Request::post("/ocsp").header("content-type", "text/plain").body(Body::from("x")).unwrap()).await;
     assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
