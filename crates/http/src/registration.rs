@@ -194,7 +194,7 @@ async fn prepare_bulk(
     Card(actor): Card,
     Body(req): Body<BulkRequest>,
 ) -> ApiResult<(StatusCode, Json<BulkOutcome>)> {
-    Ok((StatusCode::CREATED, Json(reg_call!(s, prepare_bulk(&actor, req.forms))?.into())))
+    Ok((StatusCode::CREATED, Json(reg_call!(s, prepare_bulk(&actor, req.forms))?)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -228,7 +228,7 @@ async fn decide_bulk(
     Path(id): Path<String>,
     Body(d): Body<DecisionBody>,
 ) -> ApiResult<Json<BulkDecision>> {
-    Ok(Json(reg_call!(s, decide_bulk(&actor, &id, &d.into()))?.into()))
+    Ok(Json(reg_call!(s, decide_bulk(&actor, &id, &d.into()))?))
 }
 
 #[utoipa::path(get, path = "/api/v1/forms413/{id}", tag = "forms413", params(("id" = String, Path)),

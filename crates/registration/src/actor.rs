@@ -99,10 +99,10 @@ impl Registration {
             return Ok(Some(Speaker::Holder));
         }
         for r in self.active_roles(actor).await? {
-            if r.legal_entity.as_deref() == Some(legal_entity) {
-                if matches!(r.kind, RoleKind::LegalRepresentative | RoleKind::Mandataire) {
-                    return Ok(Some(Speaker::Role(r.kind)));
-                }
+            if r.legal_entity.as_deref() == Some(legal_entity)
+                && matches!(r.kind, RoleKind::LegalRepresentative | RoleKind::Mandataire)
+            {
+                return Ok(Some(Speaker::Role(r.kind)));
             }
         }
         Ok(None)

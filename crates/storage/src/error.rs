@@ -3,20 +3,34 @@ use thiserror::Error;
 /// Errors of the storage layer.
 #[derive(Debug, Error)]
 pub enum StorageError {
+    /// Neither `sqlite:` nor `postgres:`.
     #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://USER@HOST/DB")]
     UnsupportedUrl(String),
+    /// The database (named) cannot be reached, and why.
     #[error("cannot connect to {0}: {1}")]
     Connect(String, String),
+    /// A migration did not apply.
     #[error("database migration failed: {0}")]
     Migrate(String),
+    /// A statement failed.
     #[error("database error: {0}")]
     Sql(sqlx::Error),
     /// A value-set column holds a text the code does not declare (`santepki_domain::values`).
     #[error("stored data is invalid: {table}.{column} holds {value:?}, which is not a {set}")]
-    UnknownValue { table: &'static str, column: String, value: String, set: &'static str },
+    UnknownValue {
+        /// The table read.
+        table: &'static str,
+        /// The column holding the value.
+        column: String,
+        /// The text stored.
+        value: String,
+        /// The value set the column holds (`ProductState`…).
+        set: &'static str,
+    },
     /// A read outside sqlx (the LDAP server's own SQLite connections) failed.
     #[error("database read error: {0}")]
     Read(String),
+    /// Stored data that cannot be what the code wrote.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
 }
