@@ -17,7 +17,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use santepki_directory::search::{Query, SearchResult, DEFAULT_LIMIT, MAX_LIMIT};
 use santepki_storage::directory as store;
-use serde_json::{json, Value};
 
 use crate::api::directory::{DirectoryAnswer, DirectoryStats, SearchKind};
 use crate::api::ids::{CardNumber, ProfessionalId, StructureId};
@@ -177,10 +176,10 @@ async fn by_name(state: AppState, params: HashMap<String, String>, kind: &str) -
 /// What the directory holds, and its recent imports.
 #[utoipa::path(get, path = "/api/v1/directory/stats", tag = "directory",
     responses((status = 200, description = "Counts and recent imports", body = DirectoryStats)))]
-async fn stats(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn stats(State(state): State<AppState>) -> Result<Json<DirectoryStats>, ApiError> {
     let counts = store::counts(&state.db).await.map_err(ApiError::internal)?;
     let runs = store::recent_runs(&state.db, 10).await.map_err(ApiError::internal)?;
-    Ok(Json(json!({ "counts": counts, "recent_imports": runs })))
+    Ok(Json(DirectoryStats { counts: counts.into(), recent_imports: runs.into_iter().map(Into::into).collect() }))
 }
 
 fn shorten(s: &str) -> String {

@@ -4,7 +4,11 @@
 use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::RefOr;
 
-use super::text_schema;
+use santepki_storage::directory::{DirectoryCounts, ImportRunRecord};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{from_fields, text_schema};
 
 text_schema!(
     /// What the search box's value is.
@@ -40,24 +44,45 @@ impl utoipa::PartialSchema for DirectoryAnswer {
 
 impl utoipa::ToSchema for DirectoryAnswer {}
 
-/// The directory's counts and recent imports.
-pub struct DirectoryStats;
-
-impl utoipa::PartialSchema for DirectoryStats {
-    fn schema() -> RefOr<Schema> {
-        let object = || ObjectBuilder::new().schema_type(SchemaType::Type(Type::Object));
-        object()
-            .property("counts", object().additional_properties(Some(AdditionalProperties::FreeForm(true))))
-            .property(
-                "recent_imports",
-                utoipa::openapi::schema::ArrayBuilder::new()
-                    .items(object().additional_properties(Some(AdditionalProperties::FreeForm(true)))),
-            )
-            .required("counts")
-            .required("recent_imports")
-            .build()
-            .into()
-    }
+/// What the directory holds (open rows) and its recent imports.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DirectoryStats {
+    pub counts: Counts,
+    pub recent_imports: Vec<ImportRun>,
 }
 
-impl utoipa::ToSchema for DirectoryStats {}
+/// Row counts of the directory (open rows only).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Counts {
+    pub legal_entities: i64,
+    pub establishments: i64,
+    pub practices: i64,
+    pub professionals: i64,
+    pub situations: i64,
+    pub cards: i64,
+}
+from_fields!(DirectoryCounts => Counts { legal_entities, establishments, practices, professionals, situations, cards });
+
+/// One import run of a directory file.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportRun {
+    pub id: i64,
+    pub file_kind: String,
+    pub file_name: String,
+    pub file_date: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+    pub lines_read: i64,
+    pub records_imported: i64,
+    pub lines_rejected: i64,
+    pub rows_inserted: i64,
+    pub rows_updated: i64,
+    pub rows_unchanged: i64,
+    pub rows_closed: i64,
+    pub message: Option<String>,
+}
+from_fields!(ImportRunRecord => ImportRun {
+    id, file_kind, file_name, file_date, started_at, finished_at, status, lines_read, records_imported, lines_rejected,
+    rows_inserted, rows_updated, rows_unchanged, rows_closed, message
+});
