@@ -5,7 +5,7 @@
 //! R44 search's) gives those columns and no other; a closed professional's situations are never
 //! served, whichever way they are read.
 
-mod common;
+use crate::common;
 
 use ldap3_proto::proto::{LdapDerefAliases, LdapSearchRequest, LdapSearchScope};
 use santepki_ldap::entry::{self, Selection};

@@ -13,7 +13,7 @@
 //!
 //! Needs `ldapsearch` (Debian package ldap-utils, installed by scripts/install-deps.sh).
 
-mod common;
+use crate::common;
 
 use common::{parse_ldif, LdifEntry, Server};
 use santepki_directory::generate::seed_cases;

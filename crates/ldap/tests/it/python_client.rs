@@ -5,7 +5,7 @@
 //!
 //! Needs the test virtualenv `target/test-venv` (scripts/install-deps.sh creates it).
 
-mod common;
+use crate::common;
 
 use common::Server;
 use santepki_ldap::LdapOptions;

@@ -4,7 +4,7 @@
 //! works afterwards. Also: server-side size and time limits, paging capped by the server
 //! limit, binds, and messages only a server may send.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

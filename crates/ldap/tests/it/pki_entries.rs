@@ -6,7 +6,7 @@
 //!
 //! Needs `ldapsearch` and `openssl` (scripts/install-deps.sh).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
