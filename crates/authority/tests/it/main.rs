@@ -1,4 +1,5 @@
-//! Integration tests of the certificate authority: issuance, CRLs and OCSP, CSR checks against real openssl requests, and the PKCS#11 backend in a SoftHSM2 token.
+//! Integration tests of the certificate authority: issuance, CRLs and OCSP, CSR checks against real
+//! openssl requests, and the PKCS#11 backend in a SoftHSM2 token.
 //!
 //! DO NOT ADD MORE TEST BINARIES: add a module here instead of a new file under `tests/`.
 //! Cargo builds every `tests/*.rs` file as its own binary, each linking the whole workspace

@@ -1,4 +1,5 @@
-//! Integration tests of the national directory: the generator of test files and the import into storage.
+//! Integration tests of the national directory: the generator of test files and the import into
+//! storage.
 //!
 //! DO NOT ADD MORE TEST BINARIES: add a module here instead of a new file under `tests/`.
 //! Cargo builds every `tests/*.rs` file as its own binary, each linking the whole workspace

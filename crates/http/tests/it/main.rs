@@ -1,4 +1,5 @@
-//! Integration tests of the HTTP layer: directory API, PKI routes, portal pages and registration API, through the router.
+//! Integration tests of the HTTP layer: directory API, PKI routes, portal pages and registration
+//! API, through the router.
 //!
 //! DO NOT ADD MORE TEST BINARIES: add a module here instead of a new file under `tests/`.
 //! Cargo builds every `tests/*.rs` file as its own binary, each linking the whole workspace

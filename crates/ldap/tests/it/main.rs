@@ -1,4 +1,5 @@
-//! Integration tests of the LDAP server: PKI entries, a python ldap3 client, ldapsearch (R44), robustness and the store's reads.
+//! Integration tests of the LDAP server: PKI entries, a python ldap3 client, ldapsearch (R44),
+//! robustness and the store's reads.
 //!
 //! DO NOT ADD MORE TEST BINARIES: add a module here instead of a new file under `tests/`.
 //! Cargo builds every `tests/*.rs` file as its own binary, each linking the whole workspace

@@ -1,4 +1,5 @@
-//! Integration tests of the santepki binary: CLI, CA crash recovery, external certificate validators, schemathesis on the API and the portal in a browser.
+//! Integration tests of the santepki binary: CLI, CA crash recovery, external certificate
+//! validators, schemathesis on the API and the portal in a browser.
 //!
 //! DO NOT ADD MORE TEST BINARIES: add a module here instead of a new file under `tests/`.
 //! Cargo builds every `tests/*.rs` file as its own binary, each linking the whole workspace
