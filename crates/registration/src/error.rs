@@ -31,12 +31,6 @@ pub enum RegError {
     Issue(String),
 }
 
-impl From<sqlx::Error> for RegError {
-    fn from(e: sqlx::Error) -> Self {
-        RegError::Storage(StorageError::Sql(e))
-    }
-}
-
 impl RegError {
     pub(crate) fn forbidden(code: &'static str, rule: Option<&'static str>, message: impl Into<String>) -> Self {
         RegError::Forbidden { code, rule, message: message.into() }
