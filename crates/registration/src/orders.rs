@@ -4,17 +4,19 @@
 
 use chrono::Utc;
 use santepki_authority::{
-    IssueError, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason,
+    IssueError, IssueRequest, Issued, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason,
 };
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::authority as ca_store;
 use santepki_storage::ordering::{self as store, ProductRow};
 pub use santepki_storage::ordering::{ProductListRow, ProductSort};
 use santepki_storage::registration as reg_store;
-use santepki_storage::time;
+use santepki_storage::{time, WriteTx};
 use serde::{Deserialize, Serialize};
 
 use crate::{mail, new_id, Actor, RegError, Registration};
+
+mod mails;
 
 /// An order (R28): the product, the structure, the product information and the key.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -172,6 +174,151 @@ fn issue_error(e: IssueError) -> RegError {
     RegError::Invalid { code: e.code(), field: field.to_owned(), rule, message: e.to_string() }
 }
 
+/// An order that passed every check (ripgrep's `lowargs` → `hiargs`): the request is parsed once,
+/// here, and the steps after the check (issue, record, notify) read only this.
+struct CheckedOrder {
+    profile: Profile,
+    /// The habilitated structure, as ordered (a product belongs to it).
+    structure: String,
+    /// The structure the certificate's subject names (the directory's row for `structure`).
+    subject_structure: String,
+    /// R30.
+    actor_email: String,
+    copy_email: Option<String>,
+    /// The rest of the request as sent: names, service, professional, channel.
+    request: OrderRequest,
+}
+
+impl CheckedOrder {
+    /// What the CA is asked for (step 2), with the order's key (checked with the rest, kept apart
+    /// because the CA takes it).
+    fn issue_request(&self, actor: &Actor, key: KeySource) -> IssueRequest {
+        let req = &self.request;
+        IssueRequest {
+            profile: self.profile,
+            structure: Some(self.subject_structure.clone()),
+            professional: req.professional.clone().filter(|p| !p.trim().is_empty()),
+            card: None,
+            names: RequestedNames {
+                service: req.service.clone(),
+                dns: req.dns.clone(),
+                emails: req.emails.clone(),
+                upn: req.upn.clone(),
+            },
+            key,
+            requested_by: actor.audit_id(),
+        }
+    }
+}
+
+/// A profile that can be ordered here (R23): any but the card certificates.
+fn orderable_profile(raw: &str) -> Result<Profile, RegError> {
+    let profile: Profile =
+        raw.trim().parse().map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
+    if profile == Profile::CardAuth {
+        return Err(RegError::invalid(
+            "profile",
+            "profile",
+            Some("R23"),
+            "les certificats de carte ne se commandent pas ici",
+        ));
+    }
+    Ok(profile)
+}
+
+/// The key of an order (R31): a CSR, or generation on the platform under a passphrase; one of
+/// the two.
+fn key_source(req: &OrderRequest) -> Result<KeySource, RegError> {
+    match (&req.csr, &req.generate) {
+        (Some(csr), None) => Ok(KeySource::Csr(csr.clone().into_bytes())),
+        (None, Some(g)) => {
+            let algorithm = match g.algorithm.as_deref() {
+                None => KeyAlgorithm::Rsa2048,
+                Some(a) => a.parse().map_err(|_| {
+                    RegError::invalid(
+                        "algorithm",
+                        "generate.algorithm",
+                        None,
+                        "rsa2048, rsa3072, rsa4096, p256 ou p384",
+                    )
+                })?,
+            };
+            Ok(KeySource::Generate { algorithm, passphrase: g.passphrase.clone() })
+        }
+        _ => Err(RegError::invalid(
+            "key_source",
+            "csr",
+            Some("R31"),
+            "une CSR, ou la génération en ligne avec une phrase secrète (l'un ou l'autre)",
+        )),
+    }
+}
+
+/// Step 3 of an order: the product row and its audit event, in the caller's transaction.
+async fn record_product(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    order: CheckedOrder,
+    issued: &Issued,
+    renewal_of: Option<&ProductRow>,
+) -> Result<ProductRow, RegError> {
+    let (offer, usage) = order.profile.offer_usage();
+    let now = time::now();
+    let n = reg_store::next_counter(tx, "product").await?;
+    let actor_email = order.actor_email.clone();
+    let copy_email = order.copy_email.clone();
+    let req = order.request;
+    let product = ProductRow {
+        id: new_id("prd"),
+        number: format!("P{n:09}"),
+        structure: order.structure,
+        profile: order.profile.name().into(),
+        offer: offer.into(),
+        usage: usage.into(),
+        service: req.service.clone(),
+        professional: req.professional.clone(),
+        names: serde_json::json!({ "dns": req.dns, "emails": req.emails, "upn": req.upn }).to_string(),
+        actor_email,
+        copy_email,
+        serial: issued.serial.clone(),
+        not_after: issued.not_after.clone(),
+        state: "issued".into(),
+        key_origin: if issued.pkcs12.is_some() { "generated".into() } else { "csr".into() },
+        renewal_of: renewal_of.map(|p| p.id.clone()),
+        ordered_by: actor.card_number.clone(),
+        channel: req.channel.as_str().into(),
+        expiry_notice_at: None,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    store::insert_product(tx, &product).await?;
+    audit::append(
+        &mut **tx,
+        &AuditEvent::new(
+            &actor.audit_id(),
+            if renewal_of.is_some() { "product.renewed" } else { "product.ordered" },
+            &format!("product:{}", product.id),
+        )
+        .after(&product),
+    )
+    .await?;
+    Ok(product)
+}
+
+/// Step 4 of an order, R35's notices: the request confirmation (what was asked, by whom, with
+/// which key origin), then the availability notice. The CA issues at once, so both are queued in
+/// the transaction that records the product: each is sent exactly once, whichever node delivers
+/// the mail queue.
+async fn notify_ordered(tx: &mut WriteTx, actor: &Actor, product: &ProductRow, renewal: bool) -> Result<(), RegError> {
+    let mut to = vec![product.actor_email.clone()];
+    to.extend(product.copy_email.clone());
+    let about = format!("product:{}", product.id);
+    for m in [mails::order_recorded(product, actor, renewal)?, mails::certificate_available(product)?] {
+        mail::queue(tx, &to, &m.subject, &m.body, &about).await?;
+    }
+    Ok(())
+}
+
 fn valid_email(s: &str) -> bool {
     s.split_once('@').is_some_and(|(l, d)| {
         !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !s.contains(char::is_whitespace)
@@ -192,6 +339,8 @@ impl Registration {
         self.order_inner(actor, req, None).await
     }
 
+    /// An order in four steps: check the request (once, into a [`CheckedOrder`]), issue the
+    /// certificate, record the product, queue its notices; the last two in one transaction.
     async fn order_inner(
         &self,
         actor: &Actor,
@@ -199,19 +348,23 @@ impl Registration {
         renewal_of: Option<&ProductRow>,
     ) -> Result<Ordered, RegError> {
         let authority = self.require_authority()?;
-        let profile: Profile = req
-            .profile
-            .trim()
-            .parse()
-            .map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
-        if profile == Profile::CardAuth {
-            return Err(RegError::invalid(
-                "profile",
-                "profile",
-                Some("R23"),
-                "les certificats de carte ne se commandent pas ici",
-            ));
-        }
+        let (order, key) = self.check_order_request(actor, req).await?;
+        let issued = authority.issue(order.issue_request(actor, key)).await.map_err(issue_error)?;
+        let mut tx = self.db().begin_write().await?;
+        let product = record_product(&mut tx, actor, order, &issued, renewal_of).await?;
+        notify_ordered(&mut tx, actor, &product, renewal_of.is_some()).await?;
+        tx.commit().await?;
+        Ok(Ordered { product, certificate_pem: issued.pem(), pkcs12: issued.pkcs12 })
+    }
+
+    /// Step 1 of an order: every check of the request (R23, R27, R30, R8, R31), in the order its
+    /// errors are reported, and the request turned into the [`CheckedOrder`] the next steps use.
+    async fn check_order_request(
+        &self,
+        actor: &Actor,
+        req: OrderRequest,
+    ) -> Result<(CheckedOrder, KeySource), RegError> {
+        let profile = orderable_profile(&req.profile)?;
         let structure = req.structure.trim().to_owned();
         if !self.administers(actor, &structure).await? {
             return Err(RegError::forbidden(
@@ -234,128 +387,8 @@ impl Registration {
                 ))
             }
         };
-        let key = match (&req.csr, &req.generate) {
-            (Some(csr), None) => KeySource::Csr(csr.clone().into_bytes()),
-            (None, Some(g)) => {
-                let algorithm = match g.algorithm.as_deref() {
-                    None => KeyAlgorithm::Rsa2048,
-                    Some(a) => a.parse().map_err(|_| {
-                        RegError::invalid(
-                            "algorithm",
-                            "generate.algorithm",
-                            None,
-                            "rsa2048, rsa3072, rsa4096, p256 ou p384",
-                        )
-                    })?,
-                };
-                KeySource::Generate { algorithm, passphrase: g.passphrase.clone() }
-            }
-            _ => {
-                return Err(RegError::invalid(
-                    "key_source",
-                    "csr",
-                    Some("R31"),
-                    "une CSR, ou la génération en ligne avec une phrase secrète (l'un ou l'autre)",
-                ))
-            }
-        };
-        let issued = authority
-            .issue(IssueRequest {
-                profile,
-                structure: Some(subject_structure),
-                professional: req.professional.clone().filter(|p| !p.trim().is_empty()),
-                card: None,
-                names: RequestedNames {
-                    service: req.service.clone(),
-                    dns: req.dns.clone(),
-                    emails: req.emails.clone(),
-                    upn: req.upn.clone(),
-                },
-                key,
-                requested_by: actor.audit_id(),
-            })
-            .await
-            .map_err(issue_error)?;
-        let (offer, usage) = profile.offer_usage();
-        let now = time::now();
-        let mut tx = self.db().begin_write().await?;
-        let n = reg_store::next_counter(&mut tx, "product").await?;
-        let product = ProductRow {
-            id: new_id("prd"),
-            number: format!("P{n:09}"),
-            structure,
-            profile: profile.name().into(),
-            offer: offer.into(),
-            usage: usage.into(),
-            service: req.service.clone(),
-            professional: req.professional.clone(),
-            names: serde_json::json!({ "dns": req.dns, "emails": req.emails, "upn": req.upn }).to_string(),
-            actor_email: actor_email.clone(),
-            copy_email: copy_email.clone(),
-            serial: issued.serial.clone(),
-            not_after: issued.not_after.clone(),
-            state: "issued".into(),
-            key_origin: if issued.pkcs12.is_some() { "generated".into() } else { "csr".into() },
-            renewal_of: renewal_of.map(|p| p.id.clone()),
-            ordered_by: actor.card_number.clone(),
-            channel: req.channel.as_str().into(),
-            expiry_notice_at: None,
-            created_at: now.clone(),
-            updated_at: now,
-        };
-        store::insert_product(&mut tx, &product).await?;
-        audit::append(
-            &mut *tx,
-            &AuditEvent::new(
-                &actor.audit_id(),
-                if renewal_of.is_some() { "product.renewed" } else { "product.ordered" },
-                &format!("product:{}", product.id),
-            )
-            .after(&product),
-        )
-        .await?;
-        // R35's notices: the request confirmation (what was asked, by whom, with which key
-        // origin), then the availability notice. The CA issues at once, so both are queued in
-        // the transaction that records the product: each is sent exactly once, whichever node
-        // delivers the mail queue.
-        let mut to = vec![actor_email.clone()];
-        to.extend(copy_email.clone());
-        let requested = format!(
-            "Bonjour,\n\nLa demande {} du produit {} a été enregistrée le {}.\nOffre {} — usage {} — service applicatif {} — structure {}.\nDemandeur : {} {} (carte {}) — clé : {}.\n",
-            if renewal_of.is_some() { "de renouvellement" } else { "de certificat" },
-            product.number,
-            product.created_at,
-            offer,
-            usage,
-            product.service.clone().unwrap_or_else(|| "—".into()),
-            product.structure,
-            actor.first_name,
-            actor.last_name,
-            actor.card_number,
-            if product.key_origin == "generated" { "générée en ligne" } else { "CSR fournie" },
-        );
-        mail::queue(
-            &mut tx,
-            &to,
-            &format!("Demande enregistrée — {}", product.number),
-            &requested,
-            &format!("product:{}", product.id),
-        )
-        .await?;
-        let body = format!(
-            "Bonjour,\n\nLe certificat {} {} ({}) de la structure {} est disponible.\nProduit {} — numéro de série {} — valable jusqu'au {}.\n",
-            offer, usage, product.service.clone().unwrap_or_default(), product.structure, product.number, product.serial, product.not_after
-        );
-        mail::queue(
-            &mut tx,
-            &to,
-            &format!("Certificat disponible — {}", product.number),
-            &body,
-            &format!("product:{}", product.id),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Ordered { product, certificate_pem: issued.pem(), pkcs12: issued.pkcs12 })
+        let key = key_source(&req)?;
+        Ok((CheckedOrder { profile, structure, subject_structure, actor_email, copy_email, request: req }, key))
     }
 
     /// The product table of the portal (R33): the products of the structures the actor
@@ -419,19 +452,7 @@ impl Registration {
     /// ordering wizard calls it at each step so that a wrong field is shown on its own step,
     /// with the same rules (and messages) as the order itself.
     pub async fn check_order(&self, actor: &Actor, req: &OrderRequest, stage: OrderStage) -> Result<(), RegError> {
-        let profile: Profile = req
-            .profile
-            .trim()
-            .parse()
-            .map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
-        if profile == Profile::CardAuth {
-            return Err(RegError::invalid(
-                "profile",
-                "profile",
-                Some("R23"),
-                "les certificats de carte ne se commandent pas ici",
-            ));
-        }
+        let profile = orderable_profile(&req.profile)?;
         if stage == OrderStage::Offer {
             return Ok(());
         }
@@ -555,15 +576,19 @@ impl Registration {
         }
         self.require_authority()?.revoke(&p.serial, reason, &actor.audit_id()).await.map_err(issue_error)?;
         let now = time::now();
-        store::set_state(self.db(), &p.id, "revoked", &now).await?;
+        // The product's state and its audit event in one transaction: a crash cannot leave a
+        // revoked product without its event, or an event for a product still shown as issued.
+        let mut tx = self.db().begin_write().await?;
+        store::set_state(&mut tx, &p.id, "revoked", &now).await?;
         let after = ProductRow { state: "revoked".into(), updated_at: now, ..p.clone() };
         audit::append(
-            self.db().pool(),
+            &mut *tx,
             &AuditEvent::new(&actor.audit_id(), "product.revoked", &format!("product:{}", p.id))
                 .before(&p)
                 .after(&after),
         )
         .await?;
+        tx.commit().await?;
         Ok(after)
     }
 
@@ -621,20 +646,10 @@ impl Registration {
             if !store::claim_expiry_notice(&mut tx, &p.id, &now).await? {
                 continue;
             }
-            let body = format!(
-                "Bonjour,\n\nLe certificat {} {} ({}) de la structure {} expire le {}.\nProduit {} — numéro de série {}.\nRenouvelez-le avant cette date, avec une nouvelle clé (R37).\n",
-                p.offer, p.usage, p.service.clone().unwrap_or_default(), p.structure, p.not_after, p.number, p.serial
-            );
+            let notice = mails::expiry_notice(&p)?;
             let mut to = vec![p.actor_email.clone()];
             to.extend(p.copy_email.clone());
-            mail::queue(
-                &mut tx,
-                &to,
-                &format!("Expiration prochaine du certificat {}", p.number),
-                &body,
-                &format!("product:{}", p.id),
-            )
-            .await?;
+            mail::queue(&mut tx, &to, &notice.subject, &notice.body, &format!("product:{}", p.id)).await?;
             audit::append(
                 &mut *tx,
                 &AuditEvent::new("scheduler", "product.expiry-notice", &format!("product:{}", p.id))
