@@ -237,9 +237,12 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Where a secret of the configuration goes.
+type SecretField = fn(&mut CaConfig) -> &mut Option<Secret>;
+
 /// The environment variables that hold secrets, with the field each sets. They are read as raw text, not through
 /// figment's value parsing, which turns `0123` into the number 123.
-const SECRET_VARIABLES: [(&str, fn(&mut CaConfig) -> &mut Option<Secret>); 2] = [
+const SECRET_VARIABLES: [(&str, SecretField); 2] = [
     ("SANTEPKI_CA__KEY_PASSPHRASE", |ca| &mut ca.key_passphrase),
     ("SANTEPKI_CA__PKCS11_PIN", |ca| &mut ca.pkcs11_pin),
 ];
@@ -314,8 +317,9 @@ pub fn load(file: Option<PathBuf>) -> Result<Loaded> {
     }
     fig = fig.merge(
         Env::prefixed("SANTEPKI_")
-            .ignore(&["CONFIG", "LOG", "P12_PASSPHRASE", "CA__KEY_PASSPHRASE", "CA__PKCS11_PIN"])
-            // SANTEPKI_TEST_* configure the test suite (PostgreSQL, PKCS#11 token), not santepki.
+            .ignore(&["CONFIG", "LOG", "P12_PASSPHRASE", "CA__KEY_PASSPHRASE", "CA__PKCS11_PIN", "SERVICES_DIR"])
+            // SANTEPKI_TEST_* configure the test suite (PostgreSQL, PKCS#11 token) and SANTEPKI_SERVICES_DIR the
+            // folder of scripts/services.sh, not santepki.
             .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_"))
             .split("__"),
     );
