@@ -4,16 +4,17 @@
 
 use chrono::Utc;
 use santepki_authority::{
-    IssueError, IssueRequest, Issued, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason,
+    Authority, IssueError, IssueRequest, Issued, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason,
 };
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::authority as ca_store;
 use santepki_storage::ordering::{self as store, ProductRow};
 pub use santepki_storage::ordering::{ProductListRow, ProductSort};
 use santepki_storage::registration as reg_store;
-use santepki_storage::{time, WriteTx};
+use santepki_storage::{time, Db, WriteTx};
 use serde::{Deserialize, Serialize};
 
+use crate::facts::Located;
 use crate::{mail, new_id, Actor, RegError, Registration};
 
 mod mails;
@@ -94,7 +95,7 @@ pub struct Ordered {
     pub pkcs12: Option<Vec<u8>>,
 }
 
-/// How far the ordering wizard got (R28): [`Registration::check_order`] checks the fields of
+/// How far the ordering wizard got (R28): [`Orders::check_order`] checks the fields of
 /// every step up to this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum OrderStage {
@@ -325,7 +326,42 @@ fn valid_email(s: &str) -> bool {
     })
 }
 
+/// Ordering (R27–R37), the part of the registration authority a technical administrator uses once
+/// habilitated: order, list, download, renew and revoke products, and the expiry notices. A narrow
+/// view of [`Registration`]: ordering reaches the database, the CA, and two questions to the
+/// habilitation side (does this card administer that structure, which directory row is that
+/// structure), and nothing of forms, roles or contracts.
+///
+/// `Orders` is `Copy`, and its operations take it by value: `reg.orders().order(…)` can be
+/// awaited or joined without a binding.
+#[derive(Clone, Copy)]
+pub struct Orders<'a> {
+    reg: &'a Registration,
+}
+
 impl Registration {
+    /// The ordering operations (R27–R37).
+    pub fn orders(&self) -> Orders<'_> {
+        Orders { reg: self }
+    }
+}
+
+impl Orders<'_> {
+    fn db(&self) -> &Db {
+        self.reg.db()
+    }
+
+    fn require_authority(&self) -> Result<&Authority, RegError> {
+        self.reg.require_authority()
+    }
+
+    /// The directory row of a structure named by any of its identifiers.
+    async fn locate(&self, idnat: &str) -> Result<Option<Located>, RegError> {
+        self.reg.locate(idnat).await
+    }
+}
+
+impl Orders<'_> {
     /// Whether the actor administers a structure now (R27).
     async fn administers(&self, actor: &Actor, structure: &str) -> Result<bool, RegError> {
         Ok(reg_store::habilitations_of_card(self.db().pool(), &actor.card_number)
@@ -335,7 +371,7 @@ impl Registration {
     }
 
     /// Orders a certificate (R27–R32).
-    pub async fn order(&self, actor: &Actor, req: OrderRequest) -> Result<Ordered, RegError> {
+    pub async fn order(self, actor: &Actor, req: OrderRequest) -> Result<Ordered, RegError> {
         self.order_inner(actor, req, None).await
     }
 
@@ -394,7 +430,7 @@ impl Registration {
     /// The product table of the portal (R33): the products of the structures the actor
     /// administers, filtered, sorted and paged in SQL (one indexed query, however many
     /// structures the actor administers).
-    pub async fn product_listing(&self, actor: &Actor, q: &ProductListing) -> Result<ProductListPage, RegError> {
+    pub async fn product_listing(self, actor: &Actor, q: &ProductListing) -> Result<ProductListPage, RegError> {
         if !(1..=500).contains(&q.limit) {
             return Err(RegError::invalid("limit", "limit", None, "entre 1 et 500"));
         }
@@ -426,7 +462,7 @@ impl Registration {
     /// Rule R35 seen from the administrator: how many of their live certificates end in the
     /// current month and each of the next `months` months (every month present, zeros
     /// included): a certificate issued today (valid 3 years, R34) ends in month 36.
-    pub async fn expiry_schedule(&self, actor: &Actor, months: u32) -> Result<Vec<MonthlyExpiries>, RegError> {
+    pub async fn expiry_schedule(self, actor: &Actor, months: u32) -> Result<Vec<MonthlyExpiries>, RegError> {
         if !(1..=120).contains(&months) {
             return Err(RegError::invalid("months", "months", None, "entre 1 et 120"));
         }
@@ -451,7 +487,7 @@ impl Registration {
     /// Checks an order as far as it is filled in, without issuing anything: the portal's
     /// ordering wizard calls it at each step so that a wrong field is shown on its own step,
     /// with the same rules (and messages) as the order itself.
-    pub async fn check_order(&self, actor: &Actor, req: &OrderRequest, stage: OrderStage) -> Result<(), RegError> {
+    pub async fn check_order(self, actor: &Actor, req: &OrderRequest, stage: OrderStage) -> Result<(), RegError> {
         let profile = orderable_profile(&req.profile)?;
         if stage == OrderStage::Offer {
             return Ok(());
@@ -546,7 +582,7 @@ impl Registration {
 
     /// A product, if the actor administers its structure (else not found: product numbers of
     /// others are not confirmed).
-    pub async fn product(&self, actor: &Actor, id: &str) -> Result<ProductRow, RegError> {
+    pub async fn product(self, actor: &Actor, id: &str) -> Result<ProductRow, RegError> {
         let p = store::product(self.db(), id).await?.ok_or_else(|| RegError::not_found("product", id))?;
         if !self.administers(actor, &p.structure).await? {
             return Err(RegError::not_found("product", id));
@@ -555,7 +591,7 @@ impl Registration {
     }
 
     /// A product's certificate (DER) and its issuing chain (DER, issuing CA then root).
-    pub async fn product_certificate(&self, actor: &Actor, id: &str) -> Result<(Vec<u8>, Vec<Vec<u8>>), RegError> {
+    pub async fn product_certificate(self, actor: &Actor, id: &str) -> Result<(Vec<u8>, Vec<Vec<u8>>), RegError> {
         let p = self.product(actor, id).await?;
         let authority = self.require_authority()?;
         let row = ca_store::certificate(self.db(), &p.serial)
@@ -568,7 +604,7 @@ impl Registration {
     }
 
     /// Revokes a product's certificate (final) with an RFC 5280 reason.
-    pub async fn revoke_product(&self, actor: &Actor, id: &str, reason: &str) -> Result<ProductRow, RegError> {
+    pub async fn revoke_product(self, actor: &Actor, id: &str, reason: &str) -> Result<ProductRow, RegError> {
         let p = self.product(actor, id).await?;
         let reason = RevocationReason::parse(reason).map_err(|m| RegError::invalid("reason", "reason", None, m))?;
         if p.state != "issued" {
@@ -595,7 +631,7 @@ impl Registration {
     /// Renews a product (R37): only while its certificate is valid, with a new key (the CA
     /// refuses a key already in a live certificate). The order data are the product's.
     pub async fn renew_product(
-        &self,
+        self,
         actor: &Actor,
         id: &str,
         csr: Option<String>,
@@ -633,11 +669,11 @@ impl Registration {
     }
 }
 
-impl Registration {
+impl Orders<'_> {
     /// Rule R35: one expiry notice per certificate, `days` before its end, to the actor and the
     /// copy address. Safe on every node at once: each notice is claimed before it is queued, in
     /// the same transaction. Returns how many were queued.
-    pub async fn send_expiry_notices(&self, days: u32) -> Result<usize, RegError> {
+    pub async fn send_expiry_notices(self, days: u32) -> Result<usize, RegError> {
         let before = time::format(Utc::now() + chrono::Duration::days(i64::from(days)));
         let mut sent = 0;
         for p in store::expiring_unnoticed(self.db(), &before, 500).await? {

@@ -1176,12 +1176,12 @@ async fn ordering_for_habilitated_structures() {
 
         // R35: one expiry notice a month ahead, once, whichever node runs the job; none for a
         // revoked certificate.
-        assert_eq!(w.reg.send_expiry_notices(30).await.unwrap(), 0);
+        assert_eq!(w.reg.orders().send_expiry_notices(30).await.unwrap(), 0);
         let soon = santepki_storage::time::format(chrono::Utc::now() + chrono::Duration::days(10));
         testing::set_products_not_after(&w.db.db, &[&ids[0], &insi], &soon).await.unwrap();
-        let (a, b) = tokio::join!(w.reg.send_expiry_notices(30), w.reg.send_expiry_notices(30));
+        let (a, b) = tokio::join!(w.reg.orders().send_expiry_notices(30), w.reg.orders().send_expiry_notices(30));
         assert_eq!(a.unwrap() + b.unwrap(), 1, "only the INSi certificate, once");
-        assert_eq!(w.reg.send_expiry_notices(30).await.unwrap(), 0);
+        assert_eq!(w.reg.orders().send_expiry_notices(30).await.unwrap(), 0);
         let mails = w.reg.mails_about(&format!("product:{insi}")).await.unwrap();
         assert!(
             mails
