@@ -1,8 +1,12 @@
 //! « Commander »: the ordering wizard of R28, stateless across steps. Each step is a form that
 //! carries the answers of the other steps in hidden fields; every step is checked by the
-//! registration layer ([`Orders::check_order`](santepki_registration::orders::Orders::check_order)) and a refusal re-displays the step that
-//! holds the field, with the message next to it. The order itself is the API's
-//! [`Orders::order`](santepki_registration::orders::Orders::order) (or [`Orders::renew_product`](santepki_registration::orders::Orders::renew_product)).
+//! registration layer ([`Orders::check_order`]) and a refusal re-displays the step that holds the
+//! field, with the message next to it. The order itself is the API's [`Orders::order`] (or
+//! [`Orders::renew_product`]).
+//!
+//! [`Orders::check_order`]: santepki_registration::orders::Orders::check_order
+//! [`Orders::order`]: santepki_registration::orders::Orders::order
+//! [`Orders::renew_product`]: santepki_registration::orders::Orders::renew_product
 //!
 //! The passphrase of an online key generation (R31) is typed on the last step only, so that it is
 //! never written back into a page.
