@@ -1,11 +1,13 @@
 //! Ordering (R27–R37): a habilitated technical administrator orders, downloads, renews and
 //! revokes the certificates of the structures they administer. The first part of the ordering
 //! platform: the REST operations; the portal comes on top of them.
+//!
+//! [`Orders`] is the narrow type ordering is reached through. An order goes check
+//! (`orders/check.rs`: parsed once into a checked order) → issue (the CA) → record (the product
+//! and its audit event) → notify (`orders/notices.rs`, texts in `orders/mails.rs`' templates).
 
 use chrono::Utc;
-use santepki_authority::{
-    Authority, IssueError, IssueRequest, Issued, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason,
-};
+use santepki_authority::{Authority, IssueError, Issued, RevocationReason};
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::authority as ca_store;
 use santepki_storage::ordering::{self as store, ProductRow};
@@ -15,9 +17,14 @@ use santepki_storage::{time, Db, WriteTx};
 use serde::{Deserialize, Serialize};
 
 use crate::facts::Located;
-use crate::{mail, new_id, Actor, RegError, Registration};
+use crate::{new_id, Actor, RegError, Registration};
 
+mod check;
 mod mails;
+mod notices;
+
+use check::CheckedOrder;
+use notices::notify_ordered;
 
 /// An order (R28): the product, the structure, the product information and the key.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -175,86 +182,6 @@ fn issue_error(e: IssueError) -> RegError {
     RegError::Invalid { code: e.code(), field: field.to_owned(), rule, message: e.to_string() }
 }
 
-/// An order that passed every check (ripgrep's `lowargs` → `hiargs`): the request is parsed once,
-/// here, and the steps after the check (issue, record, notify) read only this.
-struct CheckedOrder {
-    profile: Profile,
-    /// The habilitated structure, as ordered (a product belongs to it).
-    structure: String,
-    /// The structure the certificate's subject names (the directory's row for `structure`).
-    subject_structure: String,
-    /// R30.
-    actor_email: String,
-    copy_email: Option<String>,
-    /// The rest of the request as sent: names, service, professional, channel.
-    request: OrderRequest,
-}
-
-impl CheckedOrder {
-    /// What the CA is asked for (step 2), with the order's key (checked with the rest, kept apart
-    /// because the CA takes it).
-    fn issue_request(&self, actor: &Actor, key: KeySource) -> IssueRequest {
-        let req = &self.request;
-        IssueRequest {
-            profile: self.profile,
-            structure: Some(self.subject_structure.clone()),
-            professional: req.professional.clone().filter(|p| !p.trim().is_empty()),
-            card: None,
-            names: RequestedNames {
-                service: req.service.clone(),
-                dns: req.dns.clone(),
-                emails: req.emails.clone(),
-                upn: req.upn.clone(),
-            },
-            key,
-            requested_by: actor.audit_id(),
-        }
-    }
-}
-
-/// A profile that can be ordered here (R23): any but the card certificates.
-fn orderable_profile(raw: &str) -> Result<Profile, RegError> {
-    let profile: Profile =
-        raw.trim().parse().map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
-    if profile == Profile::CardAuth {
-        return Err(RegError::invalid(
-            "profile",
-            "profile",
-            Some("R23"),
-            "les certificats de carte ne se commandent pas ici",
-        ));
-    }
-    Ok(profile)
-}
-
-/// The key of an order (R31): a CSR, or generation on the platform under a passphrase; one of
-/// the two.
-fn key_source(req: &OrderRequest) -> Result<KeySource, RegError> {
-    match (&req.csr, &req.generate) {
-        (Some(csr), None) => Ok(KeySource::Csr(csr.clone().into_bytes())),
-        (None, Some(g)) => {
-            let algorithm = match g.algorithm.as_deref() {
-                None => KeyAlgorithm::Rsa2048,
-                Some(a) => a.parse().map_err(|_| {
-                    RegError::invalid(
-                        "algorithm",
-                        "generate.algorithm",
-                        None,
-                        "rsa2048, rsa3072, rsa4096, p256 ou p384",
-                    )
-                })?,
-            };
-            Ok(KeySource::Generate { algorithm, passphrase: g.passphrase.clone() })
-        }
-        _ => Err(RegError::invalid(
-            "key_source",
-            "csr",
-            Some("R31"),
-            "une CSR, ou la génération en ligne avec une phrase secrète (l'un ou l'autre)",
-        )),
-    }
-}
-
 /// Step 3 of an order: the product row and its audit event, in the caller's transaction.
 async fn record_product(
     tx: &mut WriteTx,
@@ -306,26 +233,6 @@ async fn record_product(
     Ok(product)
 }
 
-/// Step 4 of an order, R35's notices: the request confirmation (what was asked, by whom, with
-/// which key origin), then the availability notice. The CA issues at once, so both are queued in
-/// the transaction that records the product: each is sent exactly once, whichever node delivers
-/// the mail queue.
-async fn notify_ordered(tx: &mut WriteTx, actor: &Actor, product: &ProductRow, renewal: bool) -> Result<(), RegError> {
-    let mut to = vec![product.actor_email.clone()];
-    to.extend(product.copy_email.clone());
-    let about = format!("product:{}", product.id);
-    for m in [mails::order_recorded(product, actor, renewal)?, mails::certificate_available(product)?] {
-        mail::queue(tx, &to, &m.subject, &m.body, &about).await?;
-    }
-    Ok(())
-}
-
-fn valid_email(s: &str) -> bool {
-    s.split_once('@').is_some_and(|(l, d)| {
-        !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !s.contains(char::is_whitespace)
-    })
-}
-
 /// Ordering (R27–R37), the part of the registration authority a technical administrator uses once
 /// habilitated: order, list, download, renew and revoke products, and the expiry notices. A narrow
 /// view of [`Registration`]: ordering reaches the database, the CA, and two questions to the
@@ -362,14 +269,6 @@ impl Orders<'_> {
 }
 
 impl Orders<'_> {
-    /// Whether the actor administers a structure now (R27).
-    async fn administers(&self, actor: &Actor, structure: &str) -> Result<bool, RegError> {
-        Ok(reg_store::habilitations_of_card(self.db().pool(), &actor.card_number)
-            .await?
-            .iter()
-            .any(|h| h.idnat_struct == structure))
-    }
-
     /// Orders a certificate (R27–R32).
     pub async fn order(self, actor: &Actor, req: OrderRequest) -> Result<Ordered, RegError> {
         self.order_inner(actor, req, None).await
@@ -391,40 +290,6 @@ impl Orders<'_> {
         notify_ordered(&mut tx, actor, &product, renewal_of.is_some()).await?;
         tx.commit().await?;
         Ok(Ordered { product, certificate_pem: issued.pem(), pkcs12: issued.pkcs12 })
-    }
-
-    /// Step 1 of an order: every check of the request (R23, R27, R30, R8, R31), in the order its
-    /// errors are reported, and the request turned into the [`CheckedOrder`] the next steps use.
-    async fn check_order_request(
-        &self,
-        actor: &Actor,
-        req: OrderRequest,
-    ) -> Result<(CheckedOrder, KeySource), RegError> {
-        let profile = orderable_profile(&req.profile)?;
-        let structure = req.structure.trim().to_owned();
-        if !self.administers(actor, &structure).await? {
-            return Err(RegError::forbidden(
-                "not_habilitated",
-                Some("R27"),
-                format!("vous n'êtes pas habilité pour la structure {structure}"),
-            ));
-        }
-        let (actor_email, copy_email) = Self::check_contacts(&req)?;
-        // The subject's structure as the directory knows it (an establishment named by its SIRET
-        // is its FINESS row).
-        let subject_structure = match self.locate(&structure).await? {
-            Some(l) => l.row.idnat_struct,
-            None => {
-                return Err(RegError::invalid(
-                    "structure_unknown",
-                    "structure",
-                    Some("R8"),
-                    "structure absente de l'annuaire",
-                ))
-            }
-        };
-        let key = key_source(&req)?;
-        Ok((CheckedOrder { profile, structure, subject_structure, actor_email, copy_email, request: req }, key))
     }
 
     /// The product table of the portal (R33): the products of the structures the actor
@@ -482,102 +347,6 @@ impl Orders<'_> {
                 MonthlyExpiries { month: key, count }
             })
             .collect())
-    }
-
-    /// Checks an order as far as it is filled in, without issuing anything: the portal's
-    /// ordering wizard calls it at each step so that a wrong field is shown on its own step,
-    /// with the same rules (and messages) as the order itself.
-    pub async fn check_order(self, actor: &Actor, req: &OrderRequest, stage: OrderStage) -> Result<(), RegError> {
-        let profile = orderable_profile(&req.profile)?;
-        if stage == OrderStage::Offer {
-            return Ok(());
-        }
-        let structure = req.structure.trim();
-        if structure.is_empty() {
-            return Err(RegError::invalid("structure_required", "structure", Some("R27"), "choisissez une structure"));
-        }
-        if !self.administers(actor, structure).await? {
-            return Err(RegError::forbidden(
-                "not_habilitated",
-                Some("R27"),
-                format!("vous n'êtes pas habilité pour la structure {structure}"),
-            ));
-        }
-        if stage == OrderStage::Structure {
-            return Ok(());
-        }
-        let service = req.service.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        if profile.is_organisation() && profile != Profile::ServSsl {
-            match service {
-                None => {
-                    return Err(RegError::invalid(
-                        "service_required",
-                        "service",
-                        Some("R29"),
-                        "le service applicatif est obligatoire : il devient le CN du certificat",
-                    ))
-                }
-                Some(s) => santepki_authority::profiles::check_service(s)
-                    .map_err(|e| RegError::invalid(e.code(), "service", Some("R29"), e.to_string()))?,
-            }
-        }
-        if profile == Profile::ServSsl {
-            if req.dns.is_empty() {
-                return Err(RegError::invalid(
-                    "dns_required",
-                    "dns",
-                    Some("R23"),
-                    "un nom de domaine ou le FQDN d'un serveur",
-                ));
-            }
-            for d in &req.dns {
-                santepki_authority::profiles::check_dns_name(d)
-                    .map_err(|e| RegError::invalid(e.code(), "dns", Some("R23"), e.to_string()))?;
-            }
-        }
-        if profile == Profile::ServSmime && req.emails.is_empty() {
-            return Err(RegError::invalid(
-                "email_required",
-                "emails",
-                Some("R23"),
-                "l'adresse de la boîte aux lettres est obligatoire",
-            ));
-        }
-        for e in &req.emails {
-            if !valid_email(e.trim()) {
-                return Err(RegError::invalid("email", "emails", Some("R32"), format!("adresse invalide : {e}")));
-            }
-        }
-        if profile.is_personal() && req.professional.as_deref().map(str::trim).unwrap_or("").is_empty() {
-            return Err(RegError::invalid(
-                "professional_required",
-                "professional",
-                Some("R42"),
-                "le professionnel (idNat_PS) titulaire du certificat est obligatoire",
-            ));
-        }
-        if stage == OrderStage::Information {
-            return Ok(());
-        }
-        Self::check_contacts(req)?;
-        Ok(())
-    }
-
-    fn check_contacts(req: &OrderRequest) -> Result<(String, Option<String>), RegError> {
-        let actor_email = req.actor_email.trim().to_owned();
-        if !valid_email(&actor_email) {
-            return Err(RegError::invalid(
-                "actor_email",
-                "actor_email",
-                Some("R30"),
-                "l'adresse électronique de l'acteur est obligatoire",
-            ));
-        }
-        let copy_email = req.copy_email.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-        if copy_email.as_deref().is_some_and(|c| !valid_email(c)) {
-            return Err(RegError::invalid("copy_email", "copy_email", Some("R30"), "adresse en copie invalide"));
-        }
-        Ok((actor_email, copy_email))
     }
 
     /// A product, if the actor administers its structure (else not found: product numbers of
@@ -666,35 +435,5 @@ impl Orders<'_> {
             channel,
         };
         self.order_inner(actor, req, Some(&p)).await
-    }
-}
-
-impl Orders<'_> {
-    /// Rule R35: one expiry notice per certificate, `days` before its end, to the actor and the
-    /// copy address. Safe on every node at once: each notice is claimed before it is queued, in
-    /// the same transaction. Returns how many were queued.
-    pub async fn send_expiry_notices(self, days: u32) -> Result<usize, RegError> {
-        let before = time::format(Utc::now() + chrono::Duration::days(i64::from(days)));
-        let mut sent = 0;
-        for p in store::expiring_unnoticed(self.db(), &before, 500).await? {
-            let now = time::now();
-            let mut tx = self.db().begin_write().await?;
-            if !store::claim_expiry_notice(&mut tx, &p.id, &now).await? {
-                continue;
-            }
-            let notice = mails::expiry_notice(&p)?;
-            let mut to = vec![p.actor_email.clone()];
-            to.extend(p.copy_email.clone());
-            mail::queue(&mut tx, &to, &notice.subject, &notice.body, &format!("product:{}", p.id)).await?;
-            audit::append(
-                &mut *tx,
-                &AuditEvent::new("scheduler", "product.expiry-notice", &format!("product:{}", p.id))
-                    .after(&serde_json::json!({ "at": now, "not_after": p.not_after })),
-            )
-            .await?;
-            tx.commit().await?;
-            sent += 1;
-        }
-        Ok(sent)
     }
 }
