@@ -35,7 +35,7 @@ pub struct LoadedCa {
     pub id: String,
     /// Common name of the CA certificate.
     pub name: String,
-    /// `root`, or the [`IssuingRole`](crate::IssuingRole) name it signs for.
+    /// `root`, or the [`IssuingRole`] name it signs for.
     pub role: String,
     /// Short name of the CA that signed it; `None` for the root.
     pub parent_id: Option<String>,

@@ -100,7 +100,7 @@ impl FileKind {
 }
 
 /// FINESS establishments: the first line is `finess;etalab;<n>;<YYYY-MM-DD>`, then `structureet`
-/// records of [`ESTABLISHMENT_FIELDS`] fields (2026 files add `numuai`), then `geolocalisation`
+/// records of [`ESTABLISHMENT_FIELDS`](finess::ESTABLISHMENT_FIELDS) fields (2026 files add `numuai`), then `geolocalisation`
 /// records. Lines end with a trailing `;`.
 pub mod finess {
     /// Record type of the first line, `finess;etalab;<n>;<date>`.
