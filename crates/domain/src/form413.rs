@@ -34,6 +34,7 @@ pub enum StructureCase {
 }
 
 impl StructureCase {
+    /// Every case, in the order of RULES.md (R10–R17).
     pub const ALL: [StructureCase; 8] = [
         StructureCase::Pharmacy,
         StructureCase::LbmSelas,
@@ -94,16 +95,22 @@ impl StructureCase {
     }
 }
 
+/// The kind of structure identifier a case is declared with (section 2, R43's type digits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdentifierKind {
+    /// The FINESS of an establishment (type digit 1).
     FinessGeographique,
+    /// The FINESS of the legal entity managing establishments (type digit 1).
     FinessJuridique,
+    /// A SIRET (type digit 3).
     Siret,
+    /// An RPPS rang: a professional's RPPS and the rank of the practice (type digit 4).
     RppsRang,
 }
 
 impl IdentifierKind {
+    /// The name the form's messages use.
     pub fn label(self) -> &'static str {
         match self {
             IdentifierKind::FinessGeographique => "FINESS géographique",
@@ -118,7 +125,9 @@ impl IdentifierKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SignerRole {
+    /// The legal representative of the structure (R4).
     LegalRepresentative,
+    /// A mandataire the legal representative designated (R5).
     Mandataire,
     /// The PS responsible for the practice ("titulaire du cabinet"), RPPS rang case only.
     PracticeHolder,
@@ -127,17 +136,24 @@ pub enum SignerRole {
 /// A person of sections 3.2 and 4.1: all fields mandatory (R20, R21).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Person {
+    /// Nom.
     pub last_name: String,
+    /// Prénoms.
     pub first_names: String,
+    /// Téléphone.
     pub phone: String,
+    /// Adresse électronique.
     pub email: String,
     /// The 10-digit number on the third line of the card.
     pub card_number: String,
 }
 
+/// Section 3.2: who signs, and in which role (R20).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Signer {
+    /// The role the signer signs in.
     pub role: SignerRole,
+    /// The signer's fields, flattened into the signer's object.
     #[serde(flatten)]
     pub person: Person,
 }
@@ -147,8 +163,11 @@ pub struct Signer {
 pub struct Usage {
     /// "Authentification et signature sur le DMP"…
     pub description: String,
+    /// The software vendor (éditeur).
     pub vendor: String,
+    /// The software (solution).
     pub solution: String,
+    /// Its version.
     pub version: String,
 }
 
@@ -165,24 +184,31 @@ pub struct Offers {
     /// PRO (natural persons), with the mail domain it requires (R17).
     #[serde(default)]
     pub pro: bool,
+    /// The mail domain of the PRO offer (R17); empty without it (R19).
     pub pro_mail_domain: Option<String>,
 }
 
 /// A whole form 413.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Form413 {
+    /// The structure's case (R10–R17): which identifiers, how many, which signer.
     pub case: StructureCase,
     /// Section 2: the structure identifiers (idNat_Struct form, e.g. `1060785003`, `3…`, `4…`).
     pub identifiers: Vec<String>,
+    /// Section 3.2: the signer (R20).
     pub signer: Signer,
+    /// Section 4.1: the technical administrators (R21).
     pub administrators: Vec<Person>,
+    /// Section 4.2: the usage (R22).
     pub usage: Usage,
+    /// Section 4.3: the offers (R23).
     pub offers: Offers,
 }
 
 /// What the directory and the registers say about a structure identifier.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StructureFacts {
+    /// Open in the directory (R8).
     pub open: bool,
     /// idNat_Struct kind stored in the directory: `finess-eg`, `finess-ej`, `siret`, `rpps-rang`…
     pub is_legal_entity: bool,
@@ -194,12 +220,14 @@ pub struct StructureFacts {
     pub has_contract: bool,
     /// Cards (numbers) of the entity's legal representatives and mandataires.
     pub legal_representative_cards: Vec<String>,
+    /// Cards (numbers) of the entity's mandataires (R5).
     pub mandataire_cards: Vec<String>,
 }
 
 /// What the card register says about a card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardFacts {
+    /// CPS, CPE, CPA, CDE…
     pub card_type: CardType,
     /// idNat_PS of the holder.
     pub holder: String,
@@ -209,7 +237,9 @@ pub struct CardFacts {
 
 /// Everything the rules need, looked up by the registration layer.
 pub trait Facts {
+    /// A structure by its idNat_Struct; `None` when the directory does not know it.
     fn structure(&self, idnat_struct: &str) -> Option<StructureFacts>;
+    /// A card by its number; `None` when the register does not know it.
     fn card(&self, number: &str) -> Option<CardFacts>;
 }
 
@@ -217,8 +247,11 @@ pub trait Facts {
 /// for the portal's users.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Refusal {
+    /// The JSON pointer of the field at fault (`/identifiers/0`, `/signer/email`…).
     pub field: String,
+    /// The rule id (`R3`, `R20`…).
     pub rule: &'static str,
+    /// Why, in French.
     pub message: String,
 }
 
@@ -569,13 +602,16 @@ pub fn habilitations(form: &Form413) -> Vec<(String, String)> {
 pub struct SituationFacts {
     /// idNat_Struct of the situation (`4` + RPPS rang, `3` + SIRET, `1` + FINESS…).
     pub idnat_struct: String,
+    /// Its sector (R46), when the directory gives one.
     pub sector: Option<String>,
 }
 
 /// A form the pre-fill proposes: its case and identifiers (R26).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ProposedForm {
+    /// The case of the form.
     pub case: StructureCase,
+    /// The identifiers it names (section 2).
     pub identifiers: Vec<String>,
 }
 
