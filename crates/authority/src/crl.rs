@@ -27,8 +27,11 @@ pub use santepki_domain::values::CrlKind;
 /// A CRL ready to serve (shared bytes, cheap to clone).
 #[derive(Debug, Clone)]
 pub struct ServedCrl {
+    /// The CRL number.
     pub number: i64,
+    /// nextUpdate, as stored (RFC 3339).
     pub next_update: String,
+    /// The DER CRL.
     pub der: bytes::Bytes,
 }
 
@@ -38,10 +41,15 @@ pub(crate) type CrlCache = std::sync::Mutex<std::collections::HashMap<(String, &
 /// A published CRL.
 #[derive(Debug, Clone)]
 pub struct Published {
+    /// Short name of the CA that signed it.
     pub ca_id: String,
+    /// Full or delta.
     pub kind: CrlKind,
+    /// Its CRL number.
     pub number: i64,
+    /// Number of revoked certificates listed.
     pub entries: usize,
+    /// Size of its DER encoding in bytes.
     pub der_len: usize,
 }
 

@@ -22,11 +22,13 @@ pub enum CardType {
 }
 
 impl CardType {
+    /// Every card type.
     pub const ALL: [CardType; 6] =
         [CardType::Cps, CardType::Cpe, CardType::Cpa, CardType::Cde, CardType::Cda, CardType::Cpf];
     /// The text of every card type, as the directory stores it.
     pub const TEXTS: &'static [&'static str] = &["CPS", "CPE", "CPA", "CDE", "CDA", "CPF"];
 
+    /// The card type as written in the directory and on forms (`CPS`, `CPE`…).
     pub fn as_str(self) -> &'static str {
         match self {
             CardType::Cps => "CPS",
@@ -38,6 +40,7 @@ impl CardType {
         }
     }
 
+    /// Parses a card type in any case, surrounding spaces ignored.
     pub fn parse(s: &str) -> Option<Self> {
         CardType::ALL.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
     }
