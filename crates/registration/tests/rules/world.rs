@@ -4,8 +4,8 @@
 //! storage APIs are used: no SQL.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use santepki_authority::keys::SoftwareKey;
 use santepki_authority::{Authority, CaSettings, CaSigner, KeyAlgorithm, KeyCustody, KeyError};
@@ -42,17 +42,14 @@ pub struct World {
     _db: TestDb,
 }
 
-/// The test directory's files, generated once per test binary (they are deterministic).
-fn directory_files() -> &'static GeneratedFiles {
-    static FILES: OnceLock<GeneratedFiles> = OnceLock::new();
-    FILES.get_or_init(|| {
-        let dir: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("registration-rules-directory");
-        let opts = GenerateOptions {
-            scale: Scale::Custom { legal_entities: 5, establishments: 5, situations: 20 },
-            ..Default::default()
-        };
-        generate::generate(&dir, &opts).expect("generate the test directory")
-    })
+/// Writes the test directory's files into `dir`: the seed cases and a handful of generated
+/// structures and professionals (a few milliseconds at this size, so each test writes its own).
+fn directory_files(dir: &Path) -> GeneratedFiles {
+    let opts = GenerateOptions {
+        scale: Scale::Custom { legal_entities: 5, establishments: 5, situations: 20 },
+        ..Default::default()
+    };
+    generate::generate(dir, &opts).expect("generate the test directory")
 }
 
 /// The CA keys of a test, in memory. The software custody encrypts each key file with scrypt,
@@ -88,8 +85,10 @@ impl KeyCustody for MemoryCustody {
 /// A fresh world: its own database, directory import, CA and actors.
 pub async fn world() -> World {
     let db = db_testing::sqlite().await;
+    let folder = tempfile::tempdir().unwrap();
+    let files = directory_files(folder.path());
     let opts = ImportOptions { mode: ValidationMode::Test, ..Default::default() };
-    for f in directory_files().in_import_order() {
+    for f in files.in_import_order() {
         import_file(&db.db, f, &opts, Arc::new(santepki_directory::import::Quiet)).await.unwrap();
     }
     let mut settings = CaSettings::test("http://127.0.0.1:9");
