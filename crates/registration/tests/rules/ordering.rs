@@ -139,6 +139,12 @@ async fn r32_pro_optional_fields() {
     let mut sign = pro("pro-sign");
     sign.emails = vec!["pas une adresse".into()];
     assert_error(w.reg.check_order(&admin, &sign, OrderStage::Information).await, "email", Some("R32"));
+    // Issued without them: a PRO AUTH without UPN, a PRO SIGN without email (the DP's case).
+    for profile in ["pro-auth", "pro-sign"] {
+        let req = OrderRequest { csr: Some(csr_pem()), ..pro(profile) };
+        let ordered = w.reg.order(&admin, req).await.unwrap_or_else(|e| panic!("{profile}: {e}"));
+        assert_eq!(text(&ordered.product.offer), "PRO");
+    }
 }
 
 /// R33: the product list shows number, channel, offer, usage, beneficiary, service applicatif,
