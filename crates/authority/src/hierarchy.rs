@@ -108,6 +108,10 @@ fn ca_name(settings: &CaSettings, cn: &str) -> Result<Name, der::Error> {
 /// The label of a new CA key: the CA id, the creation time and a random suffix, so that two
 /// hierarchies (two databases, or a re-created test CA) sharing one HSM token never collide. The
 /// label is recorded beside the CA certificate.
+#[allow(
+    clippy::expect_used,
+    reason = "aws-lc fails only when the operating system has no random source, where no CA can run"
+)]
 pub(crate) fn key_label(id: &str, created: DateTime<Utc>) -> String {
     let mut suffix = [0u8; 3];
     aws_lc_rs::rand::fill(&mut suffix).expect("the system random generator works");

@@ -1,6 +1,9 @@
 //! Helpers for tests of this and other crates (feature `testing`): certificate requests signed
 //! by fresh keys, without shelling out to openssl for each one.
 
+// Test support: a failed set-up step is a failed test, and a panic says which.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use crate::keys::{KeyAlgorithm, SoftwareKey};
 
 /// A new key of `algorithm` and a DER PKCS#10 request signed by it (subject `CN=test`, which the

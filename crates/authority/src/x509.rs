@@ -73,6 +73,10 @@ pub fn generalized_time(t: DateTime<Utc>) -> Result<GeneralizedTime, der::Error>
 
 /// A random 16-byte serial (REFERENCE.md), positive, with its first byte non-zero so that every
 /// serial has the same 16-byte length and the same 32-digit hex form.
+#[allow(
+    clippy::expect_used,
+    reason = "aws-lc fails only when the operating system has no random source, where no CA can run"
+)]
 pub fn random_serial() -> [u8; 16] {
     let mut bytes = [0u8; 16];
     loop {

@@ -3,6 +3,8 @@
 //! and OCSP, pending issuances settle, generated keys come back as PKCS#12, every state change
 //! is audited.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 
 use const_oid::db::{rfc4519, rfc5912};

@@ -3,6 +3,8 @@
 //! digest in PEM and DER, and every refusal with its exact code and a message that names the
 //! offending fact.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -5,6 +5,8 @@
 //! Needs the token `scripts/services.sh start` initialises (SANTEPKI_TEST_PKCS11_*); fails, not
 //! skips, without it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

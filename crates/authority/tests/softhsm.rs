@@ -5,6 +5,8 @@
 //! testing nothing. Every key gets a label unique to the test run (process id, time, counter), so
 //! re-runs on the same token never collide with keys left by earlier runs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

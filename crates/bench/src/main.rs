@@ -1,6 +1,9 @@
 //! `santepki-bench`: measurements recorded in `docs/benchmarks.md`, each with the command that
 //! produced it. Speed targets are checked here, never by timed unit tests.
 
+// A measuring tool: a failed step ends the run with its message, as a failed test would.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

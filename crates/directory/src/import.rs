@@ -617,7 +617,9 @@ impl LineParser {
                     return Ok(LineOutcome::Skipped);
                 }
                 // Taken out for the line so that the parser can update its own state meanwhile.
-                let cols = self.columns.take().expect("header read first");
+                let Some(cols) = self.columns.take() else {
+                    return Err(LineError::Fatal("a data line before the header line".to_owned()));
+                };
                 let result = self.data_line(rec, &cols, rows, warnings);
                 self.columns = Some(cols);
                 result.map(|()| LineOutcome::Imported)

@@ -1,6 +1,8 @@
 //! The synthetic directory generator: deterministic output, files that import with no rejected
 //! line and no warning, and the seed cases (R10–R17, R44, R45) present and found by search.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};

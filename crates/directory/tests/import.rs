@@ -2,6 +2,8 @@
 //! and report every bad one with its number; re-imports update what changed and close what
 //! disappeared; encodings, BOM, CRLF and quoting are handled.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 

@@ -1,6 +1,8 @@
 //! Property tests for the national identifiers (issue 2 acceptance): every generated valid
 //! identifier parses, and every single-character change of a Luhn-checked one is refused.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use proptest::prelude::*;
 use santepki_domain::ids::{Finess, IdNatPs, IdNatStruct, Rpps, RppsRang, Siren, Siret, ValidationMode};
 use santepki_domain::luhn;

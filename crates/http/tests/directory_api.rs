@@ -1,6 +1,8 @@
 //! The directory API over HTTP (R45), on SQLite and PostgreSQL: answers for the seed cases,
 //! and clear 4xx with machine-readable reasons for bad input — never a 5xx.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 
 use axum::body::Body;

@@ -5,6 +5,8 @@
 //! through its confirmation page, isolation between administrators, the doctrine checklist, the
 //! expiry schedule, a form 413 signed by session and the operators' queue.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 
 use base64::Engine;

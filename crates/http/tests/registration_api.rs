@@ -4,6 +4,9 @@
 //! the vendor features (R48 bulk, R49 transfer), and the mail, delivered to a real SMTP server
 //! (aiosmtpd) and read back.
 
+// `assert_eq!(x, [a.clone()])` reads better in a test than `std::slice::from_ref(&a)`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cloned_ref_to_slice_refs)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -252,9 +255,11 @@ fn smtp() -> Smtp {
         .arg(maildir.path().join("mail"))
         .spawn()
         .unwrap();
+    // From here the guard kills and reaps the server on every path, the panic below included.
+    let server = Smtp { child, port, maildir };
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Smtp { child, port, maildir };
+            return server;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }

@@ -6,6 +6,8 @@
 //!
 //! Needs `ldapsearch` and `openssl` (scripts/install-deps.sh).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;

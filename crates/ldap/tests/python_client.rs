@@ -5,6 +5,8 @@
 //!
 //! Needs the test virtualenv `target/test-venv` (scripts/install-deps.sh creates it).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::Server;

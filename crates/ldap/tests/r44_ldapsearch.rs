@@ -13,6 +13,8 @@
 //!
 //! Needs `ldapsearch` (Debian package ldap-utils, installed by scripts/install-deps.sh).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{parse_ldif, LdifEntry, Server};

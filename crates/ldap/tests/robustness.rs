@@ -4,6 +4,8 @@
 //! works afterwards. Also: server-side size and time limits, paging capped by the server
 //! limit, binds, and messages only a server may send.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

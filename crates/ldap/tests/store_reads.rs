@@ -5,6 +5,8 @@
 //! R44 search's) gives those columns and no other; a closed professional's situations are never
 //! served, whichever way they are read.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use ldap3_proto::proto::{LdapDerefAliases, LdapSearchRequest, LdapSearchScope};

@@ -267,7 +267,7 @@ impl Registration {
         );
         mail::queue(
             conn,
-            &[form.signer.person.email.clone()],
+            std::slice::from_ref(&form.signer.person.email),
             "Formulaire 413 à signer",
             &body,
             &format!("form413:{}", row.id),

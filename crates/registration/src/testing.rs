@@ -1,6 +1,9 @@
 //! Helpers for tests and benchmarks (feature `testing`): cards with their credentials, and
 //! forms 413 filled in the way a structure would.
 
+// Test support: a failed set-up step is a failed test, and a panic says which.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use santepki_authority::keys::SoftwareKey;
 use santepki_authority::KeyAlgorithm;
 use santepki_domain::form413::{Form413, Offers, Person, Signer, SignerRole, StructureCase, Usage};
@@ -124,6 +127,6 @@ pub fn form(
 fn x509_first_der(pem: &str) -> Vec<u8> {
     let start = pem.find("-----BEGIN CERTIFICATE-----").expect("PEM");
     let end = pem[start..].find("-----END CERTIFICATE-----").expect("PEM") + start + "-----END CERTIFICATE-----".len();
-    let (_, der) = der::pem::decode_vec(pem[start..end].as_bytes()).expect("PEM certificate");
+    let (_, der) = der::pem::decode_vec(&pem.as_bytes()[start..end]).expect("PEM certificate");
     der
 }

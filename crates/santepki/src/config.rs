@@ -118,12 +118,12 @@ pub struct CaConfig {
     /// Software backend: folder of the encrypted key files (relative to the configuration file).
     pub key_dir: String,
     /// Software backend: the key files' passphrase (better: SANTEPKI_CA__KEY_PASSPHRASE).
-    pub key_passphrase: Option<String>,
+    pub key_passphrase: Option<Secret>,
     /// PKCS#11 backend: module library, token label and user PIN (better:
     /// SANTEPKI_CA__PKCS11_PIN).
     pub pkcs11_module: String,
     pub pkcs11_token: String,
-    pub pkcs11_pin: Option<String>,
+    pub pkcs11_pin: Option<Secret>,
     /// Base URL written in certificates for CRLs, OCSP and CA certificates (default: the HTTP
     /// listener's public URL).
     pub public_url: Option<String>,
@@ -192,6 +192,68 @@ impl Default for Config {
     }
 }
 
+/// A secret of the configuration (the CA key passphrase, the PKCS#11 PIN). It is text whatever it looks like: an
+/// all-digit PIN (`SANTEPKI_CA__PKCS11_PIN=0123`, or `pkcs11_pin = 123456` unquoted in TOML) is kept as written,
+/// leading zeros included. It never shows its value: `Debug` and `Serialize` (what `santepki config` prints) write
+/// `<redacted>`; only [`Secret::expose`] gives it to the key custody.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret's text, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a secret is shown as, wherever the configuration is printed.
+const REDACTED: &str = "<redacted>";
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(REDACTED)
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Secret, D::Error> {
+        /// A TOML file may write a PIN as a number; the environment is read raw (see [`load`]).
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Number(u64),
+        }
+        Ok(match Raw::deserialize(deserializer)? {
+            Raw::Text(text) => Secret(text),
+            Raw::Number(n) => Secret(n.to_string()),
+        })
+    }
+}
+
+/// The environment variables that hold secrets, with the field each sets. They are read as raw text, not through
+/// figment's value parsing, which turns `0123` into the number 123.
+const SECRET_VARIABLES: [(&str, fn(&mut CaConfig) -> &mut Option<Secret>); 2] = [
+    ("SANTEPKI_CA__KEY_PASSPHRASE", |ca| &mut ca.key_passphrase),
+    ("SANTEPKI_CA__PKCS11_PIN", |ca| &mut ca.pkcs11_pin),
+];
+
+impl Config {
+    /// The configuration as `santepki config` shows it: secrets as `<redacted>`, the database URL without its
+    /// password.
+    pub fn redacted(&self) -> Config {
+        let mut shown = self.clone();
+        shown.database.url = santepki_storage::redact_url(&self.database.url);
+        shown
+    }
+}
+
 /// A loaded configuration and where it came from.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -252,15 +314,22 @@ pub fn load(file: Option<PathBuf>) -> Result<Loaded> {
     }
     fig = fig.merge(
         Env::prefixed("SANTEPKI_")
-            .ignore(&["CONFIG", "LOG", "P12_PASSPHRASE"])
+            .ignore(&["CONFIG", "LOG", "P12_PASSPHRASE", "CA__KEY_PASSPHRASE", "CA__PKCS11_PIN"])
             // SANTEPKI_TEST_* configure the test suite (PostgreSQL, PKCS#11 token), not santepki.
             .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_"))
             .split("__"),
     );
-    let config: Config = fig.extract().with_context(|| match &file {
+    let mut config: Config = fig.extract().with_context(|| match &file {
         Some(f) => format!("invalid configuration in {} or SANTEPKI_* environment variables", f.display()),
         None => "invalid configuration in SANTEPKI_* environment variables".to_owned(),
     })?;
+    for (variable, field) in SECRET_VARIABLES {
+        match std::env::var(variable) {
+            Ok(value) => *field(&mut config.ca) = Some(Secret(value)),
+            Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => anyhow::bail!("{variable} is not valid UTF-8"),
+        }
+    }
     Ok(Loaded { config, file })
 }
 
@@ -291,5 +360,19 @@ mod tests {
         std::fs::write(&f, "[http]\nlisten = 12\nbogus = 1\n").unwrap();
         let err = format!("{:#}", load(Some(f)).unwrap_err());
         assert!(err.contains("bogus") || err.contains("listen"), "{err}");
+    }
+
+    #[test]
+    fn secrets_keep_their_digits_and_never_show() {
+        let secret: Secret = toml::from_str::<toml::Value>("pin = 123456").unwrap()["pin"].clone().try_into().unwrap();
+        assert_eq!(secret.expose(), "123456");
+        let secret: Secret = toml::Value::String("0123".into()).try_into().unwrap();
+        assert_eq!(secret.expose(), "0123", "a leading zero is kept");
+        assert_eq!(format!("{secret:?}"), "<redacted>");
+        let mut config = Config::default();
+        config.ca.pkcs11_pin = Some(secret);
+        config.database.url = "postgres://u:hunter2@h/db".into();
+        let shown = toml::to_string(&config.redacted()).unwrap();
+        assert!(!shown.contains("0123") && !shown.contains("hunter2"), "{shown}");
     }
 }

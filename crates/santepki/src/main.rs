@@ -84,7 +84,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(f) => eprintln!("# from {} and SANTEPKI_* variables", f.display()),
                 None => eprintln!("# built-in defaults and SANTEPKI_* variables"),
             }
-            print!("{}", toml::to_string_pretty(&loaded.config)?);
+            print!("{}", toml::to_string_pretty(&loaded.config.redacted())?);
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -13,6 +13,8 @@
 //! Needs the test virtualenv `target/test-venv` with schemathesis (scripts/install-deps.sh) and
 //! curl. Reproduce by hand with the command the test prints.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

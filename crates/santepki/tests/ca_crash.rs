@@ -2,6 +2,8 @@
 //! every certificate a client received is in the database exactly as received, no serial appears
 //! twice, and pending records are settled. On SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -18,6 +18,8 @@
 //! Needs openssl and the test virtualenv `target/test-venv` with pkilint and
 //! pyhanko-certvalidator (scripts/install-deps.sh creates it from scripts/requirements-test.txt).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -1,6 +1,8 @@
 //! The `santepki` binary as an operator uses it: help everywhere, exit codes and messages of the
 //! directory import, generate → import → search, and the demo with other commands beside it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -142,7 +144,13 @@ fn generate_import_search_in_json() {
 #[test]
 fn demo_serves_and_other_commands_use_its_database() {
     let dir = tempfile::tempdir().unwrap();
-    let mut c = santepki(dir.path());
+    // Under umask 000, so that the secret-bearing files' modes are the program's doing (issue 15, point 15).
+    let mut c = Command::new("sh");
+    c.current_dir(dir.path())
+        .env_remove("SANTEPKI_CONFIG")
+        .env_remove("SANTEPKI_DATABASE__URL")
+        .env("SANTEPKI_LOG", "warn");
+    c.args(["-c", "umask 000 && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_santepki")]);
     // Port 0: any free port; demo.json tells which.
     c.args(["demo"])
         .env("SANTEPKI_HTTP__LISTEN", "127.0.0.1:0")
@@ -166,6 +174,26 @@ fn demo_serves_and_other_commands_use_its_database() {
         assert!(facts.get(key).is_some(), "demo.json lacks {key}");
     }
     let http_url = facts["http_url"].as_str().unwrap().to_owned();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let demo_dir = dir.path().join("santepki-demo");
+        for (path, mode) in [
+            (demo_dir.clone(), 0o700),
+            (demo_dir.join("santepki.toml"), 0o600),
+            (demo_dir.join("ca-keys"), 0o700),
+            (demo_dir.join("cards"), 0o700),
+            (demo_dir.join("tls"), 0o700),
+            (demo_dir.join("tls/server.key.pem"), 0o600),
+        ] {
+            let actual = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(actual, mode, "{} is {actual:o} under umask 000", path.display());
+        }
+        for entry in std::fs::read_dir(demo_dir.join("ca-keys")).unwrap() {
+            let path = entry.unwrap().path();
+            let actual = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(actual, 0o600, "{}", path.display());
+        }
+    }
     assert!(
         facts["ldap_url"].as_str().is_some_and(|u| u.starts_with("ldap://127.0.0.1:") && !u.ends_with(":0")),
         "{facts}"
@@ -684,4 +712,32 @@ fn ca_commands_refuse_bad_input_with_status_3_and_name_the_field() {
     let (code, _, err) = run(c);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("--p12-out"), "{err}");
+}
+
+/// Issue 15 point 14: `santepki config` never prints a secret, and an all-digit PIN in the environment (as HSM PINs
+/// are) is a PIN, leading zero included, not a type error.
+#[test]
+fn config_redacts_secrets_and_takes_all_digit_pins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("santepki.toml"),
+        "[database]\nurl = \"postgres://santepki:db-password-42@127.0.0.1:5432/santepki\"\n\
+         [ca]\nkey_passphrase = \"file passphrase 7\"\npkcs11_pin = 987654\n",
+    )
+    .unwrap();
+    let mut c = santepki(dir.path());
+    c.arg("config");
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    for secret in ["db-password-42", "file passphrase 7", "987654"] {
+        assert!(!out.contains(secret) && !err.contains(secret), "{secret} printed:\n{out}{err}");
+    }
+    assert!(out.contains("key_passphrase = \"<redacted>\""), "{out}");
+    assert!(out.contains("pkcs11_pin = \"<redacted>\""), "{out}");
+
+    let mut c = santepki(dir.path());
+    c.arg("config").env("SANTEPKI_CA__PKCS11_PIN", "0123456").env("SANTEPKI_CA__KEY_PASSPHRASE", "31415926");
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "an all-digit secret in the environment is text: {err}");
+    assert!(!out.contains("0123456") && !out.contains("31415926"), "{out}");
 }

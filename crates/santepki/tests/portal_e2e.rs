@@ -9,6 +9,8 @@
 //! Needs `node`, `e2e/node_modules` and `/usr/bin/chromium`: `scripts/install-deps.sh`
 //! installs them. Without them this test fails; it never skips.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -4,6 +4,9 @@
 //! The suite runs against both backends; a missing PostgreSQL is an error, not a skip, so that a
 //! green run always means both were tested.
 
+// Test support: a failed set-up step is a failed test, and a panic says which.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::{Connection, Executor};

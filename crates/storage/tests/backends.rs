@@ -1,5 +1,7 @@
 //! The storage layer behaves the same on SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::directory::{self as store, ImportRow, TableBatch, WritePolicy, PROFESSIONALS, STRUCTURES};
 use santepki_storage::testing;

@@ -171,6 +171,7 @@ struct PooledSession<'a> {
 
 impl std::ops::Deref for PooledSession<'_> {
     type Target = Session;
+    #[allow(clippy::expect_used, reason = "the session is taken out only in drop")]
     fn deref(&self) -> &Session {
         self.session.as_ref().expect("session present until drop")
     }
@@ -611,7 +612,9 @@ fn read_public_key(
         }
         return Ok(rsa_spki(n, e).map_err(|e| unreadable(label, e)));
     }
-    let curve = algorithm.curve().expect("EC algorithm");
+    let Some(curve) = algorithm.curve() else {
+        return Ok(Err(unreadable(label, format!("{algorithm:?} is neither RSA nor an elliptic curve"))));
+    };
     let attrs = s.get_attributes(object, &[AttributeType::KeyType, AttributeType::EcParams, AttributeType::EcPoint])?;
     let (Some(Attribute::KeyType(kt)), Some(Attribute::EcParams(params)), Some(Attribute::EcPoint(point))) = (
         attribute(&attrs, AttributeType::KeyType),

@@ -72,7 +72,7 @@ impl KeyCustody for SoftwareCustody {
         if path.exists() {
             return Err(KeyError::Exists(label.into()));
         }
-        std::fs::create_dir_all(&self.dir).map_err(|e| io_error(&self.dir, e))?;
+        create_private_dir(&self.dir)?;
         let key = SoftwareKey::generate(algorithm)?;
         let pem = encrypt_pkcs8(&key.to_pkcs8()?, passphrase)?;
         write_private(&path, pem.as_bytes())?;
@@ -92,6 +92,18 @@ impl KeyCustody for SoftwareCustody {
         let der = decrypt_pkcs8(label, &pem, passphrase)?;
         Ok(Arc::new(SoftwareKey::from_pkcs8(algorithm, &der)?))
     }
+}
+
+/// Creates the key folder as its owner's alone (0700 whatever the umask: the mode only removes bits from it).
+fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| io_error(dir, e))
 }
 
 /// Writes a new file readable by its owner only, refusing to replace an existing one.

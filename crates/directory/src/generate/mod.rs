@@ -111,13 +111,15 @@ pub struct GenerateOptions {
     pub date: NaiveDate,
 }
 
+/// The default generation date, fixed so that the output is deterministic.
+const DEFAULT_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 1) {
+    Some(date) => date,
+    None => panic!("2026-11-01 is a date"),
+};
+
 impl Default for GenerateOptions {
     fn default() -> Self {
-        GenerateOptions {
-            seed: 1,
-            scale: Scale::Demo,
-            date: NaiveDate::from_ymd_opt(2026, 11, 1).expect("a valid date"),
-        }
+        GenerateOptions { seed: 1, scale: Scale::Demo, date: DEFAULT_DATE }
     }
 }
 

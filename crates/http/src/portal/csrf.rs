@@ -20,6 +20,10 @@ pub(crate) const COOKIE: &str = "__Host-csrf";
 /// The largest form body the portal reads (a CSR file is a few kilobytes).
 const MAX_BODY: usize = 256 * 1024;
 
+#[allow(
+    clippy::expect_used,
+    reason = "aws-lc fails only when the operating system has no random source, where no CA can run"
+)]
 pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     aws_lc_rs::rand::fill(&mut bytes).expect("system random generator");

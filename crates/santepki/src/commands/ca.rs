@@ -195,10 +195,14 @@ pub fn custody(loaded: &Loaded) -> Result<Box<dyn KeyCustody>> {
     match c.key_backend.as_str() {
         "software" => {
             let dir = loaded.base_dir().join(&c.key_dir);
-            Ok(Box::new(SoftwareCustody::new(dir, c.key_passphrase.clone())))
+            Ok(Box::new(SoftwareCustody::new(dir, c.key_passphrase.as_ref().map(|s| s.expose().to_owned()))))
         }
         "pkcs11" => {
-            let pin = c.pkcs11_pin.clone().context("ca.pkcs11_pin is not set (SANTEPKI_CA__PKCS11_PIN)")?;
+            let pin = c
+                .pkcs11_pin
+                .as_ref()
+                .map(|s| s.expose().to_owned())
+                .context("ca.pkcs11_pin is not set (SANTEPKI_CA__PKCS11_PIN)")?;
             let custody = Pkcs11Custody::open(Pkcs11Config {
                 module: PathBuf::from(&c.pkcs11_module),
                 token_label: c.pkcs11_token.clone(),

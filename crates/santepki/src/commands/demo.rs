@@ -161,10 +161,14 @@ pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCod
     let dir = args.dir.clone();
     let created = !dir.join(CONFIG_FILE).is_file();
     if created {
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        // The folder holds the CA key passphrase (in the configuration), the CA keys and the cards' keys.
+        super::create_private_dir(&dir)?;
         let passphrase = random_passphrase();
-        std::fs::write(dir.join(CONFIG_FILE), DEMO_CONFIG.replace("@PASSPHRASE@", &passphrase))
-            .with_context(|| format!("writing {}", dir.join(CONFIG_FILE).display()))?;
+        super::ca::write_file(
+            &dir.join(CONFIG_FILE),
+            DEMO_CONFIG.replace("@PASSPHRASE@", &passphrase).as_bytes(),
+            true,
+        )?;
         eprintln!("created the demo folder {}", dir.display());
     } else {
         eprintln!("reusing the demo folder {}", dir.display());
@@ -327,7 +331,7 @@ async fn demo_registration(reg: &Registration) -> Result<()> {
 /// chain and the key, in PEM.
 async fn demo_cards(reg: &Registration, dir: &Path) -> Result<Vec<DemoCard>> {
     let cards_dir = dir.join("cards");
-    std::fs::create_dir_all(&cards_dir)?;
+    super::create_private_dir(&cards_dir)?;
     let mut out = Vec::new();
     let all = DEMO_NEW_CARDS.iter().map(|c| (c.0, c.5)).chain(DEMO_CARDS.iter().copied());
     for (number, role) in all {

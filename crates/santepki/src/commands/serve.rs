@@ -155,7 +155,7 @@ fn server_certificate(loaded: &Loaded) -> Result<(String, String)> {
         return Ok((cert, key));
     }
     let (cert, key) = santepki_http::tls::self_signed(&["localhost".to_owned(), "127.0.0.1".to_owned()])?;
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    super::create_private_dir(&dir)?;
     super::ca::write_file(&key_file, key.as_bytes(), true)?;
     super::ca::write_file(&cert_file, cert.as_bytes(), false)?;
     Ok((cert, key))
