@@ -6,7 +6,7 @@ use santepki_directory::generate::seed_cases as seed;
 use santepki_domain::form413::{Form413, SignerRole, StructureCase};
 use santepki_registration::testing::{self as t, TestCard};
 
-use crate::world::{assert_refused, world, World};
+use super::world::{assert_refused, world, World};
 
 fn form(case: StructureCase, ids: &[String], signer: &TestCard, role: SignerRole, admins: &[&TestCard]) -> Form413 {
     t::form(case, ids, signer, role, admins)

@@ -8,7 +8,7 @@ use santepki_registration::habilitations::Transfer;
 use santepki_registration::roles::NewRole;
 use santepki_registration::testing::{self as t, TestCard};
 
-use crate::world::{assert_error, text, world, World};
+use super::world::{assert_error, text, world, World};
 
 /// The RPPS-rang practices of the test professional of R44, with their contract (R3).
 async fn test_ps_practices(w: &World) -> (TestCard, Vec<String>) {

@@ -4,7 +4,7 @@
 use santepki_domain::form413::SignerRole;
 use santepki_registration::forms::Signature;
 
-use crate::world::{assert_error, assert_refused, refusals, world};
+use super::world::{assert_error, assert_refused, refusals, world};
 
 /// R19: fields a case does not use stay empty, and an identifier is not named twice.
 #[tokio::test]

@@ -4,7 +4,7 @@
 use santepki_registration::doctrine::CheckStatus;
 use santepki_registration::orders::{Channel, Generate, OrderRequest, OrderStage, ProductListing};
 
-use crate::world::{assert_error, csr_pem, order, text, world, World};
+use super::world::{assert_error, csr_pem, order, text, world, World};
 
 /// R27: an administrator orders, and sees, only for the structures they are habilitated for.
 #[tokio::test]

@@ -7,7 +7,7 @@ use santepki_registration::habilitations::AdministratorChange;
 use santepki_registration::roles::NewRole;
 use santepki_registration::testing as t;
 
-use crate::world::{assert_error, assert_refused, order, text, world};
+use super::world::{assert_error, assert_refused, order, text, world};
 
 /// R1: only a technical administrator declared on a validated form 413 orders for the
 /// structure, and a form 503 needs that validated form 413 first.
