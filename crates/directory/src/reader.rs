@@ -3,6 +3,7 @@
 //! separators accepted; a line that cannot be decoded is returned as bad with its line number and
 //! reason, and reading goes on.
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -61,6 +62,7 @@ struct Counting<R> {
     inner: R,
     count: Arc<AtomicU64>,
     last: Option<u8>,
+    lines: LineIndex,
 }
 
 impl<R: Read> Read for Counting<R> {
@@ -68,9 +70,45 @@ impl<R: Read> Read for Counting<R> {
         let n = self.inner.read(buf)?;
         if n > 0 {
             self.last = Some(buf[n - 1]);
-            self.count.fetch_add(n as u64, Ordering::Relaxed);
+            let start = self.count.fetch_add(n as u64, Ordering::Relaxed);
+            self.lines.saw(start, &buf[..n]);
         }
         Ok(n)
+    }
+}
+
+/// Line numbers from byte offsets. The csv crate's own line count is wrong for CRLF files (one too low: the `\r`
+/// ends a record and its `\n` is counted with the next one) and after blank lines, and the position it gives for a
+/// record's start may point at the line ends before it. So the line of a record is found here: skip the line-end
+/// bytes at its given start, then count the line feeds before it. Records are asked for in file order, so only the
+/// line ends read ahead of the current record (the csv buffer's worth) are kept.
+#[derive(Default)]
+struct LineIndex {
+    /// Offsets of the line-end bytes (`\r`, `\n`) read but not yet passed, with whether each is a line feed.
+    ahead: VecDeque<(u64, bool)>,
+    /// Line feeds passed so far.
+    passed: u64,
+}
+
+impl LineIndex {
+    fn saw(&mut self, start: u64, bytes: &[u8]) {
+        self.ahead.extend(memchr::memchr2_iter(b'\r', b'\n', bytes).map(|i| (start + i as u64, bytes[i] == b'\n')));
+    }
+
+    /// The 1-based line of the record the csv reader says starts at `offset`.
+    fn line_at(&mut self, mut offset: u64) -> u64 {
+        while let Some(&(at, newline)) = self.ahead.front() {
+            if at > offset {
+                break;
+            }
+            if at == offset {
+                // A line end where the record is said to start: the record starts after it.
+                offset += 1;
+            }
+            self.passed += u64::from(newline);
+            self.ahead.pop_front();
+        }
+        self.passed + 1
     }
 }
 
@@ -155,7 +193,7 @@ impl<R: Read> RecordReader<R> {
         let encoding = Encoding::sniff(&sample);
         let bytes = Arc::new(AtomicU64::new(0));
         let chained = io::Cursor::new(sample.clone()).chain(inner);
-        let counting = Counting { inner: chained, count: bytes.clone(), last: None };
+        let counting = Counting { inner: chained, count: bytes.clone(), last: None, lines: LineIndex::default() };
         let csv = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(false)
@@ -187,14 +225,14 @@ impl<R: Read> RecordReader<R> {
                 Ok(false) => return Ok(Next::End),
                 Ok(true) => {}
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = e.position().map_or(0, |p| self.csv.get_mut().lines.line_at(p.byte()));
                     if let csv::ErrorKind::Io(io) = e.into_kind() {
                         return Err(io);
                     }
                     return Ok(Next::Bad { line, reason: "unreadable record".into() });
                 }
             }
-            let line = self.raw.position().map(|p| p.line()).unwrap_or(0);
+            let line = self.raw.position().map_or(0, |p| self.csv.get_mut().lines.line_at(p.byte()));
             if self.first {
                 self.first = false;
                 strip_bom(&mut self.raw);
@@ -297,6 +335,20 @@ mod tests {
         assert_eq!(*line, 2);
         assert!(reason.contains("binary"), "{reason}");
         assert!(rows[2].is_ok());
+    }
+
+    /// Issue 15 point 20: CRLF files (as FINESS extracts opened and saved on Windows are) report the same line
+    /// numbers as LF files.
+    #[test]
+    fn crlf_lines_are_numbered_as_lf_lines() {
+        for (ending, data) in [
+            ("LF", "ok|1|\nbad|\u{1}|\nok|2|\n\nbad|\u{2}|\n"),
+            ("CRLF", "ok|1|\r\nbad|\u{1}|\r\nok|2|\r\n\r\nbad|\u{2}|\r\n"),
+        ] {
+            let rows = read_all(data.as_bytes(), b'|', false);
+            let lines: Vec<u64> = rows.iter().filter_map(|r| r.as_ref().err().map(|(line, _)| *line)).collect();
+            assert_eq!(lines, [2, 5], "{ending}: a blank line counts too");
+        }
     }
 
     #[test]

@@ -314,8 +314,9 @@ pub fn load(file: Option<PathBuf>) -> Result<Loaded> {
     }
     fig = fig.merge(
         Env::prefixed("SANTEPKI_")
-            .ignore(&["CONFIG", "LOG", "P12_PASSPHRASE", "CA__KEY_PASSPHRASE", "CA__PKCS11_PIN"])
-            // SANTEPKI_TEST_* configure the test suite (PostgreSQL, PKCS#11 token), not santepki.
+            .ignore(&["CONFIG", "LOG", "P12_PASSPHRASE", "CA__KEY_PASSPHRASE", "CA__PKCS11_PIN", "SERVICES_DIR"])
+            // SANTEPKI_TEST_* configure the test suite (PostgreSQL, PKCS#11 token) and SANTEPKI_SERVICES_DIR the
+            // folder of scripts/services.sh, not santepki.
             .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_"))
             .split("__"),
     );
