@@ -101,10 +101,16 @@ pub fn verify_request(input: &[u8]) -> Result<AcceptedKey, CsrError> {
 const PEM_BEGIN: &[u8] = b"-----BEGIN ";
 
 /// PEM (one block, possibly after text such as `openssl req -text` prints, and with any
-/// whitespace around it) or DER.
+/// whitespace around it), DER, or the base64 of the DER without armour.
 fn to_der(input: &[u8]) -> Result<Vec<u8>, CsrError> {
     let Some(start) = input.windows(PEM_BEGIN.len()).position(|w| w == PEM_BEGIN) else {
-        return Ok(input.to_vec());
+        // DER is a SEQUENCE (0x30); anything else is read as base64 text, as `openssl req -in` reads PEM bodies.
+        if input.first() == Some(&0x30) {
+            return Ok(input.to_vec());
+        }
+        return base64_body(input).ok_or_else(|| {
+            CsrError::Malformed("neither PEM, nor DER, nor the base64 of a DER certificate request".into())
+        });
     };
     let block = input[start..].trim_ascii();
     if block.get(PEM_BEGIN.len()..).unwrap_or_default().windows(PEM_BEGIN.len()).any(|w| w == PEM_BEGIN) {
@@ -112,11 +118,39 @@ fn to_der(input: &[u8]) -> Result<Vec<u8>, CsrError> {
             "the PEM text holds more than one block: give the certificate request alone".into(),
         ));
     }
-    let (label, der) = der::pem::decode_vec(block).map_err(|e| CsrError::Malformed(format!("bad PEM: {e}")))?;
+    let (label, der) = pem_block(block)?;
     if label != "CERTIFICATE REQUEST" && label != "NEW CERTIFICATE REQUEST" {
         return Err(CsrError::Malformed(format!("PEM block {label:?} is not a CERTIFICATE REQUEST")));
     }
     Ok(der)
+}
+
+/// One PEM block read as OpenSSL reads it, not as RFC 7468's strict form (which the `der` crate's decoder requires:
+/// 64-column lines): lines of any length (.NET wraps at 76 columns, some tools not at all), or the whole block on
+/// one line. Returns the label and the decoded body.
+fn pem_block(block: &[u8]) -> Result<(String, Vec<u8>), CsrError> {
+    let bad = |why: &str| CsrError::Malformed(format!("bad PEM: {why}"));
+    let after_begin = block.get(PEM_BEGIN.len()..).unwrap_or_default();
+    let label_end = after_begin.windows(5).position(|w| w == b"-----").ok_or_else(|| bad("unterminated BEGIN line"))?;
+    let label = std::str::from_utf8(&after_begin[..label_end]).map_err(|_| bad("the label is not text"))?;
+    let body = &after_begin[label_end + 5..];
+    let end_line = format!("-----END {label}-----");
+    let end = body
+        .windows(end_line.len())
+        .position(|w| w == end_line.as_bytes())
+        .ok_or_else(|| bad(&format!("no {end_line:?} line")))?;
+    if !body[end + end_line.len()..].trim_ascii().is_empty() {
+        return Err(bad("text after the END line"));
+    }
+    let der = base64_body(&body[..end]).ok_or_else(|| bad("the body is not base64"))?;
+    Ok((label.to_owned(), der))
+}
+
+/// Base64 text with any line breaks and spaces in it, decoded; `None` when it is not base64 (or empty).
+fn base64_body(text: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let compact: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(compact).ok().filter(|der| !der.is_empty())
 }
 
 /// The unsigned outer signatureAlgorithm: NULL (or, as some tools write it, absent) parameters for

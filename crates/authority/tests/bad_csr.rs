@@ -225,6 +225,44 @@ fn pem_with_crlf_and_leading_whitespace_is_accepted() {
     accepted(pem.trim_end().as_bytes(), &public, KeyAlgorithm::EcdsaP256);
 }
 
+/// Issue 15 point 16: what OpenSSL reads is accepted: PEM wrapped at 76 columns (as .NET writes it), the base64 body
+/// on one line, the whole block on one line, and the base64 of the DER without armour (the doc comment's promise).
+#[test]
+fn pem_of_any_line_length_and_bare_base64_are_accepted() {
+    use base64::Engine as _;
+    let o = Openssl::new();
+    let key = o.ec("P-256");
+    let pem = String::from_utf8(o.req(&key, &["-sha256"])).unwrap();
+    let public = o.public_key_der(&key);
+    let der = o.to_der(pem.as_bytes());
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
+    let wrapped = |width: usize| {
+        b64.as_bytes().chunks(width).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\n")
+    };
+    let armour = |body: &str, sep: &str| {
+        format!("-----BEGIN CERTIFICATE REQUEST-----{sep}{body}{sep}-----END CERTIFICATE REQUEST-----\n")
+    };
+    for (form, input) in [
+        ("76 columns", armour(&wrapped(76), "\n")),
+        ("76 columns, CRLF", armour(&wrapped(76), "\n").replace('\n', "\r\n")),
+        ("body on one line", armour(&b64, "\n")),
+        ("all on one line", armour(&b64, "")),
+        ("bare base64", b64.clone()),
+        ("bare base64 wrapped", wrapped(64)),
+    ] {
+        let key = verify_request(input.as_bytes()).unwrap_or_else(|e| panic!("{form}: {e}"));
+        assert_eq!(key.spki_der, public, "{form}");
+        // OpenSSL reads the same input (the reference this follows), except the bare base64 it has no armour for
+        // and the block on one line, which it refuses ("no start line") but a paste box may well produce.
+        if !form.starts_with("bare") && form != "all on one line" {
+            assert_eq!(o.to_der(input.as_bytes()), der, "{form}: openssl reads it too");
+        }
+    }
+    // Still refused: base64 of something else, a label mismatch, text after the block.
+    refused(base64::engine::general_purpose::STANDARD.encode(b"not a request").as_bytes(), "csr_malformed", &[]);
+    refused(armour(&b64, "\n").replace("END CERTIFICATE REQUEST", "END CERTIFICATE").as_bytes(), "csr_malformed", &[]);
+}
+
 /// Guards what users paste, at the end: blank lines or spaces after the END line (a form
 /// submission, a file with an extra newline) must not make a valid request unreadable.
 #[test]

@@ -23,7 +23,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use santepki_ldap::entry::{self, Entry};
 use santepki_ldap::schema::{self, Usage};
-use santepki_ldap::store;
+use santepki_storage::ldap::{After, LdapStore, Read, SitColumns};
 use santepki_storage::Db;
 use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
@@ -118,7 +118,7 @@ fn ldif_entry(out: &mut String, e: &Entry) {
 /// Writes the whole directory (open professionals and their open situations) as LDIF, in the
 /// order slapadd needs (parents first). Returns (professionals, situations).
 pub async fn export(url: &str, path: &str) -> Result<(usize, usize)> {
-    let store = store::Store::new(Db::connect(url).await.context("opening the database")?);
+    let store = LdapStore::new(Db::connect(url).await.context("opening the database")?);
     let mut w = std::io::BufWriter::with_capacity(
         1 << 20,
         std::fs::File::create(path).with_context(|| format!("creating {path}"))?,
@@ -131,11 +131,11 @@ pub async fn export(url: &str, path: &str) -> Result<(usize, usize)> {
     let (mut n_ps, mut n_sit) = (0, 0);
     let mut last: Option<String> = None;
     loop {
-        let after = last.as_deref().map(|key| store::After { key, inclusive: false });
+        let after = last.as_deref().map(|key| After { key, inclusive: false });
         let ids = store.professional_ids(None, after, 500).await?;
         let Some(l) = ids.last() else { break };
         last = Some(l.clone());
-        let mut loaded = store.load(&ids, store::Read::Professionals, store::SitColumns::ALL).await?;
+        let mut loaded = store.situations_of(&ids, Read::Professionals, SitColumns::ALL).await?;
         buf.clear();
         for id in &ids {
             let Some(p) = loaded.professionals.get(id) else { continue };
@@ -158,12 +158,7 @@ pub async fn export(url: &str, path: &str) -> Result<(usize, usize)> {
 /// that every server gets the same sample.
 pub async fn sample(url: &str, n: usize) -> Result<Vec<String>> {
     let db = Db::connect(url).await.context("opening the database")?;
-    let mut ids: Vec<String> = sqlx::query_scalar(
-        "SELECT p.idnat_ps FROM professionals p WHERE p.closed_at IS NULL AND p.idnat_ps NOT LIKE '8997%' \
-         AND EXISTS (SELECT 1 FROM situations s WHERE s.idnat_ps = p.idnat_ps AND s.closed_at IS NULL) ORDER BY p.idnat_ps",
-    )
-    .fetch_all(db.pool())
-    .await?;
+    let mut ids = santepki_storage::testing::professionals_with_open_situations(&db).await?;
     anyhow::ensure!(!ids.is_empty(), "the database has no professional with a situation");
     let total = ids.len();
     ids.shuffle(&mut rand_chacha_like(6));

@@ -126,7 +126,7 @@ pub(crate) async fn habilitate(db: Db, dir: &Path, practices: usize, concurrency
         .map(|(id, ps)| {
             serde_json::to_value(t::form(
                 StructureCase::ScmPractice,
-                &[id.clone()],
+                std::slice::from_ref(id),
                 &holders[ps],
                 SignerRole::PracticeHolder,
                 &[&admin],

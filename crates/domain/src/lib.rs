@@ -20,5 +20,5 @@ pub use ids::{
     Adeli, AdeliRang, CardNumber, Finess, IdError, IdKind, IdNatPs, IdNatStruct, Rpps, RppsRang, Siren, Siret,
     ValidationMode,
 };
-pub use professional::{Card, CardType, ExerciseSituation, Professional};
-pub use structure::{Address, Departement, Establishment, LegalEntity, Sector, StructureKind};
+pub use professional::CardType;
+pub use structure::{Address, Departement, Sector, StructureKind};

@@ -1,40 +1,6 @@
-//! Professionals, their exercise situations and their CPx cards.
+//! The CPx cards' types and what each lets its holder do (R2, R4, R5).
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-
-use crate::ids::{CardNumber, IdNatPs, IdNatStruct};
-use crate::structure::{Address, Sector};
-
-/// A health professional (or another card holder) of the directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Professional {
-    pub idnat_ps: IdNatPs,
-    pub civility: Option<String>,
-    pub last_name: String,
-    pub first_name: String,
-    pub profession_code: Option<String>,
-    pub profession_label: Option<String>,
-    pub category_code: Option<String>,
-}
-
-/// One exercise situation of a professional: where and how they practise (one line of the
-/// public `PS_LibreAcces_Personne_activite` file).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExerciseSituation {
-    pub idnat_ps: IdNatPs,
-    /// The structure's national identifier, when the situation is in a structure.
-    pub structure: Option<IdNatStruct>,
-    pub mode_code: Option<String>,
-    pub mode_label: Option<String>,
-    pub sector: Option<Sector>,
-    pub role_code: Option<String>,
-    pub role_label: Option<String>,
-    pub name: Option<String>,
-    pub brand: Option<String>,
-    pub address: Address,
-    pub departement_code: Option<String>,
-}
 
 /// The types of CPx cards (R2, R4, R5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -101,29 +67,9 @@ impl std::fmt::Display for CardType {
     }
 }
 
-/// A CPx card with its validity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Card {
-    pub card_type: CardType,
-    pub number: CardNumber,
-    pub holder: IdNatPs,
-    pub valid_from: NaiveDate,
-    pub valid_until: NaiveDate,
-    /// When the card was opposed (revoked), if it was.
-    pub opposed_on: Option<NaiveDate>,
-}
-
-impl Card {
-    /// Whether the card is usable on `day`: within its validity and not opposed.
-    pub fn is_valid_on(&self, day: NaiveDate) -> bool {
-        self.valid_from <= day && day <= self.valid_until && self.opposed_on.is_none_or(|o| day < o)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::ValidationMode;
 
     #[test]
     fn card_roles_r2_r4() {
@@ -133,23 +79,5 @@ mod tests {
         assert!(!CardType::Cpe.can_be_legal_representative());
         assert_eq!(CardType::parse("cpa"), Some(CardType::Cpa));
         assert_eq!(CardType::Cda.product_type(), 3);
-    }
-
-    #[test]
-    fn card_validity() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let mut card = Card {
-            card_type: CardType::Cps,
-            number: CardNumber::parse("8000123456", ValidationMode::Strict).unwrap(),
-            holder: IdNatPs::parse("899700270616", ValidationMode::Strict).unwrap(),
-            valid_from: d("2025-01-01"),
-            valid_until: d("2028-01-01"),
-            opposed_on: None,
-        };
-        assert!(card.is_valid_on(d("2026-11-23")));
-        assert!(!card.is_valid_on(d("2028-01-02")));
-        card.opposed_on = Some(d("2026-06-01"));
-        assert!(!card.is_valid_on(d("2026-11-23")));
-        assert!(card.is_valid_on(d("2026-05-31")));
     }
 }

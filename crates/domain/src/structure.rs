@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{Finess, IdNatStruct, Siren, Siret};
+use crate::ids::IdNatStruct;
 
 /// What a structure is, which decides the identifier it orders certificates with (R10–R18).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -175,7 +175,7 @@ pub struct Address {
 impl Address {
     /// The street line: `8 RUE NOIR`.
     pub fn street_line(&self) -> String {
-        join_words([
+        street_line([
             self.street_number.as_deref(),
             self.street_number_suffix.as_deref(),
             self.street_type.as_deref(),
@@ -196,7 +196,14 @@ impl Address {
     }
 }
 
-fn join_words<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
+/// A street line from its parts wherever they are stored (number, suffix, street type, street
+/// name): `8 RUE NOIR`. [`Address::street_line`] of borrowed parts.
+pub fn street_line(parts: [Option<&str>; 4]) -> String {
+    join_words(parts)
+}
+
+/// The parts of an address line joined by single spaces, missing and blank parts left out.
+pub fn join_words<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
     let mut out = String::new();
     for p in parts.into_iter().flatten().map(str::trim).filter(|p| !p.is_empty()) {
         if !out.is_empty() {
@@ -346,34 +353,6 @@ const DEPARTEMENTS: &[(&str, &str)] = &[
     ("975", "Saint-Pierre-et-Miquelon"),
     ("976", "Mayotte"),
 ];
-
-/// A legal entity (EJ, entité juridique / organisme gestionnaire), identified by FINESS juridique.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LegalEntity {
-    pub finess: Finess,
-    pub name: String,
-    pub long_name: Option<String>,
-    pub address: Address,
-    pub departement_code: Option<String>,
-    pub siren: Option<Siren>,
-    pub legal_status_code: Option<String>,
-    pub legal_status_label: Option<String>,
-}
-
-/// A geographic establishment (EG), identified by FINESS géographique, attached to exactly one
-/// legal entity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Establishment {
-    pub finess: Finess,
-    pub legal_entity: Finess,
-    pub name: String,
-    pub long_name: Option<String>,
-    pub address: Address,
-    pub departement_code: Option<String>,
-    pub siret: Option<Siret>,
-    pub category_code: Option<String>,
-    pub category_label: Option<String>,
-}
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@
 
 mod directory;
 mod error;
+mod headers;
 mod openapi;
 mod orders;
 mod pki;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(portal::root))
         .merge(pki::routes())
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }
 

@@ -292,6 +292,16 @@ async fn portal_end_to_end() {
         );
         let p = anon.get("/").await;
         assert_eq!((p.status.as_u16(), p.location()), (303, "/portail".to_owned()));
+        // Issue 15 point 19: security headers on the portal's pages, errors included.
+        for path in ["/portail", "/portail/produits", "/portail/nulle-part"] {
+            let p = anon.get(path).await;
+            let header = |name: &str| p.headers.get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+            assert!(header("strict-transport-security").starts_with("max-age="), "{path}");
+            assert_eq!(header("x-frame-options"), "DENY", "{path}");
+            assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+            let csp = header("content-security-policy");
+            assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"), "{path}: {csp}");
+        }
 
         // Home: the habilitations, in French, with the card holder and the CSRF cookie.
         let mut a = Browser::new(&w, Some(&w.admin));

@@ -17,6 +17,7 @@ pub struct NormDn(pub Vec<Cow<'static, str>>);
 pub struct Ava {
     /// Canonical lower-case attribute name (or the lower-cased unknown type).
     pub attr: String,
+    /// The value, unescaped and trimmed.
     pub value: String,
 }
 
@@ -134,6 +135,7 @@ impl Dn {
         Some(Dn(rdns))
     }
 
+    /// The normalised form: canonical types, folded values, each RDN's AVAs sorted.
     pub fn normalize(&self) -> NormDn {
         NormDn(
             self.0
@@ -162,6 +164,7 @@ impl NormDn {
         NormDn(rdns)
     }
 
+    /// The number of RDNs.
     pub fn depth(&self) -> usize {
         self.0.len()
     }

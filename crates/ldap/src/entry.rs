@@ -28,18 +28,20 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use ldap3_proto::proto::LdapFilter;
+use santepki_domain::structure::{join_words, street_line};
+use santepki_storage::ldap::{CaEntry, PsRow, SitColumn, SitColumns, SitRow, StructRow};
 use smallvec::SmallVec;
 
 use crate::dn::{escape_value, fold, NormDn};
 use crate::schema::{self, Usage, CPS_PROFESSIONNEL, CPS_SITUATION, CPS_STRUCTURE};
-use crate::store::{PsRow, SitColumn, SitColumns, SitRow, StructRow};
-use crate::Branch;
+use crate::{Branch, BranchNames};
 
 /// Where an entry sorts in a search's output: the static entries first, then professionals in
 /// idNat_PS order, each followed by its situations in situation key order. A paged search
 /// resumes after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Key {
+    /// A fixed entry (root DSE, schema, `c=fr`, the branches, the PKI subtree), by rank.
     Static(u8),
     /// idNat_PS and, for a situation, its [`situation_order`] (empty for the professional).
     Dynamic(String, String),
@@ -54,20 +56,28 @@ pub type Value = Cow<'static, str>;
 /// The values of an attribute; nearly all attributes have one, kept inline.
 pub type Values = SmallVec<[Value; 1]>;
 
+/// An attribute of an entry.
 #[derive(Debug, Clone)]
 pub struct Attr {
+    /// Its type.
     pub def: &'static schema::AttrDef,
+    /// Its values (empty for a binary attribute).
     pub values: Values,
     /// DER values of a binary attribute (certificates, CRLs), sent as `<name>;binary`;
     /// `values` is empty then, so that assertion filters do not match them.
     pub binary: Vec<Vec<u8>>,
 }
 
+/// An entry of the tree, with the attributes a search builds.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// Its name as shown.
     pub dn: String,
+    /// Its normalised name, for scope and base comparisons.
     pub norm: NormDn,
+    /// Where it sorts in a search's output.
     pub key: Key,
+    /// Its attributes.
     pub attrs: Vec<Attr>,
 }
 
@@ -159,14 +169,19 @@ impl<'w> Builder<'w> {
 /// The object classes of professional and structure entries (filters are checked against them
 /// before an entry is built: [`crate::filter::may_match`]).
 pub const PROFESSIONAL_CLASSES: &[&str] = &["top", CPS_PROFESSIONNEL];
+/// The object classes of situation entries.
 pub const SITUATION_CLASSES: &[&str] = &["top", CPS_SITUATION];
+/// The object classes of structure entries.
 pub const STRUCTURE_CLASSES: &[&str] = &["top", CPS_STRUCTURE, "pkiUser"];
 
+/// The schema entry's name.
 pub const SUBSCHEMA_DN: &str = "cn=subschema";
+/// The top of the tree.
 pub const COUNTRY_DN: &str = "c=fr";
 
-/// Controls the server supports, as the root DSE lists them.
+/// Controls the server supports, as the root DSE lists them: simple paged results (RFC 2696).
 pub const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
+/// The WhoAmI extended operation (RFC 4532).
 pub const WHOAMI_OID: &str = "1.3.6.1.4.1.4203.1.11.3";
 
 /// The fixed entries, built once: searches look at them by reference and copy only those that
@@ -176,16 +191,19 @@ pub fn root_dse() -> &'static Entry {
     &E
 }
 
+/// The schema entry (`cn=subschema`).
 pub fn subschema() -> &'static Entry {
     static E: LazyLock<Entry> = LazyLock::new(build_subschema);
     &E
 }
 
+/// The `c=fr` entry.
 pub fn country() -> &'static Entry {
     static E: LazyLock<Entry> = LazyLock::new(build_country);
     &E
 }
 
+/// The entry of a branch (`o=GIP-CPS` or `o=TEST`).
 pub fn branch(b: Branch) -> &'static Entry {
     static PRODUCTION: LazyLock<Entry> = LazyLock::new(|| build_branch(Branch::Production));
     static TEST: LazyLock<Entry> = LazyLock::new(|| build_branch(Branch::Test));
@@ -242,6 +260,7 @@ fn build_branch(b: Branch) -> Entry {
     e.operational("organization", true)
 }
 
+/// The DN of a professional's entry in branch `b`.
 pub fn professional_dn(b: Branch, idnat_ps: &str) -> String {
     format!("uid={},{}", escape_value(idnat_ps), b.dn())
 }
@@ -281,20 +300,10 @@ pub fn professional(p: &PsRow, has_situations: bool, want: &Selection) -> Entry 
     e.operational(CPS_PROFESSIONNEL, has_situations)
 }
 
-fn join_words<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
-    let mut out = String::new();
-    for p in parts.into_iter().flatten().map(str::trim).filter(|p| !p.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(p);
-    }
-    out
-}
-
-/// `postalAddress` of a site: the recipient, then number, suffix, street type and name.
+/// `postalAddress` of a site: the recipient, then the street line (number, suffix, street type
+/// and name), written as the domain writes address lines.
 fn postal_address(recipient: Option<&str>, street: [Option<&str>; 4]) -> String {
-    let street = join_words(street);
+    let street = street_line(street);
     join_words([recipient, Some(street.as_str())])
 }
 
@@ -314,10 +323,13 @@ pub fn situation_order(s: &SitRow) -> String {
     out
 }
 
-/// The situations of one professional (rows in [`situation_order`]), with their DNs and the
+/// The situations of one professional, in [`situation_order`], with their DNs and the
 /// attributes `want` names; the rows' values move into the entries. The rows need only the
 /// columns [`situation_columns`] gives for `want`.
-pub fn situations(idnat_ps: &str, rows: Vec<SitRow>, want: &Selection) -> Vec<Entry> {
+pub fn situations(idnat_ps: &str, mut rows: Vec<SitRow>, want: &Selection) -> Vec<Entry> {
+    // Sorted here, the same on both backends whatever their collation: the ranks in the names
+    // depend on the order.
+    rows.sort_by_cached_key(situation_order);
     let b = Branch::of(idnat_ps);
     let parent = professional_dn(b, idnat_ps);
     let parent_norm = professional_norm(b, idnat_ps);
@@ -388,26 +400,15 @@ pub fn situations(idnat_ps: &str, rows: Vec<SitRow>, want: &Selection) -> Vec<En
         .collect()
 }
 
-/// The branch of a structure: test practices (idNat_Struct `4997…`) are under `o=TEST`.
-pub fn structure_branch(idnat_struct: &str) -> Branch {
-    if idnat_struct.starts_with(STRUCTURE_TEST_PREFIX) {
-        Branch::Test
-    } else {
-        Branch::Production
-    }
-}
-
-/// idNat_Struct of the practices of test identities: type 4 (RPPS rang) + RPPS `997…`.
-pub const STRUCTURE_TEST_PREFIX: &str = "4997";
-
+/// The DN of a structure's entry, under the branch of its identifier.
 pub fn structure_dn(idnat_struct: &str) -> String {
-    format!("ou={},{}", escape_value(idnat_struct), structure_branch(idnat_struct).dn())
+    format!("ou={},{}", escape_value(idnat_struct), Branch::of_structure(idnat_struct).dn())
 }
 
 /// A structure, with the DER of its live ORG and SERV certificates and the attributes `want`
 /// names.
 pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>, want: &Selection) -> Entry {
-    let branch = structure_branch(&s.idnat_struct);
+    let branch = Branch::of_structure(&s.idnat_struct);
     let norm = branch_norm(branch).child(format!("ou={}", fold(s.idnat_struct.trim())));
     let mut e =
         Builder::new(Entry::new(structure_dn(&s.idnat_struct), norm, Key::Structure(s.idnat_struct.clone())), want);
@@ -440,23 +441,15 @@ pub fn structure(s: &StructRow, certificates: Vec<Vec<u8>>, want: &Selection) ->
     e.operational(CPS_STRUCTURE, false)
 }
 
-/// A certification authority as the PKI subtree shows it.
-#[derive(Debug, Clone)]
-pub struct CaEntryData {
-    pub name: String,
-    pub is_root: bool,
-    pub certificate: Vec<u8>,
-    pub crl: Option<Vec<u8>>,
-    pub delta_crl: Option<Vec<u8>>,
-}
-
+/// The top of the PKI subtree.
 pub const ANS_DN: &str = "ou=ANS,c=fr";
+/// The unit the CA entries are under.
 pub const IGC_DN: &str = "ou=IGC-SANTE,ou=ANS,c=fr";
 
 /// The PKI subtree (static keys 3…): `ou=ANS`, `ou=IGC-SANTE`, the root as an
 /// organizational unit and the other CAs under it, in the order given (root first). Empty when
 /// no CA exists yet.
-pub fn pki(cas: &[CaEntryData]) -> Vec<Entry> {
+pub fn pki(cas: &[CaEntry]) -> Vec<Entry> {
     let Some(root) = cas.iter().find(|c| c.is_root) else { return Vec::new() };
     let mut out = Vec::new();
     let all = Selection::everything();
@@ -469,7 +462,7 @@ pub fn pki(cas: &[CaEntryData]) -> Vec<Entry> {
     igc.add("ou", ["IGC-SANTE"]);
     out.push(igc.operational("organizationalUnit", true));
     let root_dn = format!("ou={},{IGC_DN}", escape_value(&root.name));
-    let ca_attrs = |e: &mut Builder<'_>, c: &CaEntryData| {
+    let ca_attrs = |e: &mut Builder<'_>, c: &CaEntry| {
         e.add_binary("cACertificate", vec![c.certificate.clone()]);
         e.add_binary("certificateRevocationList", c.crl.iter().cloned().collect());
         e.add_binary("deltaRevocationList", c.delta_crl.iter().cloned().collect());
@@ -569,6 +562,7 @@ impl Selection {
         self
     }
 
+    /// Whether the selection includes attribute `def`.
     pub fn includes(&self, def: &'static schema::AttrDef) -> bool {
         match def.usage {
             Usage::User if self.all_user => true,

@@ -31,10 +31,14 @@ pub fn depth(f: &LdapFilter) -> usize {
     max
 }
 
+/// The value of a filter on an entry (RFC 4511 §4.5.1.7): an entry is returned only on `True`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tri {
+    /// The filter matches.
     True,
+    /// It does not.
     False,
+    /// It cannot be decided (an unknown attribute or matching rule).
     Undefined,
 }
 

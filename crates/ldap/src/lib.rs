@@ -5,13 +5,16 @@
 //! - [`entry`]: the tree (`c=fr`, `o=GIP-CPS` / `o=TEST`, `uid=<idNat_PS>`,
 //!   `ou=<idNat_Struct>`) and how rows of the directory store become entries;
 //! - [`filter`]: filter evaluation and candidate plans;
-//! - [`search`]: scopes, limits and stateless paging;
-//! - [`store`]: the chunked, key-ordered reads of the directory store.
+//! - [`search`]: scopes, limits and stateless paging.
+//!
+//! The chunked, key-ordered reads of the directory store are `santepki_storage::ldap`'s
+//! ([`LdapStore`]): this crate asks for professionals, situations, structures and CAs, and never
+//! sees SQL.
 //!
 //! Anyone may read, as in the real directory: an anonymous bind succeeds, a simple bind with a
 //! name or password gets invalidCredentials, every write gets unwillingToPerform. Each request
 //! reads the database, with no cache: an import is visible at once on PostgreSQL and within
-//! [`store::SNAPSHOT_AGE`] on SQLite, and several nodes can share one PostgreSQL. A malformed,
+//! [`santepki_storage::ldap::SNAPSHOT_AGE`] on SQLite, and several nodes can share one PostgreSQL. A malformed,
 //! oversized or stalled message closes its connection only.
 
 pub mod dn;
@@ -19,7 +22,6 @@ pub mod entry;
 pub mod filter;
 pub mod schema;
 pub mod search;
-pub mod store;
 
 use std::future::Future;
 use std::io;
@@ -34,6 +36,7 @@ use ldap3_proto::proto::{
     LdapResult, LdapResultCode, LdapSearchRequest, LdapSearchResultEntry, LdapSearchScope,
 };
 use ldap3_proto::LdapCodec;
+use santepki_storage::ldap::LdapStore;
 use santepki_storage::Db;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -43,34 +46,27 @@ use tokio_util::codec::{Decoder, FramedWrite};
 
 use crate::entry::Selection;
 use crate::search::Paging;
-use crate::store::Store;
 
-/// The two branches of the tree (R44).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Branch {
-    /// `o=GIP-CPS,c=fr`: production identities.
-    Production,
-    /// `o=TEST,c=fr`: test identities, RPPS `997…` (idNat_PS `8997…`).
-    Test,
+/// The two branches of the tree (R44), as the store reads them: test identities and the others.
+pub use santepki_storage::ldap::Branch;
+
+/// The names of a [`Branch`] in the tree.
+pub trait BranchNames {
+    /// The branch's DN: `o=GIP-CPS,c=fr` or `o=TEST,c=fr`.
+    fn dn(self) -> &'static str;
+    /// Its `o` value.
+    fn o(self) -> &'static str;
 }
 
-impl Branch {
-    pub fn of(idnat_ps: &str) -> Branch {
-        if idnat_ps.starts_with(store::TEST_LO) {
-            Branch::Test
-        } else {
-            Branch::Production
-        }
-    }
-
-    pub fn dn(self) -> &'static str {
+impl BranchNames for Branch {
+    fn dn(self) -> &'static str {
         match self {
             Branch::Production => "o=GIP-CPS,c=fr",
             Branch::Test => "o=TEST,c=fr",
         }
     }
 
-    pub fn o(self) -> &'static str {
+    fn o(self) -> &'static str {
         match self {
             Branch::Production => "GIP-CPS",
             Branch::Test => "TEST",
@@ -110,7 +106,7 @@ pub async fn serve(
     opts: LdapOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let store = store::Store::new(db);
+    let store = LdapStore::new(db);
     let opts = Arc::new(opts);
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);
@@ -147,6 +143,7 @@ pub struct RequestCodec {
 }
 
 impl RequestCodec {
+    /// A decoder that refuses messages announcing more than `max_message_size` bytes.
     pub fn new(max_message_size: usize) -> RequestCodec {
         // BER nesting is bounded too, which bounds filter nesting while decoding.
         RequestCodec { inner: LdapCodec::new(Some(max_message_size), Some(128)), max: max_message_size }
@@ -209,7 +206,7 @@ enum Reply {
 /// once per connection, and a timer runs only while a request is partly received, so that a
 /// request costs no timer or shared-waiter bookkeeping (the R44 search is a few tens of
 /// microseconds of work: that bookkeeping showed in the profile).
-async fn handle(stream: TcpStream, store: Store, opts: Arc<LdapOptions>, mut stop: watch::Receiver<bool>) {
+async fn handle(stream: TcpStream, store: LdapStore, opts: Arc<LdapOptions>, mut stop: watch::Receiver<bool>) {
     let (mut r, w) = stream.into_split();
     let mut codec = RequestCodec::new(opts.max_message_size);
     let mut buf = BytesMut::with_capacity(4096);
@@ -269,7 +266,7 @@ async fn handle(stream: TcpStream, store: Store, opts: Arc<LdapOptions>, mut sto
 }
 
 /// The response to one request.
-async fn process(store: &Store, opts: &LdapOptions, msg: LdapMsg) -> Reply {
+async fn process(store: &LdapStore, opts: &LdapOptions, msg: LdapMsg) -> Reply {
     let id = msg.msgid;
     let one = |op: LdapOp| Reply::Send(vec![LdapMsg::new(id, op)]);
     let read_only = || result(LdapResultCode::UnwillingToPerform, "this directory is read-only");
@@ -373,7 +370,7 @@ fn unsupported_critical(c: &LdapControl) -> bool {
 }
 
 async fn do_search(
-    store: &Store,
+    store: &LdapStore,
     opts: &LdapOptions,
     id: i32,
     req: &LdapSearchRequest,

@@ -21,12 +21,19 @@ pub struct AttrDef {
     pub name: &'static str,
     /// Other names clients may use (`commonName`, `surname`…).
     pub aliases: &'static [&'static str],
+    /// The attribute type's OID.
     pub oid: &'static str,
+    /// Its description (`DESC`).
     pub desc: &'static str,
+    /// The OID of its syntax.
     pub syntax: &'static str,
+    /// Its equality matching rule.
     pub equality: &'static str,
+    /// Its substring matching rule, if substring filters apply.
     pub substr: Option<&'static str>,
+    /// Whether it is `SINGLE-VALUE`.
     pub single: bool,
+    /// User or operational.
     pub usage: Usage,
 }
 
@@ -92,6 +99,7 @@ macro_rules! cps_attr {
     };
 }
 
+/// Every attribute type the server knows: the standard ones its entries use and the CPS ones.
 pub static ATTRIBUTES: &[AttrDef] = &[
     // Standard attributes (RFC 4512, 4519, 4524, 2798, 3045, 4530).
     syntax(
@@ -312,19 +320,30 @@ pub fn attr(name: &str) -> Option<&'static AttrDef> {
 
 /// An object class.
 pub struct ClassDef {
+    /// The class's name.
     pub name: &'static str,
+    /// Its OID.
     pub oid: &'static str,
+    /// Its description (`DESC`).
     pub desc: &'static str,
+    /// Its superclass, if any.
     pub sup: Option<&'static str>,
+    /// `STRUCTURAL`, `AUXILIARY` or `ABSTRACT`.
     pub kind: &'static str,
+    /// The attributes it requires.
     pub must: &'static [&'static str],
+    /// The attributes it allows.
     pub may: &'static [&'static str],
 }
 
+/// The class of professional entries (`uid=<idNat_PS>`).
 pub const CPS_PROFESSIONNEL: &str = "cpsProfessionnel";
+/// The class of situation entries (below a professional).
 pub const CPS_SITUATION: &str = "cpsSituation";
+/// The class of structure entries (`ou=<idNat_Struct>` under a branch).
 pub const CPS_STRUCTURE: &str = "cpsStructure";
 
+/// Every object class the server knows.
 pub static CLASSES: &[ClassDef] = &[
     ClassDef {
         name: "top",

@@ -237,9 +237,12 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Where a secret of the configuration goes.
+type SecretField = fn(&mut CaConfig) -> &mut Option<Secret>;
+
 /// The environment variables that hold secrets, with the field each sets. They are read as raw text, not through
 /// figment's value parsing, which turns `0123` into the number 123.
-const SECRET_VARIABLES: [(&str, fn(&mut CaConfig) -> &mut Option<Secret>); 2] = [
+const SECRET_VARIABLES: [(&str, SecretField); 2] = [
     ("SANTEPKI_CA__KEY_PASSPHRASE", |ca| &mut ca.key_passphrase),
     ("SANTEPKI_CA__PKCS11_PIN", |ca| &mut ca.pkcs11_pin),
 ];

@@ -173,6 +173,9 @@ fn demo_serves_and_other_commands_use_its_database() {
     for key in ["portal_url", "http_url", "ldap_url", "ca_bundle", "cards"] {
         assert!(facts.get(key).is_some(), "demo.json lacks {key}");
     }
+    // The API URL is where the card routes answer: the HTTPS listener (issue 15, point 21).
+    assert_eq!(facts["api_url"].as_str().unwrap(), format!("{}/api/v1", facts["portal_url"].as_str().unwrap()));
+    assert_eq!(facts["public_api_url"].as_str().unwrap(), format!("{}/api/v1", facts["http_url"].as_str().unwrap()));
     let http_url = facts["http_url"].as_str().unwrap().to_owned();
     {
         use std::os::unix::fs::PermissionsExt;
@@ -510,6 +513,25 @@ fn demo_serves_and_other_commands_use_its_database() {
         "pharmacist.p12",
     ]);
     assert_eq!(run(c).0, 0);
+    // Issue 15 point 13: an output that exists is refused before the card is registered or certified.
+    let mut c = santepki(dir.path());
+    c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args([
+        "card",
+        "issue",
+        "--type",
+        "CPA",
+        "--last-name",
+        "Doublon",
+        "--first-name",
+        "Ines",
+        "--structure",
+        "344306184100047",
+        "--p12-out",
+        "ines.p12",
+    ]);
+    let (code, _, err) = run(c);
+    assert!(code != 0 && err.contains("--p12-out") && err.contains("exists"), "{err}");
+    assert!(!err.contains("registered card"), "nothing registered before the outputs were checked: {err}");
     let mut c = santepki(dir.path());
     c.env("SANTEPKI_P12_PASSPHRASE", "a passphrase").args(["card", "issue", "--p12-out", "x.p12"]);
     let (code, _, err) = run(c);

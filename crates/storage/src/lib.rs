@@ -3,7 +3,9 @@
 //!
 //! Both backends go through sqlx's `Any` driver with portable SQL (`$1` placeholders, which
 //! SQLite accepts too; `ON CONFLICT … DO UPDATE`; TEXT and BIGINT only), so there is one way to
-//! write each query and the test suite runs the same code against both.
+//! write each query and the test suite runs the same code against both. The one exception is the
+//! LDAP server's read path ([`ldap`]): on a SQLite file it runs the same SQL through rusqlite
+//! connections of its own, synchronously, to answer faster than slapd.
 //!
 //! Nothing here keeps state between calls beyond the connection pool: several santepki nodes can
 //! share one PostgreSQL database.
@@ -13,6 +15,7 @@ pub mod authority;
 pub mod directory;
 mod error;
 mod hash;
+pub mod ldap;
 pub mod ordering;
 pub mod registration;
 pub mod schema;
@@ -32,11 +35,14 @@ pub use hash::row_hash;
 /// Which database a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// SQLite: a file (the embedded default) or in memory.
     Sqlite,
+    /// PostgreSQL.
     Postgres,
 }
 
 impl Backend {
+    /// The backend a database URL names (`sqlite:…`, `postgres:…` or `postgresql:…`).
     pub fn from_url(url: &str) -> Result<Self, StorageError> {
         if url.starts_with("sqlite:") {
             Ok(Backend::Sqlite)
@@ -47,6 +53,7 @@ impl Backend {
         }
     }
 
+    /// Its name for people: `SQLite` or `PostgreSQL`.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "SQLite",
@@ -122,24 +129,10 @@ impl Db {
         Ok(db)
     }
 
-    /// SQLite-only indexes for the LDAP server's own read path (santepki-ldap's `store`, which
-    /// names them with `INDEXED BY`). The R44 search reads a professional's open situations
-    /// with their structures' attributes; these indexes answer the professional check and the
-    /// structure columns from index pages alone, without a descent into each table row
-    /// (docs/benchmarks.md, CPS directory over LDAP). They are not in the shared migrations
-    /// because PostgreSQL caps a B-tree entry at about 2.7 kB, which a structure with very
-    /// long names could exceed and so fail an import; PostgreSQL reads through sqlx and its
-    /// own planner instead.
+    /// SQLite-only indexes of the LDAP server's own read path ([`ldap`], which names them with
+    /// `INDEXED BY`; why they are SQLite-only is told there).
     async fn sqlite_read_indexes(&self) -> Result<(), StorageError> {
-        for sql in [
-            "CREATE INDEX IF NOT EXISTS professionals_open ON professionals (idnat_ps, closed_at)",
-            "CREATE INDEX IF NOT EXISTS structures_ldap ON structures (idnat_struct, name, siret, siren, finess, \
-             legal_entity_finess, rpps_rang, recipient, street_number, street_number_suffix, street_type, street_name, postal_code, \
-             town, phone, email)",
-        ] {
-            self.pool.execute(sql).await?;
-        }
-        Ok(())
+        ldap::create_indexes(self).await
     }
 
     /// PostgreSQL-only adjustment the shared migrations cannot express: name prefix search uses
@@ -164,6 +157,7 @@ impl Db {
         Ok(())
     }
 
+    /// The connection pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -180,6 +174,7 @@ impl Db {
         }
     }
 
+    /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -189,6 +184,7 @@ impl Db {
         self.sqlite_file.as_deref()
     }
 
+    /// Closes the pool's connections (waiting for those in use).
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -18,19 +18,24 @@ pub const POSTGRES_URL_VAR: &str = "SANTEPKI_TEST_POSTGRES_URL";
 
 /// A test database; the SQLite folder is removed when it is dropped.
 pub struct TestDb {
+    /// The migrated database.
     pub db: Db,
+    /// Its backend.
     pub backend: Backend,
+    /// Its URL.
     pub url: String,
     /// The SQLite file's folder, removed on drop (`None` for PostgreSQL).
     pub _dir: Option<tempfile::TempDir>,
 }
 
 impl TestDb {
+    /// The backend's name, to label assertions.
     pub fn label(&self) -> &'static str {
         self.backend.name()
     }
 }
 
+/// A new SQLite file database in a temporary folder.
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temporary folder");
     let url = format!("sqlite://{}/santepki.db", dir.path().display());
@@ -60,6 +65,7 @@ pub async fn postgres_url() -> String {
     }
 }
 
+/// A new, empty database on the test PostgreSQL server.
 pub async fn postgres() -> TestDb {
     let url = postgres_url().await;
     let db = Db::connect(&url).await.expect("PostgreSQL test database");
@@ -69,4 +75,67 @@ pub async fn postgres() -> TestDb {
 /// One database of each backend.
 pub async fn both() -> Vec<TestDb> {
     vec![sqlite().await, postgres().await]
+}
+
+/// Production professionals (not test identities) with at least two open situations at a
+/// structure, in key order, at most `limit`: the professionals whose LDAP situation reads are
+/// worth comparing.
+pub async fn professionals_with_several_situations(db: &Db, limit: i64) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT idnat_ps FROM situations WHERE closed_at IS NULL AND idnat_ps NOT LIKE $1 AND idnat_struct IS NOT NULL \
+         GROUP BY idnat_ps HAVING COUNT(*) >= 2 ORDER BY idnat_ps LIMIT $2",
+    )
+    .bind(format!("{}%", santepki_domain::ids::TEST_IDNAT_PS.start))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+    .expect("professionals with several situations")
+}
+
+/// Closes a professional (its situations left open), as an import that drops it would.
+pub async fn close_professional(db: &Db, idnat_ps: &str, at: &str) {
+    sqlx::query("UPDATE professionals SET closed_at = $1 WHERE idnat_ps = $2")
+        .bind(at.to_owned())
+        .bind(idnat_ps.to_owned())
+        .execute(db.pool())
+        .await
+        .expect("close a professional");
+}
+
+/// Rewrites a professional's row unchanged: a commit, and pages for a WAL checkpoint to copy.
+pub async fn touch_professional(db: &Db, idnat_ps: &str) {
+    sqlx::query("UPDATE professionals SET updated_at = updated_at || '' WHERE idnat_ps = $1")
+        .bind(idnat_ps.to_owned())
+        .execute(db.pool())
+        .await
+        .expect("touch a professional");
+}
+
+/// The names of the indexes of a SQLite database among `names`, sorted.
+pub async fn sqlite_indexes(db: &Db, names: &[&str]) -> Vec<String> {
+    let all: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+        .fetch_all(db.pool())
+        .await
+        .expect("SQLite indexes");
+    all.into_iter().filter(|n| names.contains(&n.as_str())).collect()
+}
+
+/// Runs a SQLite checkpoint that truncates the WAL (`PRAGMA wal_checkpoint(TRUNCATE)`), which
+/// waits for every reader's snapshot; returns whether it completed (SQLite's busy flag was 0).
+pub async fn sqlite_checkpoint_truncate(db: &Db) -> bool {
+    let (busy, _, _): (i64, i64, i64) =
+        sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(db.pool()).await.expect("WAL checkpoint");
+    busy == 0
+}
+
+/// Open production professionals (not test identities) with at least one open situation, in
+/// key order: those an R44 search finds something for (the LDAP benchmark's sample).
+pub async fn professionals_with_open_situations(db: &Db) -> Result<Vec<String>, crate::StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT p.idnat_ps FROM professionals p WHERE p.closed_at IS NULL AND p.idnat_ps NOT LIKE $1 \
+         AND EXISTS (SELECT 1 FROM situations s WHERE s.idnat_ps = p.idnat_ps AND s.closed_at IS NULL) ORDER BY p.idnat_ps",
+    )
+    .bind(format!("{}%", santepki_domain::ids::TEST_IDNAT_PS.start))
+    .fetch_all(db.pool())
+    .await?)
 }

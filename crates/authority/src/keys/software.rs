@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pkcs8::der::pem::LineEnding;
-use pkcs8::{EncryptedPrivateKeyInfo, PrivateKeyInfo};
+use pkcs8::{pkcs5, EncryptedPrivateKeyInfo, PrivateKeyInfo};
 use zeroize::Zeroizing;
 
 use super::{CaSigner, KeyAlgorithm, KeyCustody, KeyError, SoftwareKey};
@@ -38,8 +38,19 @@ fn io_error(path: &Path, e: impl std::fmt::Display) -> KeyError {
 /// Encrypts a PKCS#8 document under `passphrase` as PEM.
 pub fn encrypt_pkcs8(pkcs8: &[u8], passphrase: &str) -> Result<Zeroizing<String>, KeyError> {
     let info = PrivateKeyInfo::try_from(pkcs8).map_err(|e| KeyError::Generate(e.to_string()))?;
+    let mut salt = [0u8; 16];
+    let mut iv = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut salt)
+        .and_then(|()| aws_lc_rs::rand::fill(&mut iv))
+        .map_err(|_| KeyError::Generate("the system random generator failed".into()))?;
+    // scrypt with OpenSSL's own defaults for `openssl pkcs8 -topk8 -scrypt` (N = 2^14, r = 8, p = 1: 16 MiB), so
+    // that `openssl pkey` opens the file (issue 15, point 22). The pkcs8 crate's default (N = 2^15) needs 32 MiB and
+    // more, above OpenSSL's default scrypt memory cap, so OpenSSL refused such files.
+    let params = pkcs5::scrypt::Params::new(14, 8, 1, 32).map_err(|e| KeyError::Generate(e.to_string()))?;
+    let scheme = pkcs5::pbes2::Parameters::scrypt_aes256cbc(params, &salt, &iv)
+        .map_err(|e| KeyError::Generate(e.to_string()))?;
     let encrypted =
-        info.encrypt(rand::rngs::OsRng, passphrase.as_bytes()).map_err(|e| KeyError::Generate(e.to_string()))?;
+        info.encrypt_with_params(scheme, passphrase.as_bytes()).map_err(|e| KeyError::Generate(e.to_string()))?;
     let pem =
         encrypted.to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF).map_err(|e| KeyError::Generate(e.to_string()))?;
     Ok(pem)
@@ -145,5 +156,22 @@ mod tests {
             let mode = std::fs::metadata(custody.path_of("ca")).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "key file readable by others: {mode:o}");
         }
+    }
+
+    /// Issue 15 point 22: OpenSSL opens the key files with its default limits, so that an operator can export a
+    /// key with `openssl pkey -in ca.key.pem -passin env:…` (docs/ca.md).
+    #[test]
+    fn openssl_opens_the_key_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let custody = SoftwareCustody::new(dir.path(), Some("correct horse".into()));
+        let key = custody.generate("ca", KeyAlgorithm::EcdsaP256).unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["pkey", "-pubout", "-outform", "DER", "-passin", "env:SANTEPKI_TEST_KEY_PASSPHRASE", "-in"])
+            .arg(custody.path_of("ca"))
+            .env("SANTEPKI_TEST_KEY_PASSPHRASE", "correct horse")
+            .output()
+            .expect("openssl (scripts/install-deps.sh installs it)");
+        assert!(out.status.success(), "openssl pkey: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.stdout, key.public_key_der());
     }
 }

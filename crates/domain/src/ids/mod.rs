@@ -14,7 +14,7 @@ use std::fmt;
 
 pub use card::CardNumber;
 pub use finess::Finess;
-pub use national::{IdNatPs, IdNatStruct};
+pub use national::{IdNatPs, IdNatStruct, TestIdRange, TEST_IDNAT_PS, TEST_IDNAT_STRUCT};
 pub use professional::{Adeli, AdeliRang, Rpps, RppsRang};
 pub use sirene::{Siren, Siret};
 

@@ -74,6 +74,32 @@ impl From<Adeli> for IdNatPs {
     }
 }
 
+/// The national identifiers of a kind that belong to test identities (R44), as a key range
+/// `[start, end)`: exactly the identifiers that start with `start`, so that a store can scan them
+/// (or everything else) in key order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestIdRange {
+    /// The prefix of the range, and its first key.
+    pub start: &'static str,
+    /// The first key after the range (the prefix with its last digit plus one).
+    pub end: &'static str,
+}
+
+impl TestIdRange {
+    /// Whether `id` (a national identifier as stored) is in the range.
+    pub fn contains(self, id: &str) -> bool {
+        id.starts_with(self.start)
+    }
+}
+
+/// idNat_PS of test identities: `8` + RPPS `997…` ([`Rpps::is_test_identity`]), published under
+/// `o=TEST,c=fr` (R44).
+pub const TEST_IDNAT_PS: TestIdRange = TestIdRange { start: "8997", end: "8998" };
+
+/// idNat_Struct of the practices of test identities: `4` (RPPS rang) + RPPS `997…`, published
+/// under `o=TEST,c=fr` (R44).
+pub const TEST_IDNAT_STRUCT: TestIdRange = TestIdRange { start: "4997", end: "4998" };
+
 /// A structure's national identifier (`idNat_Struct`), such as `1060785003` or `499700270616029`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IdNatStruct {
@@ -181,6 +207,21 @@ serde_via_display!(IdNatStruct);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_identity_ranges_are_the_test_rpps_behind_their_type_digit() {
+        use super::super::professional::TEST_RPPS_PREFIX;
+        assert_eq!(TEST_IDNAT_PS.start, format!("8{TEST_RPPS_PREFIX}"));
+        assert_eq!(TEST_IDNAT_STRUCT.start, format!("4{TEST_RPPS_PREFIX}"));
+        for r in [TEST_IDNAT_PS, TEST_IDNAT_STRUCT] {
+            let (head, last) = r.start.split_at(r.start.len() - 1);
+            assert_eq!(r.end, format!("{head}{}", char::from(last.as_bytes()[0] + 1)), "{r:?}");
+        }
+        let ps = IdNatPs::parse("899700270616", ValidationMode::Strict).unwrap();
+        assert_eq!(TEST_IDNAT_PS.contains(&ps.to_string()), ps.is_test_identity());
+        assert!(!TEST_IDNAT_PS.contains("810000000001"));
+        assert!(TEST_IDNAT_STRUCT.contains("499700270616029") && !TEST_IDNAT_STRUCT.contains("1060785003"));
+    }
 
     #[test]
     fn r43_type_digits() {

@@ -1,6 +1,9 @@
 use super::{expect_digits, string_identifier, IdError, IdErrorReason, IdKind, ValidationMode};
 use crate::luhn;
 
+/// The RPPS numbers of test identities start with this (R44).
+pub(crate) const TEST_RPPS_PREFIX: &str = "997";
+
 /// An RPPS number: 11 digits with a Luhn key. Test identities start with `997`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Rpps(String);
@@ -18,7 +21,7 @@ impl Rpps {
 
     /// Whether this is a test identity (RPPS starting with `997`), published under `o=TEST,c=fr`.
     pub fn is_test_identity(&self) -> bool {
-        self.0.starts_with("997")
+        self.0.starts_with(TEST_RPPS_PREFIX)
     }
 
     /// Builds a valid RPPS from a 10-digit body by appending its Luhn key.

@@ -2,7 +2,7 @@
 //! PERSONNES CA, so that they authenticate over mutual TLS as real cards do, and the agency's
 //! first operators.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
@@ -84,6 +84,23 @@ pub async fn run_card(cmd: CardCommand, config: Option<PathBuf>) -> Result<ExitC
     let by = actor();
     match cmd {
         CardCommand::Issue(a) => {
+            // Every output is checked before anything is registered or issued (issue 15, point 13): a card whose
+            // certificate could not be written would be registered and certified with no one holding its key.
+            let stem = a.p12_out.with_extension("");
+            let cert = PathBuf::from(format!("{}.crt.pem", stem.display()));
+            let key = PathBuf::from(format!("{}.key.pem", stem.display()));
+            for file in [&a.p12_out, &key] {
+                if file.exists() {
+                    bail!(
+                        "--p12-out: {} exists already; choose another file (private files are never replaced)",
+                        file.display()
+                    );
+                }
+            }
+            let folder = a.p12_out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            if !folder.is_dir() {
+                bail!("--p12-out: the folder {} does not exist", folder.display());
+            }
             let number = match (&a.number, &a.card_type) {
                 (Some(n), None) => n.trim().to_owned(),
                 (None, Some(t)) => {
@@ -109,9 +126,6 @@ pub async fn run_card(cmd: CardCommand, config: Option<PathBuf>) -> Result<ExitC
             };
             let c =
                 reg.issue_card_credentials(&by, &number, &a.passphrase).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let stem = a.p12_out.with_extension("");
-            let cert = PathBuf::from(format!("{}.crt.pem", stem.display()));
-            let key = PathBuf::from(format!("{}.key.pem", stem.display()));
             write_file(&a.p12_out, &c.pkcs12, true)?;
             write_file(&cert, c.certificate_pem.as_bytes(), false)?;
             write_file(&key, c.key_pem.as_bytes(), true)?;

@@ -45,8 +45,13 @@ pub struct DemoFacts {
     pub portal_certificate: Option<String>,
     /// Where the demo's mail goes (`.eml` files).
     pub outbox: String,
+    /// The plain HTTP listener (directory, OCSP, CRLs, CA certificates; no card).
     pub http_url: String,
+    /// The API where every route answers: on the HTTPS listener, with a demo card (issue 15, point 21: on the plain
+    /// listener every card route answers 401).
     pub api_url: String,
+    /// The API routes that need no card (directory search), on the plain listener.
+    pub public_api_url: String,
     pub ldap_url: Option<String>,
     pub ca_bundle: Option<String>,
     pub cards: Vec<DemoCard>,
@@ -213,7 +218,8 @@ pub async fn run(args: DemoArgs, config_file: Option<PathBuf>) -> Result<ExitCod
             .as_ref()
             .map(|_| abs_dir.join("tls/server.crt.pem").display().to_string()),
         outbox: abs_dir.join("outbox").display().to_string(),
-        api_url: format!("{}/api/v1", running.http_url),
+        api_url: format!("{}/api/v1", running.portal_url.as_deref().unwrap_or(&running.http_url)),
+        public_api_url: format!("{}/api/v1", running.http_url),
         http_url: running.http_url.clone(),
         ldap_url: Some(running.ldap_url.clone()),
         ca_bundle: Some(bundle.display().to_string()),
@@ -390,7 +396,7 @@ fn print_banner(f: &DemoFacts, json: &Path) {
     println!("santepki demo is running.");
     println!();
     println!("  HTTP (directory API)  {}", f.http_url);
-    println!("    try: curl {}/directory/professionals/99700270616", f.api_url);
+    println!("    try: curl {}/directory/professionals/99700270616", f.public_api_url);
     if let Some(ldap) = &f.ldap_url {
         println!("  LDAP (CPS directory)  {ldap}");
         println!(
