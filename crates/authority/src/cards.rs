@@ -19,7 +19,9 @@ use crate::Authority;
 /// The card behind a card certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardCertificate {
+    /// Serial of the card certificate, in database form (lowercase hex).
     pub serial: String,
+    /// The 10-digit CPx card number.
     pub card_number: String,
     /// idNat_PS of the holder.
     pub idnat_ps: String,
@@ -28,16 +30,22 @@ pub struct CardCertificate {
 /// Why a certificate or a signature does not identify a card.
 #[derive(Debug, thiserror::Error)]
 pub enum CardAuthError {
+    /// No certificate this CA issued has these bytes, or it is not a card certificate.
     #[error("the certificate is not a card certificate issued by this platform")]
     Unknown,
+    /// The card certificate was revoked (card opposed).
     #[error("the card certificate is revoked")]
     Revoked,
+    /// The card certificate is outside its validity period.
     #[error("the card certificate is not valid at this time")]
     Expired,
+    /// The detached CMS signature cannot be decoded, or lacks what a card signature needs.
     #[error("the CMS signature is malformed: {0}")]
     Malformed(String),
+    /// The CMS signature does not match the signed content or the card certificate.
     #[error("the CMS signature does not verify: {0}")]
     BadSignature(String),
+    /// The database failed.
     #[error("storage: {0}")]
     Storage(#[from] santepki_storage::StorageError),
 }

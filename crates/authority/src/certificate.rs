@@ -28,7 +28,7 @@ use crate::settings::CaSettings;
 use crate::x509;
 
 /// What an issuer contributes to the certificates it signs.
-pub struct IssuerInfo<'a> {
+pub(crate) struct IssuerInfo<'a> {
     pub id: &'a str,
     pub subject: &'a Name,
     pub key_identifier: &'a [u8],
@@ -58,7 +58,7 @@ fn key_usage(usages: &[KeyUsages]) -> KeyUsage {
 /// A CA certificate: the root signs itself (`issuer` None), an issuing CA is signed by the root
 /// with pathLen 0. Both: BasicConstraints critical, keyCertSign + cRLSign critical, SKI.
 #[allow(clippy::too_many_arguments)]
-pub fn ca_certificate(
+pub(crate) fn ca_certificate(
     settings: &CaSettings,
     subject: &Name,
     spki_der: &[u8],
@@ -130,15 +130,24 @@ pub fn sign_certificate(tbs: TbsCertificate, signer: &dyn CaSigner) -> Result<Ce
 }
 
 /// Everything an end-entity certificate is made of.
-pub struct EndEntity<'a> {
+pub(crate) struct EndEntity<'a> {
+    /// Which certificate profile.
     pub profile: Profile,
+    /// Subject and alternative names from the profile.
     pub content: &'a Content,
+    /// The requester's public key.
     pub spki: &'a SubjectPublicKeyInfoOwned,
+    /// Its DER encoding (for the SKI).
     pub spki_der: &'a [u8],
+    /// The serial number bytes, positive and random.
     pub serial: &'a [u8],
+    /// Start of validity.
     pub not_before: DateTime<Utc>,
+    /// End of validity (also the PrivateKeyUsagePeriod of SIGN profiles).
     pub not_after: DateTime<Utc>,
+    /// The card, for a card certificate (product type extension).
     pub card: Option<&'a CardSubject>,
+    /// The profession code, for a card certificate (extension `1.2.250.1.71.1.2.7`).
     pub profession_code: Option<&'a str>,
 }
 
@@ -147,7 +156,7 @@ pub struct EndEntity<'a> {
 /// distribution point and FreshestCRL, AIA (OCSP, caIssuers), SAN when the profile has names,
 /// PrivateKeyUsagePeriod on SIGN, the product category and, on cards, product type and
 /// profession code.
-pub fn end_entity_tbs(
+pub(crate) fn end_entity_tbs(
     settings: &CaSettings,
     issuer: &IssuerInfo<'_>,
     ee: &EndEntity<'_>,
@@ -236,8 +245,10 @@ pub fn end_entity_tbs(
 /// Errors while building or signing a certificate.
 #[derive(Debug, thiserror::Error)]
 pub enum IssueBuildError {
+    /// DER encoding failed.
     #[error("encoding: {0}")]
     Der(#[from] der::Error),
+    /// The CA key could not sign.
     #[error(transparent)]
     Key(#[from] KeyError),
 }

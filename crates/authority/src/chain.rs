@@ -9,6 +9,7 @@ use der::asn1::SetOfVec;
 use der::{Any, Encode};
 use x509_cert::Certificate;
 
+/// Encodes `certs` (in order) as a DER PKCS#7 certs-only SignedData.
 pub fn certs_only(certs: &[Certificate]) -> Result<Vec<u8>, der::Error> {
     let mut set = SetOfVec::new();
     for c in certs {

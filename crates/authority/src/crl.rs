@@ -22,13 +22,17 @@ use crate::{x509, Authority, AuthorityError, LoadedCa};
 /// Old CRLs kept per CA and kind (the newest is served; older ones help audits).
 const KEEP: i64 = 3;
 
+/// Which CRL of a CA: the full list, or the delta since the last full one (FreshestCRL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CrlKind {
+    /// Every revoked certificate, republished daily.
     Full,
+    /// Revocations since the last full CRL, for relying parties that refresh often.
     Delta,
 }
 
 impl CrlKind {
+    /// The kind as stored and named in URLs (`full`, `delta`).
     pub fn as_str(self) -> &'static str {
         match self {
             CrlKind::Full => "full",
@@ -40,8 +44,11 @@ impl CrlKind {
 /// A CRL ready to serve (shared bytes, cheap to clone).
 #[derive(Debug, Clone)]
 pub struct ServedCrl {
+    /// The CRL number.
     pub number: i64,
+    /// nextUpdate, as stored (RFC 3339).
     pub next_update: String,
+    /// The DER CRL.
     pub der: bytes::Bytes,
 }
 
@@ -51,10 +58,15 @@ pub(crate) type CrlCache = std::sync::Mutex<std::collections::HashMap<(String, &
 /// A published CRL.
 #[derive(Debug, Clone)]
 pub struct Published {
+    /// Short name of the CA that signed it.
     pub ca_id: String,
+    /// Full or delta.
     pub kind: CrlKind,
+    /// Its CRL number.
     pub number: i64,
+    /// Number of revoked certificates listed.
     pub entries: usize,
+    /// Size of its DER encoding in bytes.
     pub der_len: usize,
 }
 

@@ -20,31 +20,42 @@ pub const MAX_CSR_BYTES: usize = 64 * 1024;
 /// Why a request was refused. `code()` is the machine-readable reason the API returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CsrError {
+    /// No bytes, or only whitespace.
     #[error("the request is empty")]
     Empty,
+    /// More than [`MAX_CSR_BYTES`].
     #[error("the request is {0} bytes; at most {MAX_CSR_BYTES} are accepted")]
     TooLarge(usize),
+    /// Not a decodable PKCS#10 request (PEM, DER or the base64 of DER).
     #[error("the request is not a PKCS#10 certificate request in PEM or DER: {0}")]
     Malformed(String),
+    /// The SubjectPublicKeyInfo cannot be decoded.
     #[error("the public key is malformed: {0}")]
     BadKey(String),
+    /// The request is not signed by the key it carries: proof of possession failed.
     #[error(
         "the request's signature does not verify: it was not signed by the key it carries (proof of possession failed)"
     )]
     BadSignature,
+    /// The signature algorithm is outside the accepted list.
     #[error("the request is signed with {0}, which is not accepted (use SHA-256, SHA-384 or SHA-512 with RSA PKCS#1 v1.5 or ECDSA)")]
     UnsupportedSignature(String),
+    /// The RSA key size is outside 2048–8192 bits.
     #[error("RSA keys of {0} bits are not accepted: use 2048 to 8192 bits")]
     RsaSize(usize),
+    /// The RSA public exponent is not 65537.
     #[error("RSA public exponent {0} is not accepted: use 65537")]
     RsaExponent(String),
+    /// The curve is neither P-256 nor P-384.
     #[error("elliptic curve {0} is not accepted: use P-256 or P-384")]
     UnsupportedCurve(String),
+    /// The key algorithm is neither RSA nor ECDSA.
     #[error("public key algorithm {0} is not accepted: use RSA or ECDSA (P-256, P-384)")]
     UnsupportedKey(String),
 }
 
 impl CsrError {
+    /// A stable machine-readable code for API clients.
     pub fn code(&self) -> &'static str {
         match self {
             CsrError::Empty => "csr_empty",
@@ -64,6 +75,7 @@ impl CsrError {
 /// A public key that passed the key policy.
 #[derive(Debug, Clone)]
 pub struct AcceptedKey {
+    /// The key as the certificate will carry it.
     pub spki: SubjectPublicKeyInfoOwned,
     /// Its DER encoding (hashed for rule R37 and the SKI).
     pub spki_der: Vec<u8>,

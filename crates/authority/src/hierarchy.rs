@@ -24,29 +24,41 @@ use crate::AuthorityError;
 
 /// Short names of the CAs, as the real published artefacts (`ACR-EL.cer`, `ACI-EL-ORG.crl`…).
 pub const ROOT_ID: &str = "ACR-EL";
+/// Short name of the issuing CA for legal persons (`AC IGC-SANTE … ORGANISATIONS`).
 pub const ORGANISATIONS_ID: &str = "ACI-EL-ORG";
+/// Short name of the issuing CA for natural persons and cards (`AC IGC-SANTE … PERSONNES`).
 pub const PERSONNES_ID: &str = "ACI-EL-PP";
 
 /// A CA ready to sign.
 pub struct LoadedCa {
+    /// Short name (`ACR-EL`, `ACI-EL-ORG`, `ACI-EL-PP`), used in artefact names and URLs.
     pub id: String,
+    /// Common name of the CA certificate.
     pub name: String,
+    /// `root`, or the [`IssuingRole`] name it signs for.
     pub role: String,
+    /// Short name of the CA that signed it; `None` for the root.
     pub parent_id: Option<String>,
+    /// The CA certificate.
     pub certificate: Certificate,
+    /// Its DER encoding.
     pub der: Vec<u8>,
+    /// Its subject, the issuer name of what it signs.
     pub subject: Name,
     /// SHA-1 of the public key bits: SKI, AKI of what it signs, OCSP issuerKeyHash.
     pub key_identifier: Vec<u8>,
     /// SHA-1 of the DER subject: OCSP issuerNameHash.
     pub name_sha1: Vec<u8>,
+    /// SHA-256 of the DER subject: OCSP issuerNameHash of SHA-256 requests.
     pub name_sha256: Vec<u8>,
+    /// SHA-256 of the public key bits: OCSP issuerKeyHash of SHA-256 requests.
     pub key_sha256: Vec<u8>,
+    /// The CA key.
     pub signer: Arc<dyn CaSigner>,
 }
 
 impl LoadedCa {
-    pub fn issuer_info(&self) -> IssuerInfo<'_> {
+    pub(crate) fn issuer_info(&self) -> IssuerInfo<'_> {
         IssuerInfo {
             id: &self.id,
             subject: &self.subject,
@@ -55,11 +67,13 @@ impl LoadedCa {
         }
     }
 
+    /// The CA certificate in PEM.
     pub fn pem(&self) -> String {
         use der::EncodePem;
         self.certificate.to_pem(der::pem::LineEnding::LF).unwrap_or_default()
     }
 
+    /// End of the CA certificate's validity.
     pub fn not_after(&self) -> DateTime<Utc> {
         let secs = self.certificate.tbs_certificate.validity.not_after.to_unix_duration().as_secs();
         DateTime::from_timestamp(secs as i64, 0).unwrap_or_default()

@@ -38,20 +38,28 @@ pub use settings::{CaSettings, Environment};
 /// Errors of the CA outside a single request's validation.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthorityError {
+    /// The database holds no CA yet.
     #[error("the CA hierarchy is not initialised: run `santepki ca init`")]
     NotInitialised,
+    /// `ca init` found a hierarchy already in the database.
     #[error("the CA hierarchy already exists")]
     AlreadyInitialised,
+    /// A CA or setting the call or the configuration names does not exist or is unusable.
     #[error("CA configuration: {0}")]
     Config(String),
+    /// Stored CA data is inconsistent: an undecodable CA certificate or serial, a CA missing from the hierarchy…
     #[error("stored CA data is inconsistent: {0}")]
     Corrupt(String),
+    /// A CA key could not be generated, opened or used.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// DER encoding or decoding failed.
     #[error("encoding: {0}")]
     Der(#[from] der::Error),
+    /// A CA certificate or CRL could not be built or signed.
     #[error(transparent)]
     Build(#[from] certificate::IssueBuildError),
 }
@@ -103,10 +111,12 @@ impl Authority {
         }
     }
 
+    /// The database the CA records serials, statuses and CRLs in.
     pub fn db(&self) -> &Db {
         &self.inner.db
     }
 
+    /// The installation's CA settings.
     pub fn settings(&self) -> &CaSettings {
         &self.inner.settings
     }
@@ -116,14 +126,17 @@ impl Authority {
         &self.inner.cas
     }
 
+    /// The CA with this short name (`ACR-EL`, `ACI-EL-ORG`…), in any case.
     pub fn ca(&self, id: &str) -> Option<&Arc<LoadedCa>> {
         self.inner.cas.iter().find(|c| c.id.eq_ignore_ascii_case(id))
     }
 
+    /// The root CA.
     pub fn root(&self) -> &Arc<LoadedCa> {
         self.inner.cas.iter().find(|c| c.parent_id.is_none()).unwrap_or(&self.inner.cas[0])
     }
 
+    /// The issuing CA that signs certificates of this role, if the hierarchy has one.
     pub fn issuing(&self, role: IssuingRole) -> Option<&Arc<LoadedCa>> {
         self.inner.cas.iter().find(|c| c.role == role.as_str())
     }

@@ -38,9 +38,11 @@ const CACHE_MAX: usize = 100_000;
 /// An answer ready to send.
 #[derive(Debug, Clone)]
 pub struct Reply {
+    /// The DER OCSPResponse.
     pub der: Arc<Vec<u8>>,
     /// For HTTP caching (RFC 5019 §6): the response's thisUpdate and nextUpdate.
     pub this_update: Option<DateTime<Utc>>,
+    /// nextUpdate of the response; `None` for error responses.
     pub next_update: Option<DateTime<Utc>>,
 }
 

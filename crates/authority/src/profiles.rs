@@ -36,6 +36,7 @@ pub enum IssuingRole {
 }
 
 impl IssuingRole {
+    /// The role as stored on the CA row (`organisations`, `personnes`).
     pub fn as_str(self) -> &'static str {
         match self {
             IssuingRole::Organisations => "organisations",
@@ -44,20 +45,31 @@ impl IssuingRole {
     }
 }
 
+/// A certificate profile: one offer and usage of the platform (R23), plus the CPx card's authentication certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Profile {
+    /// ORG AUTH_CLI: TLS client authentication of a structure (DMP, INSi, MSSanté, Pro Santé Connect; R36).
     OrgAuthCli,
+    /// ORG SIGN: the structure's signature with non-repudiation (DMP documents and submission sets; R36).
     OrgSign,
+    /// ORG CONF: encryption of data sent to the structure.
     OrgConf,
+    /// SERV SSL_SERV: a TLS server, for a domain name or one FQDN.
     ServSsl,
+    /// SERV S/MIME: signed and encrypted mail of a mail domain.
     ServSmime,
+    /// PRO AUTH: a natural person's client authentication (e.g. Dossier Pharmaceutique consultation, R42).
     ProAuth,
+    /// PRO SIGN: a natural person's signature (e.g. feeding the Dossier Pharmaceutique, R42).
     ProSign,
+    /// PRO CONF: encryption for a natural person.
     ProConf,
+    /// The authentication certificate of a CPx card, issued by the Personnes CA.
     CardAuth,
 }
 
 impl Profile {
+    /// Every profile.
     pub const ALL: [Profile; 9] = [
         Profile::OrgAuthCli,
         Profile::OrgSign,
@@ -70,6 +82,7 @@ impl Profile {
         Profile::CardAuth,
     ];
 
+    /// The profile's name on the command line and in the API (`org-auth-cli`…); [`FromStr`] also accepts `_`.
     pub fn name(self) -> &'static str {
         match self {
             Profile::OrgAuthCli => "org-auth-cli",
@@ -99,6 +112,7 @@ impl Profile {
         }
     }
 
+    /// Which issuing CA signs this profile: Personnes for cards, Organisations for the rest.
     pub fn issuing_role(self) -> IssuingRole {
         match self {
             Profile::CardAuth => IssuingRole::Personnes,
@@ -114,6 +128,7 @@ impl Profile {
         )
     }
 
+    /// A natural person's certificate (PRO or card: the idNat_PS is the CN, no OU).
     pub fn is_personal(self) -> bool {
         matches!(self, Profile::ProAuth | Profile::ProSign | Profile::ProConf | Profile::CardAuth)
     }
@@ -142,6 +157,8 @@ impl Profile {
         }
     }
 
+    /// Extended key usages: clientAuth for AUTH profiles, serverAuth and clientAuth for SERV SSL, emailProtection for
+    /// SIGN, CONF and S/MIME.
     pub fn extended_key_usage(self) -> Vec<ObjectIdentifier> {
         match self {
             Profile::OrgAuthCli | Profile::ProAuth | Profile::CardAuth => vec![rfc5280::ID_KP_CLIENT_AUTH],
@@ -172,26 +189,36 @@ impl FromStr for Profile {
 /// The beneficiary structure, from the directory.
 #[derive(Debug, Clone)]
 pub struct StructureSubject {
+    /// The structure's idNat_Struct, the subject's OU.
     pub idnat_struct: String,
     /// Raison sociale.
     pub name: String,
+    /// Its département, the subject's ST (`Rhône (69)`), when known.
     pub departement: Option<Departement>,
 }
 
 /// The natural person of a PRO or card certificate, from the directory.
 #[derive(Debug, Clone)]
 pub struct PersonSubject {
+    /// The person's idNat_PS, the subject's CN.
     pub idnat_ps: String,
+    /// Exercise last name (SURNAME).
     pub last_name: String,
+    /// Exercise first name (GIVENNAME).
     pub first_name: String,
+    /// Profession code (`10` médecin…), carried by the card certificate's profession extension; the card subject's
+    /// `title` when there is no label.
     pub profession_code: Option<String>,
+    /// Profession label, the subject's `title`.
     pub profession_label: Option<String>,
 }
 
 /// The card of a card certificate.
 #[derive(Debug, Clone)]
 pub struct CardSubject {
+    /// The 10-digit card number.
     pub number: String,
+    /// The card type, encoded in the product type extension.
     pub card_type: CardType,
 }
 
@@ -211,15 +238,20 @@ pub struct RequestedNames {
 /// A subject alternative name the profile asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AltName {
+    /// A dNSName.
     Dns(String),
+    /// An rfc822Name.
     Email(String),
+    /// A User Principal Name (otherName `1.3.6.1.4.1.311.20.2.3`).
     Upn(String),
 }
 
 /// The certificate content a profile produces, before keys, serials and CA data are added.
 #[derive(Debug, Clone)]
 pub struct Content {
+    /// The subject RDNs in order (C, ST, O, OU, CN…); an RDN holds several attributes on card subjects.
     pub subject: Vec<Vec<NameAttr>>,
+    /// The subject alternative names, in order.
     pub alt_names: Vec<AltName>,
 }
 
@@ -227,15 +259,34 @@ pub struct Content {
 /// input at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {
+    /// The profile needs a field the request lacks (a service applicatif, a DNS name…).
     #[error("{field} is required for profile {profile}")]
-    Missing { profile: Profile, field: &'static str },
+    Missing {
+        /// The profile asked for.
+        profile: Profile,
+        /// The missing request field.
+        field: &'static str,
+    },
+    /// The request gives a field the profile does not use: refused rather than silently dropped.
     #[error("{field} does not apply to profile {profile}")]
-    NotApplicable { profile: Profile, field: &'static str },
+    NotApplicable {
+        /// The profile asked for.
+        profile: Profile,
+        /// The request field given in vain.
+        field: &'static str,
+    },
+    /// A field is present but malformed (an email, a DNS name, a service applicatif…).
     #[error("{field}: {reason}")]
-    Invalid { field: &'static str, reason: String },
+    Invalid {
+        /// The request field at fault.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl ProfileError {
+    /// A stable machine-readable code for API clients.
     pub fn code(&self) -> &'static str {
         match self {
             ProfileError::Missing { .. } => "profile_field_missing",
@@ -244,6 +295,7 @@ impl ProfileError {
         }
     }
 
+    /// The request field at fault.
     pub fn field(&self) -> &'static str {
         match self {
             ProfileError::Missing { field, .. }

@@ -10,11 +10,14 @@ use crate::keys::KeyAlgorithm;
 /// certificates with product category `0x83` (cards `0x80`) instead of `0x03` (`0x00`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
+    /// `TEST AC …` names, `OU=IGC-SANTE TEST` and test product categories.
     Test,
+    /// The real names and product categories.
     Production,
 }
 
 impl Environment {
+    /// Parses `test`, `production` or `prod`, in any case.
     pub fn parse(s: &str) -> Result<Self, String> {
         match s.trim().to_ascii_lowercase().as_str() {
             "test" => Ok(Environment::Test),
@@ -24,8 +27,10 @@ impl Environment {
     }
 }
 
+/// What an installation chooses about its CA (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct CaSettings {
+    /// Test or production naming.
     pub environment: Environment,
     /// CA key type (RSA 4096 like the real hierarchy, or ECDSA P-256/P-384).
     pub key_algorithm: KeyAlgorithm,
@@ -35,6 +40,7 @@ pub struct CaSettings {
     /// The certificate policy of end-entity certificates. The production OIDs are not public;
     /// the default is the test OID seen in real test certificates.
     pub policy_oid: ObjectIdentifier,
+    /// URI of the certification practice statement, in the CertificatePolicies extension.
     pub cps_uri: String,
     /// `O` of the CA names.
     pub organization: String,
@@ -42,7 +48,9 @@ pub struct CaSettings {
     pub organization_identifier: String,
     /// Overrides of the CA common names (defaults follow the real hierarchy and environment).
     pub root_name: Option<String>,
+    /// Override of the Organisations issuing CA's common name.
     pub organisations_name: Option<String>,
+    /// Override of the Personnes issuing CA's common name.
     pub personnes_name: Option<String>,
     /// Validity of CA certificates (20 years in the real hierarchy).
     pub ca_validity_years: u32,
@@ -55,6 +63,7 @@ pub struct CaSettings {
     /// Pre-signed OCSP responses are valid this long, and re-signed when less than
     /// `ocsp_refresh_before` remains.
     pub ocsp_validity: Duration,
+    /// See `ocsp_validity`.
     pub ocsp_refresh_before: Duration,
 }
 
@@ -96,16 +105,19 @@ impl CaSettings {
         }
     }
 
+    /// Common name of the root CA.
     pub fn root_cn(&self) -> String {
         self.root_name.clone().unwrap_or_else(|| format!("{}AC RACINE IGC-SANTE ELEMENTAIRE", self.prefix()))
     }
 
+    /// Common name of the issuing CA for legal persons.
     pub fn organisations_cn(&self) -> String {
         self.organisations_name
             .clone()
             .unwrap_or_else(|| format!("{}AC IGC-SANTE ELEMENTAIRE ORGANISATIONS", self.prefix()))
     }
 
+    /// Common name of the issuing CA for natural persons and cards.
     pub fn personnes_cn(&self) -> String {
         self.personnes_name.clone().unwrap_or_else(|| format!("{}AC IGC-SANTE ELEMENTAIRE PERSONNES", self.prefix()))
     }
@@ -130,18 +142,22 @@ impl CaSettings {
         self.public_url.trim_end_matches('/')
     }
 
+    /// CRL distribution point of the full CRL of `ca_id`.
     pub fn crl_url(&self, ca_id: &str) -> String {
         format!("{}/crl/{ca_id}.crl", self.base())
     }
 
+    /// FreshestCRL point of the delta CRL of `ca_id`.
     pub fn delta_crl_url(&self, ca_id: &str) -> String {
         format!("{}/crl/{ca_id}-delta.crl", self.base())
     }
 
+    /// AIA caIssuers URL of the certificate of `ca_id`.
     pub fn ca_cert_url(&self, ca_id: &str) -> String {
         format!("{}/ca/{ca_id}.crt", self.base())
     }
 
+    /// AIA OCSP responder URL.
     pub fn ocsp_url(&self) -> String {
         format!("{}/ocsp", self.base())
     }

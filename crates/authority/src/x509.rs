@@ -19,11 +19,14 @@ use crate::keys::{CaSigner, KeyError};
 /// One attribute of a distinguished name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameAttr {
+    /// Attribute type (`C`, `ST`, `O`, `OU`, `CN`…).
     pub oid: ObjectIdentifier,
+    /// Attribute value; encoded as PrintableString for `C`, UTF8String otherwise.
     pub value: String,
 }
 
 impl NameAttr {
+    /// An attribute of type `oid` with `value`.
     pub fn new(oid: ObjectIdentifier, value: impl Into<String>) -> Self {
         NameAttr { oid, value: value.into() }
     }
@@ -88,6 +91,7 @@ pub fn random_serial() -> [u8; 16] {
     }
 }
 
+/// A DER serial number from its bytes; fails when they are not a valid serial (RFC 5280: at most 20 octets).
 pub fn serial_number(bytes: &[u8]) -> Result<SerialNumber, der::Error> {
     SerialNumber::new(bytes)
 }
@@ -133,10 +137,12 @@ pub fn key_identifier(spki_der: &[u8]) -> Result<Vec<u8>, der::Error> {
     Ok(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, bits).as_ref().to_vec())
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes))
 }
 
+/// SHA-1 of `bytes`, for the identifiers that standards fix on SHA-1 (OCSP CertID, key identifiers), never for
+/// signatures.
 pub fn sha1(bytes: &[u8]) -> Vec<u8> {
     aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, bytes).as_ref().to_vec()
 }

@@ -19,6 +19,8 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// Every kind, in import order: legal entities before the establishments that point to them, professionals before
+    /// their cards.
     pub const ALL: [FileKind; 4] =
         [FileKind::FinessLegalEntities, FileKind::FinessEstablishments, FileKind::RppsActivities, FileKind::Cards];
 
@@ -32,6 +34,7 @@ impl FileKind {
         }
     }
 
+    /// The kind's name on the command line and in import reports (`finess-establishments`…).
     pub fn name(self) -> &'static str {
         match self {
             FileKind::FinessEstablishments => "finess-establishments",
@@ -41,10 +44,12 @@ impl FileKind {
         }
     }
 
+    /// The kind named `s` (see [`FileKind::name`]), if any.
     pub fn parse(s: &str) -> Option<FileKind> {
         FileKind::ALL.into_iter().find(|k| k.name() == s)
     }
 
+    /// The field separator: `;` for FINESS files, `|` for the RPPS and card extracts.
     pub fn delimiter(self) -> u8 {
         match self {
             FileKind::FinessEstablishments | FileKind::FinessLegalEntities => b';',
@@ -95,12 +100,16 @@ impl FileKind {
 }
 
 /// FINESS establishments: the first line is `finess;etalab;<n>;<YYYY-MM-DD>`, then `structureet`
-/// records of [`ESTABLISHMENT_FIELDS`] fields (2026 files add `numuai`), then `geolocalisation`
+/// records of [`ESTABLISHMENT_FIELDS`](finess::ESTABLISHMENT_FIELDS) fields (2026 files add `numuai`), then `geolocalisation`
 /// records. Lines end with a trailing `;`.
 pub mod finess {
+    /// Record type of the first line, `finess;etalab;<n>;<date>`.
     pub const HEADER_TAG: &str = "finess";
+    /// Record type of an establishment (EG) line.
     pub const ESTABLISHMENT_RECORD: &str = "structureet";
+    /// Record type of a legal entity (EJ) line.
     pub const LEGAL_ENTITY_RECORD: &str = "structureej";
+    /// Record type of a geolocation line (coordinates of an EG, not imported).
     pub const GEOLOCATION_RECORD: &str = "geolocalisation";
 
     /// The 31 fields of a `structureet` record (REFERENCE.md); newer files append `numuai`.
@@ -267,6 +276,7 @@ pub mod rpps {
 
 /// CPx cards: `|`-separated, one header line, trailing `|`. Dates `YYYY-MM-DD` or `DD/MM/YYYY`.
 pub mod cards {
+    /// The column names of the header line, in order.
     pub const HEADER: [&str; 6] = [
         "Type de carte",
         "Numéro carte",

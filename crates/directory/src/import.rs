@@ -68,9 +68,13 @@ impl Default for ImportOptions {
 /// Receives progress and every rejected line while an import runs (the CLI draws a progress bar
 /// and prints rejections; tests collect them).
 pub trait ImportObserver: Send + Sync {
+    /// Called once the kind is known; `total_bytes` is the file size when it is a regular file.
     fn started(&self, _kind: FileKind, _total_bytes: Option<u64>) {}
+    /// Called as reading advances, with the number of bytes read so far.
     fn progress(&self, _bytes: u64) {}
+    /// Called for every line that was not imported, with its number and why.
     fn rejected(&self, _line: u64, _reason: &str) {}
+    /// Called for a line imported without one of its fields (an invalid optional field is dropped, not the line).
     fn warning(&self, _line: u64, _message: &str) {}
 }
 
@@ -81,7 +85,9 @@ impl ImportObserver for Quiet {}
 /// A rejected line.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Rejection {
+    /// 1-based number of the line in the file.
     pub line: u64,
+    /// Why it was not imported.
     pub reason: String,
 }
 
@@ -90,7 +96,10 @@ pub struct Rejection {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Closure {
     /// Rows not in the file were closed.
-    Done { closed: u64 },
+    Done {
+        /// Number of rows closed.
+        closed: u64,
+    },
     /// Disabled by the options.
     Disabled,
     /// The file did not end with a line break or its last record was bad: it may be cut, so
@@ -99,16 +108,26 @@ pub enum Closure {
     /// No line was imported: nothing was closed.
     SkippedNothingImported,
     /// Closing would have closed too large a share of the open rows.
-    SkippedTooMany { would_close: u64, open: u64 },
+    SkippedTooMany {
+        /// Rows the file no longer contains.
+        would_close: u64,
+        /// Open rows of this source before the import.
+        open: u64,
+    },
 }
 
 /// The summary of an import.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
+    /// The `import_runs` row that records this import (and stamps the rows it saw).
     pub run_id: i64,
+    /// The imported file.
     pub file: PathBuf,
+    /// Its kind, given or detected.
     pub kind: FileKind,
+    /// Its encoding, detected from the first 64 KiB.
     pub encoding: Encoding,
+    /// The extract date a FINESS file states on its first line (`finess;etalab;<n>;<date>`).
     pub file_date: Option<String>,
     /// Records read (lines, except blank ones).
     pub lines_read: u64,
@@ -116,11 +135,15 @@ pub struct ImportReport {
     pub records_imported: u64,
     /// Records read and ignored by design (header, geolocation records).
     pub lines_skipped: u64,
+    /// Records rejected (each one reported with its line and reason).
     pub lines_rejected: u64,
     /// The first rejections (all of them are passed to the observer).
     pub rejections: Vec<Rejection>,
+    /// Lines imported with a field dropped.
     pub warnings: u64,
+    /// Rows inserted, updated, unchanged or left alone per table.
     pub written: WriteCounts,
+    /// What happened to rows of this source the file no longer contains.
     pub closure: Closure,
 }
 
@@ -134,14 +157,19 @@ impl ImportReport {
 /// Errors that stop an import (a bad line never does).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    /// The file could not be opened or read.
     #[error("{0}: {1}")]
     Io(PathBuf, io::Error),
+    /// The file has no content.
     #[error("{0}: the file is empty")]
     Empty(PathBuf),
+    /// The file is none of the known open-data formats (the reason says what was seen).
     #[error("{0}: unknown file format ({1}); expected a FINESS etalab extract, PS_LibreAcces_Personne_activite or a CPx card file (or say which with --kind)")]
     UnknownFormat(PathBuf, String),
+    /// The header line does not have the expected columns.
     #[error("{0}: bad header: {1}")]
     Header(PathBuf, String),
+    /// Writing to the directory tables failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Encoding {
+    /// UTF-8, with or without a BOM.
     Utf8,
     /// ISO-8859-1 as the files write it; decoded as Windows-1252, its superset.
     Latin1,
@@ -122,10 +123,12 @@ pub struct Record {
 }
 
 impl Record {
+    /// The number of fields, including the empty one a trailing separator leaves.
     pub fn len(&self) -> usize {
         self.ends.len()
     }
 
+    /// Whether the record has no field at all.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -164,12 +167,16 @@ impl Record {
 /// What [`RecordReader::next`] returns.
 #[derive(Debug)]
 pub enum Next {
+    /// A record was read into the [`Record`] passed to [`RecordReader::next`].
     Record,
     /// A line that cannot be decoded: its number and why.
     Bad {
+        /// 1-based number of the line.
         line: u64,
+        /// Why it was rejected (binary data, invalid UTF-8, unreadable record).
         reason: String,
     },
+    /// The end of the file.
     End,
 }
 
@@ -204,6 +211,7 @@ impl<R: Read> RecordReader<R> {
         Ok((RecordReader { csv, raw: csv::ByteRecord::new(), encoding, bytes, first: true }, sample))
     }
 
+    /// The encoding detected from the sample.
     pub fn encoding(&self) -> Encoding {
         self.encoding
     }

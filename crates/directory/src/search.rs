@@ -104,14 +104,19 @@ impl Query {
 /// Why a search could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
+    /// The value is not a valid identifier of the asked kind (format or check digit).
     #[error(transparent)]
     InvalidIdentifier(IdError),
+    /// The kind is not one of [`QUERY_KINDS`].
     #[error("unknown search kind {0:?}; use one of rpps, adeli, idnat-ps, card, finess, siret, rpps-rang, idnat-struct, name, structure-name")]
     UnknownKind(String),
+    /// A name prefix of fewer than two letters or digits, which would match too much of the directory.
     #[error("a name search needs at least 2 letters or digits")]
     NameTooShort,
+    /// [`Query::guess`] found no identifier form and no letter in the value (shown truncated to 40 characters).
     #[error("{0:?} is neither an identifier (RPPS, idNat_PS, card, FINESS, SIRET, RPPS rang) nor a name")]
     Unrecognised(String),
+    /// The directory tables could not be read.
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -133,41 +138,70 @@ impl SearchError {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SearchResult {
+    /// Exactly one professional.
     Professional(Box<ProfessionalView>),
-    Professionals { items: Vec<ProfessionalSummary> },
+    /// Professionals matching a name prefix, at most the search limit.
+    Professionals {
+        /// The matches, in name order.
+        items: Vec<ProfessionalSummary>,
+    },
+    /// Exactly one structure.
     Structure(Box<StructureView>),
-    Structures { items: Vec<StructureSummary> },
+    /// Several structures: a name prefix, or a SIRET shared by several establishments.
+    Structures {
+        /// The matches.
+        items: Vec<StructureSummary>,
+    },
+    /// Nothing matches.
     NotFound,
 }
 
 /// A professional with cards and exercise situations.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfessionalView {
+    /// The professional's idNat_PS (`8` + RPPS or `0` + ADELI).
     pub idnat_ps: String,
     /// `RPPS` or `ADELI`.
     pub identifier_kind: &'static str,
+    /// The RPPS or ADELI number alone, without the type digit.
     pub national_id: String,
+    /// Civility label: the exercise one ("Docteur") when the directory gives one, else the civil one ("Madame").
     pub civility: Option<String>,
+    /// Exercise last name (nom d'exercice).
     pub last_name: String,
+    /// Exercise first name (prénom d'exercice).
     pub first_name: String,
+    /// Profession (e.g. `10` médecin, `21` pharmacien).
     pub profession: Option<CodeLabel>,
+    /// Professional category (civil, militaire, étudiant…).
     pub category: Option<CodeLabel>,
+    /// True when the professional has left the latest directory import.
     pub closed: bool,
+    /// The professional's CPx cards, opposed ones included.
     pub cards: Vec<CardView>,
+    /// Every exercise situation, with the structure identifier each one orders with.
     pub situations: Vec<SituationView>,
 }
 
+/// One line of a name search: who the professional is, without situations or cards.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfessionalSummary {
+    /// The professional's idNat_PS.
     pub idnat_ps: String,
+    /// Exercise last name.
     pub last_name: String,
+    /// Exercise first name.
     pub first_name: String,
+    /// Profession.
     pub profession: Option<CodeLabel>,
 }
 
+/// A directory code with its French label, as in the open-data files (`SA07` / "Cabinet individuel").
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CodeLabel {
+    /// The code, as in the directory.
     pub code: String,
+    /// Its label, when the directory or the code table has one.
     pub label: Option<String>,
 }
 
@@ -175,12 +209,18 @@ fn code_label(code: &Option<String>, label: &Option<String>) -> Option<CodeLabel
     code.as_ref().map(|c| CodeLabel { code: c.clone(), label: label.clone() })
 }
 
+/// A CPx card of a professional.
 #[derive(Debug, Clone, Serialize)]
 pub struct CardView {
+    /// The 10-digit card number (third line on the card).
     pub number: String,
+    /// The card type (CPS, CPE, CPA, CPF, CDE, CDA).
     pub card_type: String,
+    /// First day of validity.
     pub valid_from: String,
+    /// Last day of validity.
     pub valid_until: String,
+    /// Day the card was opposed (lost, stolen, revoked), if it was.
     pub opposed_on: Option<String>,
 }
 
@@ -203,21 +243,37 @@ pub struct SituationView {
     pub idnat_struct: Option<String>,
     /// `FINESS`, `SIRET`, `RPPS rang`…
     pub identifier_kind: Option<&'static str>,
+    /// The identifier alone, without the type digit of `idnat_struct`.
     pub identifier: Option<String>,
+    /// The FINESS géographique of the situation's structure.
     pub finess: Option<String>,
+    /// The FINESS juridique of that structure's legal entity.
     pub legal_entity_finess: Option<String>,
+    /// SIRET of the site.
     pub siret: Option<String>,
+    /// RPPS rang (RPPS + 3-digit rank) of a liberal practice.
     pub rpps_rang: Option<String>,
+    /// Raison sociale of the site.
     pub name: Option<String>,
+    /// Enseigne commerciale of the site.
     pub brand: Option<String>,
+    /// Street address on one line, without postal code and town.
     pub address: String,
+    /// Postal code.
     pub postal_code: Option<String>,
+    /// Town.
     pub town: Option<String>,
+    /// Département of the site, from its code.
     pub departement: Option<Departement>,
+    /// Sector of activity (RPPS `SA..` code), with its label.
     pub sector: Option<CodeLabel>,
+    /// Mode of exercise (libéral, salarié, bénévole).
     pub mode: Option<CodeLabel>,
+    /// Function or role held at the structure.
     pub role: Option<CodeLabel>,
+    /// Profession exercised in this situation.
     pub profession: Option<CodeLabel>,
+    /// True when the situation has left the latest directory import.
     pub closed: bool,
 }
 
@@ -265,16 +321,24 @@ impl From<SituationRow> for SituationView {
 /// A structure with its legal entity and sibling establishments.
 #[derive(Debug, Clone, Serialize)]
 pub struct StructureView {
+    /// Short description and identifiers, shared with search lists.
     #[serde(flatten)]
     pub summary: StructureSummary,
+    /// Raison sociale longue (FINESS `rslongue`).
     pub long_name: Option<String>,
+    /// SIREN of the legal entity, when known.
     pub siren: Option<String>,
+    /// Phone number.
     pub phone: Option<String>,
+    /// FINESS category of the establishment (`355` Centre Hospitalier…).
     pub category: Option<CodeLabel>,
+    /// Legal status (statut juridique) of a legal entity.
     pub legal_status: Option<CodeLabel>,
     /// Sectors of the situations registered at this structure (FINESS files carry none).
     pub sectors: Vec<CodeLabel>,
+    /// The import source that last wrote the structure (`finess_eg`, `finess_ej`, `rpps`…).
     pub source: String,
+    /// True when the structure has left the latest directory import.
     pub closed: bool,
     /// For an establishment, its legal entity (exactly one).
     pub legal_entity: Option<StructureSummary>,
@@ -285,19 +349,32 @@ pub struct StructureView {
     pub professionals: Vec<SituationAtStructure>,
 }
 
+/// A structure as shown in lists and as the head of a [`StructureView`].
 #[derive(Debug, Clone, Serialize)]
 pub struct StructureSummary {
+    /// The structure's idNat_Struct (`1…` FINESS, `3…` SIRET, `4…` RPPS rang…).
     pub idnat_struct: String,
+    /// Storage name of the [`StructureKind`]: `legal_entity`, `establishment`, `practice_siret`…
     pub kind: String,
+    /// French label of the kind, for display.
     pub kind_label: &'static str,
+    /// FINESS (géographique for an establishment, juridique for a legal entity).
     pub finess: Option<String>,
+    /// FINESS juridique of the legal entity of an establishment.
     pub legal_entity_finess: Option<String>,
+    /// SIRET, when known.
     pub siret: Option<String>,
+    /// RPPS rang, for a liberal practice.
     pub rpps_rang: Option<String>,
+    /// Raison sociale.
     pub name: String,
+    /// Street address on one line, without postal code and town.
     pub address: String,
+    /// Postal code.
     pub postal_code: Option<String>,
+    /// Town.
     pub town: Option<String>,
+    /// Département, from its code.
     pub departement: Option<Departement>,
 }
 
@@ -328,16 +405,22 @@ impl From<&StructureRow> for StructureSummary {
     }
 }
 
+/// One professional exercising at a structure, as listed under a [`StructureView`].
 #[derive(Debug, Clone, Serialize)]
 pub struct SituationAtStructure {
+    /// The professional's idNat_PS.
     pub idnat_ps: String,
+    /// Profession exercised there.
     pub profession: Option<CodeLabel>,
+    /// Function or role held there.
     pub role: Option<CodeLabel>,
+    /// Sector of activity code of the situation (`SA..`).
     pub sector: Option<String>,
 }
 
-/// Default and maximum number of items of a name search.
+/// Default number of items of a name search.
 pub const DEFAULT_LIMIT: i64 = 20;
+/// Maximum number of items of a name search; larger limits are clamped to it.
 pub const MAX_LIMIT: i64 = 200;
 
 /// The directory search service.
@@ -347,6 +430,7 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// A search service reading the directory tables of `db`.
     pub fn new(db: Db) -> Self {
         Directory { db }
     }

@@ -21,9 +21,11 @@ pub enum CardType {
 }
 
 impl CardType {
+    /// Every card type.
     pub const ALL: [CardType; 6] =
         [CardType::Cps, CardType::Cpe, CardType::Cpa, CardType::Cde, CardType::Cda, CardType::Cpf];
 
+    /// The card type as written in the directory and on forms (`CPS`, `CPE`…).
     pub fn as_str(self) -> &'static str {
         match self {
             CardType::Cps => "CPS",
@@ -35,6 +37,7 @@ impl CardType {
         }
     }
 
+    /// Parses a card type in any case, surrounding spaces ignored.
     pub fn parse(s: &str) -> Option<Self> {
         CardType::ALL.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
     }

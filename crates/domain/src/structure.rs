@@ -25,6 +25,7 @@ pub enum StructureKind {
 }
 
 impl StructureKind {
+    /// The kind as stored in the directory tables (`legal_entity`, `practice_rpps_rang`…).
     pub fn as_str(self) -> &'static str {
         match self {
             StructureKind::LegalEntity => "legal_entity",
@@ -36,6 +37,7 @@ impl StructureKind {
         }
     }
 
+    /// The kind stored as `s` (see [`StructureKind::as_str`]), if any.
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "legal_entity" => StructureKind::LegalEntity,
@@ -122,6 +124,7 @@ impl Sector {
         }
     }
 
+    /// The code, `SA` and two digits.
     pub fn code(&self) -> &str {
         &self.0
     }
@@ -161,14 +164,19 @@ impl std::fmt::Display for Sector {
 pub struct Address {
     /// Complément destinataire / raison sociale line, if any.
     pub recipient: Option<String>,
+    /// Numéro de voie.
     pub street_number: Option<String>,
+    /// Indice de répétition (`B` for bis, `T` for ter…).
     pub street_number_suffix: Option<String>,
     /// Street type label (`RUE`, `AV`…).
     pub street_type: Option<String>,
+    /// Libellé de voie (`NOIR` in `8 RUE NOIR`).
     pub street_name: Option<String>,
     /// Lieu-dit, boîte postale or mention de distribution.
     pub locality: Option<String>,
+    /// Code postal.
     pub postal_code: Option<String>,
+    /// Town (libellé commune).
     pub town: Option<String>,
 }
 
@@ -217,7 +225,9 @@ pub fn join_words<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> Strin
 /// A French département: its code (`01`…`95`, `2A`, `2B`, `971`…`976`) and its name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Departement {
+    /// The code (`01`…`95`, `2A`, `2B`, `971`…`976`).
     pub code: String,
+    /// The name, with accents (`Côte-d'Or`).
     pub name: String,
 }
 

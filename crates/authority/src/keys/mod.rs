@@ -24,14 +24,20 @@ use spki::AlgorithmIdentifierOwned;
 /// Key types the CA supports for its own keys and for keys it generates for requesters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyAlgorithm {
+    /// RSA 2048 bits, the real end-entity certificates' keys.
     Rsa2048,
+    /// RSA 3072 bits.
     Rsa3072,
+    /// RSA 4096 bits, the real CA keys.
     Rsa4096,
+    /// ECDSA on NIST P-256.
     EcdsaP256,
+    /// ECDSA on NIST P-384.
     EcdsaP384,
 }
 
 impl KeyAlgorithm {
+    /// Every algorithm.
     pub const ALL: [KeyAlgorithm; 5] = [
         KeyAlgorithm::Rsa2048,
         KeyAlgorithm::Rsa3072,
@@ -40,6 +46,7 @@ impl KeyAlgorithm {
         KeyAlgorithm::EcdsaP384,
     ];
 
+    /// The name used in settings and on the command line (`rsa4096`, `p256`…).
     pub fn name(self) -> &'static str {
         match self {
             KeyAlgorithm::Rsa2048 => "rsa2048",
@@ -50,10 +57,12 @@ impl KeyAlgorithm {
         }
     }
 
+    /// Whether this is an RSA key.
     pub fn is_rsa(self) -> bool {
         matches!(self, KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096)
     }
 
+    /// The RSA modulus size in bits; `None` for ECDSA.
     pub fn rsa_bits(self) -> Option<u32> {
         match self {
             KeyAlgorithm::Rsa2048 => Some(2048),
@@ -114,33 +123,54 @@ impl FromStr for KeyAlgorithm {
 /// Errors of key custody. Messages never contain key material.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// No key under this label.
     #[error("key {0:?} not found")]
     NotFound(String),
+    /// A key already uses this label.
     #[error("key {0:?} already exists")]
     Exists(String),
+    /// The key with this label exists but cannot be opened.
     #[error("key {label:?} cannot be opened: {reason}")]
-    Unreadable { label: String, reason: String },
+    Unreadable {
+        /// The key's label.
+        label: String,
+        /// Why it cannot be opened.
+        reason: String,
+    },
+    /// Software keys are encrypted and no passphrase was configured.
     #[error("the CA key passphrase is missing: set ca.key_passphrase or SANTEPKI_CA__KEY_PASSPHRASE")]
     NoPassphrase,
+    /// The passphrase does not decrypt the key with this label.
     #[error("the CA key passphrase does not open {0:?}")]
     WrongPassphrase(String),
+    /// The key could not be generated.
     #[error("key generation failed: {0}")]
     Generate(String),
+    /// The key could not sign.
     #[error("signing failed: {0}")]
     Sign(String),
+    /// The PKCS#11 module or token failed.
     #[error("PKCS#11: {0}")]
     Pkcs11(String),
+    /// Reading or writing a key file failed.
     #[error("I/O on {path}: {reason}")]
-    Io { path: String, reason: String },
+    Io {
+        /// The file or directory.
+        path: String,
+        /// The I/O error.
+        reason: String,
+    },
 }
 
 /// A CA key that signs. `sign` takes the bytes to be signed (a TBSCertificate, TBSCertList or
 /// ResponseData) and returns the signature value as it goes in the BIT STRING: the raw RSA
 /// signature, or a DER `ECDSA-Sig-Value`.
 pub trait CaSigner: Send + Sync {
+    /// The type of the key.
     fn algorithm(&self) -> KeyAlgorithm;
     /// The DER SubjectPublicKeyInfo of the key.
     fn public_key_der(&self) -> &[u8];
+    /// Signs `message` (see the trait documentation for the format of the result).
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
     /// Where the key lives (`software` or `pkcs11`), for `ca show` and audit events.
     fn backend(&self) -> &'static str;
@@ -148,6 +178,7 @@ pub trait CaSigner: Send + Sync {
 
 /// A place CA keys are made in and found again, by label.
 pub trait KeyCustody: Send + Sync {
+    /// Where the keys live (`software` or `pkcs11`).
     fn backend(&self) -> &'static str;
     /// Generates a new key; fails if the label is taken.
     fn generate(&self, label: &str, algorithm: KeyAlgorithm) -> Result<Arc<dyn CaSigner>, KeyError>;
@@ -169,6 +200,7 @@ enum SoftwareKeyInner {
 }
 
 impl SoftwareKey {
+    /// Generates a fresh key of `algorithm` in memory.
     pub fn generate(algorithm: KeyAlgorithm) -> Result<Self, KeyError> {
         use aws_lc_rs::rsa::KeySize;
         use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING};

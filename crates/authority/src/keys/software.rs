@@ -12,16 +12,19 @@ use zeroize::Zeroizing;
 
 use super::{CaSigner, KeyAlgorithm, KeyCustody, KeyError, SoftwareKey};
 
+/// Software custody: each CA key a passphrase-encrypted PKCS#8 file `<label>.key.pem` in one directory.
 pub struct SoftwareCustody {
     dir: PathBuf,
     passphrase: Option<Zeroizing<String>>,
 }
 
 impl SoftwareCustody {
+    /// Custody in `dir`, with the passphrase that encrypts the keys (an empty one counts as none).
     pub fn new(dir: impl Into<PathBuf>, passphrase: Option<String>) -> Self {
         SoftwareCustody { dir: dir.into(), passphrase: passphrase.filter(|p| !p.is_empty()).map(Zeroizing::new) }
     }
 
+    /// The file that holds the key `label`.
     pub fn path_of(&self, label: &str) -> PathBuf {
         self.dir.join(format!("{label}.key.pem"))
     }

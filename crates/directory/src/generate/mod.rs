@@ -67,8 +67,15 @@ pub enum Scale {
     /// About 60,000 legal entities, 100,000 establishments and 1.3 million situation lines, like
     /// the real national extracts.
     National,
-    /// Explicit sizes; `situations` is the approximate number of activity lines.
-    Custom { legal_entities: usize, establishments: usize, situations: usize },
+    /// Explicit sizes.
+    Custom {
+        /// FINESS legal entities (EJ).
+        legal_entities: usize,
+        /// FINESS establishments (EG).
+        establishments: usize,
+        /// Approximate number of RPPS activity lines.
+        situations: usize,
+    },
 }
 
 impl Scale {
@@ -105,6 +112,7 @@ impl Scale {
 pub struct GenerateOptions {
     /// The same seed (with the same scale and date) gives byte-identical files.
     pub seed: u64,
+    /// How many records to generate.
     pub scale: Scale,
     /// The date the files are dated: their names, header lines and the validity of cards. Not
     /// today by default, so that the output is deterministic.
@@ -126,20 +134,30 @@ impl Default for GenerateOptions {
 /// The files written and what they hold.
 #[derive(Debug, Clone)]
 pub struct GeneratedFiles {
+    /// The FINESS legal entities file (`etalab-cs1100501-stock-<date>.csv`).
     pub legal_entities: PathBuf,
+    /// The FINESS establishments file (`etalab-cs1100502-stock-<date>.csv`).
     pub establishments: PathBuf,
+    /// The RPPS activities file (`PS_LibreAcces_Personne_activite_<timestamp>.txt`).
     pub activities: PathBuf,
+    /// The CPx cards file (`Cartes_CPx_<timestamp>.txt`).
     pub cards: PathBuf,
+    /// How many records each file holds.
     pub counts: GeneratedCounts,
 }
 
 /// Record counts of the generated files (seed cases included).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct GeneratedCounts {
+    /// `structureej` records.
     pub legal_entities: u64,
+    /// `structureet` records.
     pub establishments: u64,
+    /// Distinct professionals.
     pub professionals: u64,
+    /// Lines of the RPPS activities file, one per exercise situation.
     pub situation_lines: u64,
+    /// Lines of the cards file, one per card.
     pub cards: u64,
 }
 

@@ -17,6 +17,8 @@ pub struct Finess(String);
 string_identifier!(Finess);
 
 impl Finess {
+    /// Parses a FINESS and checks its Luhn key; in test mode also accepts, without key check, the test form with a
+    /// letter in position 2.
     pub fn parse(value: &str, mode: ValidationMode) -> Result<Self, IdError> {
         let err = |reason| Err(IdError::new(IdKind::Finess, value, reason));
         if value.is_empty() {

@@ -36,15 +36,25 @@ pub enum ValidationMode {
 /// The kind of identifier an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdKind {
+    /// A FINESS number (juridique or géographique).
     Finess,
+    /// A SIREN.
     Siren,
+    /// A SIRET.
     Siret,
+    /// An RPPS number.
     Rpps,
+    /// An RPPS rang.
     RppsRang,
+    /// An ADELI number.
     Adeli,
+    /// An ADELI rang.
     AdeliRang,
+    /// A CPx card number.
     CardNumber,
+    /// A professional's idNat_PS.
     IdNatPs,
+    /// A structure's idNat_Struct.
     IdNatStruct,
 }
 
@@ -68,16 +78,22 @@ impl fmt::Display for IdKind {
 /// Why an identifier was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdErrorReason {
+    /// The value is empty.
     Empty,
     /// The value has the wrong number of characters.
     Length {
+        /// The length or lengths allowed, as words for the message (`"14 (RPPS + 3-digit rank)"`).
         expected: &'static str,
+        /// The number of characters given.
         found: usize,
     },
     /// A character is not allowed at this position (1-based).
     BadCharacter {
+        /// 1-based position of the character.
         position: usize,
+        /// The character found there.
         found: char,
+        /// What is allowed there, for the message.
         expected: &'static str,
     },
     /// The Luhn key (last digit) does not match.
@@ -86,7 +102,9 @@ pub enum IdErrorReason {
     TestOnly,
     /// The type digit of a national identifier is unknown (R43).
     UnknownType {
+        /// The type digit found.
         found: char,
+        /// The type digits allowed, for the message.
         expected: &'static str,
     },
 }
@@ -114,8 +132,11 @@ impl fmt::Display for IdErrorReason {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} {value:?} {reason}")]
 pub struct IdError {
+    /// Which identifier was being parsed.
     pub kind: IdKind,
+    /// The value as given, cut to 40 characters.
     pub value: String,
+    /// What is wrong with it.
     pub reason: IdErrorReason,
 }
 

@@ -16,6 +16,7 @@ pub enum IdNatPs {
 }
 
 impl IdNatPs {
+    /// Parses the type digit (`0` ADELI, `8` RPPS) and the identifier after it; errors name the whole value.
     pub fn parse(value: &str, mode: ValidationMode) -> Result<Self, IdError> {
         let mut chars = value.chars();
         let Some(kind) = chars.next() else {
@@ -116,6 +117,7 @@ pub enum IdNatStruct {
 }
 
 impl IdNatStruct {
+    /// Parses the type digit (`0`…`4`, R43) and the identifier after it; errors name the whole value.
     pub fn parse(value: &str, mode: ValidationMode) -> Result<Self, IdError> {
         let mut chars = value.chars();
         let Some(kind) = chars.next() else {

@@ -11,6 +11,7 @@ pub struct Rpps(String);
 string_identifier!(Rpps);
 
 impl Rpps {
+    /// Parses 11 digits with a valid Luhn key. Test RPPS are ordinary valid numbers, so the mode changes nothing.
     pub fn parse(value: &str, _mode: ValidationMode) -> Result<Self, IdError> {
         expect_digits(IdKind::Rpps, value, 11, "11")?;
         if !luhn::is_valid(value) {
@@ -39,12 +40,14 @@ pub struct RppsRang(String);
 string_identifier!(RppsRang);
 
 impl RppsRang {
+    /// Parses 14 digits whose first 11 are a valid RPPS.
     pub fn parse(value: &str, mode: ValidationMode) -> Result<Self, IdError> {
         expect_digits(IdKind::RppsRang, value, 14, "14 (RPPS + 3-digit rank)")?;
         Rpps::parse(&value[..11], mode).map_err(|e| IdError::new(IdKind::RppsRang, value, e.reason))?;
         Ok(RppsRang(value.to_owned()))
     }
 
+    /// The rang of practice `rank` of the holder `rpps`; fails when `rank` does not fit in 3 digits.
     pub fn new(rpps: &Rpps, rank: u16) -> Result<Self, IdError> {
         let value = format!("{}{:03}", rpps.as_str(), rank);
         RppsRang::parse(&value, ValidationMode::Strict)
@@ -70,6 +73,7 @@ pub struct Adeli(String);
 string_identifier!(Adeli);
 
 impl Adeli {
+    /// Parses 9 characters of ADELI form; no key is checked (the mode changes nothing).
     pub fn parse(value: &str, _mode: ValidationMode) -> Result<Self, IdError> {
         check_adeli_form(IdKind::Adeli, value, 9, "9")?;
         Ok(Adeli(value.to_owned()))
@@ -84,6 +88,7 @@ pub struct AdeliRang(String);
 string_identifier!(AdeliRang);
 
 impl AdeliRang {
+    /// Parses 12 characters: an ADELI number of ADELI form and a 3-digit rank.
     pub fn parse(value: &str, _mode: ValidationMode) -> Result<Self, IdError> {
         check_adeli_form(IdKind::AdeliRang, value, 12, "12 (ADELI + 3-digit rank)")?;
         Ok(AdeliRang(value.to_owned()))

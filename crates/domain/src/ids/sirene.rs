@@ -11,6 +11,7 @@ pub struct Siren(String);
 string_identifier!(Siren);
 
 impl Siren {
+    /// Parses 9 digits with a valid Luhn key.
     pub fn parse(value: &str, _mode: ValidationMode) -> Result<Self, IdError> {
         expect_digits(IdKind::Siren, value, 9, "9")?;
         if !luhn::is_valid(value) {
@@ -32,6 +33,8 @@ pub struct Siret(String);
 string_identifier!(Siret);
 
 impl Siret {
+    /// Parses 14 digits with a valid Luhn key (or La Poste's digit-sum rule); in test mode also accepts the 13-digit
+    /// test-range SIRETs (`9999…`).
     pub fn parse(value: &str, mode: ValidationMode) -> Result<Self, IdError> {
         if value.starts_with("9999") && value.len() == 13 && value.bytes().all(|b| b.is_ascii_digit()) {
             return match mode {
