@@ -1,6 +1,6 @@
 // End-to-end tests of the santepki web portal (issue 5): Playwright drives Debian's chromium
 // through the main paths as people do, each logged in with a demo card given to the browser as a
-// client certificate. Run by crates/santepki/tests/portal_e2e.rs against a running
+// client certificate. Run by crates/santepki/tests/it/portal_e2e.rs against a running
 // `santepki demo`; by hand:
 //
 //     node e2e/portal.mjs santepki-demo/demo.json

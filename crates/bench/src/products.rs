@@ -4,7 +4,7 @@
 //!
 //! The administrator is habilitated for N practices through the bulk path of R48 (forms 413
 //! signed by each holder, validated by an operator); the products are then ordered through
-//! `Registration::order` with real CSRs, so every row is what the platform itself writes
+//! `Orders::order` with real CSRs, so every row is what the platform itself writes
 //! (certificate, audit events, mails). The requests go over mutual TLS with the
 //! administrator's card to the in-process server, one client at a time, a fixed mix of pages,
 //! sorts and filters drawn at random.
@@ -82,9 +82,9 @@ pub async fn run(dir: &Path, s: &Settings) -> Result<()> {
                 generate: None,
                 channel: Channel::Api,
             };
-            let o = reg.order(admin_ref, req).await?;
+            let o = reg.orders().order(admin_ref, req).await?;
             if i % 10 == 9 {
-                reg.revoke_product(admin_ref, &o.product.id, "superseded").await?;
+                reg.orders().revoke_product(admin_ref, &o.product.id, "superseded").await?;
             }
             Ok(o.product.id)
         })

@@ -34,6 +34,7 @@ pub enum StructureCase {
 }
 
 impl StructureCase {
+    /// Every case, in the order of RULES.md (R10–R17).
     pub const ALL: [StructureCase; 8] = [
         StructureCase::Pharmacy,
         StructureCase::LbmSelas,
@@ -94,16 +95,22 @@ impl StructureCase {
     }
 }
 
+/// The kind of structure identifier a case is declared with (section 2, R43's type digits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdentifierKind {
+    /// The FINESS of an establishment (type digit 1).
     FinessGeographique,
+    /// The FINESS of the legal entity managing establishments (type digit 1).
     FinessJuridique,
+    /// A SIRET (type digit 3).
     Siret,
+    /// An RPPS rang: a professional's RPPS and the rank of the practice (type digit 4).
     RppsRang,
 }
 
 impl IdentifierKind {
+    /// The name the form's messages use.
     pub fn label(self) -> &'static str {
         match self {
             IdentifierKind::FinessGeographique => "FINESS géographique",
@@ -118,7 +125,9 @@ impl IdentifierKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SignerRole {
+    /// The legal representative of the structure (R4).
     LegalRepresentative,
+    /// A mandataire the legal representative designated (R5).
     Mandataire,
     /// The PS responsible for the practice ("titulaire du cabinet"), RPPS rang case only.
     PracticeHolder,
@@ -127,17 +136,24 @@ pub enum SignerRole {
 /// A person of sections 3.2 and 4.1: all fields mandatory (R20, R21).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Person {
+    /// Nom.
     pub last_name: String,
+    /// Prénoms.
     pub first_names: String,
+    /// Téléphone.
     pub phone: String,
+    /// Adresse électronique.
     pub email: String,
     /// The 10-digit number on the third line of the card.
     pub card_number: String,
 }
 
+/// Section 3.2: who signs, and in which role (R20).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Signer {
+    /// The role the signer signs in.
     pub role: SignerRole,
+    /// The signer's fields, flattened into the signer's object.
     #[serde(flatten)]
     pub person: Person,
 }
@@ -147,8 +163,11 @@ pub struct Signer {
 pub struct Usage {
     /// "Authentification et signature sur le DMP"…
     pub description: String,
+    /// The software vendor (éditeur).
     pub vendor: String,
+    /// The software (solution).
     pub solution: String,
+    /// Its version.
     pub version: String,
 }
 
@@ -165,24 +184,31 @@ pub struct Offers {
     /// PRO (natural persons), with the mail domain it requires (R17).
     #[serde(default)]
     pub pro: bool,
+    /// The mail domain of the PRO offer (R17); empty without it (R19).
     pub pro_mail_domain: Option<String>,
 }
 
 /// A whole form 413.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Form413 {
+    /// The structure's case (R10–R17): which identifiers, how many, which signer.
     pub case: StructureCase,
     /// Section 2: the structure identifiers (idNat_Struct form, e.g. `1060785003`, `3…`, `4…`).
     pub identifiers: Vec<String>,
+    /// Section 3.2: the signer (R20).
     pub signer: Signer,
+    /// Section 4.1: the technical administrators (R21).
     pub administrators: Vec<Person>,
+    /// Section 4.2: the usage (R22).
     pub usage: Usage,
+    /// Section 4.3: the offers (R23).
     pub offers: Offers,
 }
 
 /// What the directory and the registers say about a structure identifier.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StructureFacts {
+    /// Open in the directory (R8).
     pub open: bool,
     /// idNat_Struct kind stored in the directory: `finess-eg`, `finess-ej`, `siret`, `rpps-rang`…
     pub is_legal_entity: bool,
@@ -194,12 +220,14 @@ pub struct StructureFacts {
     pub has_contract: bool,
     /// Cards (numbers) of the entity's legal representatives and mandataires.
     pub legal_representative_cards: Vec<String>,
+    /// Cards (numbers) of the entity's mandataires (R5).
     pub mandataire_cards: Vec<String>,
 }
 
 /// What the card register says about a card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardFacts {
+    /// CPS, CPE, CPA, CDE…
     pub card_type: CardType,
     /// idNat_PS of the holder.
     pub holder: String,
@@ -209,7 +237,9 @@ pub struct CardFacts {
 
 /// Everything the rules need, looked up by the registration layer.
 pub trait Facts {
+    /// A structure by its idNat_Struct; `None` when the directory does not know it.
     fn structure(&self, idnat_struct: &str) -> Option<StructureFacts>;
+    /// A card by its number; `None` when the register does not know it.
     fn card(&self, number: &str) -> Option<CardFacts>;
 }
 
@@ -217,8 +247,11 @@ pub trait Facts {
 /// for the portal's users.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Refusal {
+    /// The JSON pointer of the field at fault (`/identifiers/0`, `/signer/email`…).
     pub field: String,
+    /// The rule id (`R3`, `R20`…).
     pub rule: &'static str,
+    /// Why, in French.
     pub message: String,
 }
 
@@ -270,19 +303,35 @@ fn check_person(out: &mut Vec<Refusal>, at: &str, p: &Person, rule: &'static str
     }
 }
 
-/// Checks a form against every rule; an empty list means the form may be submitted.
+/// Checks a form against every rule; an empty list means the form may be submitted. Refusals
+/// come section by section, in the form's order.
 pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<Refusal> {
     let mut out = Vec::new();
-    let case = form.case;
-    let kind = case.identifier_kind();
+    let structures = check_identifiers(&mut out, form, facts, mode);
+    let signer_card = check_signer_card(&mut out, &form.signer, facts);
+    check_signer_may_sign(&mut out, form, &structures, signer_card.as_ref());
+    check_administrators(&mut out, &form.administrators, facts);
+    check_usage(&mut out, &form.usage);
+    check_offers(&mut out, &form.offers);
+    out
+}
 
-    // Section 2: identifiers of the right kind and number (R10–R17, R14's four).
+/// Section 2: identifiers of the right kind and number (R10–R17, R14's four), each known, open,
+/// eligible and under contract. Returns the structures that could be looked up.
+fn check_identifiers(
+    out: &mut Vec<Refusal>,
+    form: &Form413,
+    facts: &dyn Facts,
+    mode: ValidationMode,
+) -> Vec<(IdNatStruct, StructureFacts)> {
+    let case = form.case;
     if form.identifiers.is_empty() {
-        refuse(&mut out, "/identifiers", case.rule(), format!("indiquez le {} de la structure", kind.label()));
+        let label = case.identifier_kind().label();
+        refuse(out, "/identifiers", case.rule(), format!("indiquez le {label} de la structure"));
     }
     if form.identifiers.len() > case.max_identifiers() {
         refuse(
-            &mut out,
+            out,
             "/identifiers",
             case.rule(),
             format!(
@@ -294,168 +343,223 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
     let mut structures = Vec::new();
     for (i, raw) in form.identifiers.iter().enumerate() {
         let at = format!("/identifiers/{i}");
-        let id = match IdNatStruct::parse(raw.trim(), mode) {
-            Ok(id) => id,
-            Err(e) => {
-                refuse(&mut out, at, "R43", format!("identifiant de structure invalide : {e}"));
-                continue;
-            }
-        };
-        let type_ok = matches!(
-            (kind, &id),
-            (IdentifierKind::FinessGeographique | IdentifierKind::FinessJuridique, IdNatStruct::Finess(_))
-                | (IdentifierKind::Siret, IdNatStruct::Siret(_))
-                | (IdentifierKind::RppsRang, IdNatStruct::RppsRang(_))
-        );
-        if !type_ok {
+        let earlier = &form.identifiers[..i];
+        if let Some(found) = check_identifier(out, &at, case, raw, earlier, facts, mode) {
+            structures.push(found);
+        }
+    }
+    structures
+}
+
+/// One identifier of section 2: its syntax (R43), its kind for the case, no repeat (R19), then
+/// what the directory says of the structure. `None` when the structure cannot be looked up.
+fn check_identifier(
+    out: &mut Vec<Refusal>,
+    at: &str,
+    case: StructureCase,
+    raw: &str,
+    earlier: &[String],
+    facts: &dyn Facts,
+    mode: ValidationMode,
+) -> Option<(IdNatStruct, StructureFacts)> {
+    let kind = case.identifier_kind();
+    let id = match IdNatStruct::parse(raw.trim(), mode) {
+        Ok(id) => id,
+        Err(e) => {
+            refuse(out, at, "R43", format!("identifiant de structure invalide : {e}"));
+            return None;
+        }
+    };
+    if !identifier_fits(kind, &id) {
+        refuse(out, at, case.rule(), format!("ce cas se déclare avec le {}, pas un {}", kind.label(), id.kind_name()));
+        return None;
+    }
+    if earlier.iter().any(|other| other.trim() == raw.trim()) {
+        refuse(out, at, "R19", "identifiant en double");
+        return None;
+    }
+    let Some(s) = facts.structure(raw.trim()) else {
+        refuse(out, at, "R8", "structure absente de l'annuaire");
+        return None;
+    };
+    check_structure(out, at, case, &s);
+    Some((id, s))
+}
+
+/// Whether an identifier is of the kind a case declares (R10–R17).
+fn identifier_fits(kind: IdentifierKind, id: &IdNatStruct) -> bool {
+    matches!(
+        (kind, id),
+        (IdentifierKind::FinessGeographique | IdentifierKind::FinessJuridique, IdNatStruct::Finess(_))
+            | (IdentifierKind::Siret, IdNatStruct::Siret(_))
+            | (IdentifierKind::RppsRang, IdNatStruct::RppsRang(_))
+    )
+}
+
+/// What the directory says of a structure named in section 2: open (R8), the right FINESS
+/// (géographique or juridique) for the case, sectors of the case (R10–R17) and eligible (R8),
+/// and a contract with the agency (R3).
+fn check_structure(out: &mut Vec<Refusal>, at: &str, case: StructureCase, s: &StructureFacts) {
+    if !s.open {
+        refuse(out, at, "R8", "structure fermée dans l'annuaire");
+    }
+    match case.identifier_kind() {
+        IdentifierKind::FinessGeographique if s.is_legal_entity => {
+            refuse(out, at, case.rule(), "il faut le FINESS géographique (établissement), pas le FINESS juridique")
+        }
+        IdentifierKind::FinessJuridique if !s.is_legal_entity => {
+            refuse(out, at, case.rule(), "il faut le FINESS juridique du gestionnaire, pas celui d'un établissement")
+        }
+        _ => {}
+    }
+    if let Some(allowed) = case.sectors() {
+        if !s.sectors.is_empty() && !s.sectors.iter().any(|sec| allowed.contains(&sec.as_str())) {
             refuse(
-                &mut out,
+                out,
                 at,
                 case.rule(),
-                format!("ce cas se déclare avec le {}, pas un {}", kind.label(), id.kind_name()),
+                format!(
+                    "secteur {} incompatible avec ce cas (attendu : {})",
+                    s.sectors.join(", "),
+                    allowed.join(" ou ")
+                ),
             );
-            continue;
         }
-        if form.identifiers[..i].iter().any(|other| other.trim() == raw.trim()) {
-            refuse(&mut out, at, "R19", "identifiant en double");
-            continue;
-        }
-        let Some(s) = facts.structure(raw.trim()) else {
-            refuse(&mut out, at, "R8", "structure absente de l'annuaire");
-            continue;
-        };
-        if !s.open {
-            refuse(&mut out, &at, "R8", "structure fermée dans l'annuaire");
-        }
-        match kind {
-            IdentifierKind::FinessGeographique if s.is_legal_entity => refuse(
-                &mut out,
-                &at,
-                case.rule(),
-                "il faut le FINESS géographique (établissement), pas le FINESS juridique",
-            ),
-            IdentifierKind::FinessJuridique if !s.is_legal_entity => refuse(
-                &mut out,
-                &at,
-                case.rule(),
-                "il faut le FINESS juridique du gestionnaire, pas celui d'un établissement",
-            ),
-            _ => {}
-        }
-        if let Some(allowed) = case.sectors() {
-            if !s.sectors.is_empty() && !s.sectors.iter().any(|sec| allowed.contains(&sec.as_str())) {
-                refuse(
-                    &mut out,
-                    &at,
-                    case.rule(),
-                    format!(
-                        "secteur {} incompatible avec ce cas (attendu : {})",
-                        s.sectors.join(", "),
-                        allowed.join(" ou ")
-                    ),
-                );
-            }
-        }
-        if !s.sectors.is_empty()
-            && !s.sectors.iter().any(|sec| crate::structure::Sector::parse(sec).is_ok_and(|x| x.is_eligible()))
-        {
-            refuse(&mut out, &at, "R8", "secteur d'activité non éligible aux certificats");
-        }
-        if !s.has_contract {
-            refuse(&mut out, &at, "R3", format!("aucun contrat avec l'Agence pour {}", s.legal_entity));
-        }
-        structures.push((id, s));
     }
+    if !s.sectors.is_empty()
+        && !s.sectors.iter().any(|sec| crate::structure::Sector::parse(sec).is_ok_and(|x| x.is_eligible()))
+    {
+        refuse(out, at, "R8", "secteur d'activité non éligible aux certificats");
+    }
+    if !s.has_contract {
+        refuse(out, at, "R3", format!("aucun contrat avec l'Agence pour {}", s.legal_entity));
+    }
+}
 
-    // Section 3.2: the signer (R20) and their card (R4, R5).
-    check_person(&mut out, "/signer", &form.signer.person, "R20");
-    let signer_card = facts.card(form.signer.person.card_number.trim());
-    match &signer_card {
-        None if !form.signer.person.card_number.trim().is_empty() => {
-            refuse(&mut out, "/signer/card_number", "R20", "carte inconnue")
+/// Section 3.2: the signer's fields (R20) and card: known, valid, and of a type that may sign
+/// in their role (R4, R5). Returns what the register says of the card.
+fn check_signer_card(out: &mut Vec<Refusal>, signer: &Signer, facts: &dyn Facts) -> Option<CardFacts> {
+    check_person(out, "/signer", &signer.person, "R20");
+    let card = facts.card(signer.person.card_number.trim());
+    match &card {
+        None if !signer.person.card_number.trim().is_empty() => {
+            refuse(out, "/signer/card_number", "R20", "carte inconnue")
         }
-        Some(c) if !c.valid => refuse(&mut out, "/signer/card_number", "R20", "carte expirée ou en opposition"),
-        Some(c) => {
-            let allowed = match form.signer.role {
-                SignerRole::LegalRepresentative => c.card_type.can_be_legal_representative(),
-                SignerRole::Mandataire => matches!(c.card_type, CardType::Cps | CardType::Cpe | CardType::Cpa),
-                SignerRole::PracticeHolder => c.card_type == CardType::Cps,
-            };
-            if !allowed {
-                let rule = if form.signer.role == SignerRole::Mandataire { "R5" } else { "R4" };
-                refuse(
-                    &mut out,
-                    "/signer/card_number",
-                    rule,
-                    format!("une carte {} ne permet pas de signer en tant que {:?}", c.card_type, form.signer.role),
-                );
-            }
+        Some(c) if !c.valid => refuse(out, "/signer/card_number", "R20", "carte expirée ou en opposition"),
+        Some(c) if !card_may_sign_as(signer.role, c.card_type) => {
+            let rule = if signer.role == SignerRole::Mandataire { "R5" } else { "R4" };
+            refuse(
+                out,
+                "/signer/card_number",
+                rule,
+                format!("une carte {} ne permet pas de signer en tant que {:?}", c.card_type, signer.role),
+            );
         }
-        None => {}
+        _ => {}
     }
-    // Who may sign for these structures.
+    card
+}
+
+/// The card types that may sign in each role: a legal representative's card (R4), a CPS, CPE or
+/// CPA for a mandataire (R5), a CPS for a practice holder.
+fn card_may_sign_as(role: SignerRole, card_type: CardType) -> bool {
+    match role {
+        SignerRole::LegalRepresentative => card_type.can_be_legal_representative(),
+        SignerRole::Mandataire => matches!(card_type, CardType::Cps | CardType::Cpe | CardType::Cpa),
+        SignerRole::PracticeHolder => card_type == CardType::Cps,
+    }
+}
+
+/// Section 3.2, who may sign for these structures (R20): their legal representative, one of their
+/// mandataires, or, in the RPPS rang case only, the holder of each practice (R14).
+fn check_signer_may_sign(
+    out: &mut Vec<Refusal>,
+    form: &Form413,
+    structures: &[(IdNatStruct, StructureFacts)],
+    signer_card: Option<&CardFacts>,
+) {
+    let role = form.signer.role;
     let number = form.signer.person.card_number.trim();
     for (i, (id, s)) in structures.iter().enumerate() {
-        let ok = match form.signer.role {
-            SignerRole::LegalRepresentative => s.legal_representative_cards.iter().any(|c| c == number),
-            SignerRole::Mandataire => s.mandataire_cards.iter().any(|c| c == number),
-            // R14: each practice's holder signs its own practices: the RPPS rang starts with
-            // their RPPS.
-            SignerRole::PracticeHolder => match (id, &signer_card) {
-                (IdNatStruct::RppsRang(r), Some(c)) => c.holder.get(1..) == Some(r.rpps().as_str()),
-                _ => false,
-            },
-        };
-        if form.signer.role == SignerRole::PracticeHolder && case != StructureCase::ScmPractice {
-            refuse(&mut out, "/signer/role", "R20", "le titulaire du cabinet ne signe que dans le cas RPPS rang");
+        if role == SignerRole::PracticeHolder && form.case != StructureCase::ScmPractice {
+            refuse(out, "/signer/role", "R20", "le titulaire du cabinet ne signe que dans le cas RPPS rang");
             break;
         }
-        if !ok {
+        if !signs_for(role, number, id, s, signer_card) {
             refuse(
-                &mut out,
+                out,
                 format!("/identifiers/{i}"),
                 "R20",
                 "le signataire n'est ni le représentant légal, ni un mandataire, ni le titulaire de cette structure",
             );
         }
     }
+}
 
-    // Section 4.1: technical administrators (R1, R2, R21).
-    if form.administrators.is_empty() {
-        refuse(&mut out, "/administrators", "R21", "au moins un administrateur technique");
+/// Whether the card `number` signs for the structure `id` in `role` (R20).
+fn signs_for(
+    role: SignerRole,
+    number: &str,
+    id: &IdNatStruct,
+    s: &StructureFacts,
+    signer_card: Option<&CardFacts>,
+) -> bool {
+    match role {
+        SignerRole::LegalRepresentative => s.legal_representative_cards.iter().any(|c| c == number),
+        SignerRole::Mandataire => s.mandataire_cards.iter().any(|c| c == number),
+        // R14: each practice's holder signs its own practices: the RPPS rang starts with their
+        // RPPS.
+        SignerRole::PracticeHolder => match (id, signer_card) {
+            (IdNatStruct::RppsRang(r), Some(c)) => c.holder.get(1..) == Some(r.rpps().as_str()),
+            _ => false,
+        },
     }
-    for (i, a) in form.administrators.iter().enumerate() {
+}
+
+/// Section 4.1: at least one technical administrator (R21), each complete, named once, with a
+/// valid card of a type that may administer (R1, R2).
+fn check_administrators(out: &mut Vec<Refusal>, administrators: &[Person], facts: &dyn Facts) {
+    if administrators.is_empty() {
+        refuse(out, "/administrators", "R21", "au moins un administrateur technique");
+    }
+    for (i, a) in administrators.iter().enumerate() {
         let at = format!("/administrators/{i}");
-        check_person(&mut out, &at, a, "R21");
-        if form.administrators[..i].iter().any(|b| b.card_number.trim() == a.card_number.trim()) {
-            refuse(&mut out, format!("{at}/card_number"), "R21", "administrateur en double");
+        check_person(out, &at, a, "R21");
+        if administrators[..i].iter().any(|b| b.card_number.trim() == a.card_number.trim()) {
+            refuse(out, format!("{at}/card_number"), "R21", "administrateur en double");
         }
-        match facts.card(a.card_number.trim()) {
-            None if !a.card_number.trim().is_empty() => {
-                refuse(&mut out, format!("{at}/card_number"), "R2", "carte inconnue")
-            }
-            Some(c) if !c.valid => {
-                refuse(&mut out, format!("{at}/card_number"), "R2", "carte expirée ou en opposition")
-            }
-            Some(c) if !c.card_type.can_be_technical_administrator() => refuse(
-                &mut out,
-                format!("{at}/card_number"),
-                "R2",
-                format!("un administrateur technique détient une CPS, CPE ou CPA, pas une {}", c.card_type),
-            ),
-            _ => {}
-        }
+        check_administrator_card(out, &at, a, facts);
     }
+}
 
-    // Section 4.2 (R22).
-    if form.usage.description.trim().is_empty() {
-        refuse(&mut out, "/usage/description", "R22", "décrivez l'usage des certificats");
+/// A technical administrator's card (R2): known, valid, a CPS, CPE or CPA.
+fn check_administrator_card(out: &mut Vec<Refusal>, at: &str, a: &Person, facts: &dyn Facts) {
+    let field = format!("{at}/card_number");
+    match facts.card(a.card_number.trim()) {
+        None if !a.card_number.trim().is_empty() => refuse(out, field, "R2", "carte inconnue"),
+        Some(c) if !c.valid => refuse(out, field, "R2", "carte expirée ou en opposition"),
+        Some(c) if !c.card_type.can_be_technical_administrator() => refuse(
+            out,
+            field,
+            "R2",
+            format!("un administrateur technique détient une CPS, CPE ou CPA, pas une {}", c.card_type),
+        ),
+        _ => {}
     }
+}
 
-    // Section 4.3: offers (R23), with the fields a case does not use left empty (R19).
-    let o = &form.offers;
+/// Section 4.2 (R22): the usage is described.
+fn check_usage(out: &mut Vec<Refusal>, usage: &Usage) {
+    if usage.description.trim().is_empty() {
+        refuse(out, "/usage/description", "R22", "décrivez l'usage des certificats");
+    }
+}
+
+/// Section 4.3: at least one offer, valid domain names (R23), the PRO offer's mail domain (R17),
+/// left empty without the PRO offer (R19).
+fn check_offers(out: &mut Vec<Refusal>, o: &Offers) {
     if !o.org && !o.pro && o.server_ssl_domain.is_none() && o.server_mail_domain.is_none() {
-        refuse(&mut out, "/offers", "R23", "choisissez au moins une offre");
+        refuse(out, "/offers", "R23", "choisissez au moins une offre");
     }
     for (field, value) in [
         ("server_ssl_domain", &o.server_ssl_domain),
@@ -465,17 +569,16 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
         if let Some(d) = value {
             let d = d.trim().trim_start_matches("*.");
             if !is_mail_domain(d) {
-                refuse(&mut out, format!("/offers/{field}"), "R23", "nom de domaine invalide");
+                refuse(out, format!("/offers/{field}"), "R23", "nom de domaine invalide");
             }
         }
     }
     if o.pro && o.pro_mail_domain.as_deref().is_none_or(|d| d.trim().is_empty()) {
-        refuse(&mut out, "/offers/pro_mail_domain", "R17", "le domaine de messagerie est obligatoire pour l'offre PRO");
+        refuse(out, "/offers/pro_mail_domain", "R17", "le domaine de messagerie est obligatoire pour l'offre PRO");
     }
     if !o.pro && o.pro_mail_domain.is_some() {
-        refuse(&mut out, "/offers/pro_mail_domain", "R19", "à laisser vide sans l'offre PRO");
+        refuse(out, "/offers/pro_mail_domain", "R19", "à laisser vide sans l'offre PRO");
     }
-    out
 }
 
 /// The habilitations a validated form creates: one per (structure identifier × technical
@@ -499,13 +602,16 @@ pub fn habilitations(form: &Form413) -> Vec<(String, String)> {
 pub struct SituationFacts {
     /// idNat_Struct of the situation (`4` + RPPS rang, `3` + SIRET, `1` + FINESS…).
     pub idnat_struct: String,
+    /// Its sector (R46), when the directory gives one.
     pub sector: Option<String>,
 }
 
 /// A form the pre-fill proposes: its case and identifiers (R26).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ProposedForm {
+    /// The case of the form.
     pub case: StructureCase,
+    /// The identifiers it names (section 2).
     pub identifiers: Vec<String>,
 }
 

@@ -110,7 +110,7 @@ impl ApiError {
                 }
             }
             R::Unavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, m),
-            R::Storage(_) | R::Issue(_) => ApiError::internal(e),
+            R::Storage(_) | R::Issue(_) | R::Template(_) => ApiError::internal(e),
         }
     }
 }

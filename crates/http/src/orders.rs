@@ -133,7 +133,7 @@ async fn order(
         generate: b.generate.map(|g| Generate { passphrase: g.passphrase, algorithm: g.algorithm }),
         channel: Channel::Api,
     };
-    ordered(registration(&s)?.order(&actor, req).await.map_err(reg_err)?)
+    ordered(registration(&s)?.orders().order(&actor, req).await.map_err(reg_err)?)
 }
 
 /// The products of the card's structures (R33), filtered, sorted and paged like the portal's
@@ -185,7 +185,7 @@ async fn products(
         limit,
         offset,
     };
-    let page = registration(&s)?.product_listing(&actor, &listing).await.map_err(reg_err)?;
+    let page = registration(&s)?.orders().product_listing(&actor, &listing).await.map_err(reg_err)?;
     Ok(Json(ProductPage {
         products: page.products.into_iter().map(|r| r.product).collect(),
         total: page.total,
@@ -226,7 +226,7 @@ pub(crate) enum ProductStateFilter {
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", params(("id" = String, Path)),
     responses((status = 200, description = "The product", body = ProductRow), (status = 404, description = "Unknown, or not yours", body = ApiError)))]
 async fn product(State(s): State<AppState>, Card(actor): Card, Path(id): Path<String>) -> ApiResult<Json<ProductRow>> {
-    Ok(Json(registration(&s)?.product(&actor, &id).await.map_err(reg_err)?))
+    Ok(Json(registration(&s)?.orders().product(&actor, &id).await.map_err(reg_err)?))
 }
 
 /// The formats of a certificate download.
@@ -260,7 +260,7 @@ async fn certificate(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let (der, chain) = registration(&s)?.product_certificate(&actor, &id).await.map_err(reg_err)?;
+    let (der, chain) = registration(&s)?.orders().product_certificate(&actor, &id).await.map_err(reg_err)?;
     let pem = |d: &[u8]| der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, d).unwrap_or_default();
     match q.get("format").map(String::as_str).unwrap_or("pem") {
         "pem" => Ok((
@@ -303,7 +303,9 @@ async fn renew(
     Body(b): Body<RenewBody>,
 ) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
     let generate = b.generate.map(|g| Generate { passphrase: g.passphrase, algorithm: g.algorithm });
-    ordered(registration(&s)?.renew_product(&actor, &id, b.csr, generate, Channel::Api).await.map_err(reg_err)?)
+    ordered(
+        registration(&s)?.orders().renew_product(&actor, &id, b.csr, generate, Channel::Api).await.map_err(reg_err)?,
+    )
 }
 
 /// The RFC 5280 revocation reasons (revocation is final: no certificateHold).
@@ -337,7 +339,7 @@ async fn revoke(
     Path(id): Path<String>,
     Body(b): Body<RevokeBody>,
 ) -> ApiResult<Json<ProductRow>> {
-    Ok(Json(registration(&s)?.revoke_product(&actor, &id, &b.reason).await.map_err(reg_err)?))
+    Ok(Json(registration(&s)?.orders().revoke_product(&actor, &id, &b.reason).await.map_err(reg_err)?))
 }
 
 /// The doctrine checklist of a structure (R36, R38), computed from its live products: DMP pair
@@ -369,7 +371,7 @@ pub(crate) async fn expiries(
             v.parse().map_err(|_| ApiError::bad_request("invalid_number", "months", "months doit être un entier"))?
         }
     };
-    let schedule = registration(&s)?.expiry_schedule(&actor, months).await.map_err(reg_err)?;
+    let schedule = registration(&s)?.orders().expiry_schedule(&actor, months).await.map_err(reg_err)?;
     Ok(Json(Expiries { months: schedule }))
 }
 

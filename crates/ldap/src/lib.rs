@@ -28,7 +28,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use futures::SinkExt;
 use ldap3_proto::control::LdapControl;
 use ldap3_proto::proto::{
@@ -181,6 +181,12 @@ impl Decoder for RequestCodec {
             buf.reserve(header + len - buf.len());
             return Ok(None);
         }
+        // ldap3_proto prints an unknown operation's tag on stdout (and logs its parser errors with
+        // the bytes): refuse those messages before it sees them (issue 15, point 18).
+        if !known_operation(&buf[header..header + len]) {
+            buf.advance(header + len);
+            return Err(invalid("unknown LDAP operation"));
+        }
         // A complete message: hand exactly it to the LDAP decoder.
         let mut one = buf.split_to(header + len);
         match self.inner.decode(&mut one)? {
@@ -188,6 +194,44 @@ impl Decoder for RequestCodec {
             _ => Err(invalid("malformed LDAPMessage")),
         }
     }
+}
+
+/// Whether the body of an LDAPMessage (after its SEQUENCE header) holds a message id and then a protocol operation
+/// that ldap3_proto decodes (RFC 4511 §4.2: application tags 0–25, primitive for unbind, delete and abandon). The
+/// pairs are those of ldap3_proto's `LdapOp` decoding; any other reaches its `println!`.
+fn known_operation(body: &[u8]) -> bool {
+    // messageID: INTEGER (0 .. 2^31-1), at most 4 bytes long in short form.
+    let [0x02, id_len, rest @ ..] = body else { return false };
+    let Some(&tag) = rest.get(usize::from(*id_len)) else { return false };
+    if *id_len == 0 || *id_len > 4 || tag & 0xc0 != 0x40 {
+        return false;
+    }
+    let constructed = tag & 0x20 != 0;
+    match (tag & 0x1f, constructed) {
+        (2, _) | (10 | 16, false) => true,
+        (0 | 1 | 3..=9 | 11..=15 | 19 | 23..=25, true) => true,
+        _ => false,
+    }
+}
+
+/// Malformed requests are counted, and logged as one bounded line at most every [`BAD_REQUEST_LOG_PERIOD`]: a
+/// client sending garbage must not fill the disk through the log (issue 15, point 18).
+static BAD_REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static BAD_REQUESTS_LOGGED_AT: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
+const BAD_REQUEST_LOG_PERIOD: Duration = Duration::from_secs(10);
+
+fn note_bad_request(error: &io::Error) {
+    use std::sync::atomic::Ordering;
+    BAD_REQUESTS.fetch_add(1, Ordering::Relaxed);
+    let Ok(mut last) = BAD_REQUESTS_LOGGED_AT.try_lock() else { return };
+    if last.is_some_and(|at| at.elapsed() < BAD_REQUEST_LOG_PERIOD) {
+        return;
+    }
+    *last = Some(Instant::now());
+    let since = BAD_REQUESTS.swap(0, Ordering::Relaxed);
+    // The error is one of this module's fixed texts or an I/O error's: never the request's bytes.
+    let reason: String = error.to_string().chars().take(80).collect();
+    tracing::warn!(malformed_requests = since, last_reason = %reason, "LDAP: closed connections on malformed requests");
 }
 
 fn result(code: LdapResultCode, message: &str) -> LdapResult {
@@ -219,7 +263,7 @@ async fn handle(stream: TcpStream, store: LdapStore, opts: Arc<LdapOptions>, mut
         let msg = match codec.decode(&mut buf) {
             Ok(Some(m)) => m,
             Err(e) => {
-                tracing::debug!("LDAP: closing the connection on a bad request: {e}");
+                note_bad_request(&e);
                 return;
             }
             Ok(None) => {
@@ -433,6 +477,24 @@ mod tests {
     use super::*;
     use ldap3_proto::proto::{LdapDerefAliases, LdapSearchScope};
     use tokio_util::codec::Encoder;
+
+    /// Unknown operations never reach ldap3_proto (which would print them on stdout): refused by the framing.
+    #[test]
+    fn unknown_operations_are_refused_before_the_ldap_decoder() {
+        // messageID 1, then application tag 30 (constructed) with an empty body; and tag 17 (not an LDAP op).
+        for op in [[0x7e, 0x00], [0x71, 0x00], [0x83, 0x00]] {
+            let mut buf = BytesMut::from(&[0x30, 0x05, 0x02, 0x01, 0x01, op[0], op[1]][..]);
+            let err = RequestCodec::new(1 << 20).decode(&mut buf).unwrap_err();
+            assert_eq!(err.to_string(), "unknown LDAP operation", "{op:x?}");
+            assert!(buf.is_empty(), "the message is consumed");
+        }
+        // A known one passes the check: an unbind request.
+        let mut buf = BytesMut::from(&[0x30, 0x05, 0x02, 0x01, 0x01, 0x42, 0x00][..]);
+        assert!(matches!(
+            RequestCodec::new(1 << 20).decode(&mut buf),
+            Ok(Some(LdapMsg { op: LdapOp::UnbindRequest, .. }))
+        ));
+    }
 
     /// A stable stand-in for the fuzz target (fuzz/): valid requests with random bytes flipped,
     /// and random byte strings, through the decoder and the in-memory search steps.

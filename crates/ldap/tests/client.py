@@ -2,7 +2,7 @@
 
 Usage: client.py HOST PORT SITUATIONS PROFESSIONALS
 (the open situation and professional counts of the directory, for the paging check).
-Run by crates/ldap/tests/python_client.rs; exits non-zero on the first failed check.
+Run by crates/ldap/tests/it/python_client.rs; exits non-zero on the first failed check.
 """
 
 import sys

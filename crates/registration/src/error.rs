@@ -29,12 +29,9 @@ pub enum RegError {
     Storage(#[from] StorageError),
     #[error("issuing the certificate: {0}")]
     Issue(String),
-}
-
-impl From<sqlx::Error> for RegError {
-    fn from(e: sqlx::Error) -> Self {
-        RegError::Storage(StorageError::Sql(e))
-    }
+    /// A mail template did not render (a bug: templates only format text).
+    #[error("mail template: {0}")]
+    Template(#[from] askama::Error),
 }
 
 impl RegError {
@@ -67,7 +64,7 @@ impl RegError {
             RegError::NotFound { .. } => "not_found",
             RegError::Signature(e) => e.code(),
             RegError::Unavailable(_) => "unavailable",
-            RegError::Storage(_) | RegError::Issue(_) => "internal_error",
+            RegError::Storage(_) | RegError::Issue(_) | RegError::Template(_) => "internal_error",
         }
     }
 

@@ -1,20 +1,30 @@
 //! Ordering (R27–R37): a habilitated technical administrator orders, downloads, renews and
 //! revokes the certificates of the structures they administer. The first part of the ordering
 //! platform: the REST operations; the portal comes on top of them.
+//!
+//! [`Orders`] is the narrow type ordering is reached through. An order goes check
+//! (`orders/check.rs`: parsed once into a checked order) → issue (the CA) → record (the product
+//! and its audit event) → notify (`orders/notices.rs`, texts in `orders/mails.rs`' templates).
 
 use chrono::Utc;
-use santepki_authority::{
-    IssueError, IssueRequest, KeyAlgorithm, KeySource, Profile, RequestedNames, RevocationReason,
-};
+use santepki_authority::{Authority, IssueError, Issued, RevocationReason};
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::authority as ca_store;
 use santepki_storage::ordering::{self as store, ProductRow};
 pub use santepki_storage::ordering::{ProductListRow, ProductSort};
 use santepki_storage::registration as reg_store;
-use santepki_storage::time;
+use santepki_storage::{time, Db, WriteTx};
 use serde::{Deserialize, Serialize};
 
-use crate::{mail, new_id, Actor, RegError, Registration};
+use crate::facts::Located;
+use crate::{new_id, Actor, RegError, Registration};
+
+mod check;
+mod mails;
+mod notices;
+
+use check::CheckedOrder;
+use notices::notify_ordered;
 
 /// An order (R28): the product, the structure, the product information and the key.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -92,7 +102,7 @@ pub struct Ordered {
     pub pkcs12: Option<Vec<u8>>,
 }
 
-/// How far the ordering wizard got (R28): [`Registration::check_order`] checks the fields of
+/// How far the ordering wizard got (R28): [`Orders::check_order`] checks the fields of
 /// every step up to this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum OrderStage {
@@ -172,26 +182,100 @@ fn issue_error(e: IssueError) -> RegError {
     RegError::Invalid { code: e.code(), field: field.to_owned(), rule, message: e.to_string() }
 }
 
-fn valid_email(s: &str) -> bool {
-    s.split_once('@').is_some_and(|(l, d)| {
-        !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !s.contains(char::is_whitespace)
-    })
+/// Step 3 of an order: the product row and its audit event, in the caller's transaction.
+async fn record_product(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    order: CheckedOrder,
+    issued: &Issued,
+    renewal_of: Option<&ProductRow>,
+) -> Result<ProductRow, RegError> {
+    let (offer, usage) = order.profile.offer_usage();
+    let now = time::now();
+    let n = reg_store::next_counter(tx, "product").await?;
+    let actor_email = order.actor_email.clone();
+    let copy_email = order.copy_email.clone();
+    let req = order.request;
+    let product = ProductRow {
+        id: new_id("prd"),
+        number: format!("P{n:09}"),
+        structure: order.structure,
+        profile: order.profile.name().into(),
+        offer: offer.into(),
+        usage: usage.into(),
+        service: req.service.clone(),
+        professional: req.professional.clone(),
+        names: serde_json::json!({ "dns": req.dns, "emails": req.emails, "upn": req.upn }).to_string(),
+        actor_email,
+        copy_email,
+        serial: issued.serial.clone(),
+        not_after: issued.not_after.clone(),
+        state: "issued".into(),
+        key_origin: if issued.pkcs12.is_some() { "generated".into() } else { "csr".into() },
+        renewal_of: renewal_of.map(|p| p.id.clone()),
+        ordered_by: actor.card_number.clone(),
+        channel: req.channel.as_str().into(),
+        expiry_notice_at: None,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    store::insert_product(tx, &product).await?;
+    audit::append(
+        &mut **tx,
+        &AuditEvent::new(
+            &actor.audit_id(),
+            if renewal_of.is_some() { "product.renewed" } else { "product.ordered" },
+            &format!("product:{}", product.id),
+        )
+        .after(&product),
+    )
+    .await?;
+    Ok(product)
+}
+
+/// Ordering (R27–R37), the part of the registration authority a technical administrator uses once
+/// habilitated: order, list, download, renew and revoke products, and the expiry notices. A narrow
+/// view of [`Registration`]: ordering reaches the database, the CA, and two questions to the
+/// habilitation side (does this card administer that structure, which directory row is that
+/// structure), and nothing of forms, roles or contracts.
+///
+/// `Orders` is `Copy`, and its operations take it by value: `reg.orders().order(…)` can be
+/// awaited or joined without a binding.
+#[derive(Clone, Copy)]
+pub struct Orders<'a> {
+    reg: &'a Registration,
 }
 
 impl Registration {
-    /// Whether the actor administers a structure now (R27).
-    async fn administers(&self, actor: &Actor, structure: &str) -> Result<bool, RegError> {
-        Ok(reg_store::habilitations_of_card(self.db().pool(), &actor.card_number)
-            .await?
-            .iter()
-            .any(|h| h.idnat_struct == structure))
+    /// The ordering operations (R27–R37).
+    pub fn orders(&self) -> Orders<'_> {
+        Orders { reg: self }
+    }
+}
+
+impl Orders<'_> {
+    fn db(&self) -> &Db {
+        self.reg.db()
     }
 
+    fn require_authority(&self) -> Result<&Authority, RegError> {
+        self.reg.require_authority()
+    }
+
+    /// The directory row of a structure named by any of its identifiers.
+    async fn locate(&self, idnat: &str) -> Result<Option<Located>, RegError> {
+        self.reg.locate(idnat).await
+    }
+}
+
+impl Orders<'_> {
     /// Orders a certificate (R27–R32).
-    pub async fn order(&self, actor: &Actor, req: OrderRequest) -> Result<Ordered, RegError> {
+    pub async fn order(self, actor: &Actor, req: OrderRequest) -> Result<Ordered, RegError> {
         self.order_inner(actor, req, None).await
     }
 
+    /// An order in four steps: check the request (once, into a [`CheckedOrder`]), issue the
+    /// certificate, record the product, queue its notices; the last two in one transaction.
     async fn order_inner(
         &self,
         actor: &Actor,
@@ -199,161 +283,11 @@ impl Registration {
         renewal_of: Option<&ProductRow>,
     ) -> Result<Ordered, RegError> {
         let authority = self.require_authority()?;
-        let profile: Profile = req
-            .profile
-            .trim()
-            .parse()
-            .map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
-        if profile == Profile::CardAuth {
-            return Err(RegError::invalid(
-                "profile",
-                "profile",
-                Some("R23"),
-                "les certificats de carte ne se commandent pas ici",
-            ));
-        }
-        let structure = req.structure.trim().to_owned();
-        if !self.administers(actor, &structure).await? {
-            return Err(RegError::forbidden(
-                "not_habilitated",
-                Some("R27"),
-                format!("vous n'êtes pas habilité pour la structure {structure}"),
-            ));
-        }
-        let (actor_email, copy_email) = Self::check_contacts(&req)?;
-        // The subject's structure as the directory knows it (an establishment named by its SIRET
-        // is its FINESS row).
-        let subject_structure = match self.locate(&structure).await? {
-            Some(l) => l.row.idnat_struct,
-            None => {
-                return Err(RegError::invalid(
-                    "structure_unknown",
-                    "structure",
-                    Some("R8"),
-                    "structure absente de l'annuaire",
-                ))
-            }
-        };
-        let key = match (&req.csr, &req.generate) {
-            (Some(csr), None) => KeySource::Csr(csr.clone().into_bytes()),
-            (None, Some(g)) => {
-                let algorithm = match g.algorithm.as_deref() {
-                    None => KeyAlgorithm::Rsa2048,
-                    Some(a) => a.parse().map_err(|_| {
-                        RegError::invalid(
-                            "algorithm",
-                            "generate.algorithm",
-                            None,
-                            "rsa2048, rsa3072, rsa4096, p256 ou p384",
-                        )
-                    })?,
-                };
-                KeySource::Generate { algorithm, passphrase: g.passphrase.clone() }
-            }
-            _ => {
-                return Err(RegError::invalid(
-                    "key_source",
-                    "csr",
-                    Some("R31"),
-                    "une CSR, ou la génération en ligne avec une phrase secrète (l'un ou l'autre)",
-                ))
-            }
-        };
-        let issued = authority
-            .issue(IssueRequest {
-                profile,
-                structure: Some(subject_structure),
-                professional: req.professional.clone().filter(|p| !p.trim().is_empty()),
-                card: None,
-                names: RequestedNames {
-                    service: req.service.clone(),
-                    dns: req.dns.clone(),
-                    emails: req.emails.clone(),
-                    upn: req.upn.clone(),
-                },
-                key,
-                requested_by: actor.audit_id(),
-            })
-            .await
-            .map_err(issue_error)?;
-        let (offer, usage) = profile.offer_usage();
-        let now = time::now();
+        let (order, key) = self.check_order_request(actor, req).await?;
+        let issued = authority.issue(order.issue_request(actor, key)).await.map_err(issue_error)?;
         let mut tx = self.db().begin_write().await?;
-        let n = reg_store::next_counter(&mut tx, "product").await?;
-        let product = ProductRow {
-            id: new_id("prd"),
-            number: format!("P{n:09}"),
-            structure,
-            profile: profile.name().into(),
-            offer: offer.into(),
-            usage: usage.into(),
-            service: req.service.clone(),
-            professional: req.professional.clone(),
-            names: serde_json::json!({ "dns": req.dns, "emails": req.emails, "upn": req.upn }).to_string(),
-            actor_email: actor_email.clone(),
-            copy_email: copy_email.clone(),
-            serial: issued.serial.clone(),
-            not_after: issued.not_after.clone(),
-            state: "issued".into(),
-            key_origin: if issued.pkcs12.is_some() { "generated".into() } else { "csr".into() },
-            renewal_of: renewal_of.map(|p| p.id.clone()),
-            ordered_by: actor.card_number.clone(),
-            channel: req.channel.as_str().into(),
-            expiry_notice_at: None,
-            created_at: now.clone(),
-            updated_at: now,
-        };
-        store::insert_product(&mut tx, &product).await?;
-        audit::append(
-            &mut *tx,
-            &AuditEvent::new(
-                &actor.audit_id(),
-                if renewal_of.is_some() { "product.renewed" } else { "product.ordered" },
-                &format!("product:{}", product.id),
-            )
-            .after(&product),
-        )
-        .await?;
-        // R35's notices: the request confirmation (what was asked, by whom, with which key
-        // origin), then the availability notice. The CA issues at once, so both are queued in
-        // the transaction that records the product: each is sent exactly once, whichever node
-        // delivers the mail queue.
-        let mut to = vec![actor_email.clone()];
-        to.extend(copy_email.clone());
-        let requested = format!(
-            "Bonjour,\n\nLa demande {} du produit {} a été enregistrée le {}.\nOffre {} — usage {} — service applicatif {} — structure {}.\nDemandeur : {} {} (carte {}) — clé : {}.\n",
-            if renewal_of.is_some() { "de renouvellement" } else { "de certificat" },
-            product.number,
-            product.created_at,
-            offer,
-            usage,
-            product.service.clone().unwrap_or_else(|| "—".into()),
-            product.structure,
-            actor.first_name,
-            actor.last_name,
-            actor.card_number,
-            if product.key_origin == "generated" { "générée en ligne" } else { "CSR fournie" },
-        );
-        mail::queue(
-            &mut tx,
-            &to,
-            &format!("Demande enregistrée — {}", product.number),
-            &requested,
-            &format!("product:{}", product.id),
-        )
-        .await?;
-        let body = format!(
-            "Bonjour,\n\nLe certificat {} {} ({}) de la structure {} est disponible.\nProduit {} — numéro de série {} — valable jusqu'au {}.\n",
-            offer, usage, product.service.clone().unwrap_or_default(), product.structure, product.number, product.serial, product.not_after
-        );
-        mail::queue(
-            &mut tx,
-            &to,
-            &format!("Certificat disponible — {}", product.number),
-            &body,
-            &format!("product:{}", product.id),
-        )
-        .await?;
+        let product = record_product(&mut tx, actor, order, &issued, renewal_of).await?;
+        notify_ordered(&mut tx, actor, &product, renewal_of.is_some()).await?;
         tx.commit().await?;
         Ok(Ordered { product, certificate_pem: issued.pem(), pkcs12: issued.pkcs12 })
     }
@@ -361,7 +295,7 @@ impl Registration {
     /// The product table of the portal (R33): the products of the structures the actor
     /// administers, filtered, sorted and paged in SQL (one indexed query, however many
     /// structures the actor administers).
-    pub async fn product_listing(&self, actor: &Actor, q: &ProductListing) -> Result<ProductListPage, RegError> {
+    pub async fn product_listing(self, actor: &Actor, q: &ProductListing) -> Result<ProductListPage, RegError> {
         if !(1..=500).contains(&q.limit) {
             return Err(RegError::invalid("limit", "limit", None, "entre 1 et 500"));
         }
@@ -393,7 +327,7 @@ impl Registration {
     /// Rule R35 seen from the administrator: how many of their live certificates end in the
     /// current month and each of the next `months` months (every month present, zeros
     /// included): a certificate issued today (valid 3 years, R34) ends in month 36.
-    pub async fn expiry_schedule(&self, actor: &Actor, months: u32) -> Result<Vec<MonthlyExpiries>, RegError> {
+    pub async fn expiry_schedule(self, actor: &Actor, months: u32) -> Result<Vec<MonthlyExpiries>, RegError> {
         if !(1..=120).contains(&months) {
             return Err(RegError::invalid("months", "months", None, "entre 1 et 120"));
         }
@@ -415,117 +349,9 @@ impl Registration {
             .collect())
     }
 
-    /// Checks an order as far as it is filled in, without issuing anything: the portal's
-    /// ordering wizard calls it at each step so that a wrong field is shown on its own step,
-    /// with the same rules (and messages) as the order itself.
-    pub async fn check_order(&self, actor: &Actor, req: &OrderRequest, stage: OrderStage) -> Result<(), RegError> {
-        let profile: Profile = req
-            .profile
-            .trim()
-            .parse()
-            .map_err(|_| RegError::invalid("profile", "profile", Some("R23"), "produit inconnu"))?;
-        if profile == Profile::CardAuth {
-            return Err(RegError::invalid(
-                "profile",
-                "profile",
-                Some("R23"),
-                "les certificats de carte ne se commandent pas ici",
-            ));
-        }
-        if stage == OrderStage::Offer {
-            return Ok(());
-        }
-        let structure = req.structure.trim();
-        if structure.is_empty() {
-            return Err(RegError::invalid("structure_required", "structure", Some("R27"), "choisissez une structure"));
-        }
-        if !self.administers(actor, structure).await? {
-            return Err(RegError::forbidden(
-                "not_habilitated",
-                Some("R27"),
-                format!("vous n'êtes pas habilité pour la structure {structure}"),
-            ));
-        }
-        if stage == OrderStage::Structure {
-            return Ok(());
-        }
-        let service = req.service.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        if profile.is_organisation() && profile != Profile::ServSsl {
-            match service {
-                None => {
-                    return Err(RegError::invalid(
-                        "service_required",
-                        "service",
-                        Some("R29"),
-                        "le service applicatif est obligatoire : il devient le CN du certificat",
-                    ))
-                }
-                Some(s) => santepki_authority::profiles::check_service(s)
-                    .map_err(|e| RegError::invalid(e.code(), "service", Some("R29"), e.to_string()))?,
-            }
-        }
-        if profile == Profile::ServSsl {
-            if req.dns.is_empty() {
-                return Err(RegError::invalid(
-                    "dns_required",
-                    "dns",
-                    Some("R23"),
-                    "un nom de domaine ou le FQDN d'un serveur",
-                ));
-            }
-            for d in &req.dns {
-                santepki_authority::profiles::check_dns_name(d)
-                    .map_err(|e| RegError::invalid(e.code(), "dns", Some("R23"), e.to_string()))?;
-            }
-        }
-        if profile == Profile::ServSmime && req.emails.is_empty() {
-            return Err(RegError::invalid(
-                "email_required",
-                "emails",
-                Some("R23"),
-                "l'adresse de la boîte aux lettres est obligatoire",
-            ));
-        }
-        for e in &req.emails {
-            if !valid_email(e.trim()) {
-                return Err(RegError::invalid("email", "emails", Some("R32"), format!("adresse invalide : {e}")));
-            }
-        }
-        if profile.is_personal() && req.professional.as_deref().map(str::trim).unwrap_or("").is_empty() {
-            return Err(RegError::invalid(
-                "professional_required",
-                "professional",
-                Some("R42"),
-                "le professionnel (idNat_PS) titulaire du certificat est obligatoire",
-            ));
-        }
-        if stage == OrderStage::Information {
-            return Ok(());
-        }
-        Self::check_contacts(req)?;
-        Ok(())
-    }
-
-    fn check_contacts(req: &OrderRequest) -> Result<(String, Option<String>), RegError> {
-        let actor_email = req.actor_email.trim().to_owned();
-        if !valid_email(&actor_email) {
-            return Err(RegError::invalid(
-                "actor_email",
-                "actor_email",
-                Some("R30"),
-                "l'adresse électronique de l'acteur est obligatoire",
-            ));
-        }
-        let copy_email = req.copy_email.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-        if copy_email.as_deref().is_some_and(|c| !valid_email(c)) {
-            return Err(RegError::invalid("copy_email", "copy_email", Some("R30"), "adresse en copie invalide"));
-        }
-        Ok((actor_email, copy_email))
-    }
-
     /// A product, if the actor administers its structure (else not found: product numbers of
     /// others are not confirmed).
-    pub async fn product(&self, actor: &Actor, id: &str) -> Result<ProductRow, RegError> {
+    pub async fn product(self, actor: &Actor, id: &str) -> Result<ProductRow, RegError> {
         let p = store::product(self.db(), id).await?.ok_or_else(|| RegError::not_found("product", id))?;
         if !self.administers(actor, &p.structure).await? {
             return Err(RegError::not_found("product", id));
@@ -534,7 +360,7 @@ impl Registration {
     }
 
     /// A product's certificate (DER) and its issuing chain (DER, issuing CA then root).
-    pub async fn product_certificate(&self, actor: &Actor, id: &str) -> Result<(Vec<u8>, Vec<Vec<u8>>), RegError> {
+    pub async fn product_certificate(self, actor: &Actor, id: &str) -> Result<(Vec<u8>, Vec<Vec<u8>>), RegError> {
         let p = self.product(actor, id).await?;
         let authority = self.require_authority()?;
         let row = ca_store::certificate(self.db(), &p.serial)
@@ -547,7 +373,7 @@ impl Registration {
     }
 
     /// Revokes a product's certificate (final) with an RFC 5280 reason.
-    pub async fn revoke_product(&self, actor: &Actor, id: &str, reason: &str) -> Result<ProductRow, RegError> {
+    pub async fn revoke_product(self, actor: &Actor, id: &str, reason: &str) -> Result<ProductRow, RegError> {
         let p = self.product(actor, id).await?;
         let reason = RevocationReason::parse(reason).map_err(|m| RegError::invalid("reason", "reason", None, m))?;
         if p.state != "issued" {
@@ -555,22 +381,26 @@ impl Registration {
         }
         self.require_authority()?.revoke(&p.serial, reason, &actor.audit_id()).await.map_err(issue_error)?;
         let now = time::now();
-        store::set_state(self.db(), &p.id, "revoked", &now).await?;
+        // The product's state and its audit event in one transaction: a crash cannot leave a
+        // revoked product without its event, or an event for a product still shown as issued.
+        let mut tx = self.db().begin_write().await?;
+        store::set_state(&mut tx, &p.id, "revoked", &now).await?;
         let after = ProductRow { state: "revoked".into(), updated_at: now, ..p.clone() };
         audit::append(
-            self.db().pool(),
+            &mut *tx,
             &AuditEvent::new(&actor.audit_id(), "product.revoked", &format!("product:{}", p.id))
                 .before(&p)
                 .after(&after),
         )
         .await?;
+        tx.commit().await?;
         Ok(after)
     }
 
     /// Renews a product (R37): only while its certificate is valid, with a new key (the CA
     /// refuses a key already in a live certificate). The order data are the product's.
     pub async fn renew_product(
-        &self,
+        self,
         actor: &Actor,
         id: &str,
         csr: Option<String>,
@@ -605,45 +435,5 @@ impl Registration {
             channel,
         };
         self.order_inner(actor, req, Some(&p)).await
-    }
-}
-
-impl Registration {
-    /// Rule R35: one expiry notice per certificate, `days` before its end, to the actor and the
-    /// copy address. Safe on every node at once: each notice is claimed before it is queued, in
-    /// the same transaction. Returns how many were queued.
-    pub async fn send_expiry_notices(&self, days: u32) -> Result<usize, RegError> {
-        let before = time::format(Utc::now() + chrono::Duration::days(i64::from(days)));
-        let mut sent = 0;
-        for p in store::expiring_unnoticed(self.db(), &before, 500).await? {
-            let now = time::now();
-            let mut tx = self.db().begin_write().await?;
-            if !store::claim_expiry_notice(&mut tx, &p.id, &now).await? {
-                continue;
-            }
-            let body = format!(
-                "Bonjour,\n\nLe certificat {} {} ({}) de la structure {} expire le {}.\nProduit {} — numéro de série {}.\nRenouvelez-le avant cette date, avec une nouvelle clé (R37).\n",
-                p.offer, p.usage, p.service.clone().unwrap_or_default(), p.structure, p.not_after, p.number, p.serial
-            );
-            let mut to = vec![p.actor_email.clone()];
-            to.extend(p.copy_email.clone());
-            mail::queue(
-                &mut tx,
-                &to,
-                &format!("Expiration prochaine du certificat {}", p.number),
-                &body,
-                &format!("product:{}", p.id),
-            )
-            .await?;
-            audit::append(
-                &mut *tx,
-                &AuditEvent::new("scheduler", "product.expiry-notice", &format!("product:{}", p.id))
-                    .after(&serde_json::json!({ "at": now, "not_after": p.not_after })),
-            )
-            .await?;
-            tx.commit().await?;
-            sent += 1;
-        }
-        Ok(sent)
     }
 }

@@ -93,10 +93,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Logs go to stderr; `SANTEPKI_LOG` (or `RUST_LOG`) sets the filter, `info` by default.
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = std::env::var("SANTEPKI_LOG")
-        .ok()
-        .and_then(|f| EnvFilter::try_new(f).ok())
-        .or_else(|| EnvFilter::try_from_default_env().ok())
-        .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn"));
+    let asked = std::env::var("SANTEPKI_LOG").or_else(|_| std::env::var("RUST_LOG")).ok();
+    let mut filter =
+        asked.as_deref().and_then(|f| EnvFilter::try_new(f).ok()).unwrap_or_else(|| EnvFilter::new("info,sqlx=warn"));
+    // ldap3_proto logs its parser errors with the request's bytes at ERROR: a client sending garbage would fill the
+    // log. The LDAP server logs its own bounded summary instead; ask for ldap3_proto by name to see them.
+    if !asked.as_deref().is_some_and(|f| f.contains("ldap3_proto")) {
+        if let Ok(quiet) = "ldap3_proto=off".parse() {
+            filter = filter.add_directive(quiet);
+        }
+    }
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }

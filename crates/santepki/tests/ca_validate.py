@@ -1,7 +1,7 @@
 """Validates santepki certificates with pyhanko-certvalidator, fetching revocation information
 over HTTP from the URLs the certificates carry (our OCSP responder and our CRLs).
 
-Run by crates/santepki/tests/ca_validators.rs with the test virtualenv's python:
+Run by crates/santepki/tests/it/ca_validators.rs with the test virtualenv's python:
 
     python ca_validate.py MANIFEST.json
 

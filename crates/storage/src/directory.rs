@@ -227,7 +227,7 @@ pub async fn write_batch(db: &Db, run_id: i64, tables: Vec<TableBatch>) -> Resul
     let now = time::now();
     let mut counts = WriteCounts::default();
     for t in tables {
-        counts += write_table(&mut tx, db.backend(), run_id, &now, t).await?;
+        counts += write_table(&mut tx.0, db.backend(), run_id, &now, t).await?;
     }
     tx.commit().await?;
     Ok(counts)

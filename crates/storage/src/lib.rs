@@ -167,11 +167,12 @@ impl Db {
     /// `SQLITE_BUSY_SNAPSHOT` when another connection committed in between, an error the busy
     /// timeout does not retry; an immediate one waits for the lock under the busy timeout
     /// instead, so concurrent orders, signatures and decisions queue rather than fail.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
+    pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx(tx))
     }
 
     /// Which database this is.
@@ -187,6 +188,38 @@ impl Db {
     /// Closes the pool's connections (waiting for those in use).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// A write transaction from [`Db::begin_write`]. Storage's functions take it as `&mut *tx` (the
+/// connection inside); beginning and committing fail with a [`StorageError`], so that the crates
+/// above storage never handle the driver's own error type. Dropped without
+/// [`commit`](WriteTx::commit), it rolls back.
+pub struct WriteTx(sqlx::Transaction<'static, sqlx::Any>);
+
+impl WriteTx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), StorageError> {
+        Ok(self.0.commit().await?)
+    }
+
+    /// Rolls the transaction back (dropping it does too, without waiting for the database).
+    pub async fn rollback(self) -> Result<(), StorageError> {
+        Ok(self.0.rollback().await?)
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
     }
 }
 

@@ -117,12 +117,14 @@ pub async fn products_of(
     Ok((rows, c.fetch_one(db.pool()).await?))
 }
 
-pub async fn set_state(db: &Db, id: &str, state: &str, now: &str) -> Result<(), StorageError> {
+/// Sets a product's state. Takes the caller's transaction, so that the state change and its audit event are written
+/// together or not at all.
+pub async fn set_state(conn: &mut Conn, id: &str, state: &str, now: &str) -> Result<(), StorageError> {
     sqlx::query("UPDATE products SET state = $1, updated_at = $2 WHERE id = $3")
         .bind(state)
         .bind(now)
         .bind(id)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

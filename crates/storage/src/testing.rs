@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::{Connection, Executor};
 
-use crate::{Backend, Db};
+use crate::{Backend, Db, StorageError};
 
 /// The environment variable naming the PostgreSQL server for tests.
 pub const POSTGRES_URL_VAR: &str = "SANTEPKI_TEST_POSTGRES_URL";
@@ -75,6 +75,70 @@ pub async fn postgres() -> TestDb {
 /// One database of each backend.
 pub async fn both() -> Vec<TestDb> {
     vec![sqlite().await, postgres().await]
+}
+
+// --- what tests need to see or change beneath the crates' own functions ----------------------
+// Tests of the crates above storage state a situation the application never writes itself (a
+// card expired in the register, a certificate a crash left unsigned…) or look at the schema.
+// The SQL for it lives here, with the rest of the SQL, so that no test crate speaks to the driver.
+
+/// The names of the secondary indexes present in the database, sorted (SQLite's internal indexes
+/// and PostgreSQL's primary keys left out).
+pub async fn index_names(db: &Db) -> Result<Vec<String>, StorageError> {
+    let sql = match db.backend() {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+             AND indexname NOT LIKE '%_pkey' ORDER BY indexname"
+        }
+    };
+    Ok(sqlx::query_scalar(sql).fetch_all(db.pool()).await?)
+}
+
+/// The number of the card held by the professional whose last name is `last_name` (exactly one).
+pub async fn card_number_of(db: &Db, last_name: &str) -> Result<String, StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT c.card_number FROM cards c JOIN professionals p ON p.idnat_ps = c.idnat_ps WHERE p.last_name = $1",
+    )
+    .bind(last_name)
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// Sets the last day of validity of a card in the register (`YYYY-MM-DD`), as a later import of
+/// the card file would: a day in the past makes the card expired.
+pub async fn set_card_valid_until(db: &Db, card_number: &str, day: &str) -> Result<(), StorageError> {
+    sqlx::query("UPDATE cards SET valid_until = $1 WHERE card_number = $2")
+        .bind(day)
+        .bind(card_number)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Moves the end of validity of products (a stored timestamp, see [`crate::time::format`]), to
+/// bring them within reach of the expiry notices without waiting years.
+pub async fn set_products_not_after(db: &Db, product_ids: &[&str], not_after: &str) -> Result<(), StorageError> {
+    for id in product_ids {
+        sqlx::query("UPDATE products SET not_after = $1 WHERE id = $2")
+            .bind(not_after)
+            .bind(id)
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Puts an issued certificate back in the state a process leaves when it dies between recording
+/// a certificate and signing it: `pending`, without DER.
+pub async fn make_certificate_pending(db: &Db, serial: &str) -> Result<(), StorageError> {
+    sqlx::query("UPDATE ca_certificates SET status = 'pending', der = NULL WHERE serial = $1")
+        .bind(serial)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }
 
 /// Production professionals (not test identities) with at least two open situations at a

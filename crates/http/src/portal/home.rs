@@ -136,7 +136,7 @@ const MONTHS_FR: [&str; 12] =
 
 pub(crate) async fn schedule(portal: Portal) -> PageResult {
     let reg = portal.reg()?;
-    let months = reg.expiry_schedule(&portal.actor, 36).await.map_err(page_err)?;
+    let months = reg.orders().expiry_schedule(&portal.actor, 36).await.map_err(page_err)?;
     let max = months.iter().map(|m| m.count).max().unwrap_or(0);
     let bars = months
         .iter()

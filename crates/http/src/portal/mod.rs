@@ -224,7 +224,7 @@ impl PageError {
             RegError::Unavailable(m) => {
                 PageError::new(StatusCode::SERVICE_UNAVAILABLE, code, "Service indisponible", m)
             }
-            other @ (RegError::Storage(_) | RegError::Issue(_)) => PageError::internal(other),
+            other @ (RegError::Storage(_) | RegError::Issue(_) | RegError::Template(_)) => PageError::internal(other),
         }
     }
 }

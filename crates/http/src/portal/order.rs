@@ -1,8 +1,12 @@
 //! « Commander »: the ordering wizard of R28, stateless across steps. Each step is a form that
 //! carries the answers of the other steps in hidden fields; every step is checked by the
-//! registration layer ([`Registration::check_order`]) and a refusal re-displays the step that
-//! holds the field, with the message next to it. The order itself is the API's
-//! [`Registration::order`] (or [`Registration::renew_product`]).
+//! registration layer ([`Orders::check_order`]) and a refusal re-displays the step that holds the
+//! field, with the message next to it. The order itself is the API's [`Orders::order`] (or
+//! [`Orders::renew_product`]).
+//!
+//! [`Orders::check_order`]: santepki_registration::orders::Orders::check_order
+//! [`Orders::order`]: santepki_registration::orders::Orders::order
+//! [`Orders::renew_product`]: santepki_registration::orders::Orders::renew_product
 //!
 //! The passphrase of an online key generation (R31) is typed on the last step only, so that it is
 //! never written back into a page.
@@ -250,7 +254,7 @@ async fn render(
             limit: 500,
             ..Default::default()
         };
-        for r in reg.product_listing(&portal.actor, &listing).await.map_err(page_err)?.products {
+        for r in reg.orders().product_listing(&portal.actor, &listing).await.map_err(page_err)?.products {
             let p = r.product;
             if p.profile == a.profil {
                 renewables.push(Option_ {
@@ -340,7 +344,7 @@ pub(crate) async fn wizard_get(portal: Portal, Query(q): Query<Start>) -> PageRe
     let reg = portal.reg()?;
     match q.renouvellement.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => {
-            let p = reg.product(&portal.actor, id).await.map_err(page_err)?;
+            let p = reg.orders().product(&portal.actor, id).await.map_err(page_err)?;
             let a = Answers {
                 profil: p.profile.clone(),
                 structure: p.structure.clone(),
@@ -416,14 +420,14 @@ pub(crate) async fn wizard_post(portal: Portal, CsrfForm(s): CsrfForm<Submitted>
     // Check the step just submitted (and, through check_order, every earlier one).
     let req = a.request();
     let checked = match step {
-        "offre" => reg.check_order(&portal.actor, &req, OrderStage::Offer).await,
-        "structure" => reg.check_order(&portal.actor, &req, OrderStage::Structure).await,
+        "offre" => reg.orders().check_order(&portal.actor, &req, OrderStage::Offer).await,
+        "structure" => reg.orders().check_order(&portal.actor, &req, OrderStage::Structure).await,
         "produit" => match a.mode.as_str() {
             "nouveau" => {
                 a.renouvelle.clear();
                 Ok(())
             }
-            "renouvellement" => match reg.product(&portal.actor, &a.renouvelle).await {
+            "renouvellement" => match reg.orders().product(&portal.actor, &a.renouvelle).await {
                 Ok(p) if p.structure == a.structure && p.profile == a.profil => Ok(()),
                 Ok(_) | Err(RegError::NotFound { .. }) => {
                     return render(
@@ -450,8 +454,8 @@ pub(crate) async fn wizard_post(portal: Portal, CsrfForm(s): CsrfForm<Submitted>
                 .await
             }
         },
-        "informations" => reg.check_order(&portal.actor, &req, OrderStage::Information).await,
-        "contacts" => reg.check_order(&portal.actor, &req, OrderStage::Contacts).await,
+        "informations" => reg.orders().check_order(&portal.actor, &req, OrderStage::Information).await,
+        "contacts" => reg.orders().check_order(&portal.actor, &req, OrderStage::Contacts).await,
         "cle" => {
             if !s.csr_fichier.trim().is_empty() {
                 a.csr_pem = s.csr_fichier.trim().to_owned();
@@ -518,10 +522,10 @@ pub(crate) async fn wizard_post(portal: Portal, CsrfForm(s): CsrfForm<Submitted>
     };
     let csr = (a.cle == "csr").then(|| a.csr_pem.clone());
     let outcome = if a.renewal() {
-        reg.renew_product(&portal.actor, &a.renouvelle, csr, generate, Channel::Portal).await
+        reg.orders().renew_product(&portal.actor, &a.renouvelle, csr, generate, Channel::Portal).await
     } else {
         let req = OrderRequest { csr, generate, ..a.request() };
-        reg.order(&portal.actor, req).await
+        reg.orders().order(&portal.actor, req).await
     };
     let ordered = match outcome {
         Ok(o) => o,

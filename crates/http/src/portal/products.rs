@@ -189,7 +189,7 @@ pub(crate) async fn list(portal: Portal, Query(q): Query<ListQuery>) -> PageResu
     };
     // Two independent reads, at once: the page and the structures of the filter menu.
     let (result, habilitations) =
-        tokio::join!(reg.product_listing(&portal.actor, &listing), reg.my_habilitations(&portal.actor));
+        tokio::join!(reg.orders().product_listing(&portal.actor, &listing), reg.my_habilitations(&portal.actor));
     let (result, habilitations) = (result.map_err(page_err)?, habilitations.map_err(page_err)?);
 
     let base = ListQuery { page: None, ..q.clone() };
@@ -296,8 +296,8 @@ pub(crate) async fn details(
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let reg = portal.reg()?;
-    let p = reg.product(&portal.actor, &id).await.map_err(page_err)?;
-    let (der, _chain) = reg.product_certificate(&portal.actor, &id).await.map_err(page_err)?;
+    let p = reg.orders().product(&portal.actor, &id).await.map_err(page_err)?;
+    let (der, _chain) = reg.orders().product_certificate(&portal.actor, &id).await.map_err(page_err)?;
     let cert = <x509_cert::Certificate as der::Decode>::from_der(&der).map_err(PageError::internal)?;
     let tbs = &cert.tbs_certificate;
     let name = reg.structure_name(&p.structure).await.map_err(page_err)?;
@@ -367,7 +367,7 @@ struct RevocationPage {
 
 pub(crate) async fn revocation_confirm(portal: Portal, Path(id): Path<String>) -> PageResult {
     let reg = portal.reg()?;
-    let p = reg.product(&portal.actor, &id).await.map_err(page_err)?;
+    let p = reg.orders().product(&portal.actor, &id).await.map_err(page_err)?;
     if p.state != "issued" {
         return Err(PageError::new(
             axum::http::StatusCode::CONFLICT,
@@ -393,10 +393,10 @@ pub(crate) struct RevokeForm {
 
 pub(crate) async fn revoke(portal: Portal, Path(id): Path<String>, CsrfForm(f): CsrfForm<RevokeForm>) -> PageResult {
     let reg = portal.reg()?;
-    match reg.revoke_product(&portal.actor, &id, &f.reason).await {
+    match reg.orders().revoke_product(&portal.actor, &id, &f.reason).await {
         Ok(p) => Ok(Redirect::to(&format!("/portail/produits/{}?message=revoque", p.id)).into_response()),
         Err(santepki_registration::RegError::Invalid { field, .. }) if field == "reason" => {
-            let p = reg.product(&portal.actor, &id).await.map_err(page_err)?;
+            let p = reg.orders().product(&portal.actor, &id).await.map_err(page_err)?;
             let t = RevocationPage {
                 l: portal.layout(format!("Révoquer le produit {}", p.number), "produits"),
                 p: row(&p, None),

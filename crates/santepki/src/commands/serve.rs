@@ -166,7 +166,7 @@ fn server_certificate(loaded: &Loaded) -> Result<(String, String)> {
 async fn mail_job(reg: Registration, expiry_days: u32, mut stop: tokio::sync::watch::Receiver<bool>) {
     const TICK: std::time::Duration = std::time::Duration::from_secs(2);
     loop {
-        if let Err(e) = reg.send_expiry_notices(expiry_days).await {
+        if let Err(e) = reg.orders().send_expiry_notices(expiry_days).await {
             tracing::error!(error = %e, "expiry notices failed");
         }
         if let Err(e) = reg.deliver_mail().await {

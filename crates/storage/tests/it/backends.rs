@@ -167,7 +167,7 @@ async fn concurrent_read_then_write_transactions_all_commit() {
                         sqlx::query("UPDATE counter_test SET n = n + 1").execute(&mut *tx).await?;
                         tx.commit().await?;
                     }
-                    Ok::<(), sqlx::Error>(())
+                    Ok::<(), santepki_storage::StorageError>(())
                 })
             })
             .collect();

@@ -35,8 +35,14 @@ fn custody() -> Pkcs11Custody {
     .expect("open the SoftHSM2 token")
 }
 
+// The token lock of `softhsm` is held for the whole test, awaits included: it only orders this
+// test against the other tests on the token (each on its own thread), never against this runtime.
+#[allow(clippy::await_holding_lock)]
 #[tokio::test(flavor = "multi_thread")]
 async fn issuance_crl_and_ocsp_sign_in_the_hsm() {
+    // Same process as the `softhsm` tests now: key generation here must not overlap their
+    // child process reading the token (see `softhsm::TOKEN`).
+    let _token = crate::softhsm::shared_token();
     for t in testing::both().await {
         let files_dir = tempfile::tempdir().unwrap();
         let files = generate::generate(files_dir.path(), &GenerateOptions { scale: Scale::Demo, ..Default::default() })

@@ -508,7 +508,7 @@ async fn portal_end_to_end() {
                 csr: Some(csr_pem()),
                 ..Default::default()
             };
-            w.reg.order(&admin_actor, req).await.unwrap();
+            w.reg.orders().order(&admin_actor, req).await.unwrap();
         }
         // Sorting: by service, ascending then descending, with aria-sort on the header.
         let p = a.get("/portail/produits?tri=service&ordre=asc&taille=25").await;

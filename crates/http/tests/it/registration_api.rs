@@ -545,13 +545,7 @@ async fn structure_rows_end_to_end() {
 
 /// The number of the card whose holder is named `last_name`.
 async fn v_number(w: &World, last_name: &str) -> String {
-    sqlx::query_scalar(
-        "SELECT c.card_number FROM cards c JOIN professionals p ON p.idnat_ps = c.idnat_ps WHERE p.last_name = $1",
-    )
-    .bind(last_name)
-    .fetch_one(w.db.db.pool())
-    .await
-    .unwrap()
+    testing::card_number_of(&w.db.db, last_name).await.unwrap()
 }
 
 /// A form body for the misuse tests.
@@ -735,11 +729,7 @@ async fn misuses_are_refused_with_their_rule() {
         assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("card_required")));
         let leaving = t::new_card(&w.reg, "CPA", "DEPART", "JULES", &format!("3{VENDOR_SIRET}")).await;
         assert_eq!(call(&w, Some(&leaving), "GET", "/me", None).await.0, StatusCode::OK);
-        sqlx::query("UPDATE cards SET valid_until = '2020-01-01' WHERE card_number = $1")
-            .bind(&leaving.number)
-            .execute(w.db.db.pool())
-            .await
-            .unwrap();
+        testing::set_card_valid_until(&w.db.db, &leaving.number, "2020-01-01").await.unwrap();
         let (s, v) = call(&w, Some(&leaving), "GET", "/me", None).await;
         assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("card_invalid")), "{v}");
         // An operator registers a card over the API; a bad type names its field.
@@ -1186,18 +1176,12 @@ async fn ordering_for_habilitated_structures() {
 
         // R35: one expiry notice a month ahead, once, whichever node runs the job; none for a
         // revoked certificate.
-        assert_eq!(w.reg.send_expiry_notices(30).await.unwrap(), 0);
+        assert_eq!(w.reg.orders().send_expiry_notices(30).await.unwrap(), 0);
         let soon = santepki_storage::time::format(chrono::Utc::now() + chrono::Duration::days(10));
-        sqlx::query("UPDATE products SET not_after = $1 WHERE id = $2 OR id = $3")
-            .bind(&soon)
-            .bind(&ids[0])
-            .bind(&insi)
-            .execute(w.db.db.pool())
-            .await
-            .unwrap();
-        let (a, b) = tokio::join!(w.reg.send_expiry_notices(30), w.reg.send_expiry_notices(30));
+        testing::set_products_not_after(&w.db.db, &[&ids[0], &insi], &soon).await.unwrap();
+        let (a, b) = tokio::join!(w.reg.orders().send_expiry_notices(30), w.reg.orders().send_expiry_notices(30));
         assert_eq!(a.unwrap() + b.unwrap(), 1, "only the INSi certificate, once");
-        assert_eq!(w.reg.send_expiry_notices(30).await.unwrap(), 0);
+        assert_eq!(w.reg.orders().send_expiry_notices(30).await.unwrap(), 0);
         let mails = w.reg.mails_about(&format!("product:{insi}")).await.unwrap();
         assert!(
             mails

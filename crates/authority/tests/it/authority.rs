@@ -372,11 +372,7 @@ async fn pending_rows_left_by_a_crash_settle_as_abandoned_and_ocsp_says_unknown(
     let (der, _) = csr(KeyAlgorithm::EcdsaP256);
     let got = ca.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("A"), der)).await.unwrap();
     // Simulate a process that recorded a certificate as pending and died before signing.
-    sqlx::query("UPDATE ca_certificates SET status = 'pending', der = NULL WHERE serial = $1")
-        .bind(&got.serial)
-        .execute(t.db.pool())
-        .await
-        .unwrap();
+    testing::make_certificate_pending(&t.db, &got.serial).await.unwrap();
     // Young pending rows (an issuance in flight on another node) are left alone.
     assert_eq!(ca.resolve_pending(chrono::Duration::minutes(5), "test").await.unwrap(), 0);
     assert_eq!(ca.resolve_pending(chrono::Duration::zero(), "test").await.unwrap(), 1);

@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use ldap3_proto::proto::{LdapDerefAliases, LdapSearchRequest, LdapSearchScope};
 use santepki_ldap::entry::{self, Selection};

@@ -68,7 +68,8 @@ fn unique_label(what: &str) -> String {
 /// and exclusive to delete their keys or run a child process.
 static TOKEN: RwLock<()> = RwLock::new(());
 
-fn shared_token() -> RwLockReadGuard<'static, ()> {
+/// Also taken by `pkcs11_ca`, whose hierarchy is generated in the same token by the same process.
+pub(crate) fn shared_token() -> RwLockReadGuard<'static, ()> {
     TOKEN.read().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -430,7 +431,8 @@ fn a_wrong_pin_is_refused_while_the_process_is_logged_in() {
 #[test]
 fn a_wrong_pin_is_refused_by_the_token() {
     const CHILD: &str = "SANTEPKI_SOFTHSM_TEST_CHILD";
-    const NAME: &str = "a_wrong_pin_is_refused_by_the_token";
+    // The test's path in the `it` binary, as `--exact` wants it.
+    const NAME: &str = "softhsm::a_wrong_pin_is_refused_by_the_token";
     if std::env::var_os(CHILD).is_some() {
         assert_wrong_pin_error(Pkcs11Custody::open(Pkcs11Config { pin: WRONG_PIN.into(), ..config() }), WRONG_PIN);
         // The failure left nothing behind: the right PIN works.

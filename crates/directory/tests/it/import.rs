@@ -320,11 +320,7 @@ async fn cards_are_imported_and_found_by_number() {
 
 /// The names of the secondary indexes present in the database.
 async fn index_names(t: &testing::TestDb) -> Vec<String> {
-    let sql = match t.backend {
-        santepki_storage::Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        santepki_storage::Backend::Postgres => "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey' ORDER BY indexname",
-    };
-    sqlx::query_scalar(sql).fetch_all(t.db.pool()).await.unwrap()
+    testing::index_names(&t.db).await.unwrap()
 }
 
 #[tokio::test]

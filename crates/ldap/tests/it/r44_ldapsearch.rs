@@ -15,7 +15,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{parse_ldif, LdifEntry, Server};
 use santepki_directory::generate::seed_cases;

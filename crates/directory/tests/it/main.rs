@@ -1,0 +1,12 @@
+//! Integration tests of the national directory: the generator of test files and the import into
+//! storage.
+//!
+//! DO NOT ADD MORE TEST BINARIES: add a module here instead of a new file under `tests/`.
+//! Cargo builds every `tests/*.rs` file as its own binary, each linking the whole workspace
+//! (slow links, CI minutes and disk); one binary per crate links it once. Select tests by
+//! module: `cargo test -p santepki-directory --test it MODULE::`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod generate;
+mod import;
