@@ -22,12 +22,12 @@ async fn r1_only_declared_administrators_order() {
     let prepared = w.prepare(&w.admin, &p.form).await.unwrap();
     w.sign(&p.pharmacist, &prepared.row.id).await.unwrap();
     // Signed but not validated: still nothing.
-    assert_error(w.reg.order(&admin, order(&p.eg)).await, "not_habilitated", Some("R27"));
+    assert_error(w.reg.orders().order(&admin, order(&p.eg)).await, "not_habilitated", Some("R27"));
     w.decide(&prepared.row.id, "validate", None).await.unwrap();
-    let ordered = w.reg.order(&admin, order(&p.eg)).await.unwrap();
+    let ordered = w.reg.orders().order(&admin, order(&p.eg)).await.unwrap();
     assert_eq!(ordered.product.structure, p.eg);
     // An administrator of the same vendor, not declared on the form, may not.
-    assert_error(w.reg.order(&w.actor(&w.admin2).await, order(&p.eg)).await, "not_habilitated", Some("R27"));
+    assert_error(w.reg.orders().order(&w.actor(&w.admin2).await, order(&p.eg)).await, "not_habilitated", Some("R27"));
 }
 
 /// R2: a technical administrator (and any actor) holds a valid CPS, CPE or CPA card.
