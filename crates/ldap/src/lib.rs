@@ -207,11 +207,7 @@ fn known_operation(body: &[u8]) -> bool {
         return false;
     }
     let constructed = tag & 0x20 != 0;
-    match (tag & 0x1f, constructed) {
-        (2, _) | (10 | 16, false) => true,
-        (0 | 1 | 3..=9 | 11..=15 | 19 | 23..=25, true) => true,
-        _ => false,
-    }
+    matches!((tag & 0x1f, constructed), (2, _) | (10 | 16, false) | (0 | 1 | 3..=9 | 11..=15 | 19 | 23..=25, true))
 }
 
 /// Malformed requests are counted, and logged as one bounded line at most every [`BAD_REQUEST_LOG_PERIOD`]: a

@@ -167,7 +167,7 @@ async fn r5_mandataire_designated_by_legal_representative() {
         Some("R5"),
     );
     let requested = w.reg.request_role(&lr_actor, &c, role(&mandataire.number, Some("502"))).await.unwrap();
-    assert_eq!(text(&requested.state), "requested");
+    assert_eq!(text(requested.state), "requested");
     // Requested, not approved: the mandataire does not sign yet.
     let main = format!("1{}", seed::LBM_MULTISITE_MAIN_EG);
     let f = t::form(
@@ -179,7 +179,7 @@ async fn r5_mandataire_designated_by_legal_representative() {
     );
     assert_refused(w.prepare(&mandataire, &f).await, "R20", "/identifiers/0");
     let approved = w.reg.decide_role(&w.op_actor().await, &requested.id, true).await.unwrap();
-    assert_eq!(text(&approved.state), "active");
+    assert_eq!(text(approved.state), "active");
     let v = w.habilitate(&mandataire, &mandataire, &f).await;
     assert_eq!(v.habilitations.len(), 1);
     assert_eq!(w.administrators(&main).await, std::slice::from_ref(&w.admin.number));
@@ -200,9 +200,9 @@ async fn r6_vendor_has_its_own_contract() {
     assert_error(w.reg.create_contract(&op, on_finess).await, "contract_entity", Some("R6"));
     // The world's vendor contract has its administrators; a structure's contract has none.
     let view = w.reg.contract(&op, &w.vendor_contract).await.unwrap();
-    assert_eq!(text(&view.contract.kind), "vendor");
+    assert_eq!(text(view.contract.kind), "vendor");
     let admins =
-        view.roles.iter().filter(|r| text(&r.kind) == "vendor-administrator" && text(&r.state) == "active").count();
+        view.roles.iter().filter(|r| text(r.kind) == "vendor-administrator" && text(r.state) == "active").count();
     assert_eq!(admins, 2);
     let p = w.pharmacy().await;
     let c = w.contract(&format!("1{}", seed::PHARMACY_EJ), None).await.contract.id;

@@ -124,12 +124,12 @@ async fn r31_csr_uploaded_or_key_generated() {
     assert_error(w.reg.orders().order(&admin, both).await, "key_source", Some("R31"));
     let from_csr = w.reg.orders().order(&admin, order(&p.eg)).await.unwrap();
     assert!(from_csr.pkcs12.is_none());
-    assert_eq!(text(&from_csr.product.key_origin), "csr");
+    assert_eq!(text(from_csr.product.key_origin), "csr");
     let mut generated = neither;
     generated.generate = Some(generate);
     let generated = w.reg.orders().order(&admin, generated).await.unwrap();
     assert!(generated.pkcs12.is_some_and(|p12| !p12.is_empty()));
-    assert_eq!(text(&generated.product.key_origin), "generated");
+    assert_eq!(text(generated.product.key_origin), "generated");
 }
 
 /// R32: PRO AUTH's UPN and PRO SIGN's email are optional, but an email given must be one.
@@ -155,7 +155,7 @@ async fn r32_pro_optional_fields() {
     for profile in ["pro-auth", "pro-sign"] {
         let req = OrderRequest { csr: Some(csr_pem()), ..pro(profile) };
         let ordered = w.reg.orders().order(&admin, req).await.unwrap_or_else(|e| panic!("{profile}: {e}"));
-        assert_eq!(text(&ordered.product.offer), "PRO");
+        assert_eq!(text(ordered.product.offer), "PRO");
     }
 }
 
@@ -174,19 +174,19 @@ async fn r33_product_list_columns() {
     w.reg.orders().order(&admin, api).await.unwrap();
     let page = w.reg.orders().product_listing(&admin, &ProductListing::default()).await.unwrap();
     assert_eq!((page.total, page.products.len()), (2, 2));
-    let mut channels: Vec<String> = page.products.iter().map(|r| text(&r.product.channel)).collect();
+    let mut channels: Vec<String> = page.products.iter().map(|r| text(r.product.channel)).collect();
     channels.sort();
     assert_eq!(channels, ["api", "portal"]);
     for row in &page.products {
         let product = &row.product;
         assert!(product.number.starts_with('P'), "{}", product.number);
-        assert_eq!((text(&product.offer), product.structure.as_str()), ("ORG".to_owned(), p.eg.as_str()));
-        assert!(!text(&product.usage).is_empty() && product.service.is_some());
+        assert_eq!((text(product.offer), product.structure.as_str()), ("ORG".to_owned(), p.eg.as_str()));
+        assert!(!text(product.usage).is_empty() && product.service.is_some());
         assert_eq!(
             (product.actor_email.as_str(), product.ordered_by.as_str()),
             ("it@pharmacie.test", w.admin.number.as_str())
         );
-        assert_eq!(text(&product.state), "issued");
+        assert_eq!(text(product.state), "issued");
         assert!(row.structure_name.is_some());
     }
     let only = |offer: &str| ProductListing { offer: Some(offer.into()), ..Default::default() };
@@ -278,7 +278,7 @@ async fn r37_renewal_needs_a_new_key_while_valid() {
         w.reg.orders().renew_product(&admin, &product.id, Some(csr_pem()), None, Channel::Portal).await.unwrap();
     assert_eq!(renewed.product.renewal_of.as_deref(), Some(product.id.as_str()));
     let revoked = w.reg.orders().revoke_product(&admin, &product.id, "superseded").await.unwrap();
-    assert_eq!(text(&revoked.state), "revoked");
+    assert_eq!(text(revoked.state), "revoked");
     assert_error(
         w.reg.orders().renew_product(&admin, &product.id, Some(csr_pem()), None, Channel::Portal).await,
         "not_renewable",

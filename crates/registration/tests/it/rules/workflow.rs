@@ -32,10 +32,10 @@ async fn r24_acknowledged_with_reference_then_decided() {
     let w = world().await;
     let p = w.pharmacy().await;
     let prepared = w.prepare(&w.admin, &p.form).await.unwrap();
-    assert_eq!(text(&prepared.row.state), "awaiting-signature");
+    assert_eq!(text(prepared.row.state), "awaiting-signature");
     let id = prepared.row.id.clone();
     let signed = w.sign(&p.pharmacist, &id).await.unwrap();
-    assert_eq!(text(&signed.row.state), "acknowledged");
+    assert_eq!(text(signed.row.state), "acknowledged");
     let reference = signed.row.reference.clone().unwrap();
     assert!(reference.starts_with("413-") && reference.len() == "413-2026-000001".len(), "{reference}");
     let mails = w.reg.mails_about(&format!("form413:{id}")).await.unwrap();
@@ -55,7 +55,7 @@ async fn r24_acknowledged_with_reference_then_decided() {
     let validate = Decision { decision: "validate".into(), reason: None };
     assert_error(w.reg.decide_form(&w.actor(&assistant).await, &id, &validate).await, "operator_conflict", Some("R24"));
     let rejected = w.decide(&id, "reject", Some("pièce manquante")).await.unwrap();
-    assert_eq!(text(&rejected.row.state), "rejected");
+    assert_eq!(text(rejected.row.state), "rejected");
     assert_eq!(rejected.row.decision_reason.as_deref(), Some("pièce manquante"));
     assert!(rejected.habilitations.is_empty());
     assert_error(w.decide(&id, "validate", None).await, "form_state", None);
@@ -128,7 +128,7 @@ async fn r47_online_signature_with_the_card() {
     assert_error(w.reg.sign_form(&signer, &id, Signature::Cms(&by_admin)).await, "not_the_signer", Some("R20"));
     let cms = p.pharmacist.sign(content.as_bytes());
     let signed = w.reg.sign_form(&signer, &id, Signature::Cms(&cms)).await.unwrap();
-    assert_eq!(text(&signed.row.state), "acknowledged");
+    assert_eq!(text(signed.row.state), "acknowledged");
     assert_eq!(signed.row.signature_method.as_ref().map(text).as_deref(), Some("cms"));
     assert_eq!(signed.row.signature.as_deref(), Some(cms.as_slice()));
 }
@@ -207,7 +207,7 @@ async fn r49_vendor_manages_its_administrators() {
         .await
         .unwrap()
         .into_iter()
-        .find(|r| text(&r.kind) == "vendor-administrator")
+        .find(|r| text(r.kind) == "vendor-administrator")
         .unwrap()
         .id;
     assert_error(w.reg.end_role(&vendor_lr, &role_id).await, "habilitations_remaining", None);
@@ -216,5 +216,5 @@ async fn r49_vendor_manages_its_administrators() {
     assert_eq!(w.administrators(&p.eg).await, std::slice::from_ref(&w.admin2.number));
     assert_eq!(w.reg.habilitations_of_vendor(&vendor_lr, &w.vendor).await.unwrap().len(), 1);
     let ended = w.reg.end_role(&vendor_lr, &role_id).await.unwrap();
-    assert_eq!(text(&ended.state), "ended");
+    assert_eq!(text(ended.state), "ended");
 }
