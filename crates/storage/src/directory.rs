@@ -603,7 +603,8 @@ pub struct StructureRow {
     pub category_code: Option<String>,
     /// FINESS category label (e.g. `Centre Hospitalier (C.H.)`).
     pub category_label: Option<String>,
-    /// Status code from FINESS: `codesph` (public-service status) for an establishment, `statutjuridique` for a legal entity.
+    /// Status code from FINESS: `codesph` (public-service status) for an establishment,
+    /// `statutjuridique` for a legal entity.
     pub legal_status_code: Option<String>,
     /// Label of that status code (`libsph` or `libstatutjuridique`).
     pub legal_status_label: Option<String>,
