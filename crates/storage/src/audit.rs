@@ -10,12 +10,20 @@ use crate::StorageError;
 /// One audit event.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AuditEvent {
+    /// Writer-chosen unique id: nanoseconds since the epoch (20 digits), process id and counter in hex;
+    /// sorts in time order.
     pub id: String,
+    /// When the change happened, RFC 3339 UTC text.
     pub at: String,
+    /// Who made the change, as the actor's audit id (an operator, a professional or the system).
     pub actor: String,
+    /// What was done, a dotted verb such as `form413.signed`.
     pub action: String,
+    /// What was changed, as `<kind>:<id>` (e.g. `form413:<id>`); events are looked up by it.
     pub subject: String,
+    /// The subject's state before the change, as JSON text; `None` when there was none (e.g. a creation).
     pub before_json: Option<String>,
+    /// The subject's state after the change, as JSON text; `None` when there is none (e.g. a deletion).
     pub after_json: Option<String>,
 }
 
@@ -39,11 +47,13 @@ impl AuditEvent {
         }
     }
 
+    /// Records the subject's state before the change (serialised to JSON).
     pub fn before(mut self, v: &impl Serialize) -> Self {
         self.before_json = serde_json_string(v);
         self
     }
 
+    /// Records the subject's state after the change (serialised to JSON).
     pub fn after(mut self, v: &impl Serialize) -> Self {
         self.after_json = serde_json_string(v);
         self

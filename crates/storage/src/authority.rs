@@ -16,41 +16,71 @@ use crate::{Db, StorageError};
 /// One CA of the hierarchy.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuthorityRow {
+    /// Short name used in URLs and file names (`ACR-EL`, `ACI-EL-ORG`…).
     pub id: String,
+    /// The CA's common name (e.g. `AC IGC-SANTE ELEMENTAIRE ORGANISATIONS`).
     pub name: String,
+    /// Id of the CA that certified this one; `None` for a root.
     pub parent_id: Option<String>,
+    /// Place in the hierarchy: `root`, `organisations` or `personnes`.
     pub role: String,
+    /// Where the private key lives: `software` (a key file) or `pkcs11` (an HSM token).
     pub key_backend: String,
+    /// File name or PKCS#11 label that locates the CA key in its backend.
     pub key_label: String,
+    /// Name of the CA key's algorithm (e.g. RSA 4096).
     pub key_algorithm: String,
+    /// The CA's own certificate, DER.
     pub certificate: Vec<u8>,
+    /// SHA-1 of the CA's public key, lowercase hex: the issuerKeyHash of OCSP CertIDs.
     pub spki_sha1: String,
+    /// SHA-1 of the CA's DER subject name, lowercase hex: the issuerNameHash of OCSP CertIDs.
     pub name_sha1: String,
+    /// Last CRL number used; full and delta CRLs share the sequence.
     pub crl_number: i64,
+    /// 1 when a revocation is not yet in a full CRL, 0 otherwise.
     pub crl_dirty: i64,
+    /// When the CA was recorded, RFC 3339 UTC text.
     pub created_at: String,
 }
 
 /// A certificate as recorded.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CertificateRow {
+    /// Serial number, lowercase hex, 32 digits (16 random bytes).
     pub serial: String,
+    /// Id of the issuing CA (`ca_authorities.id`).
     pub ca_id: String,
+    /// Certificate profile it was issued under (e.g. `org-auth-cli`).
     pub profile: String,
+    /// `pending` (recorded, not yet signed), `issued` or `revoked`.
     #[sqlx(try_from = "crate::values::Text<CertificateStatus>")]
     pub status: CertificateStatus,
+    /// Subject DN as RFC 4514 text, for display and searches.
     pub subject: String,
+    /// idNat_Struct of the beneficiary structure; `None` for certificates of no structure.
     pub structure_id: Option<String>,
+    /// idNat_PS of the holder of a PRO or card certificate; `None` otherwise.
     pub professional_id: Option<String>,
+    /// SHA-256 of the SubjectPublicKeyInfo, lowercase hex; one live certificate per key (R37).
     pub spki_sha256: String,
+    /// The to-be-signed certificate (DER), written before the CA key signs.
     pub tbs: Vec<u8>,
+    /// The signed certificate (DER); `None` while pending.
     pub der: Option<Vec<u8>>,
+    /// Start of validity (notBefore), RFC 3339 UTC text.
     pub not_before: String,
+    /// End of validity (notAfter), RFC 3339 UTC text.
     pub not_after: String,
+    /// Audit id of the actor who asked for the certificate.
     pub requested_by: String,
+    /// When the pending row was written, RFC 3339 UTC text.
     pub created_at: String,
+    /// When the signed certificate was stored, RFC 3339 UTC text; `None` while pending.
     pub issued_at: Option<String>,
+    /// When it was revoked, RFC 3339 UTC text; `None` unless revoked.
     pub revoked_at: Option<String>,
+    /// RFC 5280 revocation reason name (e.g. `keyCompromise`); `None` when unspecified or not revoked.
     pub revocation_reason: Option<String>,
     /// The card of a card certificate (mutual TLS maps a presented certificate to its card).
     pub card_number: Option<String>,
@@ -59,33 +89,49 @@ pub struct CertificateRow {
 /// One entry of a CRL.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RevokedEntry {
+    /// Serial number of the revoked certificate, lowercase hex.
     pub serial: String,
+    /// Revocation date, RFC 3339 UTC text.
     pub revoked_at: String,
+    /// RFC 5280 reason name; `None` writes the entry without a reason code.
     pub revocation_reason: Option<String>,
 }
 
 /// A published CRL.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CrlRow {
+    /// Id of the CA that signed the CRL.
     pub ca_id: String,
+    /// CRL number (the cRLNumber extension), shared by full and delta CRLs of a CA.
     pub number: i64,
+    /// `full` or `delta`.
     #[sqlx(try_from = "crate::values::Text<CrlKind>")]
     pub kind: CrlKind,
+    /// For a delta CRL, the number of the full CRL it completes (its BaseCRLNumber); `None` for a full CRL.
     pub base_number: Option<i64>,
+    /// thisUpdate, RFC 3339 UTC text.
     pub this_update: String,
+    /// nextUpdate, RFC 3339 UTC text: when a newer CRL is due.
     pub next_update: String,
+    /// Number of revoked certificates listed.
     pub entries: i64,
+    /// The signed CRL, DER.
     pub der: Vec<u8>,
 }
 
 /// A stored, signed OCSP response.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OcspRow {
+    /// Serial number the response is about, lowercase hex.
     pub serial: String,
+    /// The certificate status the response states.
     #[sqlx(try_from = "crate::values::Text<OcspStatus>")]
     pub status: OcspStatus,
+    /// thisUpdate of the response, RFC 3339 UTC text.
     pub this_update: String,
+    /// nextUpdate, RFC 3339 UTC text; the response is re-signed ahead of it.
     pub next_update: String,
+    /// The signed OCSPResponse, DER.
     pub der: Vec<u8>,
 }
 
@@ -211,6 +257,7 @@ pub async fn live_serial_for_key(db: &Db, spki_sha256: &str, now: &str) -> Resul
     .await?)
 }
 
+/// A certificate by its serial (lowercase hex); `None` if the CA never recorded it.
 pub async fn certificate(db: &Db, serial: &str) -> Result<Option<CertificateRow>, StorageError> {
     Ok(sqlx::query_as(&format!("SELECT {CERTIFICATE_COLUMNS} FROM ca_certificates WHERE serial = $1"))
         .bind(serial)
@@ -432,6 +479,7 @@ pub async fn latest_crl_times(
     .await?)
 }
 
+/// The stored OCSP response for a serial; `None` if none was signed yet.
 pub async fn ocsp_response(db: &Db, serial: &str) -> Result<Option<OcspRow>, StorageError> {
     Ok(sqlx::query_as("SELECT serial, status, this_update, next_update, der FROM ca_ocsp_responses WHERE serial = $1")
         .bind(serial)
@@ -510,6 +558,7 @@ async fn settle_pending(
     Ok(n == 1)
 }
 
+/// Records that the latest full CRL of CA `ca_id` includes every revocation (clears `crl_dirty`).
 pub async fn clear_crl_dirty(db: &Db, ca_id: &str) -> Result<(), StorageError> {
     sqlx::query("UPDATE ca_authorities SET crl_dirty = 0 WHERE id = $1").bind(ca_id).execute(db.pool()).await?;
     Ok(())

@@ -16,12 +16,15 @@ use crate::{row_hash, time, Backend, Db, StorageError};
 /// A directory table that imports write to.
 #[derive(Debug)]
 pub struct TableDef {
+    /// SQL name of the table.
     pub name: &'static str,
+    /// Its primary-key column, which holds [`ImportRow::key`].
     pub key: &'static str,
     /// Imported columns, in the order of [`ImportRow::values`].
     pub columns: &'static [&'static str],
 }
 
+/// The `structures` table: FINESS legal entities and establishments and the practices, keyed by idNat_Struct.
 pub const STRUCTURES: TableDef = TableDef {
     name: "structures",
     key: "idnat_struct",
@@ -54,6 +57,7 @@ pub const STRUCTURES: TableDef = TableDef {
     ],
 };
 
+/// The `professionals` table, keyed by idNat_PS.
 pub const PROFESSIONALS: TableDef = TableDef {
     name: "professionals",
     key: "idnat_ps",
@@ -71,6 +75,7 @@ pub const PROFESSIONALS: TableDef = TableDef {
     ],
 };
 
+/// The `situations` table: exercise situations of professionals at structures, keyed by a composite situation key.
 pub const SITUATIONS: TableDef = TableDef {
     name: "situations",
     key: "situation_key",
@@ -92,6 +97,7 @@ pub const SITUATIONS: TableDef = TableDef {
     ],
 };
 
+/// The `cards` table: CPx cards, keyed by card number.
 pub const CARDS: TableDef = TableDef {
     name: "cards",
     key: "card_number",
@@ -101,7 +107,9 @@ pub const CARDS: TableDef = TableDef {
 /// One row to import: its key, its values in the table's column order, and their hash.
 #[derive(Debug, Clone)]
 pub struct ImportRow {
+    /// The row's primary key (e.g. an idNat_Struct or idNat_PS).
     pub key: String,
+    /// The imported values in [`TableDef::columns`] order; `None` is SQL NULL.
     pub values: Vec<Option<String>>,
     hash: i64,
 }
@@ -128,17 +136,24 @@ pub enum WritePolicy {
 /// Rows of one table within a batch.
 #[derive(Debug)]
 pub struct TableBatch {
+    /// The table the rows go to.
     pub table: &'static TableDef,
+    /// The file kind writing them, stored in `source` (`finess_ej`, `finess_eg`, `rpps`, `cards`).
     pub source: &'static str,
+    /// Whether this source overwrites rows of other sources.
     pub policy: WritePolicy,
+    /// The rows to upsert.
     pub rows: Vec<ImportRow>,
 }
 
 /// What a batch did, per kind of outcome.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct WriteCounts {
+    /// New rows written.
     pub inserted: u64,
+    /// Existing rows whose values changed and were rewritten.
     pub updated: u64,
+    /// Existing rows seen with identical values (only their last import was recorded).
     pub unchanged: u64,
     /// Rows left alone because another, authoritative source owns them.
     pub kept_other_source: u64,
@@ -159,12 +174,15 @@ impl std::ops::AddAssign for WriteCounts {
 /// migration's; a test checks it.
 #[derive(Debug)]
 pub struct IndexDef {
+    /// Index name, as in the migration.
     pub name: &'static str,
+    /// The table it indexes.
     pub table: &'static str,
     /// Everything after `CREATE INDEX <name>`.
     pub definition: &'static str,
 }
 
+/// Every secondary index of the directory tables, as the migration creates them.
 pub const SECONDARY_INDEXES: &[IndexDef] = &[
     IndexDef {
         name: "structures_finess",
@@ -197,6 +215,7 @@ pub async fn ensure_indexes_of(db: &Db, table: Option<&str>) -> Result<(), Stora
     Ok(())
 }
 
+/// Creates every missing secondary index of every directory table.
 pub async fn ensure_indexes(db: &Db) -> Result<(), StorageError> {
     ensure_indexes_of(db, None).await
 }
@@ -441,20 +460,35 @@ pub async fn close_unseen(db: &Db, table: &TableDef, source: &str, run_id: i64) 
 /// The record of one import run.
 #[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
 pub struct ImportRunRecord {
+    /// Run id, allocated by the writer (no autoincrement).
     pub id: i64,
+    /// The kind of file imported (`finess_ej`, `finess_eg`, `rpps`, `cards`).
     pub file_kind: String,
+    /// Name of the imported file.
     pub file_name: String,
+    /// Extract date the file states (e.g. the FINESS header date), if any.
     pub file_date: Option<String>,
+    /// When the run started, RFC 3339 UTC text.
     pub started_at: String,
+    /// When it ended, RFC 3339 UTC text; `None` while running or after a crash.
     pub finished_at: Option<String>,
+    /// `running`, `done`, `done_with_rejections` or `failed`.
     pub status: String,
+    /// Lines read from the file.
     pub lines_read: i64,
+    /// Records parsed and written.
     pub records_imported: i64,
+    /// Lines rejected as invalid.
     pub lines_rejected: i64,
+    /// Rows inserted across the tables written.
     pub rows_inserted: i64,
+    /// Rows updated because their values changed.
     pub rows_updated: i64,
+    /// Rows seen with unchanged values.
     pub rows_unchanged: i64,
+    /// Rows of the source the run did not see, closed at its end.
     pub rows_closed: i64,
+    /// Error or summary message, if any.
     pub message: Option<String>,
 }
 
@@ -507,6 +541,7 @@ pub async fn finish_run(db: &Db, run: &ImportRunRecord) -> Result<(), StorageErr
     Ok(())
 }
 
+/// The last `limit` import runs, newest first.
 pub async fn recent_runs(db: &Db, limit: i64) -> Result<Vec<ImportRunRecord>, StorageError> {
     Ok(sqlx::query_as(
         "SELECT id, file_kind, file_name, file_date, started_at, finished_at, status, lines_read, records_imported, \
@@ -524,32 +559,60 @@ pub async fn recent_runs(db: &Db, limit: i64) -> Result<Vec<ImportRunRecord>, St
 /// A structure as stored.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct StructureRow {
+    /// The structure's idNat_Struct (type digit + identifier), the primary key.
     pub idnat_struct: String,
+    /// `legal_entity`, `establishment`, `practice_siret`, `practice_rpps_rang`, `practice_adeli_rang` or `other`.
     pub kind: String,
+    /// FINESS géographique (9 characters) of an establishment, or FINESS juridique of a legal entity.
     pub finess: Option<String>,
+    /// FINESS juridique of the legal entity an establishment belongs to.
     pub legal_entity_finess: Option<String>,
+    /// SIRET, 14 digits.
     pub siret: Option<String>,
+    /// SIREN, 9 digits.
     pub siren: Option<String>,
+    /// RPPS rang (RPPS 11 digits + rank 3 digits) of a practice known by it.
     pub rpps_rang: Option<String>,
+    /// Raison sociale (short name).
     pub name: String,
+    /// Long raison sociale (FINESS `rslongue`), or the enseigne commerciale of a site.
     pub long_name: Option<String>,
+    /// Complément destinataire (address line naming the recipient).
     pub recipient: Option<String>,
+    /// Street number.
     pub street_number: Option<String>,
+    /// Indice de répétition (bis, ter…).
     pub street_number_suffix: Option<String>,
+    /// Street type (e.g. `RTE`, `AV`).
     pub street_type: Option<String>,
+    /// Street name.
     pub street_name: Option<String>,
+    /// Lieu-dit or boîte postale.
     pub locality: Option<String>,
+    /// Postal code.
     pub postal_code: Option<String>,
+    /// Commune name.
     pub town: Option<String>,
+    /// Département code (`01`…`95`, `2A`, `2B`, `971`…).
     pub departement_code: Option<String>,
+    /// Phone number.
     pub phone: Option<String>,
+    /// Contact e-mail address.
     pub email: Option<String>,
+    /// FINESS category code (`categetab`, e.g. `355`).
     pub category_code: Option<String>,
+    /// FINESS category label (e.g. `Centre Hospitalier (C.H.)`).
     pub category_label: Option<String>,
+    /// Status code from FINESS: `codesph` (public-service status) for an establishment,
+    /// `statutjuridique` for a legal entity.
     pub legal_status_code: Option<String>,
+    /// Label of that status code (`libsph` or `libstatutjuridique`).
     pub legal_status_label: Option<String>,
+    /// File kind that last wrote the row (`finess_ej`, `finess_eg`, `rpps`) or `santepki` for the platform's own.
     pub source: String,
+    /// When the row disappeared from a newer file, RFC 3339 UTC text; `None` while present.
     pub closed_at: Option<String>,
+    /// When the row last changed, RFC 3339 UTC text.
     pub updated_at: String,
 }
 
@@ -560,17 +623,29 @@ const STRUCTURE_COLS: &str = "idnat_struct, kind, finess, legal_entity_finess, s
 /// A professional as stored.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProfessionalRow {
+    /// idNat_PS: `8` + RPPS or `0` + ADELI.
     pub idnat_ps: String,
+    /// Type d'identifiant PP (`8` RPPS, `0` ADELI).
     pub id_type: String,
+    /// Identifiant PP, without the type prefix.
     pub national_id: String,
+    /// Civilité code (e.g. `M`, `MME`).
     pub civility: Option<String>,
+    /// Nom d'exercice.
     pub last_name: String,
+    /// Prénom d'exercice.
     pub first_name: String,
+    /// Code profession (e.g. `10` médecin).
     pub profession_code: Option<String>,
+    /// Libellé profession.
     pub profession_label: Option<String>,
+    /// Code catégorie professionnelle (civil, militaire, étudiant…).
     pub category_code: Option<String>,
+    /// Libellé catégorie professionnelle.
     pub category_label: Option<String>,
+    /// When the professional disappeared from a newer extract, RFC 3339 UTC text; `None` while present.
     pub closed_at: Option<String>,
+    /// When the row last changed, RFC 3339 UTC text.
     pub updated_at: String,
 }
 
@@ -580,38 +655,71 @@ const PROFESSIONAL_COLS: &str = "idnat_ps, id_type, national_id, civility, last_
 /// An exercise situation with its site (the structure's name, address and contacts).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct SituationRow {
+    /// Composite key: idNat_PS, structure, profession, fonction, mode and genre d'activité codes, `|`-separated.
     pub situation_key: String,
+    /// idNat_PS of the professional.
     pub idnat_ps: String,
+    /// idNat_Struct of the site, when the extract gives one.
     pub idnat_struct: Option<String>,
+    /// Identifiant technique de la structure from the RPPS extract.
     pub structure_tech_id: Option<String>,
+    /// Code profession exercised there.
     pub profession_code: Option<String>,
+    /// Libellé profession.
     pub profession_label: Option<String>,
+    /// Code mode exercice (libéral, salarié, bénévole).
     pub mode_code: Option<String>,
+    /// Libellé mode exercice.
     pub mode_label: Option<String>,
+    /// Code secteur d'activité.
     pub sector_code: Option<String>,
+    /// Libellé secteur d'activité.
     pub sector_label: Option<String>,
+    /// Code fonction.
     pub role_code: Option<String>,
+    /// Libellé fonction.
     pub role_label: Option<String>,
+    /// Code genre d'activité.
     pub activity_code: Option<String>,
+    /// Libellé genre d'activité.
     pub activity_label: Option<String>,
+    /// Raison sociale of the site (from its structure row).
     pub name: Option<String>,
+    /// Enseigne commerciale of the site (the structure's long name).
     pub brand: Option<String>,
+    /// SIRET of the site.
     pub siret: Option<String>,
+    /// SIREN of the site.
     pub siren: Option<String>,
+    /// FINESS of the site.
     pub finess: Option<String>,
+    /// FINESS juridique of the site's legal entity.
     pub legal_entity_finess: Option<String>,
+    /// Complément destinataire of the site's address.
     pub recipient: Option<String>,
+    /// Street number of the site.
     pub street_number: Option<String>,
+    /// Indice de répétition of the street number.
     pub street_number_suffix: Option<String>,
+    /// Street type.
     pub street_type: Option<String>,
+    /// Street name.
     pub street_name: Option<String>,
+    /// Lieu-dit or boîte postale.
     pub locality: Option<String>,
+    /// Postal code.
     pub postal_code: Option<String>,
+    /// Commune name.
     pub town: Option<String>,
+    /// Département code.
     pub departement_code: Option<String>,
+    /// Site phone number.
     pub phone: Option<String>,
+    /// Site e-mail address.
     pub email: Option<String>,
+    /// When the situation disappeared from a newer extract, RFC 3339 UTC text; `None` while present.
     pub closed_at: Option<String>,
+    /// When the situation row last changed, RFC 3339 UTC text.
     pub updated_at: String,
 }
 
@@ -626,18 +734,26 @@ const SITUATION_SELECT: &str = "SELECT s.situation_key, s.idnat_ps, s.idnat_stru
 /// A card as stored.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct CardRow {
+    /// Card number, 10 digits.
     pub card_number: String,
+    /// CPS, CPE, CDE, CPA, CDA or CPF.
     #[sqlx(try_from = "crate::values::Text<santepki_domain::CardType>")]
     pub card_type: santepki_domain::CardType,
+    /// idNat_PS of the holder.
     pub idnat_ps: String,
+    /// Start of validity, `YYYY-MM-DD`.
     pub valid_from: String,
+    /// End of validity, `YYYY-MM-DD`.
     pub valid_until: String,
+    /// Date the card was opposed (reported lost or stolen), `YYYY-MM-DD`; `None` if not.
     pub opposed_on: Option<String>,
+    /// When the card disappeared from a newer file, RFC 3339 UTC text; `None` while present.
     pub closed_at: Option<String>,
 }
 
 const CARD_COLS: &str = "card_number, card_type, idnat_ps, valid_from, valid_until, opposed_on, closed_at";
 
+/// A professional by idNat_PS, open or closed.
 pub async fn professional(db: &Db, idnat_ps: &str) -> Result<Option<ProfessionalRow>, StorageError> {
     let sql = format!("SELECT {PROFESSIONAL_COLS} FROM professionals WHERE idnat_ps = $1");
     Ok(sqlx::query_as(&sql).bind(idnat_ps).fetch_optional(db.pool()).await?)
@@ -658,16 +774,19 @@ pub async fn situations_at(db: &Db, idnat_struct: &str, limit: i64) -> Result<Ve
     Ok(sqlx::query_as(&sql).bind(idnat_struct).bind(limit).fetch_all(db.pool()).await?)
 }
 
+/// A card by its number, open or closed.
 pub async fn card(db: &Db, number: &str) -> Result<Option<CardRow>, StorageError> {
     let sql = format!("SELECT {CARD_COLS} FROM cards WHERE card_number = $1");
     Ok(sqlx::query_as(&sql).bind(number).fetch_optional(db.pool()).await?)
 }
 
+/// The cards of a professional, latest end of validity first.
 pub async fn cards_of(db: &Db, idnat_ps: &str) -> Result<Vec<CardRow>, StorageError> {
     let sql = format!("SELECT {CARD_COLS} FROM cards WHERE idnat_ps = $1 ORDER BY valid_until DESC");
     Ok(sqlx::query_as(&sql).bind(idnat_ps).fetch_all(db.pool()).await?)
 }
 
+/// A structure by idNat_Struct, open or closed.
 pub async fn structure(db: &Db, idnat_struct: &str) -> Result<Option<StructureRow>, StorageError> {
     let sql = format!("SELECT {STRUCTURE_COLS} FROM structures WHERE idnat_struct = $1");
     Ok(sqlx::query_as(&sql).bind(idnat_struct).fetch_optional(db.pool()).await?)
@@ -763,14 +882,21 @@ pub async fn professionals_by_name_prefix(
 /// Row counts of the directory (open rows only).
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct DirectoryCounts {
+    /// Open FINESS legal entities (kind `legal_entity`).
     pub legal_entities: i64,
+    /// Open FINESS establishments (kind `establishment`).
     pub establishments: i64,
+    /// Open practices (SIRET, RPPS rang or ADELI rang).
     pub practices: i64,
+    /// Open professionals.
     pub professionals: i64,
+    /// Open exercise situations.
     pub situations: i64,
+    /// Open cards.
     pub cards: i64,
 }
 
+/// Counts the open rows of each directory table and structure kind.
 pub async fn counts(db: &Db) -> Result<DirectoryCounts, StorageError> {
     let count = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(db.pool()).await };
     Ok(DirectoryCounts {

@@ -6,42 +6,63 @@ use serde::Serialize;
 use crate::registration::Conn;
 use crate::{Db, StorageError};
 
+/// One ordered certificate (a product of the ordering platform), as stored in `products`.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProductRow {
+    /// Unguessable internal id (`prd-…`).
     pub id: String,
+    /// Readable product number shown to users, allocated from a shared counter.
     pub number: String,
+    /// The idNat_Struct of the habilitated structure the certificate is for (the beneficiary).
     pub structure: String,
+    /// Certificate profile (e.g. `org-auth-cli`, `serv-ssl`, `pro-sign`).
     #[sqlx(try_from = "crate::values::Text<ProductProfile>")]
     pub profile: ProductProfile,
+    /// The offer the product belongs to: ORG, SERV or PRO.
     #[sqlx(try_from = "crate::values::Text<Offer>")]
     pub offer: Offer,
+    /// What the certificate is for within its offer: `AUTH_CLI`, `SIGN`, `CONF`, `SSL_SERV`, `S/MIME`, `AUTH`.
     #[sqlx(try_from = "crate::values::Text<ProductUsage>")]
     pub usage: ProductUsage,
+    /// The service applicatif named in the certificate (R29); `None` when the profile has none.
     pub service: Option<String>,
+    /// The idNat_PS of the professional a PRO certificate is issued to; `None` for other offers.
     pub professional: Option<String>,
     /// JSON `{"dns":[…],"emails":[…],"upn":…}` as ordered.
     pub names: String,
+    /// E-mail address of the person responsible for the certificate, who receives its notices (R30).
     pub actor_email: String,
+    /// Optional second address that receives a copy of the notices.
     pub copy_email: Option<String>,
+    /// Serial number of the issued certificate, lowercase hex.
     pub serial: String,
+    /// End of the certificate's validity (notAfter), RFC 3339 UTC text.
     pub not_after: String,
+    /// Lifecycle state: `issued` or `revoked`.
     #[sqlx(try_from = "crate::values::Text<ProductState>")]
     pub state: ProductState,
+    /// Where the key pair came from: `csr` (supplied by the customer) or `generated` (online by the platform).
     #[sqlx(try_from = "crate::values::Text<KeyOrigin>")]
     pub key_origin: KeyOrigin,
+    /// Id of the product this one renews (R37); `None` for a first order.
     pub renewal_of: Option<String>,
+    /// Card number of the technical administrator who placed the order.
     pub ordered_by: String,
     /// `portal` or `api` (R33).
     #[sqlx(try_from = "crate::values::Text<Channel>")]
     pub channel: Channel,
+    /// When the expiry notice was sent (RFC 3339 UTC text); `None` until then, it is sent once (R35).
     pub expiry_notice_at: Option<String>,
+    /// When the order was recorded, RFC 3339 UTC text.
     pub created_at: String,
+    /// When the row last changed (e.g. revocation), RFC 3339 UTC text.
     pub updated_at: String,
 }
 
 const COLS: &str = "id, number, structure, profile, offer, usage, service, professional, names, actor_email, copy_email, serial, not_after, \
      state, key_origin, renewal_of, ordered_by, channel, expiry_notice_at, created_at, updated_at";
 
+/// Inserts a new product inside the caller's transaction.
 pub async fn insert_product(conn: &mut Conn, p: &ProductRow) -> Result<(), StorageError> {
     sqlx::query(&format!("INSERT INTO products ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"))
         .bind(&p.id)
@@ -70,6 +91,7 @@ pub async fn insert_product(conn: &mut Conn, p: &ProductRow) -> Result<(), Stora
     Ok(())
 }
 
+/// One product by its internal id or its readable number; `None` if neither matches.
 pub async fn product(db: &Db, id: &str) -> Result<Option<ProductRow>, StorageError> {
     Ok(sqlx::query_as(&format!("SELECT {COLS} FROM products WHERE id = $1 OR number = $1"))
         .bind(id)
@@ -157,25 +179,37 @@ pub async fn claim_expiry_notice(conn: &mut Conn, id: &str, now: &str) -> Result
 /// A product with the name of its structure (the beneficiary, R33).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProductListRow {
+    /// The product itself (its columns appear flattened in the row and in JSON).
     #[sqlx(flatten)]
     #[serde(flatten)]
     pub product: ProductRow,
+    /// The structure's raison sociale from the directory; `None` if the structure is not (or no longer) in it.
     pub structure_name: Option<String>,
 }
 
 /// The columns the product table sorts by (R33); the API names them in lower case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProductSort {
+    /// Readable product number.
     Number,
+    /// Offer (ORG, SERV, PRO).
     Offer,
+    /// Usage within the offer.
     Usage,
+    /// Beneficiary structure's name, falling back to its idNat_Struct.
     Beneficiary,
+    /// Service applicatif (products without one sort first).
     Service,
+    /// Notice e-mail address of the person responsible.
     Email,
+    /// Card number of the administrator who ordered.
     Requester,
+    /// Lifecycle state.
     State,
+    /// Order date (the default).
     #[default]
     Created,
+    /// End of validity (notAfter).
     Expiry,
 }
 
@@ -224,6 +258,7 @@ pub struct ProductQuery {
     /// The administrator's card: only products of structures it holds an active habilitation
     /// for (R27).
     pub card: String,
+    /// Only the products of this idNat_Struct; `None` for all the administrator's structures.
     pub structure: Option<String>,
     /// A stored state (`issued`, `revoked`), or `live` (issued, not expired) / `expired`
     /// (issued, past its end), measured at `now`.
@@ -233,9 +268,13 @@ pub struct ProductQuery {
     /// Free text, matched case-insensitively on number, structure, its name, service, emails,
     /// serial and requester.
     pub text: Option<String>,
+    /// The column to sort on; ties are broken by product id.
     pub sort: ProductSort,
+    /// Sort in descending order (newest, last or highest first).
     pub descending: bool,
+    /// Page size: the most rows returned.
     pub limit: i64,
+    /// How many rows of the sorted result to skip before the page.
     pub offset: i64,
     /// RFC 3339 UTC: what `live` and `expired` are measured against.
     pub now: String,

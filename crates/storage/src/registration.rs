@@ -12,26 +12,37 @@ use sqlx::{Any, AnyConnection, Executor};
 
 use crate::{Db, StorageError};
 
+/// A database connection (usually a transaction's) on which several statements run together.
 pub type Conn = AnyConnection;
 
 // --- Contracts -------------------------------------------------------------------------------
 
+/// A contract with a legal entity (R3: one per legal entity, reused, never duplicated).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ContractRow {
+    /// Internal contract id.
     pub id: String,
+    /// The legal entity as an idNat-style key: `1` + FINESS juridique, `3` + SIRET, or `8` + RPPS.
     pub legal_entity: String,
+    /// `structure` (a health structure) or `vendor` (a software vendor).
     #[sqlx(try_from = "crate::values::Text<ContractKind>")]
     pub kind: ContractKind,
+    /// Raison sociale of the legal entity.
     pub name: String,
+    /// `active` or `terminated`.
     #[sqlx(try_from = "crate::values::Text<ContractState>")]
     pub state: ContractState,
+    /// Audit id of the actor who created the contract.
     pub created_by: String,
+    /// When the contract was created, RFC 3339 UTC text.
     pub created_at: String,
+    /// When the row last changed, RFC 3339 UTC text.
     pub updated_at: String,
 }
 
 const CONTRACT_COLS: &str = "id, legal_entity, kind, name, state, created_by, created_at, updated_at";
 
+/// The contract of a legal entity (idNat-style key), if one exists.
 pub async fn contract_by_entity<'e, E: Executor<'e, Database = Any>>(
     exec: E,
     legal_entity: &str,
@@ -42,6 +53,7 @@ pub async fn contract_by_entity<'e, E: Executor<'e, Database = Any>>(
         .await?)
 }
 
+/// A contract by its internal id.
 pub async fn contract(db: &Db, id: &str) -> Result<Option<ContractRow>, StorageError> {
     Ok(sqlx::query_as(&format!("SELECT {CONTRACT_COLS} FROM contracts WHERE id = $1"))
         .bind(id)
@@ -49,6 +61,7 @@ pub async fn contract(db: &Db, id: &str) -> Result<Option<ContractRow>, StorageE
         .await?)
 }
 
+/// Up to `limit` contracts, ordered by legal entity key.
 pub async fn contracts(db: &Db, limit: i64) -> Result<Vec<ContractRow>, StorageError> {
     Ok(sqlx::query_as(&format!("SELECT {CONTRACT_COLS} FROM contracts ORDER BY legal_entity LIMIT $1"))
         .bind(limit)
@@ -75,6 +88,7 @@ pub async fn insert_contract(conn: &mut Conn, c: &ContractRow) -> Result<bool, S
     Ok(n == 1)
 }
 
+/// Sets a contract's state (e.g. terminates it) inside the caller's transaction.
 pub async fn set_contract_state(
     conn: &mut Conn,
     id: &str,
@@ -92,25 +106,39 @@ pub async fn set_contract_state(
 
 // --- Roles -----------------------------------------------------------------------------------
 
+/// A role held by a card holder: legal representative or mandataire of a legal entity (R4, R5), vendor
+/// technical administrator (R6, R49) or agency operator.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct RoleRow {
+    /// Internal role id.
     pub id: String,
+    /// `legal-representative`, `mandataire`, `vendor-administrator` or `operator`.
     #[sqlx(try_from = "crate::values::Text<RoleKind>")]
     pub kind: RoleKind,
+    /// The contract's legal entity (idNat-style key); `None` for operators.
     pub legal_entity: Option<String>,
+    /// Number of the CPx card the role is bound to.
     pub card_number: String,
+    /// idNat_PS of the card holder.
     pub idnat_ps: String,
+    /// The form that asked for the role (`101`, `301`, `502`, `503`) or `cli` for the command line;
+    /// `None` when unknown.
     pub form: Option<String>,
+    /// `requested`, `active`, `ended` or `refused`; an operator turns a request into an active role.
     #[sqlx(try_from = "crate::values::Text<RoleState>")]
     pub state: RoleState,
+    /// Audit id of the actor who recorded the role.
     pub created_by: String,
+    /// When the role was recorded, RFC 3339 UTC text.
     pub created_at: String,
+    /// When the row last changed, RFC 3339 UTC text.
     pub updated_at: String,
 }
 
 const ROLE_COLS: &str =
     "id, kind, legal_entity, card_number, idnat_ps, form, state, created_by, created_at, updated_at";
 
+/// Inserts a role inside the caller's transaction.
 pub async fn insert_role(conn: &mut Conn, r: &RoleRow) -> Result<(), StorageError> {
     sqlx::query(&format!("INSERT INTO roles ({ROLE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
         .bind(&r.id)
@@ -128,6 +156,7 @@ pub async fn insert_role(conn: &mut Conn, r: &RoleRow) -> Result<(), StorageErro
     Ok(())
 }
 
+/// A role by its internal id.
 pub async fn role<'e, E: Executor<'e, Database = Any>>(exec: E, id: &str) -> Result<Option<RoleRow>, StorageError> {
     Ok(sqlx::query_as(&format!("SELECT {ROLE_COLS} FROM roles WHERE id = $1")).bind(id).fetch_optional(exec).await?)
 }
@@ -193,30 +222,52 @@ pub async fn next_counter(conn: &mut Conn, name: &str) -> Result<i64, StorageErr
 
 // --- Forms 413 -------------------------------------------------------------------------------
 
+/// A digital formulaire 413 (R19–R23, R47): a legal entity's request to habilitate technical
+/// administrators on its structures.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct FormRow {
+    /// Internal form id.
     pub id: String,
+    /// File reference number given on acknowledgement (R24); `None` before.
     pub reference: Option<String>,
+    /// Which R26 case the structure falls in (which identifier the form takes), as stored JSON text.
     pub structure_case: String,
+    /// The form as submitted, JSON text.
     pub body: String,
+    /// `awaiting-signature`, `acknowledged`, `validated`, `rejected` or `withdrawn`.
     #[sqlx(try_from = "crate::values::Text<FormState>")]
     pub state: FormState,
+    /// The legal entity (idNat-style key) whose contract the form falls under.
     pub legal_entity: String,
+    /// The bulk submission the form came in (R48); `None` for a single form.
     pub bulk_id: Option<String>,
+    /// Legal entity of the vendor that prepared the form (R26, R48); `None` if the structure did.
     pub vendor: Option<String>,
+    /// Card number of whoever prepared the form.
     pub created_by: String,
+    /// When the form was prepared, RFC 3339 UTC text.
     pub created_at: String,
+    /// The exact text the signer signs: canonical JSON of the body and the form id.
     pub content: String,
+    /// Card number of the signer (legal representative or mandataire); `None` until signed.
     pub signer_card: Option<String>,
+    /// `session` (confirmed over the card-authenticated connection) or `cms` (detached CMS); `None` until signed.
     #[sqlx(try_from = "crate::values::NullableText<SignatureMethod>")]
     pub signature_method: Option<SignatureMethod>,
+    /// The detached CMS signature (DER) for the `cms` method; never serialised.
     #[serde(skip)]
     pub signature: Option<Vec<u8>>,
+    /// When the form was signed, RFC 3339 UTC text.
     pub signed_at: Option<String>,
+    /// When the acknowledgement was sent, RFC 3339 UTC text.
     pub acknowledged_at: Option<String>,
+    /// Card number of the operator who validated or rejected the form.
     pub decided_by: Option<String>,
+    /// When it was validated or rejected, RFC 3339 UTC text.
     pub decided_at: Option<String>,
+    /// The operator's reason, given on rejection.
     pub decision_reason: Option<String>,
+    /// When the row last changed, RFC 3339 UTC text.
     pub updated_at: String,
 }
 
@@ -260,6 +311,7 @@ pub async fn insert_form(conn: &mut Conn, f: &FormRow, identifiers: &[String]) -
     Ok(())
 }
 
+/// A form by its internal id.
 pub async fn form<'e, E: Executor<'e, Database = Any>>(exec: E, id: &str) -> Result<Option<FormRow>, StorageError> {
     Ok(sqlx::query_as(&format!("SELECT {FORM_COLS} FROM forms413 WHERE id = $1")).bind(id).fetch_optional(exec).await?)
 }
@@ -369,18 +421,30 @@ pub async fn forms_of_card(db: &Db, card: &str, limit: i64) -> Result<Vec<FormRo
 
 // --- Habilitations ---------------------------------------------------------------------------
 
+/// A habilitation (R25): one technical administrator's right to order certificates for one
+/// structure identifier.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct HabilitationRow {
+    /// Internal habilitation id.
     pub id: String,
+    /// The idNat_Struct the administrator may order certificates for.
     pub idnat_struct: String,
+    /// Card number of the technical administrator.
     pub card_number: String,
+    /// The formulaire 413 that granted it.
     pub form_id: String,
+    /// Legal entity of the vendor the administrator works for (R49); `None` for the structure's own staff.
     pub vendor: Option<String>,
+    /// `active` or `withdrawn`.
     #[sqlx(try_from = "crate::values::Text<HabilitationState>")]
     pub state: HabilitationState,
+    /// When it was granted, RFC 3339 UTC text.
     pub created_at: String,
+    /// When the row last changed, RFC 3339 UTC text.
     pub updated_at: String,
+    /// Card number of whoever withdrew it; `None` while active.
     pub withdrawn_by: Option<String>,
+    /// Why it was withdrawn; `None` while active.
     pub withdrawn_reason: Option<String>,
 }
 
@@ -402,6 +466,7 @@ pub async fn active_habilitation(
     .await?)
 }
 
+/// Inserts a habilitation inside the caller's transaction.
 pub async fn insert_habilitation(conn: &mut Conn, h: &HabilitationRow) -> Result<(), StorageError> {
     sqlx::query(&format!("INSERT INTO habilitations ({HAB_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
         .bind(&h.id)
@@ -419,6 +484,7 @@ pub async fn insert_habilitation(conn: &mut Conn, h: &HabilitationRow) -> Result
     Ok(())
 }
 
+/// A habilitation by its internal id.
 pub async fn habilitation<'e, E: Executor<'e, Database = Any>>(
     exec: E,
     id: &str,
@@ -493,25 +559,39 @@ pub async fn habilitations_of_form(db: &Db, form_id: &str) -> Result<Vec<Habilit
 
 // --- Mail outbox -----------------------------------------------------------------------------
 
+/// An outgoing mail of the transactional outbox, written with the change it announces and
+/// delivered later by whichever node claims it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct MailRow {
+    /// Internal mail id.
     pub id: String,
+    /// Comma-separated recipient e-mail addresses.
     pub recipients: String,
+    /// Mail subject line.
     pub subject: String,
+    /// Plain-text body.
     pub body: String,
+    /// What the mail is about (the form or habilitation, e.g. `form413:<id>`).
     pub about: String,
+    /// `queued`, `sending`, `sent` or `failed`.
     #[sqlx(try_from = "crate::values::Text<MailState>")]
     pub state: MailState,
+    /// Number of delivery attempts made so far.
     pub attempts: i64,
+    /// Error of the last failed attempt; `None` if none failed.
     pub last_error: Option<String>,
+    /// When a node claimed it for sending, RFC 3339 UTC text; `None` while unclaimed.
     pub claimed_at: Option<String>,
+    /// When it was queued, RFC 3339 UTC text.
     pub created_at: String,
+    /// When it was delivered, RFC 3339 UTC text; `None` until sent.
     pub sent_at: Option<String>,
 }
 
 const MAIL_COLS: &str =
     "id, recipients, subject, body, about, state, attempts, last_error, claimed_at, created_at, sent_at";
 
+/// Queues a mail inside the caller's transaction, so it is sent only if the change commits.
 pub async fn enqueue_mail(conn: &mut Conn, m: &MailRow) -> Result<(), StorageError> {
     sqlx::query(&format!(
         "INSERT INTO mail_outbox ({MAIL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -596,11 +676,17 @@ pub const SOURCE_PLATFORM: &str = "santepki";
 
 /// A card holder the public extracts do not know (a CPE, CPA, CDE or CDA holder).
 pub struct NewHolder<'a> {
+    /// The holder's idNat_PS (for a holder known only to the platform, `<idNat_Struct>/<n>`).
     pub idnat_ps: &'a str,
+    /// Type d'identifiant PP (`0` ADELI, `8` RPPS; `3` for holders identified within their structure).
     pub id_type: &'a str,
+    /// The identifier without its type prefix.
     pub national_id: &'a str,
+    /// Nom d'exercice (surname), upper case.
     pub last_name: &'a str,
+    /// Prénom d'exercice (given name), upper case.
     pub first_name: &'a str,
+    /// Libellé profession, if known.
     pub profession_label: Option<&'a str>,
 }
 
