@@ -30,7 +30,7 @@ pub enum TlsError {
     #[error("{what}: {message}")]
     /// A PEM input could not be read or parsed.
     Pem {
-        /// Which input (server chain, key, card CAs).
+        /// Which input: `server certificate`, `server key` or `card CA bundle`.
         what: &'static str,
         /// The parser's message.
         message: String,

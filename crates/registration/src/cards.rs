@@ -81,7 +81,7 @@ impl std::fmt::Debug for CardCredentials {
 pub struct CardView {
     /// The card record.
     pub card: CardRow,
-    /// Whether the card is active and within its validity.
+    /// Whether the card is usable today: within its validity dates, not closed nor opposed.
     pub valid: bool,
     /// Serial numbers (hex) of the card's live authentication certificates.
     pub certificates: Vec<String>,

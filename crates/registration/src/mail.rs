@@ -92,7 +92,7 @@ pub(crate) async fn queue(
 pub struct Delivery {
     /// Messages handed over to the transport.
     pub sent: usize,
-    /// Messages the transport refused; they stay queued.
+    /// Messages the transport refused; retried next round until `MAX_ATTEMPTS`, then marked failed.
     pub failed: usize,
 }
 
