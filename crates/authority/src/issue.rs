@@ -34,10 +34,17 @@ pub enum KeySource {
     Csr(Vec<u8>),
     /// The "online CSR" path (R31): the CA generates the key and delivers it once, in a
     /// PKCS#12 under the requester's passphrase. The key is never stored.
-    Generate { algorithm: KeyAlgorithm, passphrase: String },
+    Generate {
+        /// The key type and size to generate.
+        algorithm: KeyAlgorithm,
+        /// Protects the PKCS#12; never stored.
+        passphrase: String,
+    },
 }
 
+/// A request to issue one certificate: profile, beneficiary, names, key and requester.
 pub struct IssueRequest {
+    /// The certificate profile (offer and usage, or card authentication).
     pub profile: Profile,
     /// idNat_Struct of the beneficiary structure (ORG, SERV, PRO).
     pub structure: Option<String>,
@@ -45,7 +52,9 @@ pub struct IssueRequest {
     pub professional: Option<String>,
     /// Card number (card certificates).
     pub card: Option<String>,
+    /// Subject names asked for: the service applicatif CN (R29), mail, DNS, UPN.
     pub names: RequestedNames,
+    /// Where the key comes from: a CSR or server-side generation (R31).
     pub key: KeySource,
     /// Who asks (an administrator's idNat_PS, `cli:<user>`…), for the audit log.
     pub requested_by: String,
@@ -54,16 +63,22 @@ pub struct IssueRequest {
 /// A certificate as handed out.
 #[derive(Debug, Clone)]
 pub struct Issued {
+    /// Serial number, hex.
     pub serial: String,
+    /// Identifier of the issuing CA.
     pub ca_id: String,
+    /// The certificate, DER.
     pub der: Vec<u8>,
+    /// The subject DN, as text.
     pub subject: String,
+    /// End of validity, as stored (3 years for products, R34, never past the CA's own).
     pub not_after: String,
     /// The PKCS#12 (key, certificate and chain) of a generated key.
     pub pkcs12: Option<Vec<u8>>,
 }
 
 impl Issued {
+    /// The certificate in PEM.
     pub fn pem(&self) -> String {
         der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &self.der).unwrap_or_default()
     }
@@ -74,26 +89,46 @@ impl Issued {
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
     #[error(transparent)]
+    /// The CSR is unreadable, badly signed or its key is refused.
     Csr(#[from] CsrError),
     #[error(transparent)]
+    /// The request does not fit the profile.
     Profile(#[from] ProfileError),
     #[error("{field} {value:?} is not in the directory")]
-    NotFound { field: &'static str, value: String },
+    /// A structure, professional, card or certificate named by the request is unknown.
+    NotFound {
+        /// The input naming it (`structure`, `ps`, `card`, `serial`).
+        field: &'static str,
+        /// The identifier looked for.
+        value: String,
+    },
     #[error("{field} {value:?} is closed in the directory")]
-    Closed { field: &'static str, value: String },
+    /// A structure, professional or card named by the request is closed in the directory.
+    Closed {
+        /// The input naming it (`structure`, `ps`, `card`, `serial`).
+        field: &'static str,
+        /// The closed identifier.
+        value: String,
+    },
     #[error("{0}")]
+    /// Refused by a rule; the message, then the machine-readable code.
     Refused(String, &'static str),
     #[error("this public key is already in the live certificate {0}: one key per certificate and software instance (rule R37)")]
+    /// The key already serves a live certificate (R37).
     KeyInUse(String),
     #[error("the PKCS#12 passphrase must have at least 8 characters")]
+    /// A PKCS#12 passphrase shorter than 8 characters.
     WeakPassphrase,
     #[error("the certificate failed the CA's profile checks: {}", .0.join("; "))]
+    /// The built certificate failed the CA's profile checks; every finding.
     Lint(Vec<String>),
     #[error(transparent)]
+    /// The CA itself failed (storage, signing).
     Authority(#[from] AuthorityError),
 }
 
 impl IssueError {
+    /// Machine-readable reason (`key_in_use`, `not_found`, `lint_failed`…).
     pub fn code(&self) -> &'static str {
         match self {
             IssueError::Csr(e) => e.code(),
@@ -108,6 +143,7 @@ impl IssueError {
         }
     }
 
+    /// The input at fault, when there is one (`csr`, `structure`…).
     pub fn field(&self) -> Option<&'static str> {
         match self {
             IssueError::Csr(_) | IssueError::KeyInUse(_) => Some("csr"),

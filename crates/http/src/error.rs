@@ -9,6 +9,7 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiError {
     #[serde(skip)]
+    /// The HTTP status of the answer; not part of the body.
     pub status: StatusCode,
     /// The machine-readable reason (`card_required`, `invalid_json`, `not_found`, `form_refused`…).
     #[schema(example = "invalid_json")]
@@ -16,6 +17,7 @@ pub struct ApiError {
     /// For people (French or English).
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The request field at fault, when one is.
     pub field: Option<String>,
     /// The rule of RULES.md the refusal enforces (R-id).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -26,6 +28,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// A 400 answer naming the faulty field.
     pub fn bad_request(error: &'static str, field: &str, message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::BAD_REQUEST,
@@ -37,6 +40,7 @@ impl ApiError {
         }
     }
 
+    /// A 404 answer.
     pub fn not_found(message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::NOT_FOUND,
@@ -48,6 +52,7 @@ impl ApiError {
         }
     }
 
+    /// A 500 answer; the detail is logged, never sent to the client.
     pub fn internal(e: impl std::fmt::Display) -> Self {
         // The detail goes to the log, not to the client.
         tracing::error!(error = %e, "internal error");
@@ -61,6 +66,7 @@ impl ApiError {
         }
     }
 
+    /// A directory search error: 500 for storage, else 400 on `field`.
     pub fn from_search(e: SearchError, field: &str) -> Self {
         match e {
             SearchError::Storage(s) => ApiError::internal(s),
@@ -70,6 +76,7 @@ impl ApiError {
 }
 
 impl ApiError {
+    /// An answer with any status, no field and no rule.
     pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
         ApiError { status, error, message: message.into(), field: None, rule: None, refusals: None }
     }

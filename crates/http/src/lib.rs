@@ -35,8 +35,11 @@ pub use error::ApiError;
 /// serve the same database.
 #[derive(Clone)]
 pub struct AppState {
+    /// The database every handler reads and writes.
     pub db: Db,
+    /// The CPS directory search (R43–R45), over the same database.
     pub directory: Directory,
+    /// How habilitations are validated: by an operator, or automatically.
     pub mode: ValidationMode,
     /// The CA, when initialised: OCSP, CRLs and CA certificates are served from it.
     pub authority: Option<Authority>,
@@ -46,15 +49,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// State without CA nor registration authority; add them with the `with_*` methods.
     pub fn new(db: Db, mode: ValidationMode) -> Self {
         AppState { directory: Directory::new(db.clone()), db, mode, authority: None, registration: None }
     }
 
+    /// Sets the CA (OCSP, CRLs and CA certificates are served only when it is present).
     pub fn with_authority(mut self, authority: Option<Authority>) -> Self {
         self.authority = authority;
         self
     }
 
+    /// Sets the registration authority, needed for card authentication and forms 413.
     pub fn with_registration(mut self, registration: Option<Registration>) -> Self {
         self.registration = registration;
         self

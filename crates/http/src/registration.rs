@@ -34,6 +34,7 @@ use crate::openapi::CardAuthentication;
 use crate::tls::PeerCertificate;
 use crate::AppState;
 
+/// The registration routes: forms 413, habilitations and cards (card-authenticated).
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/me", get(me))

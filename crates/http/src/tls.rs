@@ -28,8 +28,15 @@ pub struct PeerCertificate(pub Option<Arc<Vec<u8>>>);
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("{what}: {message}")]
-    Pem { what: &'static str, message: String },
+    /// A PEM input could not be read or parsed.
+    Pem {
+        /// Which input: `server certificate`, `server key` or `card CA bundle`.
+        what: &'static str,
+        /// The parser's message.
+        message: String,
+    },
     #[error("TLS configuration: {0}")]
+    /// The rustls configuration could not be built.
     Config(String),
 }
 

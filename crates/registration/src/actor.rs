@@ -21,10 +21,15 @@ pub enum Speaker {
 /// An authenticated card holder.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Actor {
+    /// The card number (10 digits, third line of the card; R21).
     pub card_number: String,
+    /// CPS, CPE or CPA (R2).
     pub card_type: CardType,
+    /// The holder's national identifier (type digit plus RPPS/ADELI; R43).
     pub idnat_ps: String,
+    /// Last name as on the card.
     pub last_name: String,
+    /// First name as on the card.
     pub first_name: String,
 }
 
@@ -79,6 +84,7 @@ impl Registration {
             .collect())
     }
 
+    /// Whether the actor holds an active operator role (may validate forms 413, R24).
     pub async fn is_operator(&self, actor: &Actor) -> Result<bool, RegError> {
         Ok(self.active_roles(actor).await?.iter().any(|r| r.kind == RoleKind::Operator))
     }

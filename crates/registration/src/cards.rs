@@ -33,8 +33,10 @@ pub struct NewCard {
     #[serde(default)]
     pub last_name: Option<String>,
     #[serde(default)]
+    /// First name of a holder the directory does not know.
     pub first_name: Option<String>,
     #[serde(default)]
+    /// The idNat_Struct the card of an unknown holder is attached to (CPE/CPA).
     pub structure: Option<String>,
     /// Validity in months (default 36, as real cards).
     #[serde(default)]
@@ -47,7 +49,9 @@ pub struct NewCard {
 /// The files of a card's authentication credentials.
 #[derive(Clone, Serialize)]
 pub struct CardCredentials {
+    /// The card number (10 digits).
     pub card_number: String,
+    /// Serial number (hex) of the authentication certificate.
     pub serial: String,
     /// The card certificate followed by the PERSONNES CA certificate (PEM).
     pub certificate_pem: String,
@@ -75,7 +79,9 @@ impl std::fmt::Debug for CardCredentials {
 /// A card as shown to its holder and to operators.
 #[derive(Debug, Clone, Serialize)]
 pub struct CardView {
+    /// The card record.
     pub card: CardRow,
+    /// Whether the card is usable today: within its validity dates, not closed nor opposed.
     pub valid: bool,
     /// Serial numbers (hex) of the card's live authentication certificates.
     pub certificates: Vec<String>,

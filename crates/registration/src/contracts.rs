@@ -28,17 +28,22 @@ pub struct NewContract {
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// What making a contract did: the contract, reused or new (R3), and its legal representative (R4).
 pub struct ContractOutcome {
+    /// The contract of the legal entity.
     pub contract: ContractRow,
     /// True when the legal entity already had a contract (R3: reused, not duplicated).
     pub reused: bool,
+    /// The legal representative's role, when the request named one (R4).
     pub legal_representative: Option<RoleRow>,
 }
 
 /// A contract with its roles.
 #[derive(Debug, Clone, Serialize)]
 pub struct ContractView {
+    /// The contract record.
     pub contract: ContractRow,
+    /// Every role given on the contract's legal entity (R4, R5, R6).
     pub roles: Vec<RoleRow>,
 }
 

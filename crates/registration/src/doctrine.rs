@@ -28,7 +28,9 @@ pub struct CheckItem {
     /// Stable machine name: `dmp-pair`, `insi-own-certificate`, `essms-three`, `not-vendor-name`,
     /// `one-certificate-per-instance`.
     pub code: &'static str,
+    /// The rule of RULES.md the item checks (R36–R38).
     pub rule: &'static str,
+    /// Whether the structure meets the item.
     pub status: CheckStatus,
     /// What the item checks, in French.
     pub label: &'static str,
@@ -41,11 +43,15 @@ pub struct CheckItem {
 /// The checklist of one structure identifier.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Doctrine {
+    /// The structure identifier (FINESS, SIRET or RPPS rang).
     pub structure: String,
+    /// The structure's name (raison sociale), when known.
     pub structure_name: Option<String>,
     /// The structure case of the form 413 that habilitated it, when known.
     pub structure_case: Option<String>,
+    /// How many of the structure's certificates are live (issued, not revoked nor expired).
     pub live_products: usize,
+    /// The checklist items (R36–R38).
     pub items: Vec<CheckItem>,
 }
 

@@ -10,24 +10,53 @@ pub enum RegError {
     Refused(Vec<Refusal>),
     /// This card may not do this (403).
     #[error("{message}")]
-    Forbidden { code: &'static str, rule: Option<&'static str>, message: String },
+    Forbidden {
+        /// Machine-readable reason.
+        code: &'static str,
+        /// The rule of RULES.md enforced, if any.
+        rule: Option<&'static str>,
+        /// For people.
+        message: String,
+    },
     /// No such record, or one the actor may not know about (404).
     #[error("{what} {id} not found")]
-    NotFound { what: &'static str, id: String },
+    NotFound {
+        /// The kind of record (form, habilitation, order…).
+        what: &'static str,
+        /// The identifier looked for.
+        id: String,
+    },
     /// The record is not in a state that allows the action (409).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict {
+        /// Machine-readable reason.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
     /// A field of the request is wrong (400).
     #[error("{field}: {message}")]
-    Invalid { code: &'static str, field: String, rule: Option<&'static str>, message: String },
+    Invalid {
+        /// Machine-readable reason.
+        code: &'static str,
+        /// The request field at fault.
+        field: String,
+        /// The rule of RULES.md enforced, if any.
+        rule: Option<&'static str>,
+        /// For people.
+        message: String,
+    },
     /// The card that signed, or the signature, is not acceptable (400/403).
     #[error("signature: {0}")]
     Signature(#[from] santepki_authority::cards::CardAuthError),
     #[error("unavailable: {0}")]
+    /// A needed service (the CA, mail) is not configured (503).
     Unavailable(String),
     #[error(transparent)]
+    /// The database failed (500).
     Storage(#[from] StorageError),
     #[error("issuing the certificate: {0}")]
+    /// The CA failed to issue the certificate (500).
     Issue(String),
     /// A mail template did not render (a bug: templates only format text).
     #[error("mail template: {0}")]

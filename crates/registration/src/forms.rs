@@ -39,23 +39,35 @@ pub enum Signature<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct FormView {
     #[serde(flatten)]
+    /// The stored form record: state, reference, dates.
     pub row: FormRow,
+    /// The form 413 as submitted.
     pub form: Form413,
+    /// The habilitations its validation created (R25); empty before.
     pub habilitations: Vec<HabilitationRow>,
 }
 
 /// A form waiting for the back office, with its age in French working days (R24).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QueuedForm {
+    /// The form's identifier.
     pub id: String,
+    /// The file reference number given on acknowledgement (R24).
     pub reference: Option<String>,
     #[schema(value_type = santepki_domain::form413::StructureCase)]
+    /// Which structure case of the form 413 (R10–R18).
     pub structure_case: String,
+    /// The legal entity the form is for (FINESS juridique, SIREN…).
     pub legal_entity: String,
+    /// The structure identifiers to habilitate (FINESS, SIRET or RPPS rang).
     pub identifiers: Vec<String>,
+    /// When the acknowledgement was sent (R24).
     pub acknowledged_at: Option<String>,
+    /// Working days since acknowledgement.
     pub age_working_days: u32,
+    /// Older than the 3-working-day target (R24).
     pub overdue: bool,
+    /// The bulk submission the form came in, if any (R48).
     pub bulk_id: Option<String>,
 }
 
@@ -101,30 +113,42 @@ fn operator_conflict(why: String) -> RegError {
 /// What a bulk submission did (R48): the forms made, and those refused with their reasons.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BulkOutcome {
+    /// Identifier of the bulk submission (R48).
     pub bulk_id: String,
+    /// The forms made.
     pub accepted: Vec<BulkAccepted>,
+    /// The forms refused, with their reasons.
     pub refused: Vec<BulkRefused>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// A form made by a bulk submission (R48).
 pub struct BulkAccepted {
+    /// Position of the form in the submitted list.
     pub index: usize,
+    /// The new form's identifier.
     pub id: String,
+    /// The structure identifiers it habilitates.
     pub identifiers: Vec<String>,
     /// The exact bytes the client's signer signs.
     pub content: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// A form a bulk submission refused (R48).
 pub struct BulkRefused {
+    /// Position of the form in the submitted list.
     pub index: usize,
+    /// Every refusal, each with its field and rule.
     pub refusals: Vec<Refusal>,
 }
 
 /// What a bulk decision did.
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct BulkDecision {
+    /// Forms decided.
     pub decided: usize,
+    /// Habilitations created by the validations (R25).
     pub habilitations: usize,
     /// Forms not decided: not signed yet, or refused on re-validation (with why).
     /// `[form id, why]` pairs.
@@ -136,8 +160,11 @@ pub struct BulkDecision {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Proposal {
     #[serde(flatten)]
+    /// The proposed form 413: its structure case and identifiers.
     pub form: ProposedForm,
+    /// The rule of RULES.md the case follows (R10–R18).
     pub rule: &'static str,
+    /// The directory name (raison sociale) of each identifier, same order; empty if unknown.
     pub names: Vec<String>,
 }
 

@@ -19,16 +19,22 @@ use crate::{mail, new_id, Actor, RegError, Registration};
 #[derive(Debug, Clone, Serialize)]
 pub struct HabilitationView {
     #[serde(flatten)]
+    /// The habilitation record (structure identifier × technical administrator, R25).
     pub row: HabilitationRow,
+    /// The structure's name (raison sociale), when known.
     pub structure_name: Option<String>,
+    /// The technical administrator's name as on the card.
     pub administrator: String,
+    /// The vendor the administrator works for, when a CPA holder (R49).
     pub vendor_name: Option<String>,
 }
 
 /// Moving a vendor's habilitations from one of its administrators to another (R49).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Transfer {
+    /// Card number of the administrator giving up the habilitations.
     pub from_card: String,
+    /// Card number of the administrator receiving them.
     pub to_card: String,
     /// Only these structure identifiers (default: all of the vendor's).
     #[serde(default)]
@@ -36,10 +42,13 @@ pub struct Transfer {
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// What a transfer did (R49).
 pub struct TransferOutcome {
+    /// Habilitations moved to the new administrator.
     pub moved: usize,
     /// Structures the new administrator already administered.
     pub already: usize,
+    /// The new administrator's habilitations created by the transfer.
     pub habilitations: Vec<HabilitationRow>,
 }
 
@@ -308,14 +317,19 @@ impl Registration {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AdministratorChange {
     #[serde(default)]
+    /// Card number of the departing administrator, whose habilitation is withdrawn.
     pub from_card: Option<String>,
     #[serde(default)]
+    /// Card number of the arriving administrator, who is habilitated.
     pub to_card: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// What a form 503 change did (R7).
 pub struct ChangeOutcome {
+    /// The departing administrator's habilitation, now withdrawn.
     pub withdrawn: Option<HabilitationRow>,
+    /// The arriving administrator's new habilitation (R25).
     pub created: Option<HabilitationRow>,
 }
 

@@ -45,18 +45,22 @@ pub struct Registration {
 }
 
 impl Registration {
+    /// The registration authority over `db`; without `authority` no certificate can be issued.
     pub fn new(db: Db, mode: ValidationMode, authority: Option<Authority>, mail: MailSettings) -> Self {
         Registration { db, mode, authority, mail }
     }
 
+    /// The database of forms, habilitations, roles and orders.
     pub fn db(&self) -> &Db {
         &self.db
     }
 
+    /// How habilitations are validated (R24): by an operator, or automatically.
     pub fn mode(&self) -> ValidationMode {
         self.mode
     }
 
+    /// The CA issuing ordered certificates, when initialised.
     pub fn authority(&self) -> Option<&Authority> {
         self.authority.as_ref()
     }

@@ -17,7 +17,12 @@ use crate::{new_id, RegError, Registration};
 #[derive(Debug, Clone)]
 pub enum MailTransport {
     /// A plain SMTP relay (the organisation's, or a local sink in tests).
-    Smtp { host: String, port: u16 },
+    Smtp {
+        /// The relay's host name.
+        host: String,
+        /// The relay's port.
+        port: u16,
+    },
     /// `.eml` files in a folder (the demo's outbox).
     Folder(PathBuf),
     /// Mail stays queued in the database.
@@ -25,8 +30,11 @@ pub enum MailTransport {
 }
 
 #[derive(Debug, Clone)]
+/// Where and how the platform sends its notices (R24 acknowledgements and validations, R35 expiry).
 pub struct MailSettings {
+    /// The sender address of every notice.
     pub from: String,
+    /// How mail leaves the platform.
     pub transport: MailTransport,
     /// Where the agency's back office is written to (copy of acknowledgements).
     pub agency: Option<String>,
@@ -82,7 +90,9 @@ pub(crate) async fn queue(
 /// What one delivery round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Delivery {
+    /// Messages handed over to the transport.
     pub sent: usize,
+    /// Messages the transport refused; retried next round until `MAX_ATTEMPTS`, then marked failed.
     pub failed: usize,
 }
 

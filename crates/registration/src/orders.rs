@@ -54,6 +54,7 @@ pub struct OrderRequest {
     #[serde(default)]
     pub actor_email: String,
     #[serde(default)]
+    /// Optional "personne à informer" who receives copies (R30).
     pub copy_email: Option<String>,
     /// A PKCS#10 request (PEM or base64 DER).
     #[serde(default)]
@@ -70,7 +71,9 @@ pub struct OrderRequest {
 pub use santepki_domain::values::Channel;
 
 #[derive(Debug, Clone, Deserialize)]
+/// Server-side key generation settings (R31).
 pub struct Generate {
+    /// Protects the returned PKCS#12; never stored.
     pub passphrase: String,
     /// `rsa2048` (default), `rsa3072`, `rsa4096`, `p256`, `p384`.
     #[serde(default)]
@@ -81,9 +84,12 @@ pub struct Generate {
 /// (delivered here, once: the key is not kept).
 #[derive(Clone, Serialize)]
 pub struct Ordered {
+    /// The product record (R33).
     pub product: ProductRow,
+    /// The issued certificate (PEM).
     pub certificate_pem: String,
     #[serde(skip)]
+    /// The PKCS#12 (key and certificate) when the key was generated server-side; not serialised.
     pub pkcs12: Option<Vec<u8>>,
 }
 
@@ -91,24 +97,34 @@ pub struct Ordered {
 /// every step up to this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum OrderStage {
+    /// Choice of the offer (ORG, SERV, PRO; R23).
     Offer,
+    /// Choice of the structure the administrator is habilitated for (R27).
     Structure,
+    /// Usage and product information, including the service applicatif (R29).
     Information,
+    /// Contacts: the actor's email and the optional copy (R30).
     Contacts,
 }
 
 /// The product table's filters, order and page (R33).
 #[derive(Debug, Clone)]
 pub struct ProductListing {
+    /// Only this structure identifier.
     pub structure: Option<String>,
     /// `issued`, `revoked`, `live` (issued and not expired), `expired`.
     pub state: Option<String>,
     /// `ORG`, `SERV`, `PRO`.
     pub offer: Option<String>,
+    /// Free text searched in the product's columns.
     pub text: Option<String>,
+    /// The column to sort on.
     pub sort: ProductSort,
+    /// Sort from highest to lowest.
     pub descending: bool,
+    /// Page size.
     pub limit: i64,
+    /// Rows skipped before the page.
     pub offset: i64,
 }
 
@@ -130,25 +146,35 @@ impl Default for ProductListing {
 /// A page of the product table, each product with its structure's name.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProductListPage {
+    /// The page's products.
     pub products: Vec<ProductListRow>,
+    /// Products matching the filters, across all pages.
     pub total: i64,
+    /// Page size asked for.
     pub limit: i64,
+    /// Rows skipped before the page.
     pub offset: i64,
 }
 
 /// Certificates ending in one month (`YYYY-MM`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MonthlyExpiries {
+    /// The month, `YYYY-MM`.
     pub month: String,
+    /// How many live certificates end in that month (R35).
     pub count: i64,
 }
 
 /// A page of products.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProductPage {
+    /// The page's products.
     pub products: Vec<ProductRow>,
+    /// Products matching, across all pages.
     pub total: i64,
+    /// Page size asked for.
     pub limit: i64,
+    /// Rows skipped before the page.
     pub offset: i64,
 }
 

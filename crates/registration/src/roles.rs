@@ -16,6 +16,7 @@ use crate::{new_id, Actor, RegError, Registration};
 pub struct NewRole {
     /// `mandataire`, `vendor-administrator` or `legal-representative`.
     pub kind: String,
+    /// The card number of the holder receiving the role.
     pub card_number: String,
     /// The paper form the request stands for: 301 (new CPE with mandate), 502 (existing card
     /// holder), 101 (legal representative with the contract).

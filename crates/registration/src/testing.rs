@@ -14,14 +14,19 @@ use crate::Registration;
 
 /// A card with its authentication credentials, as a test client holds it.
 pub struct TestCard {
+    /// The card number (10 digits).
     pub number: String,
+    /// The holder's idNat_PS.
     pub idnat_ps: String,
+    /// The holder's last name, as on the card.
     pub last_name: String,
+    /// The holder's first name, as on the card.
     pub first_name: String,
     /// Card certificate and PERSONNES CA (PEM).
     pub cert_pem: String,
     /// PKCS#8 PEM.
     pub key_pem: String,
+    /// The card's private key, to sign forms and CMS content.
     pub key: SoftwareKey,
     /// The card certificate (DER).
     pub cert_der: Vec<u8>,
