@@ -98,7 +98,7 @@ impl ApiError {
             },
             R::Forbidden { message, .. } => ApiError { rule, ..ApiError::new(StatusCode::FORBIDDEN, code, message) },
             R::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, code, e.to_string()),
-            R::Conflict { message, .. } => ApiError::new(StatusCode::CONFLICT, code, message),
+            R::Conflict { message, .. } => ApiError { rule, ..ApiError::new(StatusCode::CONFLICT, code, message) },
             R::Invalid { ref field, ref message, .. } => ApiError {
                 field: Some(field.clone()),
                 rule,

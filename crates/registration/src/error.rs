@@ -31,6 +31,8 @@ pub enum RegError {
     Conflict {
         /// Machine-readable reason.
         code: &'static str,
+        /// The seed rule the conflict enforces, if any (R37 for a key already certified).
+        rule: Option<&'static str>,
         /// For people.
         message: String,
     },
@@ -78,7 +80,7 @@ impl RegError {
     }
 
     pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        RegError::Conflict { code, message: message.into() }
+        RegError::Conflict { code, rule: None, message: message.into() }
     }
 
     pub(crate) fn not_found(what: &'static str, id: impl Into<String>) -> Self {
@@ -101,7 +103,9 @@ impl RegError {
     pub fn rule(&self) -> Option<&'static str> {
         match self {
             RegError::Refused(r) => r.first().map(|r| r.rule),
-            RegError::Forbidden { rule, .. } | RegError::Invalid { rule, .. } => *rule,
+            RegError::Forbidden { rule, .. } | RegError::Invalid { rule, .. } | RegError::Conflict { rule, .. } => {
+                *rule
+            }
             _ => None,
         }
     }

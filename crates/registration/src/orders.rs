@@ -182,6 +182,11 @@ fn issue_error(e: IssueError) -> RegError {
     if !e.is_client_error() {
         return RegError::Issue(e.to_string());
     }
+    // A key already certified is a conflict with the state of the CA, not a malformed request: 409, as the OpenAPI
+    // document declares (issue 15, point 17).
+    if matches!(e, IssueError::KeyInUse(_)) {
+        return RegError::Conflict { code: e.code(), rule: Some("R37"), message: e.to_string() };
+    }
     let field = e.field().unwrap_or("request");
     let rule = match (e.code(), field) {
         ("key_in_use", _) => Some("R37"),

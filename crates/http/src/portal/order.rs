@@ -372,6 +372,11 @@ fn refusal(e: RegError) -> Result<(&'static str, HashMap<String, String>), super
             };
             Ok((step_of_field(&field), one_error(form_field(&field), message)))
         }
+        // The key of the CSR is already certified (R37): said beside the CSR, like a field error.
+        RegError::Conflict { code: "key_in_use", message, rule, .. } => {
+            let message = format!("{message} ({})", rule.unwrap_or("R37"));
+            Ok((step_of_field("csr"), one_error(form_field("csr"), message)))
+        }
         RegError::Forbidden { code: "not_habilitated", message, .. } => {
             Ok(("structure", one_error("structure", message)))
         }

@@ -1147,7 +1147,8 @@ async fn ordering_for_habilitated_structures() {
             Some(json!({ "csr": renewed_csr })),
         )
         .await;
-        assert_eq!((s, v["rule"].as_str()), (StatusCode::BAD_REQUEST, Some("R37")), "the same key twice: {v}");
+        // Issue 15 point 17: 409 with its rule, as the OpenAPI document declares.
+        assert_eq!((s, v["rule"].as_str()), (StatusCode::CONFLICT, Some("R37")), "the same key twice: {v}");
         let (s, v) = call(
             &w,
             Some(admin),
