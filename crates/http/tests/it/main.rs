@@ -10,5 +10,6 @@
 
 mod directory_api;
 mod pki_routes;
+mod platform;
 mod portal;
 mod registration_api;

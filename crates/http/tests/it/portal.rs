@@ -7,17 +7,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
 use base64::Engine;
 use reqwest::StatusCode;
-use santepki_authority::keys::software::SoftwareCustody;
-use santepki_authority::{Authority, CaSettings, KeyAlgorithm};
-use santepki_directory::generate::{self, seed_cases as seed, GenerateOptions, Scale};
-use santepki_directory::{import_file, ImportOptions};
+use santepki_authority::KeyAlgorithm;
+use santepki_directory::generate::seed_cases as seed;
 use santepki_domain::form413::{SignerRole, StructureCase};
-use santepki_domain::ValidationMode;
-use santepki_http::{router, AppState};
 use santepki_registration::contracts::NewContract;
 use santepki_registration::forms::{Decision, Signature};
 use santepki_registration::orders::OrderRequest;
@@ -54,30 +48,8 @@ async fn actor(reg: &Registration, c: &TestCard) -> Actor {
 /// The directory, the CA, the HTTPS listener; an operator; a vendor with two administrators,
 /// the first habilitated for the pharmacy through a validated form 413.
 async fn world(db: TestDb) -> World {
-    let files_dir = tempfile::tempdir().unwrap();
-    let files =
-        generate::generate(files_dir.path(), &GenerateOptions { scale: Scale::SMALL, ..Default::default() }).unwrap();
-    let opts = ImportOptions { mode: ValidationMode::Test, ..Default::default() };
-    for f in files.in_import_order() {
-        import_file(&db.db, f, &opts, Arc::new(santepki_directory::import::Quiet)).await.unwrap();
-    }
-    let keys = tempfile::tempdir().unwrap();
-    let custody = SoftwareCustody::new(keys.path(), Some("pass phrase".into()));
-    let mut settings = CaSettings::test("http://127.0.0.1:9");
-    settings.key_algorithm = KeyAlgorithm::EcdsaP256;
-    let (ca, _) = Authority::init(db.db.clone(), settings, &custody, "test").await.unwrap();
-    let reg = Registration::new(db.db.clone(), ValidationMode::Test, Some(ca.clone()), MailSettings::default());
-    let (cert, key) = santepki_http::tls::self_signed(&["localhost".into()]).unwrap();
-    let tls = santepki_http::tls::server_config(cert.as_bytes(), key.as_bytes(), ca.bundle_pem().as_bytes()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("https://{}", listener.local_addr().unwrap());
-    let state = AppState::new(db.db.clone(), ValidationMode::Test)
-        .with_authority(Some(ca))
-        .with_registration(Some(reg.clone()));
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(santepki_http::tls::serve_tls(listener, tls, router(state), async move {
-        let _ = stopped.wait_for(|s| *s).await;
-    }));
+    let crate::platform::Platform { reg, base, stop, keys } =
+        crate::platform::start(&db, MailSettings::default()).await;
 
     let op = t::new_card(&reg, "CPE", "OPERATRICE", "AGNES", "3318751275100020").await;
     reg.add_operator(&op.number, "cli:test").await.unwrap();
