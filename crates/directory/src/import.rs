@@ -16,6 +16,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use santepki_domain::values::ImportRunStatus;
 use santepki_domain::{CardNumber, CardType, Finess, IdNatPs, IdNatStruct, Sector, Siren, Siret, ValidationMode};
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::directory::{
@@ -46,8 +47,8 @@ pub struct ImportOptions {
     pub max_closure_ratio: f64,
     /// Who runs the import, for the audit log.
     pub actor: String,
-    /// Load a table without its secondary indexes (rebuilt at the end) when the file holds more
-    /// than this many lines and more lines than the table has rows.
+    /// Load a table without its secondary indexes (rebuilt at the end) when it is empty and the
+    /// file holds more than this many lines.
     pub bulk_load_min_lines: u64,
 }
 
@@ -145,6 +146,9 @@ pub struct ImportReport {
     pub written: WriteCounts,
     /// What happened to rows of this source the file no longer contains.
     pub closure: Closure,
+    /// Tables loaded without their secondary indexes (rebuilt at the end): only tables that
+    /// were empty, so that searches keep their indexes during a re-import.
+    pub bulk_loaded: Vec<&'static str>,
 }
 
 impl ImportReport {
@@ -220,26 +224,31 @@ pub async fn import_file(
         .map_err(|e| ImportError::Io(path.to_owned(), e))?;
 
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let run_id = store::begin_run(db, kind.name(), &file_name, None).await?;
+    // Runs a killed import left `running` are marked abandoned, and the indexes a killed first
+    // load dropped come back, before this run begins (it would count as live otherwise).
+    crate::runs::recover(db, &opts.actor).await?;
+    let run_id = store::begin_run(db, kind.name(), &file_name, None, crate::runs::this_process().as_deref()).await?;
+    let _heartbeat = crate::runs::Heartbeat::start(db, run_id);
     let bulk_tables = bulk_load_tables(db, kind, total, &head, opts.bulk_load_min_lines).await?;
-    // Indexes a killed bulk load left dropped come back first (except those dropped again now).
-    for t in closure_tables(kind).iter().filter(|t| !bulk_tables.iter().any(|b| b.name == t.name)) {
-        store::ensure_indexes_of(db, Some(t.name)).await?;
-    }
     for t in &bulk_tables {
         store::drop_indexes_of(db, t.name).await?;
     }
-    let result = import_rows(db, path, kind, reader, run_id, file_name, opts, observer).await;
-    // Rebuild the indexes whatever happened (Db::connect does it too after a crash).
+    let result = import_rows(db, path, kind, reader, run_id, file_name, opts, observer)
+        .await
+        .map(|r| ImportReport { bulk_loaded: bulk_tables.iter().map(|t| t.name).collect(), ..r });
+    // Rebuild the indexes whatever happened (after a crash, the next import or a serving node
+    // does: crate::runs::recover).
     for t in &bulk_tables {
         store::ensure_indexes_of(db, Some(t.name)).await?;
     }
     result
 }
 
-/// Tables to load without their secondary indexes: those the file will add more rows to than
-/// they hold (a first import, or a much larger file), estimated from the file size and the
-/// average line length of its first 64 KiB.
+/// Tables to load without their secondary indexes: only EMPTY tables (a first load) that the
+/// file, estimated from its size and the average line length of its first 64 KiB, fills with
+/// more than `min_lines` rows. A re-import into a populated table keeps its indexes: searches
+/// on a serving node use them while the import runs (without them a name search goes from a
+/// few milliseconds to a full scan).
 async fn bulk_load_tables(
     db: &Db,
     kind: FileKind,
@@ -251,7 +260,7 @@ async fn bulk_load_tables(
     let estimated_lines = total.unwrap_or(0) * lines_in_head / head.len().max(1) as u64;
     let mut out = Vec::new();
     for t in closure_tables(kind) {
-        if estimated_lines > min_lines && estimated_lines > store::count_rows(db, t).await? {
+        if estimated_lines > min_lines && store::count_rows(db, t).await? == 0 {
             out.push(*t);
         }
     }
@@ -297,7 +306,7 @@ async fn import_rows(
     let parsed = parser.await.map_err(|e| ImportError::Io(path.to_owned(), io::Error::other(e.to_string())))?;
     let mut record = ImportRunRecord { id: run_id, file_kind: kind.name().into(), file_name, ..Default::default() };
     if let Some(e) = write_error {
-        record.status = "failed".into();
+        record.status = ImportRunStatus::Failed;
         record.message = Some(e.to_string());
         let _ = store::finish_run(db, &record).await;
         return Err(e.into());
@@ -305,7 +314,7 @@ async fn import_rows(
     let parsed = match parsed {
         Ok(p) => p,
         Err(e) => {
-            record.status = "failed".into();
+            record.status = ImportRunStatus::Failed;
             record.message = Some(e.to_string());
             let _ = store::finish_run(db, &record).await;
             return Err(e);
@@ -328,9 +337,10 @@ async fn import_rows(
         warnings: parsed.warnings,
         written,
         closure: closure.clone(),
+        bulk_loaded: Vec::new(),
     };
     record.file_date = report.file_date.clone();
-    record.status = if report.is_clean() { "done".into() } else { "done_with_rejections".into() };
+    record.status = if report.is_clean() { ImportRunStatus::Done } else { ImportRunStatus::DoneWithRejections };
     record.lines_read = report.lines_read as i64;
     record.records_imported = report.records_imported as i64;
     record.lines_rejected = report.lines_rejected as i64;

@@ -7,6 +7,8 @@
 //!   number instead of failing;
 //! - [`import`]: import of those files into storage, in transactional batches, updating what
 //!   changed and closing what disappeared;
+//! - [`runs`]: import runs left `running` by a killed process are marked `abandoned`, and the
+//!   indexes a killed first load dropped are rebuilt;
 //! - [`generate`]: deterministic synthetic files in exactly those formats, from demo size to
 //!   national scale, always containing the cases of the seed documents;
 //! - [`search`]: look-ups like annuaire.sante.fr (R45) by RPPS, idNat_PS, card number, FINESS,
@@ -17,6 +19,7 @@ pub mod generate;
 pub mod import;
 pub mod normalize;
 pub mod reader;
+pub mod runs;
 pub mod search;
 
 pub use import::{import_file, ImportError, ImportOptions, ImportReport};

@@ -317,6 +317,28 @@ impl Default for Channel {
     }
 }
 
+// --- The directory (migrations 0001, 0007) -----------------------------------------------------
+
+value_set! {
+    /// Where a directory import run stands. A run is `running` while its process lives (it
+    /// keeps a heartbeat); one whose process died is marked `abandoned` by whoever notices first
+    /// (the next import, `directory stats`, a serving node).
+    pub enum ImportRunStatus {
+        Running = "running" => "En cours",
+        Done = "done" => "Terminé",
+        DoneWithRejections = "done_with_rejections" => "Terminé avec des lignes rejetées",
+        Failed = "failed" => "Échec",
+        Abandoned = "abandoned" => "Abandonné (processus arrêté)",
+    }
+}
+
+impl Default for ImportRunStatus {
+    /// A run is recorded `running` when it begins.
+    fn default() -> Self {
+        ImportRunStatus::Running
+    }
+}
+
 // --- The certificate authority (migration 0002) -------------------------------------------------
 
 value_set! {

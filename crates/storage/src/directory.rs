@@ -11,6 +11,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
+use santepki_domain::values::ImportRunStatus;
+
+use crate::audit::AuditEvent;
 use crate::{row_hash, time, Backend, Db, StorageError};
 
 /// A directory table that imports write to.
@@ -206,24 +209,41 @@ pub const SECONDARY_INDEXES: &[IndexDef] = &[
     IndexDef { name: "cards_idnat_ps", table: "cards", definition: "ON cards (idnat_ps)" },
 ];
 
-/// Creates the secondary indexes that are missing (of `table`, or of every table).
-pub async fn ensure_indexes_of(db: &Db, table: Option<&str>) -> Result<(), StorageError> {
-    for ix in SECONDARY_INDEXES.iter().filter(|ix| table.is_none_or(|t| t == ix.table)) {
-        let sql = format!("CREATE INDEX IF NOT EXISTS {} {}", ix.name, ix.definition);
-        sqlx::query(&sql).execute(db.pool()).await?;
-    }
-    Ok(())
+/// The secondary indexes of the directory tables that the database lacks (a bulk load dropped
+/// them and did not finish). Reads the catalog only: serving nodes call it on every scheduler
+/// tick, and a `CREATE INDEX IF NOT EXISTS` would queue for the write lock behind an import.
+pub async fn missing_indexes(db: &Db) -> Result<Vec<&'static IndexDef>, StorageError> {
+    let sql = match db.backend() {
+        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index'",
+        Backend::Postgres => "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema()",
+    };
+    let present: Vec<String> = sqlx::query_scalar(sql).fetch_all(db.pool()).await?;
+    Ok(SECONDARY_INDEXES.iter().filter(|ix| !present.iter().any(|p| p == ix.name)).collect())
 }
 
-/// Creates every missing secondary index of every directory table.
-pub async fn ensure_indexes(db: &Db) -> Result<(), StorageError> {
+/// Creates the secondary indexes that are missing (of `table`, or of every table); returns the
+/// names of those it created.
+pub async fn ensure_indexes_of(db: &Db, table: Option<&str>) -> Result<Vec<&'static str>, StorageError> {
+    let mut created = Vec::new();
+    for ix in missing_indexes(db).await?.into_iter().filter(|ix| table.is_none_or(|t| t == ix.table)) {
+        let sql = format!("CREATE INDEX IF NOT EXISTS {} {}", ix.name, ix.definition);
+        sqlx::query(&sql).execute(db.pool()).await?;
+        created.push(ix.name);
+    }
+    Ok(created)
+}
+
+/// Creates every missing secondary index of every directory table; returns the names of those
+/// it created.
+pub async fn ensure_indexes(db: &Db) -> Result<Vec<&'static str>, StorageError> {
     ensure_indexes_of(db, None).await
 }
 
-/// Drops the secondary indexes of `table` before a bulk load; [`ensure_indexes_of`] rebuilds
-/// them after it. If the process died in between, the next import or server start rebuilds
-/// them ([`ensure_indexes`]); read-only commands never touch the schema, so they neither wait
-/// for a running import's write lock nor rebuild what it dropped.
+/// Drops the secondary indexes of `table` before a bulk load into it (only ever an empty table:
+/// a re-import keeps the indexes searches use); [`ensure_indexes_of`] rebuilds them after it.
+/// If the process died in between, the next import, a server start or a serving node's
+/// scheduler tick rebuilds them once no live import remains (santepki_directory::runs);
+/// read-only commands never touch the schema.
 pub async fn drop_indexes_of(db: &Db, table: &str) -> Result<(), StorageError> {
     for ix in SECONDARY_INDEXES.iter().filter(|ix| ix.table == table) {
         sqlx::query(&format!("DROP INDEX IF EXISTS {}", ix.name)).execute(db.pool()).await?;
@@ -472,8 +492,14 @@ pub struct ImportRunRecord {
     pub started_at: String,
     /// When it ended, RFC 3339 UTC text; `None` while running or after a crash.
     pub finished_at: Option<String>,
-    /// `running`, `done`, `done_with_rejections` or `failed`.
-    pub status: String,
+    /// Where it stands; a run whose process died is `abandoned`.
+    #[sqlx(try_from = "crate::values::Text<ImportRunStatus>")]
+    pub status: ImportRunStatus,
+    /// The process that runs it (`<boot id>/<pid>/<start time>` on Linux), to tell a dead run
+    /// from a live one on the same machine.
+    pub owner: Option<String>,
+    /// Last sign of life of its process, RFC 3339 UTC text.
+    pub heartbeat_at: Option<String>,
     /// Lines read from the file.
     pub lines_read: i64,
     /// Records parsed and written.
@@ -493,23 +519,28 @@ pub struct ImportRunRecord {
 }
 
 /// Starts an import run; its id orders runs in time (microseconds) and is unique.
+/// `owner` names the importing process (see [`ImportRunRecord::owner`]); the heartbeat starts now.
 pub async fn begin_run(
     db: &Db,
     file_kind: &str,
     file_name: &str,
     file_date: Option<&str>,
+    owner: Option<&str>,
 ) -> Result<i64, StorageError> {
     let mut id = chrono::Utc::now().timestamp_micros();
     loop {
+        let now = time::now();
         let r = sqlx::query(
-            "INSERT INTO import_runs (id, file_kind, file_name, file_date, started_at, status) VALUES ($1, $2, $3, $4, $5, 'running') \
-             ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO import_runs (id, file_kind, file_name, file_date, started_at, status, owner, heartbeat_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $5) ON CONFLICT (id) DO NOTHING",
         )
         .bind(id)
         .bind(file_kind)
         .bind(file_name)
         .bind(file_date)
-        .bind(time::now())
+        .bind(&now)
+        .bind(ImportRunStatus::Running.as_str())
+        .bind(owner)
         .execute(db.pool())
         .await?;
         if r.rows_affected() == 1 {
@@ -527,7 +558,7 @@ pub async fn finish_run(db: &Db, run: &ImportRunRecord) -> Result<(), StorageErr
     )
     .bind(run.id)
     .bind(time::now())
-    .bind(&run.status)
+    .bind(run.status.as_str())
     .bind(run.lines_read)
     .bind(run.records_imported)
     .bind(run.lines_rejected)
@@ -541,15 +572,49 @@ pub async fn finish_run(db: &Db, run: &ImportRunRecord) -> Result<(), StorageErr
     Ok(())
 }
 
+const RUN_COLS: &str = "id, file_kind, file_name, file_date, started_at, finished_at, status, owner, heartbeat_at, \
+    lines_read, records_imported, lines_rejected, rows_inserted, rows_updated, rows_unchanged, rows_closed, message";
+
 /// The last `limit` import runs, newest first.
 pub async fn recent_runs(db: &Db, limit: i64) -> Result<Vec<ImportRunRecord>, StorageError> {
-    Ok(sqlx::query_as(
-        "SELECT id, file_kind, file_name, file_date, started_at, finished_at, status, lines_read, records_imported, \
-         lines_rejected, rows_inserted, rows_updated, rows_unchanged, rows_closed, message FROM import_runs ORDER BY id DESC LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?)
+    let sql = format!("SELECT {RUN_COLS} FROM import_runs ORDER BY id DESC LIMIT $1");
+    Ok(sqlx::query_as(&sql).bind(limit).fetch_all(db.pool()).await?)
+}
+
+/// The runs recorded as `running` (live, or left by a process that died).
+pub async fn running_runs(db: &Db) -> Result<Vec<ImportRunRecord>, StorageError> {
+    let sql = format!("SELECT {RUN_COLS} FROM import_runs WHERE status = $1 ORDER BY id");
+    Ok(sqlx::query_as(&sql).bind(ImportRunStatus::Running.as_str()).fetch_all(db.pool()).await?)
+}
+
+/// Records a sign of life of a running import's process.
+pub async fn heartbeat(db: &Db, run_id: i64) -> Result<(), StorageError> {
+    sqlx::query("UPDATE import_runs SET heartbeat_at = $2 WHERE id = $1 AND status = $3")
+        .bind(run_id)
+        .bind(time::now())
+        .bind(ImportRunStatus::Running.as_str())
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Marks a run `abandoned` if it is still `running`, with why, and audits it; returns whether
+/// it did (another process may have marked it first).
+pub async fn abandon_run(db: &Db, run_id: i64, message: &str, event: &AuditEvent) -> Result<bool, StorageError> {
+    let mut tx = db.begin_write().await?;
+    let r = sqlx::query("UPDATE import_runs SET status = $2, message = $3 WHERE id = $1 AND status = $4")
+        .bind(run_id)
+        .bind(ImportRunStatus::Abandoned.as_str())
+        .bind(message)
+        .bind(ImportRunStatus::Running.as_str())
+        .execute(&mut *tx.0)
+        .await?;
+    let done = r.rows_affected() == 1;
+    if done {
+        crate::audit::append(&mut *tx.0, event).await?;
+    }
+    tx.commit().await?;
+    Ok(done)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,9 +4,9 @@
 //! naming its table, column and value.
 
 use santepki_domain::values::{
-    CertificateStatus, Channel, ContractKind, ContractState, CrlKind, FormState, HabilitationState, KeyOrigin,
-    MailState, OcspStatus, Offer, ProductProfile, ProductState, ProductUsage, RevocationReason, RoleKind, RoleState,
-    SignatureMethod, UnknownValue,
+    CertificateStatus, Channel, ContractKind, ContractState, CrlKind, FormState, HabilitationState, ImportRunStatus,
+    KeyOrigin, MailState, OcspStatus, Offer, ProductProfile, ProductState, ProductUsage, RevocationReason, RoleKind,
+    RoleState, SignatureMethod, UnknownValue,
 };
 use sqlx::any::{AnyTypeInfo, AnyValueRef};
 use sqlx::error::BoxDynError;
@@ -34,6 +34,7 @@ pub(crate) const STORED: &[(&str, &str, &str, &[&str])] = &[
     ("OcspStatus", "ca_ocsp_responses", "status", OcspStatus::TEXTS),
     ("CrlKind", "ca_crls", "kind", CrlKind::TEXTS),
     ("CardType", "cards", "card_type", santepki_domain::professional::CardType::TEXTS),
+    ("ImportRunStatus", "import_runs", "status", ImportRunStatus::TEXTS),
 ];
 
 /// The table a value set is stored in.
@@ -113,6 +114,7 @@ read_as_text!(
     CrlKind,
     FormState,
     HabilitationState,
+    ImportRunStatus,
     KeyOrigin,
     MailState,
     OcspStatus,
@@ -130,11 +132,15 @@ read_as_text!(
 mod tests {
     use super::STORED;
 
-    /// Migration 0006 lists each value-set column with exactly the texts the code declares, and
-    /// nothing else.
+    /// Migrations 0006 and 0007 list each value-set column with exactly the texts the code
+    /// declares, and nothing else.
     #[test]
     fn the_migrations_list_the_declared_values() {
-        let sql = include_str!("../migrations/0006_value_sets.sql");
+        let sql = [
+            include_str!("../migrations/0006_value_sets.sql"),
+            include_str!("../migrations/0007_import_runs_and_ca_urls.sql"),
+        ]
+        .concat();
         let listed: Vec<(String, Vec<&str>)> = sql
             .lines()
             .filter_map(|l| l.strip_prefix("-- "))

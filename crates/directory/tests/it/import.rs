@@ -353,3 +353,78 @@ async fn bulk_loads_rebuild_their_indexes_even_after_a_crash() {
         assert_eq!(index_names(&t).await, before, "{}", t.label());
     }
 }
+
+/// Issue 15, point 12: a re-import into populated tables keeps the indexes name searches use
+/// (before, any file with more lines than the table had rows dropped them for the whole import,
+/// and name searches on a serving node went from milliseconds to full scans).
+#[tokio::test]
+async fn a_reimport_into_populated_tables_keeps_the_indexes() {
+    for t in testing::both().await {
+        let dir = tempfile::tempdir().unwrap();
+        let lines: Vec<String> = (0..60)
+            .map(|i| {
+                let rpps = santepki_domain::Rpps::with_key(&format!("100001{i:04}")).unwrap();
+                ps_line(rpps.as_str(), "NOM", "1060785003", "CHU", "RUE", "SA01")
+            })
+            .collect();
+        let bulk = ImportOptions { bulk_load_min_lines: 0, ..opts() };
+        let first = write(dir.path(), "PS_LibreAcces_Personne_activite_1.txt", ps_file(&lines[..20]).as_bytes());
+        let r = import_file(&t.db, &first, &bulk, Arc::new(santepki_directory::import::Quiet)).await.unwrap();
+        assert_eq!(r.bulk_loaded, ["situations", "professionals", "structures"], "{}: a first load", t.label());
+        // Three times as many lines as the tables hold: still a re-import, indexes kept.
+        let bigger = write(dir.path(), "PS_LibreAcces_Personne_activite_2.txt", ps_file(&lines).as_bytes());
+        let r = import_file(&t.db, &bigger, &bulk, Arc::new(santepki_directory::import::Quiet)).await.unwrap();
+        assert_eq!(r.records_imported, 60, "{}", t.label());
+        assert!(r.bulk_loaded.is_empty(), "{}: {:?}", t.label(), r.bulk_loaded);
+    }
+}
+
+/// Issue 15, point 12: a run left `running` by a process that died is marked `abandoned` by
+/// the next import (and by `runs::recover`, which serving nodes call), which also rebuilds the
+/// indexes the dead first load dropped; a live run is left alone, with its dropped indexes.
+#[tokio::test]
+async fn a_run_whose_process_died_is_abandoned_and_its_dropped_indexes_rebuilt() {
+    use santepki_directory::runs;
+    use santepki_domain::values::ImportRunStatus;
+    let Some(me) = runs::this_process() else { return };
+    let boot = me.split('/').next().unwrap().to_owned();
+    for t in testing::both().await {
+        let all = index_names(&t).await;
+        // A first load killed midway: its run stays `running`, the situations indexes dropped.
+        // Its owner is a pid of this machine that no process has (pids stop below 2^22).
+        let dead = store::begin_run(&t.db, "rpps_activities", "big.txt", None, Some(&format!("{boot}/99999999/1")))
+            .await
+            .unwrap();
+        store::drop_indexes_of(&t.db, "situations").await.unwrap();
+        // This process's own run is live: recovery leaves the indexes it dropped alone.
+        let live = store::begin_run(&t.db, "cards", "live.txt", None, Some(&me)).await.unwrap();
+        let r = runs::recover(&t.db, "test").await.unwrap();
+        assert_eq!((r.abandoned, r.live.clone(), r.indexes_rebuilt), (vec![dead], vec![live], vec![]), "{}", t.label());
+        assert_ne!(index_names(&t).await, all, "{}", t.label());
+        let status = |runs: &[store::ImportRunRecord], id: i64| runs.iter().find(|r| r.id == id).unwrap().status;
+        let recent = store::recent_runs(&t.db, 10).await.unwrap();
+        assert_eq!(status(&recent, dead), ImportRunStatus::Abandoned, "{}", t.label());
+        assert!(recent.iter().find(|r| r.id == dead).unwrap().message.as_deref().unwrap().contains("99999999"));
+        assert_eq!(status(&recent, live), ImportRunStatus::Running, "{}", t.label());
+
+        // The live run ends; another dead one is found by the next import, which rebuilds the
+        // indexes before its own work.
+        let mut finished = recent.iter().find(|r| r.id == live).unwrap().clone();
+        finished.status = ImportRunStatus::Done;
+        store::finish_run(&t.db, &finished).await.unwrap();
+        let dead2 =
+            store::begin_run(&t.db, "cards", "gone.txt", None, Some(&format!("{boot}/99999998/1"))).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let rpps = santepki_domain::Rpps::with_key("1000020000").unwrap();
+        let p = write(
+            dir.path(),
+            "PS_LibreAcces_Personne_activite_3.txt",
+            ps_file(&[ps_line(rpps.as_str(), "NOM", "1060785003", "CHU", "RUE", "SA01")]).as_bytes(),
+        );
+        import_file(&t.db, &p, &opts(), Arc::new(santepki_directory::import::Quiet)).await.unwrap();
+        let recent = store::recent_runs(&t.db, 10).await.unwrap();
+        assert_eq!(status(&recent, dead2), ImportRunStatus::Abandoned, "{}", t.label());
+        assert_eq!(recent[0].status, ImportRunStatus::Done, "{}", t.label());
+        assert_eq!(index_names(&t).await, all, "{}", t.label());
+    }
+}

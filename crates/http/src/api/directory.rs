@@ -72,7 +72,10 @@ pub struct ImportRun {
     pub file_date: Option<String>,
     pub started_at: String,
     pub finished_at: Option<String>,
-    pub status: String,
+    /// `abandoned` when its process died before it finished.
+    pub status: santepki_domain::values::ImportRunStatus,
+    /// Last sign of life of its process.
+    pub heartbeat_at: Option<String>,
     pub lines_read: i64,
     pub records_imported: i64,
     pub lines_rejected: i64,
@@ -83,6 +86,6 @@ pub struct ImportRun {
     pub message: Option<String>,
 }
 from_fields!(ImportRunRecord => ImportRun {
-    id, file_kind, file_name, file_date, started_at, finished_at, status, lines_read, records_imported, lines_rejected,
+    id, file_kind, file_name, file_date, started_at, finished_at, status, heartbeat_at, lines_read, records_imported, lines_rejected,
     rows_inserted, rows_updated, rows_unchanged, rows_closed, message
 });

@@ -65,8 +65,8 @@ pub struct ImportArgs {
     /// Lines per transactional batch.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     batch_lines: u32,
-    /// Load tables without their secondary indexes (rebuilt at the end) when a file has more
-    /// lines than this and than the table has rows.
+    /// Load empty tables without their secondary indexes (rebuilt at the end) when a file has
+    /// more lines than this; populated tables always keep them.
     #[arg(long, default_value_t = 50_000, hide = true)]
     bulk_load_min_lines: u64,
     /// Print the reports as JSON on stdout.
@@ -159,6 +159,9 @@ pub async fn run(cmd: DirectoryCommand, config: Option<PathBuf>) -> Result<ExitC
         }
         DirectoryCommand::Stats(args) => {
             let (_, db) = super::open(config).await?;
+            // A run a killed import left `running` is shown (and stored) as abandoned, not as
+            // running forever. The schema is left alone: indexes are for serving nodes and imports.
+            santepki_directory::runs::settle_runs(&db, &super::ca::actor()).await?;
             let counts = store::counts(&db).await?;
             let runs = store::recent_runs(&db, 10).await?;
             if args.json {

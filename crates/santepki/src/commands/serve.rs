@@ -59,8 +59,11 @@ impl Running {
 /// Binds every listener (failing clearly if an address is taken) and serves in the background.
 pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     let cfg = &loaded.config;
-    // Indexes an interrupted bulk import left dropped are rebuilt before serving.
-    santepki_storage::directory::ensure_indexes(&db).await.context("checking the directory indexes")?;
+    // Runs a killed import left `running` are marked abandoned, and indexes an interrupted bulk
+    // import left dropped are rebuilt before serving (and on every tick of directory_job).
+    santepki_directory::runs::recover(&db, "serve")
+        .await
+        .context("checking the directory's import runs and indexes")?;
     let authority = super::ca::load(loaded, &db).await.context("loading the CA (ca.* settings)")?;
     if let Some(ca) = &authority {
         let grace = chrono::Duration::seconds(i64::from(cfg.ca.pending_grace_seconds));
@@ -115,6 +118,7 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
         )));
         tokio::spawn(ca_jobs(ca.clone(), cfg.ca.pending_grace_seconds, stopped.clone()));
     }
+    tokio::spawn(directory_job(db.clone(), stopped.clone()));
     if let Some(reg) = &registration {
         tokio::spawn(mail_job(reg.clone(), cfg.mail.expiry_notice_days, stopped.clone()));
     }
@@ -159,6 +163,22 @@ fn server_certificate(loaded: &Loaded) -> Result<(String, String)> {
     super::ca::write_file(&key_file, key.as_bytes(), true)?;
     super::ca::write_file(&cert_file, cert.as_bytes(), false)?;
     Ok((cert, key))
+}
+
+/// Marks import runs whose process died and, once no import is live, rebuilds the indexes a
+/// killed first load dropped: a serving node does not stay slow until it restarts. Reads only the
+/// catalog and `import_runs` when there is nothing to do.
+async fn directory_job(db: Db, mut stop: tokio::sync::watch::Receiver<bool>) {
+    const TICK: std::time::Duration = std::time::Duration::from_secs(60);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = santepki_directory::runs::recover(&db, "scheduler").await {
+            tracing::error!(error = %e, "directory import runs and indexes check failed");
+        }
+    }
 }
 
 /// Queues the expiry notices due (R35) and delivers queued mail. Safe on every node at once:

@@ -539,13 +539,34 @@ fn demo_serves_and_other_commands_use_its_database() {
 }
 
 #[test]
-fn an_import_killed_midway_is_finished_by_a_rerun() {
+fn an_import_killed_midway_is_abandoned_then_finished_by_a_rerun_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/t.db", dir.path().display());
-    let mut c = santepki(dir.path());
+    let urls = (0..3).map(|i| format!("sqlite://{}/t{i}.db", dir.path().display())).collect();
+    an_import_killed_midway(dir.path(), urls);
+}
+
+#[test]
+fn an_import_killed_midway_is_abandoned_then_finished_by_a_rerun_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let urls = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut urls = Vec::new();
+        for _ in 0..3 {
+            urls.push(santepki_storage::testing::postgres_url().await);
+        }
+        urls
+    });
+    an_import_killed_midway(dir.path(), urls);
+}
+
+/// SIGKILLs a first load midway (issue 15, point 12): `directory stats` then shows its run
+/// `abandoned`, not `running` forever; the re-run completes the import, rebuilds the indexes the
+/// killed bulk load dropped, and leaves the killed run abandoned. `urls`: a fresh database for each
+/// attempt (a longer file each time, if the import finished before it could be killed).
+fn an_import_killed_midway(dir: &Path, urls: Vec<String>) {
+    let mut c = santepki(dir);
     c.args(["directory", "generate", "--scale", "demo", "--out", "files"]);
     assert_eq!(run(c).0, 0);
-    let activities = std::fs::read_dir(dir.path().join("files"))
+    let activities = std::fs::read_dir(dir.join("files"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("PS_LibreAcces"))
@@ -555,13 +576,14 @@ fn an_import_killed_midway_is_finished_by_a_rerun() {
     let text = std::fs::read_to_string(&activities).unwrap();
     let (header, body) = text.split_once('\n').unwrap();
     let lines = body.lines().count();
-    let activities = dir.path().join("PS_LibreAcces_Personne_activite_big.txt");
+    let activities = dir.join("PS_LibreAcces_Personne_activite_big.txt");
     let mut killed = false;
-    for repeat in [20, 80, 320] {
-        let _ = std::fs::remove_file(dir.path().join("t.db"));
+    let mut db = String::new();
+    for (repeat, url) in [20, 80, 320].into_iter().zip(urls) {
+        db = url;
         std::fs::write(&activities, format!("{header}\n{}", body.repeat(repeat))).unwrap();
         // Small batches and a bulk load (indexes dropped), then SIGKILL once some batches committed.
-        let mut c = santepki(dir.path());
+        let mut c = santepki(dir);
         c.env("SANTEPKI_DATABASE__URL", &db)
             .args([
                 "directory",
@@ -583,7 +605,7 @@ fn an_import_killed_midway_is_finished_by_a_rerun() {
             if child.try_wait().unwrap().is_some() {
                 break; // finished first: try a longer file
             }
-            let mut s = santepki(dir.path());
+            let mut s = santepki(dir);
             s.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "stats", "--json"]);
             let (code, out, _) = run(s);
             let committed = code == 0
@@ -604,8 +626,30 @@ fn an_import_killed_midway_is_finished_by_a_rerun() {
     }
     assert!(killed, "the import always finished before it could be killed");
 
+    // The killed run is reported abandoned, not running.
+    let stats = |db: &str| {
+        let mut s = santepki(dir);
+        s.env("SANTEPKI_DATABASE__URL", db).args(["directory", "stats", "--json"]);
+        let (code, out, err) = run(s);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let v = stats(&db);
+    let killed_run = v["recent_imports"][0].clone();
+    assert_eq!(killed_run["status"], "abandoned", "{v}");
+    assert!(killed_run["message"].as_str().unwrap().contains("is gone"), "{v}");
+    // The killed first load left indexes dropped: the next import rebuilds them.
+    let indexes = |db: &str| {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let db = santepki_storage::Db::connect(db).await.unwrap();
+            let names = santepki_storage::testing::index_names(&db).await.unwrap();
+            db.close().await;
+            names
+        })
+    };
+
     // The re-run completes the import; the database holds every situation once, with its indexes.
-    let mut c = santepki(dir.path());
+    let mut c = santepki(dir);
     c.env("SANTEPKI_DATABASE__URL", &db)
         .args(["directory", "import", "--identifiers", "test", "--json"])
         .arg(&activities);
@@ -613,13 +657,20 @@ fn an_import_killed_midway_is_finished_by_a_rerun() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["reports"][0]["lines_rejected"], 0);
-    let mut s = santepki(dir.path());
+    let mut s = santepki(dir);
     s.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "stats", "--json"]);
     let (_, out, _) = run(s);
     let stats: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(stats["counts"]["situations"].as_u64().unwrap() as usize, lines, "{stats}");
+    assert_eq!(stats["recent_imports"][0]["status"], "done", "{stats}");
+    assert_eq!(stats["recent_imports"][1]["id"], killed_run["id"], "{stats}");
+    assert_eq!(stats["recent_imports"][1]["status"], "abandoned", "{stats}");
+    let names = indexes(&db);
+    for ix in santepki_storage::directory::SECONDARY_INDEXES {
+        assert!(names.iter().any(|n| n == ix.name), "{} missing: {names:?}", ix.name);
+    }
     // The seed professional is searchable again (the situations index is back).
-    let mut c = santepki(dir.path());
+    let mut c = santepki(dir);
     c.env("SANTEPKI_DATABASE__URL", &db).args(["directory", "search", "--structure-name", "CG MAXI", "--json"]);
     let (code, out, _) = run(c);
     assert_eq!(code, 0);

@@ -28,7 +28,7 @@ fn professional(id: &str, last: &str) -> ImportRow {
 async fn upsert_counts_touch_and_close_on_both_backends() {
     for t in testing::both().await {
         let db = &t.db;
-        let run1 = store::begin_run(db, "rpps-activities", "a.txt", None).await.unwrap();
+        let run1 = store::begin_run(db, "rpps-activities", "a.txt", None, None).await.unwrap();
         let rows = vec![professional("10000000017", "DUPONT"), professional("10000000025", "MARTIN")];
         let c = store::write_batch(
             db,
@@ -40,7 +40,7 @@ async fn upsert_counts_touch_and_close_on_both_backends() {
         assert_eq!((c.inserted, c.updated, c.unchanged), (2, 0, 0), "{}", t.label());
 
         // Second run: one unchanged, one changed, one missing from the file.
-        let run2 = store::begin_run(db, "rpps-activities", "b.txt", None).await.unwrap();
+        let run2 = store::begin_run(db, "rpps-activities", "b.txt", None, None).await.unwrap();
         assert!(run2 > run1);
         let rows = vec![professional("10000000017", "DUPONT"), professional("10000000033", "DURAND")];
         let c = store::write_batch(
@@ -57,7 +57,7 @@ async fn upsert_counts_touch_and_close_on_both_backends() {
         assert!(martin.closed_at.is_some(), "{}: MARTIN disappeared and is closed", t.label());
 
         // MARTIN comes back in a later file: reopened, counted as updated.
-        let run3 = store::begin_run(db, "rpps-activities", "c.txt", None).await.unwrap();
+        let run3 = store::begin_run(db, "rpps-activities", "c.txt", None, None).await.unwrap();
         let rows = vec![professional("10000000025", "MARTIN")];
         let c = store::write_batch(
             db,
@@ -88,7 +88,7 @@ fn structure(id: &str, name: &str) -> ImportRow {
 async fn fallback_policy_leaves_other_sources_alone() {
     for t in testing::both().await {
         let db = &t.db;
-        let run = store::begin_run(db, "finess-establishments", "eg.csv", None).await.unwrap();
+        let run = store::begin_run(db, "finess-establishments", "eg.csv", None, None).await.unwrap();
         let rows = vec![structure("1060785003", "CHU DE NICE HOPITAL PASTEUR")];
         store::write_batch(
             db,
@@ -97,7 +97,7 @@ async fn fallback_policy_leaves_other_sources_alone() {
         )
         .await
         .unwrap();
-        let run = store::begin_run(db, "rpps-activities", "ps.txt", None).await.unwrap();
+        let run = store::begin_run(db, "rpps-activities", "ps.txt", None, None).await.unwrap();
         let rows = vec![structure("1060785003", "PASTEUR (RPPS SPELLING)"), structure("399999998005140", "SOCIETE")];
         let c = store::write_batch(
             db,
@@ -117,7 +117,7 @@ async fn fallback_policy_leaves_other_sources_alone() {
 async fn large_batches_split_below_the_bind_limits() {
     for t in testing::both().await {
         let db = &t.db;
-        let run = store::begin_run(db, "rpps-activities", "big.txt", None).await.unwrap();
+        let run = store::begin_run(db, "rpps-activities", "big.txt", None, None).await.unwrap();
         let rows: Vec<ImportRow> = (0..5000).map(|i| professional(&format!("1{i:010}"), "X")).collect();
         let c = store::write_batch(
             db,
