@@ -20,6 +20,7 @@ pub mod lint;
 pub mod ocsp;
 pub mod pkcs12;
 pub mod profiles;
+pub mod published;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -82,6 +83,8 @@ impl Authority {
     /// Loads the hierarchy created by [`Authority::init`].
     pub async fn load(db: Db, settings: CaSettings, custody: &dyn KeyCustody) -> Result<Authority, AuthorityError> {
         let cas = hierarchy::load(&db, custody).await?.ok_or(AuthorityError::NotInitialised)?;
+        // The CA's own published URLs, not this configuration's (published.rs).
+        let settings = published::apply_stored(&db, settings, "system").await?;
         Ok(Self::from_parts(db, settings, cas))
     }
 
@@ -92,6 +95,8 @@ impl Authority {
         custody: &dyn KeyCustody,
         actor: &str,
     ) -> Result<(Authority, bool), AuthorityError> {
+        // Stored with a new CA; an existing one keeps its own (published.rs).
+        let settings = published::apply_stored(&db, settings, actor).await?;
         if let Some(cas) = hierarchy::load(&db, custody).await? {
             return Ok((Self::from_parts(db, settings, cas), false));
         }

@@ -596,3 +596,81 @@ mod tests {
         assert_eq!(got, expected);
     }
 }
+
+// --- Settings the CA publishes in its certificates (migration 0007) ---------------------------
+
+/// A stored setting of the CA (`ca_settings`): its value, when and by whom it was last set.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CaSettingRow {
+    /// The setting's name (`public_url`).
+    pub name: String,
+    /// Its value.
+    pub value: String,
+    /// When it was last set, RFC 3339 UTC text.
+    pub updated_at: String,
+    /// Who set it (`cli:<user>`, `demo`…).
+    pub updated_by: String,
+}
+
+/// A stored setting of the CA, if it was ever set.
+pub async fn ca_setting(db: &Db, name: &str) -> Result<Option<CaSettingRow>, StorageError> {
+    Ok(sqlx::query_as("SELECT name, value, updated_at, updated_by FROM ca_settings WHERE name = $1")
+        .bind(name)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+/// Stores a setting of the CA if none is stored yet (the first writer wins when several nodes
+/// start at once), with its audit event; returns the stored row, this one or the earlier one.
+pub async fn adopt_ca_setting(
+    db: &Db,
+    name: &str,
+    value: &str,
+    actor: &str,
+    event: &AuditEvent,
+) -> Result<CaSettingRow, StorageError> {
+    let mut tx = db.begin_write().await?;
+    let r = sqlx::query(
+        "INSERT INTO ca_settings (name, value, updated_at, updated_by) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(value)
+    .bind(crate::time::now())
+    .bind(actor)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() == 1 {
+        audit::append(&mut *tx, event).await?;
+    }
+    let row = sqlx::query_as("SELECT name, value, updated_at, updated_by FROM ca_settings WHERE name = $1")
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Sets a setting of the CA (an operator's explicit change), with its audit event, in one
+/// transaction.
+pub async fn set_ca_setting(
+    db: &Db,
+    name: &str,
+    value: &str,
+    actor: &str,
+    event: &AuditEvent,
+) -> Result<(), StorageError> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO ca_settings (name, value, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+    )
+    .bind(name)
+    .bind(value)
+    .bind(crate::time::now())
+    .bind(actor)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(&mut *tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -38,6 +38,17 @@ pub enum CaCommand {
     Crl(CrlArgs),
     /// Settle issuances left pending by a stopped process (also done by `serve` at start).
     Recover(RecoverArgs),
+    /// Change the base URL the CA publishes in the certificates it issues (CRL distribution
+    /// points, AIA OCSP and caIssuers). Stored with the CA and audited: every issuer (servers,
+    /// `ca issue`, whatever their own configuration) uses it. Restart the servers after it.
+    SetUrl(SetUrlArgs),
+}
+
+#[derive(Args)]
+pub struct SetUrlArgs {
+    /// The new base URL, e.g. `http://pki.example.fr` (CRLs under /crl/, OCSP at /ocsp).
+    #[arg(long, value_name = "URL")]
+    public_url: String,
 }
 
 #[derive(Args)]
@@ -154,7 +165,9 @@ pub struct RecoverArgs {
     grace_seconds: Option<u32>,
 }
 
-/// The CA settings of a configuration.
+/// The CA settings of a configuration. Its public URL (`ca.public_url`, else `http.public_url`,
+/// else `http://<http.listen>`) only seeds a new CA: an existing one publishes its stored URL
+/// (santepki_authority::published).
 pub fn settings(loaded: &Loaded) -> Result<CaSettings> {
     let c = &loaded.config.ca;
     let public_url = c
@@ -277,6 +290,10 @@ pub async fn run(cmd: CaCommand, config: Option<PathBuf>) -> Result<ExitCode> {
         }
         CaCommand::Show(args) => {
             print_cas(&ca);
+            println!(
+                "published URL {} (stored with the CA; `santepki ca set-url` changes it)",
+                ca.settings().public_url
+            );
             for (ca_id, status, n) in santepki_storage::authority::counts(&db).await? {
                 println!("  {ca_id:<12} {status:<10} {n}");
             }
@@ -337,6 +354,20 @@ pub async fn run(cmd: CaCommand, config: Option<PathBuf>) -> Result<ExitCode> {
                 write_file(&out, &row.der, false)?;
             }
             Ok(ExitCode::SUCCESS)
+        }
+        CaCommand::SetUrl(args) => {
+            let before = ca.settings().public_url.clone();
+            match ca.set_public_url(&args.public_url, &actor).await {
+                Ok(()) => {
+                    println!("the CA publishes {} (was {before}); restart the servers", args.public_url);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(santepki_authority::AuthorityError::Config(msg)) => {
+                    eprintln!("error: --public-url: {msg}");
+                    Ok(ExitCode::from(EXIT_REFUSED))
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         CaCommand::Recover(args) => {
             let grace = args.grace_seconds.unwrap_or(loaded.config.ca.pending_grace_seconds);

@@ -677,6 +677,75 @@ fn an_import_killed_midway(dir: &Path, urls: Vec<String>) {
     assert!(out.contains("499700270616029"), "{out}");
 }
 
+/// Issue 15, point 21: `santepki ca issue` run with another configuration (here another HTTP
+/// listener and public URL, as beside a demo on other ports) writes the CA's stored CRL and OCSP
+/// URLs, not its own; `ca set-url` changes them, explicitly.
+#[test]
+fn ca_issue_publishes_the_urls_stored_with_the_ca_not_the_callers_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ca = |args: &[&str]| {
+        let mut c = santepki(d);
+        c.env("SANTEPKI_DATABASE__URL", format!("sqlite://{}/ca.db", d.display()))
+            .env("SANTEPKI_DIRECTORY__IDENTIFIERS", "test")
+            .env("SANTEPKI_CA__KEY_PASSPHRASE", "cli test passphrase")
+            .env("SANTEPKI_CA__KEY_ALGORITHM", "p256")
+            .env("SANTEPKI_P12_PASSPHRASE", "une phrase secrete")
+            .args(args);
+        c
+    };
+    assert_eq!(run(ca(&["directory", "generate", "--out", "files"])).0, 0);
+    assert_eq!(run(ca(&["directory", "import", "files", "--quiet"])).0, 0);
+    let mut init = ca(&["ca", "init"]);
+    init.env("SANTEPKI_HTTP__LISTEN", "127.0.0.1:18080").env("SANTEPKI_HTTP__PUBLIC_URL", "http://pki.demo.test:18080");
+    let (code, _, err) = run(init);
+    assert_eq!(code, 0, "{err}");
+    let issue = |n: u32| {
+        let (p12, pem) = (format!("{n}.p12"), format!("{n}.pem"));
+        let mut c = ca(&[
+            "ca",
+            "issue",
+            "--profile",
+            "org-sign",
+            "--structure",
+            "1060785011",
+            "--service",
+            "DMP SIGNATURE",
+            "--generate",
+            "--p12-out",
+            &p12,
+            "--out",
+            &pem,
+        ]);
+        // The caller's own configuration names other URLs.
+        c.env("SANTEPKI_HTTP__LISTEN", "127.0.0.1:8080").env("SANTEPKI_HTTP__PUBLIC_URL", "http://127.0.0.1:8080");
+        let (code, _, err) = run(c);
+        assert_eq!(code, 0, "{err}");
+        let out =
+            Command::new("openssl").args(["x509", "-noout", "-text", "-in", &pem]).current_dir(d).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = issue(1);
+    assert!(text.contains("URI:http://pki.demo.test:18080/crl/ACI-EL-ORG.crl"), "{text}");
+    assert!(text.contains("OCSP - URI:http://pki.demo.test:18080/ocsp"), "{text}");
+    assert!(text.contains("CA Issuers - URI:http://pki.demo.test:18080/ca/"), "{text}");
+    assert!(!text.contains(":8080/"), "{text}");
+
+    // Changing them is an explicit, checked and audited command.
+    let (code, _, err) = run(ca(&["ca", "set-url", "--public-url", "pki.example.fr"]));
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("--public-url"), "{err}");
+    let (code, out, err) = run(ca(&["ca", "set-url", "--public-url", "https://pki.example.fr"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("was http://pki.demo.test:18080"), "{out}");
+    let text = issue(2);
+    assert!(text.contains("URI:https://pki.example.fr/crl/ACI-EL-ORG.crl"), "{text}");
+    assert!(text.contains("OCSP - URI:https://pki.example.fr/ocsp"), "{text}");
+    let (_, out, _) = run(ca(&["ca", "show"]));
+    assert!(out.contains("published URL https://pki.example.fr"), "{out}");
+}
+
 #[test]
 fn ca_commands_refuse_bad_input_with_status_3_and_name_the_field() {
     let dir = tempfile::tempdir().unwrap();
