@@ -11,7 +11,9 @@ pub struct ApiError {
     #[serde(skip)]
     /// The HTTP status of the answer; not part of the body.
     pub status: StatusCode,
-    /// The machine-readable reason (`card_required`, `invalid_json`, `not_found`, `form_refused`…).
+    /// The machine-readable reason (`card_required`, `invalid_json`, `not_found`, `form_refused`…; the
+    /// framework's own answers: `invalid_path`, `invalid_query`, `method_not_allowed`, `body_too_large`,
+    /// `uri_too_long`, `unsupported_media_type`, `headers_too_large`, `internal_error`).
     #[schema(example = "invalid_json")]
     pub error: &'static str,
     /// For people (French or English).
@@ -130,4 +132,102 @@ impl IntoResponse for ApiError {
 
 pub async fn not_found() -> ApiError {
     ApiError::not_found("no such route")
+}
+
+/// The longest request target (path and query) the server reads: longer ones are answered 414
+/// `uri_too_long` in the API's shape. Below hyper's own limit (64 KiB on HTTP/1.1), which answers
+/// a bare 414 before any of our code runs.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// The most header bytes (names and values) a request may carry: more is answered 431
+/// `headers_too_large` in the API's shape. Below hyper's own limits (about 400 KiB of head on
+/// HTTP/1.1, a 16 KiB header list on HTTP/2), which answer without a body.
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+
+/// Makes every error of the API the documented [`ApiError`] shape (issue 15, point 17): axum's
+/// and tower's own answers (405 with no body, a plain-text extractor rejection, a 413 from the
+/// body limit…) are rewritten, status kept, with a machine-readable `error`; requests whose target
+/// or headers are too large are refused here in that shape. Only under `/api`: the PKI routes
+/// answer in their own formats (an OCSP error is a DER response) and the portal in HTML.
+pub(crate) async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request target has {target} bytes; at most {MAX_URI_BYTES}"),
+        )
+        .into_response();
+    }
+    let header_bytes: usize = request.headers().iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!("the request headers have {header_bytes} bytes; at most {MAX_HEADER_BYTES}"),
+        )
+        .into_response();
+    }
+    let path = request.uri().path();
+    let api = path == "/api" || path.starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    if !api || !(status.is_client_error() || status.is_server_error()) || is_json(&response) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Rejection texts are short; a longer body is not a framework message worth repeating.
+    let text = match axum::body::to_bytes(body, 4096).await {
+        Ok(b) => String::from_utf8_lossy(&b).trim().to_owned(),
+        Err(_) => String::new(),
+    };
+    let (error, message) = classify(status, &text);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.remove(axum::http::header::CONTENT_TYPE);
+    let json = ApiError::new(status, error, message).into_response();
+    let (json_parts, json_body) = json.into_parts();
+    parts.headers.extend(json_parts.headers);
+    Response::from_parts(parts, json_body)
+}
+
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/problem+json"))
+}
+
+/// The machine-readable reason and the message of a framework error.
+fn classify(status: StatusCode, text: &str) -> (&'static str, String) {
+    let phrase = status.canonical_reason().unwrap_or("error").to_owned();
+    let message = if text.is_empty() { phrase } else { text.to_owned() };
+    let error = match status {
+        StatusCode::BAD_REQUEST if text.starts_with("Invalid URL") => "invalid_path",
+        StatusCode::BAD_REQUEST if text.starts_with("Failed to deserialize query string") => "invalid_query",
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+            if text.contains("JSON") || text.contains("json") =>
+        {
+            "invalid_json"
+        }
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::NOT_ACCEPTABLE => "not_acceptable",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::LENGTH_REQUIRED => "length_required",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::URI_TOO_LONG => "uri_too_long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => {
+            // Never repeat an internal message to the client.
+            tracing::error!(status = %s, detail = %text, "internal error answered by the framework");
+            return ("internal_error", "internal error".into());
+        }
+        _ => "http_error",
+    };
+    (error, message)
 }

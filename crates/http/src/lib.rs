@@ -29,7 +29,7 @@ use santepki_domain::ValidationMode;
 use santepki_registration::Registration;
 use santepki_storage::Db;
 
-pub use error::ApiError;
+pub use error::{ApiError, MAX_HEADER_BYTES, MAX_URI_BYTES};
 
 /// Shared state of the HTTP front end. It holds no per-process mutable state: several nodes can
 /// serve the same database.
@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(portal::root))
         .merge(pki::routes())
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }

@@ -117,9 +117,26 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::bad_request("body_unreadable", "body", e.to_string()))?;
+        // A body declared as something else than JSON is 415 (none declared is read as JSON).
+        if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+            let essence = ct.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            if essence != "application/json" && !(essence.starts_with("application/") && essence.ends_with("+json")) {
+                return Err(ApiError {
+                    field: Some("Content-Type".into()),
+                    ..ApiError::new(
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "unsupported_media_type",
+                        format!("the body must be JSON (Content-Type: application/json), not {essence:?}"),
+                    )
+                });
+            }
+        }
+        // A body over the limit is 413 `body_too_large` (it was a 400), a broken one 400.
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let status = e.status();
+            let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "body_too_large" } else { "body_unreadable" };
+            ApiError { field: Some("body".into()), ..ApiError::new(status, code, e.body_text()) }
+        })?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(&mut de).map(Body).map_err(|e| {
             let path = e.path().to_string();

@@ -8,6 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_errors;
 mod directory_api;
 mod pki_routes;
 mod platform;
