@@ -138,6 +138,17 @@ pub async fn set_product_state(db: &Db, id: &str, state: &str) -> Result<(), Sto
     Ok(())
 }
 
+/// Certificates issued (or since revoked) for a structure, not for a card, that no product holds:
+/// what ordering must never leave (issue 15, point 9).
+pub async fn certificates_without_product(db: &Db) -> Result<Vec<String>, StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT c.serial FROM ca_certificates c WHERE c.card_number IS NULL AND c.status IN ('issued', 'revoked') \
+         AND NOT EXISTS (SELECT 1 FROM products p WHERE p.serial = c.serial) ORDER BY c.serial",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}
+
 /// Puts an issued certificate back in the state a process leaves when it dies between recording
 /// a certificate and signing it: `pending`, without DER.
 pub async fn make_certificate_pending(db: &Db, serial: &str) -> Result<(), StorageError> {
