@@ -453,8 +453,8 @@ impl Orders<'_> {
         let authority = self.require_authority()?;
         let now = time::now();
         let mut tx = self.db().begin_write().await?;
+        // Revoking the certificate sets its product `revoked` too (storage keeps them together).
         authority.revoke_in(&mut tx, &p.serial, reason, &actor.audit_id()).await.map_err(issue_error)?;
-        store::set_state(&mut tx, &p.id, ProductState::Revoked, &now).await?;
         let after = ProductRow { state: ProductState::Revoked, updated_at: now, ..p.clone() };
         audit::append(
             &mut *tx,

@@ -321,8 +321,9 @@ pub async fn counts(db: &Db) -> Result<Vec<(String, String, i64)>, StorageError>
 }
 
 /// Revokes an issued certificate: final (a revoked certificate is never reinstated). Marks its
-/// CA's CRL as out of date and drops the stored OCSP response, in the caller's transaction (with
-/// the product it ends, when there is one). Returns the row before the change, or `None` when no
+/// CA's CRL as out of date, drops the stored OCSP response and sets the certificate's product (if
+/// any) `revoked`, in the caller's transaction (with the product's audit event, when the caller
+/// is the ordering platform). Returns the row before the change, or `None` when no
 /// certificate has this serial; the change is made only when that row was `issued`.
 pub async fn revoke(
     conn: &mut Conn,
@@ -356,6 +357,14 @@ pub async fn revoke(
         .execute(&mut *conn)
         .await?;
     sqlx::query("DELETE FROM ca_ocsp_responses WHERE serial = $1").bind(serial).execute(&mut *conn).await?;
+    // The product of the certificate follows, whoever revokes (the product's administrator, an
+    // operator's `santepki ca revoke`, a card opposition): a product never says `issued` over a
+    // revoked certificate (issue 15, point 10).
+    sqlx::query("UPDATE products SET state = 'revoked', updated_at = $1 WHERE serial = $2 AND state = 'issued'")
+        .bind(revoked_at)
+        .bind(serial)
+        .execute(&mut *conn)
+        .await?;
     audit::append(&mut *conn, event).await?;
     Ok(Some(before))
 }

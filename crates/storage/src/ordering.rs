@@ -143,18 +143,6 @@ pub async fn products_of(
     Ok((rows, c.fetch_one(db.pool()).await?))
 }
 
-/// Sets a product's state. Takes the caller's transaction, so that the state change and its audit event are written
-/// together or not at all.
-pub async fn set_state(conn: &mut Conn, id: &str, state: ProductState, now: &str) -> Result<(), StorageError> {
-    sqlx::query("UPDATE products SET state = $1, updated_at = $2 WHERE id = $3")
-        .bind(state.as_str())
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
 /// Settles a pending product with its certificate (`issued`), in the caller's transaction — the
 /// one that records the signed certificate. Fails when the product is no longer pending.
 pub async fn settle_issued(conn: &mut Conn, id: &str, now: &str) -> Result<(), StorageError> {
@@ -204,13 +192,17 @@ pub struct Disagreement {
 /// product whose certificate is no longer pending (or missing), an issued product whose
 /// certificate is revoked or was never issued. Rows of issuances in flight (pending with a
 /// pending certificate) agree.
-pub async fn disagreements(db: &Db, limit: i64) -> Result<Vec<Disagreement>, StorageError> {
+///
+/// `only_pending` limits the search to pending products (an indexed lookup, for the scheduler's
+/// frequent pass); otherwise every product is read (a scan, for start-up and `ca recover`).
+pub async fn disagreements(db: &Db, only_pending: bool, limit: i64) -> Result<Vec<Disagreement>, StorageError> {
     let cols: Vec<String> = COLS.split(", ").map(|c| format!("p.{c}")).collect();
+    let scope = if only_pending { "p.state = 'pending' AND " } else { "" };
     let sql = format!(
         "SELECT {}, c.status AS certificate_status FROM products p LEFT JOIN ca_certificates c ON c.serial = p.serial \
-         WHERE (p.state = 'pending' AND (c.status IS NULL OR c.status <> 'pending')) \
+         WHERE {scope}((p.state = 'pending' AND (c.status IS NULL OR c.status <> 'pending')) \
             OR (p.state = 'issued' AND (c.status IS NULL OR c.status <> 'issued')) \
-            OR (p.state = 'revoked' AND (c.status IS NULL OR c.status <> 'revoked')) \
+            OR (p.state = 'revoked' AND (c.status IS NULL OR c.status <> 'revoked'))) \
          ORDER BY p.created_at, p.id LIMIT $1",
         cols.join(", ")
     );

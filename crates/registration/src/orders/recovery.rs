@@ -5,7 +5,7 @@
 //! a crash leaves either nothing or a pending pair; [`santepki_authority::Authority::resolve_pending`]
 //! abandons the pair together. This pass handles every other disagreement the database can hold
 //! (left by an older version, which wrote the certificate and the product in separate
-//! transactions, or by an operator's direct revocation with `santepki ca revoke`):
+//! transactions; every revocation now sets the product too):
 //!
 //! | product  | certificate               | the pass                                                   |
 //! |----------|---------------------------|------------------------------------------------------------|
@@ -53,12 +53,15 @@ const BATCH: i64 = 500;
 
 impl Registration {
     /// Runs the recovery pass (see the module documentation) as `actor`, until every product
-    /// agrees with its certificate (pending pairs in flight agree).
-    pub async fn recover_orders(&self, actor: &str) -> Result<Recovered, RegError> {
+    /// agrees with its certificate (pending pairs in flight agree). `only_pending` examines only
+    /// pending products (an index lookup: the scheduler's pass every 30 seconds); otherwise every
+    /// product (a scan: at start-up and in `santepki ca recover`).
+    pub async fn recover_orders(&self, actor: &str, only_pending: bool) -> Result<Recovered, RegError> {
         let mut done = Recovered::default();
         let mut skipped = std::collections::HashSet::new();
         loop {
-            let rows = store::disagreements(self.db(), BATCH + i64::try_from(skipped.len()).unwrap_or(0)).await?;
+            let rows = store::disagreements(self.db(), only_pending, BATCH + i64::try_from(skipped.len()).unwrap_or(0))
+                .await?;
             let fresh: Vec<Disagreement> = rows.into_iter().filter(|d| !skipped.contains(&d.product.id)).collect();
             if fresh.is_empty() {
                 return Ok(done);

@@ -40,15 +40,16 @@ async fn a_pending_order_left_by_a_crash_is_abandoned_with_its_certificate() {
     let events =
         santepki_storage::audit::events_for(w.reg.db().pool(), &format!("product:{}", product.id)).await.unwrap();
     assert!(events.iter().any(|e| e.action == "product.abandoned"), "{events:?}");
-    assert!(w.reg.recover_orders("test").await.unwrap().is_empty(), "nothing left to repair");
+    assert!(w.reg.recover_orders("test", false).await.unwrap().is_empty(), "nothing left to repair");
     // The key is free again: the retry is issued.
     let again = w.reg.orders().order(&admin, req).await.unwrap().product;
     assert_ne!(again.serial, product.serial);
 }
 
-/// Point 10: a certificate revoked outside its product (an operator's `santepki ca revoke`, or a
-/// crash of an older version between the two writes): renewal checks the certificate's real
-/// status and refuses; the recovery pass makes the product say `revoked`.
+/// Point 10: a certificate revoked outside its product's page (an operator's `santepki ca
+/// revoke`) takes its product along. A product left `issued` over a revoked certificate (a crash
+/// of an older version between its two writes): renewal checks the certificate's real status and
+/// refuses; the recovery pass makes the product say `revoked`.
 #[tokio::test]
 async fn a_revoked_certificate_is_not_renewed_and_its_product_is_set_revoked() {
     let w = world().await;
@@ -57,16 +58,19 @@ async fn a_revoked_certificate_is_not_renewed_and_its_product_is_set_revoked() {
     let product = w.reg.orders().order(&admin, order(&p.eg)).await.unwrap().product;
     let ca = w.reg.authority().unwrap();
     ca.revoke(&product.serial, RevocationReason::KeyCompromise, "cli:operator").await.unwrap();
+    assert_eq!(text(w.reg.orders().product(&admin, &product.id).await.unwrap().state), "revoked");
+    // What an older version's crash left: the product still says issued.
+    testing::set_product_state(w.reg.db(), &product.id, "issued").await.unwrap();
     assert_error(
         w.reg.orders().renew_product(&admin, &product.id, Some(csr_pem()), None, Channel::Api).await,
         "not_renewable",
         None,
     );
-    let r = w.reg.recover_orders("test").await.unwrap();
+    let r = w.reg.recover_orders("test", false).await.unwrap();
     assert_eq!(r, Recovered { revoked_products: 1, ..Default::default() });
     let now = w.reg.orders().product(&admin, &product.id).await.unwrap();
     assert_eq!(text(now.state), "revoked");
-    assert!(w.reg.recover_orders("test").await.unwrap().is_empty());
+    assert!(w.reg.recover_orders("test", false).await.unwrap().is_empty());
 }
 
 /// Revocation through the product writes both rows in one transaction; a product found revoked
@@ -91,7 +95,7 @@ async fn the_recovery_pass_completes_revocations_and_issuances() {
     let half_issued = w.reg.orders().order(&admin, order(&p.eg)).await.unwrap().product;
     testing::set_product_state(w.reg.db(), &half_issued.id, "pending").await.unwrap();
 
-    let r = w.reg.recover_orders("test").await.unwrap();
+    let r = w.reg.recover_orders("test", false).await.unwrap();
     assert_eq!(r, Recovered { completed: 1, revoked_certificates: 1, ..Default::default() });
     let row = ca_store::certificate(w.reg.db(), &half_revoked.serial).await.unwrap().unwrap();
     assert_eq!(row.status.as_str(), "revoked");
@@ -99,5 +103,5 @@ async fn the_recovery_pass_completes_revocations_and_issuances() {
     let org = ca.cas().iter().find(|c| c.id == row.ca_id).unwrap().clone();
     assert!(org.id.contains("ORG"));
     assert_eq!(text(w.reg.orders().product(&admin, &half_issued.id).await.unwrap().state), "issued");
-    assert!(w.reg.recover_orders("test").await.unwrap().is_empty());
+    assert!(w.reg.recover_orders("test", false).await.unwrap().is_empty());
 }

@@ -350,7 +350,7 @@ pub async fn run(cmd: CaCommand, config: Option<PathBuf>) -> Result<ExitCode> {
                 Some(ca.clone()),
                 super::serve::mail_settings(&loaded),
             );
-            let r = reg.recover_orders(&actor).await?;
+            let r = reg.recover_orders(&actor, false).await?;
             println!(
                 "products: {} completed, {} abandoned, {} set revoked; {} certificate(s) of revoked products revoked",
                 r.completed, r.abandoned, r.revoked_products, r.revoked_certificates

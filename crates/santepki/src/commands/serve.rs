@@ -94,7 +94,7 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
         }
     }
     if let Some(reg) = &registration {
-        let recovered = reg.recover_orders("serve").await.context("reconciling products and certificates")?;
+        let recovered = reg.recover_orders("serve", false).await.context("reconciling products and certificates")?;
         if !recovered.is_empty() {
             eprintln!("recovery: {recovered:?}");
         }
@@ -223,7 +223,7 @@ async fn ca_jobs(
             tracing::error!(error = %e, "settling pending issuances failed");
         }
         if let Some(reg) = &registration {
-            if let Err(e) = reg.recover_orders("scheduler").await {
+            if let Err(e) = reg.recover_orders("scheduler", true).await {
                 tracing::error!(error = %e, "reconciling products and certificates failed");
             }
         }

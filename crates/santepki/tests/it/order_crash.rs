@@ -252,7 +252,7 @@ async fn killed_during_orders_and_revocations(db_url: &str) {
     }
     // No certificate without a product; states agree; nothing pending.
     assert_eq!(santepki_storage::testing::certificates_without_product(&db).await.unwrap(), Vec::<String>::new());
-    let disagreements = ordering::disagreements(&db, 100).await.unwrap();
+    let disagreements = ordering::disagreements(&db, false, 100).await.unwrap();
     assert!(disagreements.is_empty(), "{disagreements:?}");
     assert!(ca_store::pending(&db).await.unwrap().is_empty(), "pending rows remain after recovery");
 
