@@ -8,4 +8,4 @@ mod ordering;
 mod sections;
 mod structures;
 mod workflow;
-mod world;
+pub(crate) mod world;
