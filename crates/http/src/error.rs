@@ -28,9 +28,10 @@ pub struct ApiError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refusals: Option<Vec<santepki_domain::form413::Refusal>>,
     /// Seconds after which the same request succeeds at the latest (also the `Retry-After`
-    /// header): an earlier attempt is being settled.
+    /// header): an earlier attempt is being settled. 32 bits keep `ApiError` under clippy's
+    /// large-`Err` threshold (every handler returns it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -109,9 +110,11 @@ impl ApiError {
             R::Forbidden { message, .. } => ApiError { rule, ..ApiError::new(StatusCode::FORBIDDEN, code, message) },
             R::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, code, e.to_string()),
             R::Conflict { message, .. } => ApiError { rule, ..ApiError::new(StatusCode::CONFLICT, code, message) },
-            R::Busy { message, retry_after, .. } => {
-                ApiError { rule, retry_after: Some(retry_after), ..ApiError::new(StatusCode::CONFLICT, code, message) }
-            }
+            R::Busy { message, retry_after, .. } => ApiError {
+                rule,
+                retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
+                ..ApiError::new(StatusCode::CONFLICT, code, message)
+            },
             R::Invalid { ref field, ref message, .. } => ApiError {
                 field: Some(field.clone()),
                 rule,
