@@ -55,8 +55,44 @@ pub struct Doctrine {
     pub items: Vec<CheckItem>,
 }
 
+/// What a product's service applicatif (its CN, R29) is for, read from the normalised name:
+/// trimmed, white space runs made one space (the form orders store since issue 15; rows stored
+/// before may still carry `'INSI-AUTO '`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceKind {
+    /// `INSI-AUTO` or `INSI-MANU`, exactly: the INSi certificate (R36).
+    Insi,
+    /// A name meant for INSi but not exactly one of its two names (INSi refuses it, DESIR_560).
+    InsiMisnamed,
+    /// Anything else (`DMP AUTHENTIFICATION`, `SAMU 75`…), or no service.
+    Other,
+}
+
+impl ServiceKind {
+    /// The kind of a service applicatif as stored.
+    pub fn of(service: Option<&str>) -> ServiceKind {
+        let Some(raw) = service else { return ServiceKind::Other };
+        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name == "INSI-AUTO" || name == "INSI-MANU" {
+            return ServiceKind::Insi;
+        }
+        let squashed: String = name
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
+            .collect::<String>()
+            .to_ascii_uppercase();
+        if squashed == "INSIAUTO" || squashed == "INSIMANU" {
+            ServiceKind::InsiMisnamed
+        } else {
+            ServiceKind::Other
+        }
+    }
+}
+
+/// Whether a product is meant for INSi (R36: it does not count for the DMP), its name exact or
+/// not.
 fn is_insi(p: &ProductRow) -> bool {
-    matches!(p.service.as_deref(), Some("INSI-AUTO" | "INSI-MANU"))
+    ServiceKind::of(p.service.as_deref()) != ServiceKind::Other
 }
 
 /// The checklist from a structure's live products (pure: the rules of R36 and R38).
@@ -99,8 +135,15 @@ pub fn checklist(products: &[ProductRow], medico_social: bool, vendor_owned: boo
     let insi: Vec<&ProductRow> = products.iter().filter(|p| is_insi(p)).collect();
     let insi_wrong_profile: Vec<&ProductRow> =
         insi.iter().copied().filter(|p| p.profile != ProductProfile::OrgAuthCli).collect();
+    let misnamed = insi.iter().any(|p| ServiceKind::of(p.service.as_deref()) == ServiceKind::InsiMisnamed);
     let (status, message) = if !insi_wrong_profile.is_empty() {
         (CheckStatus::Warning, "un certificat nommé pour l'INSi n'est pas un ORG AUTH_CLI".to_owned())
+    } else if misnamed {
+        (
+            CheckStatus::Warning,
+            "un certificat INSi n'est pas nommé exactement « INSI-AUTO » ou « INSI-MANU » : l'INSi le refusera"
+                .to_owned(),
+        )
     } else if insi.is_empty() {
         (
             CheckStatus::Missing,
@@ -240,6 +283,14 @@ mod tests {
             checklist(&[product("org-sign", "DMP SIGNATURE"), product("org-auth-cli", "INSI-AUTO")], false, false);
         assert_eq!(status(&items, "dmp-pair"), Some(CheckStatus::Warning));
         assert_eq!(status(&items, "insi-own-certificate"), Some(CheckStatus::Satisfied));
+        // R29: a row stored before normalisation (`'INSI-AUTO '`) is still the INSi certificate.
+        let items =
+            checklist(&[product("org-sign", "DMP SIGNATURE"), product("org-auth-cli", "INSI-AUTO ")], false, false);
+        assert_eq!(status(&items, "dmp-pair"), Some(CheckStatus::Warning));
+        assert_eq!(status(&items, "insi-own-certificate"), Some(CheckStatus::Satisfied));
+        let items = checklist(&[product("org-auth-cli", "insi auto")], false, false);
+        assert_eq!(status(&items, "insi-own-certificate"), Some(CheckStatus::Warning));
+        assert_eq!(status(&items, "dmp-pair"), Some(CheckStatus::Missing));
         let full = [
             product("org-sign", "DMP SIGNATURE"),
             product("org-auth-cli", "DMP AUTHENTIFICATION"),

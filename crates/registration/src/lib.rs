@@ -15,6 +15,7 @@
 pub mod actor;
 pub mod cards;
 pub mod contracts;
+pub mod declarations;
 pub mod doctrine;
 mod error;
 mod facts;
