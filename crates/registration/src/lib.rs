@@ -24,6 +24,7 @@ pub mod habilitations;
 pub mod mail;
 pub mod orders;
 pub mod roles;
+pub mod termination;
 #[cfg(feature = "testing")]
 pub mod testing;
 

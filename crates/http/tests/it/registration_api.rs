@@ -1182,5 +1182,26 @@ async fn ordering_for_habilitated_structures() {
             assert_eq!(sent.len(), 1, "{subject}: {mails:?}");
             assert!(sent[0].recipients.contains("it@pharmacie.test"), "{subject}: {mails:?}");
         }
+
+        // Issue 15, point 7 (R3): the operator terminates the pharmacy's contract; its
+        // administrator no longer orders nor renews, and its live certificates are revoked.
+        let pharmacy_contract = contract(&w, &format!("1{}", seed::PHARMACY_EJ), None).await;
+        let (s, v) = call(&w, Some(&w.op), "POST", &format!("/contracts/{pharmacy_contract}/termination"), None).await;
+        assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("terminated")), "{v}");
+        let (s, v) = call(
+            &w,
+            Some(admin),
+            "POST",
+            "/products",
+            Some(order(json!("DMP AUTHENTIFICATION"), json!("a@b.fr"), &eg)),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        let (s, v) =
+            call(&w, Some(admin), "POST", &format!("/products/{insi}/renewal"), Some(json!({ "csr": csr_pem() })))
+                .await;
+        assert!(s.is_client_error() && s != StatusCode::CREATED, "{s} {v}");
+        let row = santepki_storage::ordering::product(&w.db.db, &insi).await.unwrap().unwrap();
+        assert_eq!(row.state.as_str(), "revoked");
     }
 }

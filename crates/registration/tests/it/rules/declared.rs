@@ -180,6 +180,60 @@ async fn r6_a_vendor_administrator_needs_the_vendors_contract() {
 /// R42 (issue 15, point 6): an admission agent holding a CPE the hospital had issued for them
 /// R3 (issue 15, point 7): terminating a structure's contract withdraws its habilitations,
 /// closes its pending forms and revokes its live certificates (cessationOfOperation); its
+/// administrator then neither orders nor renews.
+#[tokio::test]
+async fn r3_a_terminated_contract_stops_everything() {
+    let w = world().await;
+    let p = w.habilitated_pharmacy().await;
+    let admin = w.actor(&w.admin).await;
+    let live = w.reg.orders().order(&admin, order(&p.eg)).await.unwrap();
+    let pending = w.prepare(&w.admin, &p.form).await.unwrap();
+    let contract = w.contract(&format!("1{}", seed::PHARMACY_EJ), None).await.contract.id;
+    let (ended, effects) = w.reg.terminate_contract_with_effects(&w.op_actor().await, &contract).await.unwrap();
+    assert_eq!(text(ended.state), "terminated");
+    assert_eq!(effects.habilitations.len(), 1);
+    assert_eq!(effects.forms, std::slice::from_ref(&pending.row.id));
+    assert_eq!(effects.products, std::slice::from_ref(&live.product.number));
+    assert!(w.administrators(&p.eg).await.is_empty());
+    let form = w.reg.form(&w.op_actor().await, &pending.row.id).await.unwrap();
+    assert_eq!(text(form.row.state), "withdrawn");
+    // The product and its certificate are revoked.
+    let product = santepki_storage::ordering::product(w.reg.db(), &live.product.id).await.unwrap().unwrap();
+    assert_eq!(text(product.state), "revoked");
+    let cert = santepki_storage::authority::certificate(w.reg.db(), &live.product.serial).await.unwrap().unwrap();
+    assert_eq!(text(cert.status), "revoked");
+    assert_eq!(cert.revocation_reason.as_deref(), Some("cessationOfOperation"));
+    // No order, no renewal.
+    assert!(w.reg.orders().order(&admin, order(&p.eg)).await.is_err());
+    assert!(w.reg.orders().renew_product(&admin, &live.product.id, Some(csr_pem()), None, Channel::Api).await.is_err());
+}
+
 /// R3: the order's own check refuses a structure whose contract is no longer active, whatever
 /// else remains (a habilitation made active again by hand, a contract ended outside the
+/// termination path): the check reads the contract.
+#[tokio::test]
+async fn r3_an_order_checks_the_contract() {
+    let w = world().await;
+    let p = w.habilitated_pharmacy().await;
+    let admin = w.actor(&w.admin).await;
+    let contract = w.contract(&format!("1{}", seed::PHARMACY_EJ), None).await.contract.id;
+    let mut tx = w.reg.db().begin_write().await.unwrap();
+    santepki_storage::registration::set_contract_state(
+        &mut tx,
+        &contract,
+        santepki_domain::values::ContractState::Terminated,
+        "2026-01-01T00:00:00Z",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_error(w.reg.orders().order(&admin, order(&p.eg)).await, "contract_not_active", Some("R3"));
+    let req = OrderRequest { profile: "org-sign".into(), structure: p.eg.clone(), ..Default::default() };
+    assert_error(
+        w.reg.orders().check_order(&admin, &req, OrderStage::Structure).await,
+        "contract_not_active",
+        Some("R3"),
+    );
+}
+
 /// R39 (issue 15, point 8): an ESSMS's certificate on a geographic establishment moves to the
