@@ -178,6 +178,25 @@ async fn r6_a_vendor_administrator_needs_the_vendors_contract() {
 }
 
 /// R42 (issue 15, point 6): an admission agent holding a CPE the hospital had issued for them
+/// gets a PRO AUTH certificate for the hospital, though the directory has no situation for them.
+#[tokio::test]
+async fn r42_an_admission_agent_with_a_cpe_gets_pro_auth() {
+    let w = world().await;
+    let it = hospital_with_pro(&w).await;
+    let admin = w.actor(&it).await;
+    let siret = format!("3{}", seed::HOSPITAL_SIRET);
+    let agent = w.new_card("CPE", "ACCUEIL", "SAMIA", &format!("1{}", seed::HOSPITAL_EG)).await;
+    let ordered = w.reg.orders().order(&admin, pro("pro-auth", &siret, &agent.idnat_ps)).await.unwrap();
+    assert_eq!(ordered.product.professional.as_deref(), Some(agent.idnat_ps.as_str()));
+    // A CPE issued for another structure proves nothing here.
+    let elsewhere = w.new_card("CPE", "AILLEURS", "JEAN", &format!("1{}", seed::PHARMACY_EG)).await;
+    assert_error(
+        w.reg.orders().order(&admin, pro("pro-auth", &siret, &elsewhere.idnat_ps)).await,
+        "ps_not_in_structure",
+        None,
+    );
+}
+
 /// R3 (issue 15, point 7): terminating a structure's contract withdraws its habilitations,
 /// closes its pending forms and revokes its live certificates (cessationOfOperation); its
 /// administrator then neither orders nor renews.
