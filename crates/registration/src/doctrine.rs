@@ -1,8 +1,10 @@
-//! The doctrine checklist of a structure (R36, R38): which certificates its uses need, computed
-//! from its live products. The portal shows it per structure and the API serves it
+//! The doctrine checklist of a structure (R36, R38, R39): which certificates its uses need,
+//! computed from its live products, read through typed, normalised values ([`ServiceKind`],
+//! R29) rather than the stored text. The portal shows it per structure and the API serves it
 //! (`GET /api/v1/structures/{id}/doctrine`) so that vendors can automate the check.
 
 use santepki_domain::values::{ContractKind, ProductProfile};
+use santepki_storage::directory as dir;
 use santepki_storage::ordering::{self as store, ProductRow};
 use santepki_storage::registration as reg_store;
 use santepki_storage::time;
@@ -26,9 +28,9 @@ pub enum CheckStatus {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CheckItem {
     /// Stable machine name: `dmp-pair`, `insi-own-certificate`, `essms-three`, `not-vendor-name`,
-    /// `one-certificate-per-instance`.
+    /// `essms-eg-to-ej`.
     pub code: &'static str,
-    /// The rule of RULES.md the item checks (R36–R38).
+    /// The rule of RULES.md the item checks (R36–R39).
     pub rule: &'static str,
     /// Whether the structure meets the item.
     pub status: CheckStatus,
@@ -201,6 +203,30 @@ pub fn checklist(products: &[ProductRow], medico_social: bool, vendor_owned: boo
     items
 }
 
+/// Rule R39's item: the ESSMS's live certificates on a geographic establishment, which move to
+/// its legal entity `ej` at their renewal (`orders::renewal`).
+pub fn essms_move_to_legal_entity(on_egs: &[ProductRow], ej: &str) -> CheckItem {
+    let (status, message) = if on_egs.is_empty() {
+        (CheckStatus::Satisfied, format!("tous les certificats de l'ESSMS sont au FINESS juridique {ej}"))
+    } else {
+        (
+            CheckStatus::Warning,
+            format!(
+                "{} certificat(s) sur un FINESS géographique : ils passeront au FINESS juridique {ej} à leur renouvellement",
+                on_egs.len()
+            ),
+        )
+    };
+    CheckItem {
+        code: "essms-eg-to-ej",
+        rule: "R39",
+        status,
+        label: "ESSMS : certificats au niveau de l'entité juridique",
+        message,
+        products: on_egs.iter().map(|p| p.number.clone()).collect(),
+    }
+}
+
 impl Registration {
     /// The doctrine checklist of a structure (R36, R38), for whoever administers it, speaks for
     /// it, or an operator; anyone else gets "not found".
@@ -224,14 +250,33 @@ impl Registration {
                 .is_some_and(|c| c.kind == ContractKind::Vendor),
             None => false,
         };
-        let products = store::live_products_of_structure(self.db(), idnat, &time::now()).await?;
+        let now = time::now();
+        let products = store::live_products_of_structure(self.db(), idnat, &now).await?;
         let medico_social = structure_case.as_deref() == Some("medico-social-manager");
+        let mut items = checklist(&products, medico_social, vendor_owned);
+        // R39: an ESSMS's certificates still on an establishment (EG) move to its EJ at renewal.
+        let eg_products = match (&located, self.essms_legal_entity_of(idnat).await?) {
+            // An establishment of a declared ESSMS: its own certificates.
+            (_, Some(ej)) => Some((ej, products.clone())),
+            // The ESSMS's legal entity: the certificates of its establishments.
+            (Some(l), None) if medico_social && l.row.kind == "legal_entity" => {
+                let mut on_egs = Vec::new();
+                for eg in dir::establishments_of(self.db(), l.row.finess.as_deref().unwrap_or_default(), false).await? {
+                    on_egs.extend(store::live_products_of_structure(self.db(), &eg.idnat_struct, &now).await?);
+                }
+                Some((idnat.to_owned(), on_egs))
+            }
+            _ => None,
+        };
+        if let Some((ej, on_egs)) = eg_products {
+            items.push(essms_move_to_legal_entity(&on_egs, &ej));
+        }
         Ok(Doctrine {
             structure: idnat.to_owned(),
             structure_name: located.map(|l| l.row.name),
             structure_case,
             live_products: products.len(),
-            items: checklist(&products, medico_social, vendor_owned),
+            items,
         })
     }
 }

@@ -23,6 +23,7 @@ use crate::{new_id, Actor, RegError, Registration};
 mod check;
 mod mails;
 mod notices;
+mod renewal;
 
 use check::CheckedOrder;
 use notices::notify_ordered;
@@ -441,7 +442,7 @@ impl Orders<'_> {
         let (dns, emails, upn) = (list("dns"), list("emails"), names["upn"].as_str().map(str::to_owned));
         let req = OrderRequest {
             profile: p.profile.to_string(),
-            structure: p.structure.clone(),
+            structure: self.renewal_structure(actor, &p).await?,
             service: p.service.clone(),
             dns,
             emails,

@@ -256,3 +256,49 @@ async fn r3_an_order_checks_the_contract() {
 }
 
 /// R39 (issue 15, point 8): an ESSMS's certificate on a geographic establishment moves to the
+/// legal entity when renewed; the checklist says which certificates will move.
+#[tokio::test]
+async fn r39_essms_establishment_certificates_move_to_the_legal_entity_at_renewal() {
+    let w = world().await;
+    let ej = format!("1{}", seed::ESSMS_EJ);
+    let eg = format!("1{}", seed::ESSMS_EGS[0]);
+    let director = w.new_card("CDE", "DIRECTRICE", "CAMILLE", &ej).await;
+    w.contract(&ej, Some(&director)).await;
+    // Before the doctrine: the establishment was habilitated on its own FINESS géographique.
+    let old = t::form(
+        StructureCase::Pharmacy,
+        std::slice::from_ref(&eg),
+        &director,
+        SignerRole::LegalRepresentative,
+        &[&w.admin, &w.admin2],
+    );
+    w.habilitate(&w.admin, &director, &old).await;
+    let admin = w.actor(&w.admin).await;
+    let on_eg = w.reg.orders().order(&admin, order(&eg)).await.unwrap();
+    // The manager declares itself at the legal-entity level (R16), for `admin` only.
+    let essms = t::form(
+        StructureCase::MedicoSocialManager,
+        std::slice::from_ref(&ej),
+        &director,
+        SignerRole::LegalRepresentative,
+        &[&w.admin],
+    );
+    w.habilitate(&w.admin, &director, &essms).await;
+    let doctrine = w.reg.doctrine(&admin, &ej).await.unwrap();
+    let item = doctrine.items.iter().find(|i| i.code == "essms-eg-to-ej").expect("the R39 item");
+    assert_eq!((item.status, item.rule), (CheckStatus::Warning, "R39"));
+    assert_eq!(item.products, std::slice::from_ref(&on_eg.product.number));
+    // admin2 administers the establishment but not the legal entity: told what to do.
+    assert_error(
+        w.reg
+            .orders()
+            .renew_product(&w.actor(&w.admin2).await, &on_eg.product.id, Some(csr_pem()), None, Channel::Api)
+            .await,
+        "renewal_moves_to_legal_entity",
+        Some("R39"),
+    );
+    let renewed =
+        w.reg.orders().renew_product(&admin, &on_eg.product.id, Some(csr_pem()), None, Channel::Api).await.unwrap();
+    assert_eq!(renewed.product.structure, ej);
+    assert_eq!(renewed.product.renewal_of.as_deref(), Some(on_eg.product.id.as_str()));
+}
