@@ -20,6 +20,7 @@ pub mod keys;
 pub mod lint;
 pub mod ocsp;
 pub mod pkcs12;
+pub mod process;
 pub mod profiles;
 pub mod settings;
 #[cfg(feature = "testing")]
@@ -31,7 +32,9 @@ use std::sync::Arc;
 use santepki_storage::{Db, StorageError};
 
 pub use hierarchy::LoadedCa;
-pub use issue::{parse_reason, IssueError, IssueRequest, Issued, KeySource, RevocationReason};
+pub use issue::{
+    parse_reason, IssueError, IssueRequest, Issued, KeySource, Pending, Prepared, RevocationReason, Signed,
+};
 pub use keys::{CaSigner, KeyAlgorithm, KeyCustody, KeyError};
 pub use profiles::{IssuingRole, Profile, RequestedNames};
 pub use settings::{CaSettings, Environment};
@@ -77,7 +80,13 @@ struct Inner {
     cas: Vec<Arc<LoadedCa>>,
     ocsp_cache: ocsp::Cache,
     crl_cache: crl::CrlCache,
+    process: process::Process,
+    pending_grace_seconds: std::sync::atomic::AtomicU32,
 }
+
+/// How long a pending row of another process waits before it is settled, unless set
+/// (`ca.pending_grace_seconds`'s default).
+const DEFAULT_PENDING_GRACE_SECONDS: u32 = 300;
 
 impl Authority {
     /// Loads the hierarchy created by [`Authority::init`].
@@ -108,6 +117,8 @@ impl Authority {
                 cas,
                 ocsp_cache: ocsp::Cache::default(),
                 crl_cache: Default::default(),
+                process: process::Process::new(),
+                pending_grace_seconds: std::sync::atomic::AtomicU32::new(DEFAULT_PENDING_GRACE_SECONDS),
             }),
         }
     }
@@ -153,5 +164,13 @@ impl Authority {
 
     pub(crate) fn crl_cache(&self) -> &crl::CrlCache {
         &self.inner.crl_cache
+    }
+
+    pub(crate) fn process(&self) -> &process::Process {
+        &self.inner.process
+    }
+
+    pub(crate) fn inner_pending_grace(&self) -> &std::sync::atomic::AtomicU32 {
+        &self.inner.pending_grace_seconds
     }
 }

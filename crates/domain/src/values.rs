@@ -271,10 +271,15 @@ value_set! {
 }
 
 value_set! {
-    /// Where a product stands: issued until revoked (expiry is read from its end date).
+    /// Where a product stands: issued until revoked (expiry is read from its end date). An order
+    /// is `pending` while the CA signs its certificate (one unit with the CA's pending row), and
+    /// `abandoned` when the process stopped before the certificate was signed and recorded
+    /// (nothing was handed out). Pending and abandoned products are not shown to administrators.
     pub enum ProductState {
+        Pending = "pending" => "En cours d'émission",
         Issued = "issued" => "Valide",
         Revoked = "revoked" => "Révoqué",
+        Abandoned = "abandoned" => "Abandonné",
     }
 }
 

@@ -25,6 +25,10 @@ pub struct ApiError {
     /// Every refusal of a form, each with its field and rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refusals: Option<Vec<santepki_domain::form413::Refusal>>,
+    /// Seconds after which the same request succeeds at the latest (also the `Retry-After`
+    /// header): an earlier attempt is being settled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -37,6 +41,7 @@ impl ApiError {
             field: Some(field.to_owned()),
             rule: None,
             refusals: None,
+            retry_after: None,
         }
     }
 
@@ -49,6 +54,7 @@ impl ApiError {
             field: None,
             rule: None,
             refusals: None,
+            retry_after: None,
         }
     }
 
@@ -63,6 +69,7 @@ impl ApiError {
             field: None,
             rule: None,
             refusals: None,
+            retry_after: None,
         }
     }
 
@@ -78,7 +85,7 @@ impl ApiError {
 impl ApiError {
     /// An answer with any status, no field and no rule.
     pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, error, message: message.into(), field: None, rule: None, refusals: None }
+        ApiError { status, error, message: message.into(), field: None, rule: None, refusals: None, retry_after: None }
     }
 
     /// A registration refusal: 400 for bad input and rule breaches, 401/403 for who may not,
@@ -95,10 +102,14 @@ impl ApiError {
                 field: refusals.first().map(|r| r.field.clone()),
                 rule,
                 refusals: Some(refusals),
+                retry_after: None,
             },
             R::Forbidden { message, .. } => ApiError { rule, ..ApiError::new(StatusCode::FORBIDDEN, code, message) },
             R::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, code, e.to_string()),
             R::Conflict { message, .. } => ApiError { rule, ..ApiError::new(StatusCode::CONFLICT, code, message) },
+            R::Busy { message, retry_after, .. } => {
+                ApiError { rule, retry_after: Some(retry_after), ..ApiError::new(StatusCode::CONFLICT, code, message) }
+            }
             R::Invalid { ref field, ref message, .. } => ApiError {
                 field: Some(field.clone()),
                 rule,
@@ -124,7 +135,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(&self)).into_response()
+        let mut response = (self.status, Json(&self)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

@@ -118,7 +118,7 @@ fn ordered(o: Ordered) -> ApiResult<(StatusCode, Json<OrderedAnswer>)> {
         (status = 400, description = "A field breaks a rule, or a bad CSR", body = ApiError),
         (status = 403, description = "Not habilitated (R27)", body = ApiError),
         (status = 404, description = "Unknown structure or professional", body = ApiError),
-        (status = 409, description = "The key is already certified", body = ApiError)))]
+        (status = 409, description = "The key is already certified (`key_in_use`), or an earlier attempt with it is being settled (`earlier_attempt_pending`, with `retry_after` and a `Retry-After` header)", body = ApiError)))]
 async fn order(
     State(s): State<AppState>,
     Card(actor): Card,
@@ -301,7 +301,7 @@ pub(crate) struct RenewBody {
     responses((status = 201, description = "The new product", body = OrderedAnswer),
         (status = 400, description = "Bad CSR or key, or neither", body = ApiError),
         (status = 404, description = "Unknown, or not yours", body = ApiError),
-        (status = 409, description = "Not renewable (R37), or the key is already certified", body = ApiError)))]
+        (status = 409, description = "Not renewable (R37), the key is already certified, or an earlier attempt with it is being settled (`earlier_attempt_pending`, `Retry-After`)", body = ApiError)))]
 async fn renew(
     State(s): State<AppState>,
     Card(actor): Card,

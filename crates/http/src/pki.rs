@@ -34,6 +34,7 @@ fn authority(state: &AppState) -> Result<&santepki_authority::Authority, ApiErro
         field: None,
         rule: None,
         refusals: None,
+        retry_after: None,
     })
 }
 
@@ -78,6 +79,7 @@ async fn ocsp_post(State(state): State<AppState>, headers: HeaderMap, body: Byte
                 field: Some("Content-Type".into()),
                 rule: None,
                 refusals: None,
+                retry_after: None,
             });
         }
     }

@@ -265,6 +265,9 @@ impl Registration {
             dir::card(self.db(), card_number).await?.ok_or_else(|| RegError::not_found("card", card_number))?;
         let today = Utc::now().date_naive().to_string();
         let now = time::now();
+        // The opposition and the revocation of the card's certificates in one transaction (the
+        // class of issue 15, point 10): a crash cannot leave an opposed card whose certificate
+        // OCSP still says is good.
         let mut tx = self.db().begin_write().await?;
         if !store::oppose_card(&mut tx, card_number, &today, &now).await? {
             return Err(RegError::conflict("card_opposed", format!("la carte {card_number} est déjà en opposition")));
@@ -275,13 +278,20 @@ impl Registration {
             &AuditEvent::new(by, "card.opposed", &format!("card:{card_number}")).before(&before).after(&after),
         )
         .await?;
-        tx.commit().await?;
+        let mut revoked = Vec::new();
         if let Some(authority) = self.authority() {
-            for serial in store::card_certificate_serials(self.db(), card_number).await? {
+            for serial in store::card_certificate_serials(&mut *tx, card_number).await? {
                 authority
-                    .revoke(&serial, RevocationReason::KeyCompromise, by)
+                    .revoke_in(&mut tx, &serial, RevocationReason::KeyCompromise, by)
                     .await
                     .map_err(|e| RegError::Issue(e.to_string()))?;
+                revoked.push(serial);
+            }
+        }
+        tx.commit().await?;
+        if let Some(authority) = self.authority() {
+            for serial in &revoked {
+                authority.forget_status(serial);
             }
         }
         Ok(after)
@@ -301,7 +311,7 @@ impl Registration {
             return Err(RegError::not_found("card", card_number));
         }
         let valid = crate::actor::card_is_valid(&card, Utc::now().date_naive());
-        let certificates = store::card_certificate_serials(self.db(), card_number).await?;
+        let certificates = store::card_certificate_serials(self.db().pool(), card_number).await?;
         Ok(CardView { card, valid, certificates })
     }
 }

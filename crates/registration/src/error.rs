@@ -36,6 +36,19 @@ pub enum RegError {
         /// For people.
         message: String,
     },
+    /// An earlier attempt holds what the request needs and is being settled (409, with
+    /// `Retry-After`): a pending issuance a crash or a lost connection left (issue 15, point 11).
+    #[error("{message}")]
+    Busy {
+        /// Machine-readable reason.
+        code: &'static str,
+        /// The seed rule involved, if any.
+        rule: Option<&'static str>,
+        /// For people.
+        message: String,
+        /// Seconds after which a retry succeeds at the latest.
+        retry_after: u64,
+    },
     /// A field of the request is wrong (400).
     #[error("{field}: {message}")]
     Invalid {
@@ -91,7 +104,10 @@ impl RegError {
     pub fn code(&self) -> &'static str {
         match self {
             RegError::Refused(_) => "form_refused",
-            RegError::Forbidden { code, .. } | RegError::Conflict { code, .. } | RegError::Invalid { code, .. } => code,
+            RegError::Forbidden { code, .. }
+            | RegError::Conflict { code, .. }
+            | RegError::Busy { code, .. }
+            | RegError::Invalid { code, .. } => code,
             RegError::NotFound { .. } => "not_found",
             RegError::Signature(e) => e.code(),
             RegError::Unavailable(_) => "unavailable",
@@ -103,9 +119,10 @@ impl RegError {
     pub fn rule(&self) -> Option<&'static str> {
         match self {
             RegError::Refused(r) => r.first().map(|r| r.rule),
-            RegError::Forbidden { rule, .. } | RegError::Invalid { rule, .. } | RegError::Conflict { rule, .. } => {
-                *rule
-            }
+            RegError::Forbidden { rule, .. }
+            | RegError::Invalid { rule, .. }
+            | RegError::Conflict { rule, .. }
+            | RegError::Busy { rule, .. } => *rule,
             _ => None,
         }
     }

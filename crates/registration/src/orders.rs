@@ -3,12 +3,14 @@
 //! platform: the REST operations; the portal comes on top of them.
 //!
 //! [`Orders`] is the narrow type ordering is reached through. An order goes check
-//! (`orders/check.rs`: parsed once into a checked order) → issue (the CA) → record (the product
-//! and its audit event) → notify (`orders/notices.rs`, texts in `orders/mails.rs`' templates).
+//! (`orders/check.rs`: parsed once into a checked order) → prepare (the CA: key, subject, names)
+//! → record the pending certificate and the pending product together → sign → record the issued
+//! certificate, the issued product and its notices together (`orders/notices.rs`, texts in
+//! `orders/mails.rs`' templates). `orders/recovery.rs` completes or undoes what a crash left.
 
 use chrono::Utc;
-use santepki_authority::{Authority, IssueError, Issued};
-use santepki_domain::values::{KeyOrigin, ProductState};
+use santepki_authority::{Authority, IssueError, KeySource, Pending};
+use santepki_domain::values::{CertificateStatus, KeyOrigin, ProductState};
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::authority as ca_store;
 use santepki_storage::ordering::{self as store, ProductRow};
@@ -23,7 +25,10 @@ use crate::{new_id, Actor, RegError, Registration};
 mod check;
 mod mails;
 mod notices;
+mod recovery;
 mod renewal;
+
+pub use recovery::Recovered;
 
 use check::CheckedOrder;
 use notices::notify_ordered;
@@ -188,6 +193,19 @@ fn issue_error(e: IssueError) -> RegError {
     if matches!(e, IssueError::KeyInUse(_)) {
         return RegError::Conflict { code: e.code(), rule: Some("R37"), message: e.to_string() };
     }
+    // A crash or a lost connection left an earlier attempt with this key pending: say when it is
+    // settled at the latest (issue 15, point 11).
+    if let IssueError::EarlierAttemptPending { serial, retry_after } = &e {
+        return RegError::Busy {
+            code: e.code(),
+            rule: Some("R37"),
+            message: format!(
+                "une demande précédente avec cette clé (certificat {serial}) est en cours de règlement : \
+                 réessayez dans {retry_after} s"
+            ),
+            retry_after: *retry_after,
+        };
+    }
     let field = e.field().unwrap_or("request");
     let rule = match (e.code(), field) {
         ("key_in_use", _) => Some("R37"),
@@ -199,12 +217,15 @@ fn issue_error(e: IssueError) -> RegError {
     RegError::Invalid { code: e.code(), field: field.to_owned(), rule, message: e.to_string() }
 }
 
-/// Step 3 of an order: the product row and its audit event, in the caller's transaction.
-async fn record_product(
+/// The product of an order, recorded `pending` in the transaction that records the CA's pending
+/// certificate row (before the CA key signs): the product and its certificate are one unit
+/// (issue 15, point 9). [`settle_product`] makes it `issued` with the signed certificate.
+async fn record_pending_product(
     tx: &mut WriteTx,
     actor: &Actor,
     order: CheckedOrder,
-    issued: &Issued,
+    pending: &Pending,
+    generated: bool,
     renewal_of: Option<&ProductRow>,
 ) -> Result<ProductRow, RegError> {
     let ordered =
@@ -227,10 +248,10 @@ async fn record_product(
         names: serde_json::json!({ "dns": req.dns, "emails": req.emails, "upn": req.upn }).to_string(),
         actor_email,
         copy_email,
-        serial: issued.serial.clone(),
-        not_after: issued.not_after.clone(),
-        state: ProductState::Issued,
-        key_origin: if issued.pkcs12.is_some() { KeyOrigin::Generated } else { KeyOrigin::Csr },
+        serial: pending.serial().to_owned(),
+        not_after: pending.not_after(),
+        state: ProductState::Pending,
+        key_origin: if generated { KeyOrigin::Generated } else { KeyOrigin::Csr },
         renewal_of: renewal_of.map(|p| p.id.clone()),
         ordered_by: actor.card_number.clone(),
         channel: req.channel,
@@ -239,11 +260,25 @@ async fn record_product(
         updated_at: now,
     };
     store::insert_product(tx, &product).await?;
+    Ok(product)
+}
+
+/// The product settled with its signed certificate, in the transaction that records the
+/// certificate as issued, with its audit event.
+async fn settle_product(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    pending: ProductRow,
+    renewal: bool,
+) -> Result<ProductRow, RegError> {
+    let now = time::now();
+    store::settle_issued(tx, &pending.id, &now).await?;
+    let product = ProductRow { state: ProductState::Issued, updated_at: now, ..pending };
     audit::append(
         &mut **tx,
         &AuditEvent::new(
             &actor.audit_id(),
-            if renewal_of.is_some() { "product.renewed" } else { "product.ordered" },
+            if renewal { "product.renewed" } else { "product.ordered" },
             &format!("product:{}", product.id),
         )
         .after(&product),
@@ -293,8 +328,11 @@ impl Orders<'_> {
         self.order_inner(actor, req, None).await
     }
 
-    /// An order in four steps: check the request (once, into a [`CheckedOrder`]), issue the
-    /// certificate, record the product, queue its notices; the last two in one transaction.
+    /// An order in steps: check the request (once, into a [`CheckedOrder`]); prepare the
+    /// certificate (key, subject, names: nothing written); record the CA's pending row and the
+    /// pending product in one transaction; sign; record the issued certificate, the issued product
+    /// and its notices in one transaction. A crash at any point leaves either nothing, or a
+    /// pending pair that recovery abandons together (nothing was handed out), or the whole.
     async fn order_inner(
         &self,
         actor: &Actor,
@@ -303,11 +341,19 @@ impl Orders<'_> {
     ) -> Result<Ordered, RegError> {
         let authority = self.require_authority()?;
         let (order, key) = self.check_order_request(actor, req).await?;
-        let issued = authority.issue(order.issue_request(actor, key)).await.map_err(issue_error)?;
+        let generated = matches!(key, KeySource::Generate { .. });
+        let prepared = authority.prepare(order.issue_request(actor, key)).await.map_err(issue_error)?;
         let mut tx = self.db().begin_write().await?;
-        let product = record_product(&mut tx, actor, order, &issued, renewal_of).await?;
+        let pending = authority.record_pending(&mut tx, prepared).await.map_err(issue_error)?;
+        let product = record_pending_product(&mut tx, actor, order, &pending, generated, renewal_of).await?;
+        tx.commit().await?;
+        let signed = authority.sign(pending).await.map_err(issue_error)?;
+        let mut tx = self.db().begin_write().await?;
+        authority.record_issued(&mut tx, &signed).await.map_err(issue_error)?;
+        let product = settle_product(&mut tx, actor, product, renewal_of.is_some()).await?;
         notify_ordered(&mut tx, actor, &product, renewal_of.is_some()).await?;
         tx.commit().await?;
+        let issued = signed.into_issued();
         Ok(Ordered { product, certificate_pem: issued.pem(), pkcs12: issued.pkcs12 })
     }
 
@@ -372,6 +418,10 @@ impl Orders<'_> {
     /// others are not confirmed).
     pub async fn product(self, actor: &Actor, id: &str) -> Result<ProductRow, RegError> {
         let p = store::product(self.db(), id).await?.ok_or_else(|| RegError::not_found("product", id))?;
+        // An order in flight, or one a crash abandoned, is not a product anybody has.
+        if matches!(p.state, ProductState::Pending | ProductState::Abandoned) {
+            return Err(RegError::not_found("product", id));
+        }
         if !self.administers(actor, &p.structure).await? {
             return Err(RegError::not_found("product", id));
         }
@@ -391,7 +441,9 @@ impl Orders<'_> {
         Ok((der, vec![issuer.der.clone(), authority.root().der.clone()]))
     }
 
-    /// Revokes a product's certificate (final) with an RFC 5280 reason.
+    /// Revokes a product's certificate (final) with an RFC 5280 reason: the certificate, the
+    /// product and their audit events in one transaction (issue 15, point 10), so that a crash
+    /// cannot leave a revoked certificate under a product shown as issued.
     pub async fn revoke_product(self, actor: &Actor, id: &str, reason: &str) -> Result<ProductRow, RegError> {
         let p = self.product(actor, id).await?;
         let reason =
@@ -399,12 +451,11 @@ impl Orders<'_> {
         if p.state != ProductState::Issued {
             return Err(RegError::conflict("product_state", format!("le produit est « {} »", p.state)));
         }
-        self.require_authority()?.revoke(&p.serial, reason, &actor.audit_id()).await.map_err(issue_error)?;
+        let authority = self.require_authority()?;
         let now = time::now();
-        // The product's state and its audit event in one transaction: a crash cannot leave a
-        // revoked product without its event, or an event for a product still shown as issued.
         let mut tx = self.db().begin_write().await?;
-        store::set_state(&mut tx, &p.id, ProductState::Revoked, &now).await?;
+        // Revoking the certificate sets its product `revoked` too (storage keeps them together).
+        authority.revoke_in(&mut tx, &p.serial, reason, &actor.audit_id()).await.map_err(issue_error)?;
         let after = ProductRow { state: ProductState::Revoked, updated_at: now, ..p.clone() };
         audit::append(
             &mut *tx,
@@ -414,6 +465,7 @@ impl Orders<'_> {
         )
         .await?;
         tx.commit().await?;
+        authority.forget_status(&p.serial);
         Ok(after)
     }
 
@@ -431,6 +483,20 @@ impl Orders<'_> {
         let now = time::format(Utc::now());
         if !p.state.is_live(&p.not_after, &now) {
             return Err(RegError::conflict("not_renewable", "seul un certificat encore valide se renouvelle (R37)"));
+        }
+        // The certificate's own status decides, not only the product's (issue 15, point 10): a
+        // certificate revoked by the CA (an operator, a crash of an older version between the two
+        // writes) is not renewed.
+        let certificate = ca_store::certificate(self.db(), &p.serial).await?;
+        if certificate.as_ref().map(|c| c.status) != Some(CertificateStatus::Issued) {
+            return Err(RegError::conflict(
+                "not_renewable",
+                format!(
+                    "le certificat {} n'est pas valide ({}) : seul un certificat encore valide se renouvelle (R37)",
+                    p.serial,
+                    certificate.map(|c| c.status.to_string()).unwrap_or_else(|| "absent".into())
+                ),
+            ));
         }
         let names: serde_json::Value = serde_json::from_str(&p.names).unwrap_or_default();
         let list = |k: &str| {

@@ -118,8 +118,10 @@ impl Registration {
     }
 
     /// Step 2 of a termination, after its commit: every live certificate of the structures is
-    /// revoked through the CA (`cessationOfOperation`), then its product marked revoked with its
-    /// audit event. A certificate the CA already revoked only has its product brought in line.
+    /// revoked through the CA (`cessationOfOperation`), which marks its product revoked in the same
+    /// transaction, with the product's audit event. A certificate that is not `issued` is left
+    /// alone: already revoked, or pending (an issuance in flight, which the recovery pass settles;
+    /// the order's check reads the contract, so no new order gets that far).
     pub(crate) async fn revoke_after_termination(
         &self,
         actor: &Actor,
@@ -130,13 +132,16 @@ impl Registration {
         let now = time::now();
         for s in structures {
             for p in order_store::live_products_of_structure(self.db(), s, &now).await? {
-                match authority.revoke(&p.serial, RevocationReason::CessationOfOperation, &actor.audit_id()).await {
+                let mut tx = self.db().begin_write().await?;
+                match authority
+                    .revoke_in(&mut tx, &p.serial, RevocationReason::CessationOfOperation, &actor.audit_id())
+                    .await
+                {
                     Ok(_) => {}
-                    Err(e) if e.code() == "already_revoked" => {}
+                    // Dropping the transaction rolls it back.
+                    Err(e) if matches!(e.code(), "already_revoked" | "not_issued") => continue,
                     Err(e) => return Err(RegError::Issue(e.to_string())),
                 }
-                let mut tx = self.db().begin_write().await?;
-                order_store::set_state(&mut tx, &p.id, ProductState::Revoked, &now).await?;
                 let after = ProductRow { state: ProductState::Revoked, updated_at: now.clone(), ..p.clone() };
                 audit::append(
                     &mut *tx,
@@ -148,6 +153,7 @@ impl Registration {
                 )
                 .await?;
                 tx.commit().await?;
+                authority.forget_status(&p.serial);
                 effects.products.push(p.number);
             }
         }

@@ -11,6 +11,7 @@ pub use santepki_domain::values::{CertificateStatus, CrlKind, OcspStatus};
 use sqlx::{Any, Executor};
 
 use crate::audit::{self, AuditEvent};
+use crate::registration::Conn;
 use crate::{Db, StorageError};
 
 /// One CA of the hierarchy.
@@ -84,6 +85,10 @@ pub struct CertificateRow {
     pub revocation_reason: Option<String>,
     /// The card of a card certificate (mutual TLS maps a presented certificate to its card).
     pub card_number: Option<String>,
+    /// The node whose serving process recorded the pending row, when it claimed one (migration 0008).
+    pub owner_node: Option<String>,
+    /// The process (a random id drawn at its start) that recorded the pending row (migration 0008).
+    pub owner_boot: Option<String>,
 }
 
 /// One entry of a CRL.
@@ -139,7 +144,8 @@ const AUTHORITY_COLUMNS: &str = "id, name, parent_id, role, key_backend, key_lab
      spki_sha1, name_sha1, crl_number, crl_dirty, created_at";
 const CERTIFICATE_COLUMNS: &str =
     "serial, ca_id, profile, status, subject, structure_id, professional_id, spki_sha256, \
-     tbs, der, not_before, not_after, requested_by, created_at, issued_at, revoked_at, revocation_reason, card_number";
+     tbs, der, not_before, not_after, requested_by, created_at, issued_at, revoked_at, revocation_reason, card_number, \
+     owner_node, owner_boot";
 
 /// Records the CAs of a new hierarchy and their audit events, in one transaction.
 pub async fn insert_authorities(db: &Db, records: &[(AuthorityRow, AuditEvent)]) -> Result<(), StorageError> {
@@ -178,13 +184,13 @@ pub async fn authorities(db: &Db) -> Result<Vec<AuthorityRow>, StorageError> {
     .await?)
 }
 
-/// Writes a certificate as pending, before its signature. Returns `false` when the serial is
-/// already taken (the caller draws another).
-pub async fn insert_pending(db: &Db, c: &CertificateRow, event: &AuditEvent) -> Result<bool, StorageError> {
-    let mut tx = db.begin_write().await?;
+/// Writes a certificate as pending, before its signature, in the caller's transaction (with the
+/// order waiting on it, when there is one). Returns `false` when the serial is already taken (the
+/// caller draws another).
+pub async fn insert_pending(conn: &mut Conn, c: &CertificateRow, event: &AuditEvent) -> Result<bool, StorageError> {
     let inserted = sqlx::query(&format!(
         "INSERT INTO ca_certificates ({CERTIFICATE_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
          ON CONFLICT (serial) DO NOTHING"
     ))
     .bind(&c.serial)
@@ -205,28 +211,28 @@ pub async fn insert_pending(db: &Db, c: &CertificateRow, event: &AuditEvent) -> 
     .bind(None::<String>)
     .bind(None::<String>)
     .bind(&c.card_number)
-    .execute(&mut *tx)
+    .bind(&c.owner_node)
+    .bind(&c.owner_boot)
+    .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
     if inserted {
-        audit::append(&mut *tx, event).await?;
-        tx.commit().await?;
-    } else {
-        tx.rollback().await?;
+        audit::append(&mut *conn, event).await?;
     }
     Ok(inserted)
 }
 
-/// Stores the signed certificate of a pending row.
+/// Stores the signed certificate of a pending row, in the caller's transaction (with the product
+/// it settles). Fails when the row is no longer pending: a row settled as abandoned meanwhile
+/// stays abandoned, and its certificate is never handed out.
 pub async fn mark_issued(
-    db: &Db,
+    conn: &mut Conn,
     serial: &str,
     der: &[u8],
     issued_at: &str,
     event: &AuditEvent,
 ) -> Result<(), StorageError> {
-    let mut tx = db.begin_write().await?;
     let n = sqlx::query(
         "UPDATE ca_certificates SET status = $1, der = $2, issued_at = $3 WHERE serial = $4 AND status = $5",
     )
@@ -235,25 +241,30 @@ pub async fn mark_issued(
     .bind(issued_at)
     .bind(serial)
     .bind(CertificateStatus::Pending.as_str())
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
     if n != 1 {
         return Err(StorageError::Corrupt(format!("certificate {serial} is not pending")));
     }
-    audit::append(&mut *tx, event).await?;
-    tx.commit().await?;
+    audit::append(&mut *conn, event).await?;
     Ok(())
 }
 
-/// The serial of a live (pending or issued, not expired) certificate for this public key.
-pub async fn live_serial_for_key(db: &Db, spki_sha256: &str, now: &str) -> Result<Option<String>, StorageError> {
-    Ok(sqlx::query_scalar(
-        "SELECT serial FROM ca_certificates WHERE spki_sha256 = $1 AND status IN ('pending', 'issued') AND not_after > $2 LIMIT 1",
-    )
+/// The live (pending, or issued and not expired) certificate of this public key, if any (R37), read
+/// in the caller's transaction.
+pub async fn live_certificate_for_key(
+    conn: &mut Conn,
+    spki_sha256: &str,
+    now: &str,
+) -> Result<Option<CertificateRow>, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {CERTIFICATE_COLUMNS} FROM ca_certificates WHERE spki_sha256 = $1 AND status IN ('pending', 'issued') \
+         AND not_after > $2 ORDER BY status, serial LIMIT 1"
+    ))
     .bind(spki_sha256)
     .bind(now)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?)
 }
 
@@ -310,23 +321,23 @@ pub async fn counts(db: &Db) -> Result<Vec<(String, String, i64)>, StorageError>
 }
 
 /// Revokes an issued certificate: final (a revoked certificate is never reinstated). Marks its
-/// CA's CRL as out of date and drops the stored OCSP response, in one transaction. Returns the
-/// row before the change, or `None` when no issued certificate has this serial.
+/// CA's CRL as out of date, drops the stored OCSP response and sets the certificate's product (if
+/// any) `revoked`, in the caller's transaction (with the product's audit event, when the caller
+/// is the ordering platform). Returns the row before the change, or `None` when no
+/// certificate has this serial; the change is made only when that row was `issued`.
 pub async fn revoke(
-    db: &Db,
+    conn: &mut Conn,
     serial: &str,
     revoked_at: &str,
     reason: &str,
     event: &AuditEvent,
 ) -> Result<Option<CertificateRow>, StorageError> {
-    let mut tx = db.begin_write().await?;
     let before: Option<CertificateRow> =
         sqlx::query_as(&format!("SELECT {CERTIFICATE_COLUMNS} FROM ca_certificates WHERE serial = $1"))
             .bind(serial)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
     let Some(before) = before else {
-        tx.rollback().await?;
         return Ok(None);
     };
     let n = sqlx::query(
@@ -335,17 +346,26 @@ pub async fn revoke(
     .bind(revoked_at)
     .bind(reason)
     .bind(serial)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
     if n != 1 {
-        tx.rollback().await?;
         return Ok(Some(before));
     }
-    sqlx::query("UPDATE ca_authorities SET crl_dirty = 1 WHERE id = $1").bind(&before.ca_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM ca_ocsp_responses WHERE serial = $1").bind(serial).execute(&mut *tx).await?;
-    audit::append(&mut *tx, event).await?;
-    tx.commit().await?;
+    sqlx::query("UPDATE ca_authorities SET crl_dirty = 1 WHERE id = $1")
+        .bind(&before.ca_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM ca_ocsp_responses WHERE serial = $1").bind(serial).execute(&mut *conn).await?;
+    // The product of the certificate follows, whoever revokes (the product's administrator, an
+    // operator's `santepki ca revoke`, a card opposition): a product never says `issued` over a
+    // revoked certificate (issue 15, point 10).
+    sqlx::query("UPDATE products SET state = 'revoked', updated_at = $1 WHERE serial = $2 AND state = 'issued'")
+        .bind(revoked_at)
+        .bind(serial)
+        .execute(&mut *conn)
+        .await?;
+    audit::append(&mut *conn, event).await?;
     Ok(Some(before))
 }
 
@@ -526,36 +546,72 @@ pub async fn ocsp_due(db: &Db, now: &str, refresh_before: &str, limit: i64) -> R
     .await?)
 }
 
-/// A pending row whose signature failed (nothing was signed).
-pub async fn mark_failed(db: &Db, serial: &str, event: &AuditEvent) -> Result<(), StorageError> {
-    settle_pending(db, serial, CertificateStatus::Failed, event).await.map(|_| ())
+/// A pending row whose signature failed (nothing was signed), and the order waiting on it; in the
+/// caller's transaction. `Ok(None)` when the row was no longer pending.
+pub async fn mark_failed(
+    conn: &mut Conn,
+    serial: &str,
+    now: &str,
+    event: &AuditEvent,
+) -> Result<Option<Settled>, StorageError> {
+    settle_pending(conn, serial, CertificateStatus::Failed, now, event).await
 }
 
-/// A pending row left by a process that stopped before signing or before handing out.
-pub async fn abandon_pending(db: &Db, serial: &str, event: &AuditEvent) -> Result<bool, StorageError> {
-    settle_pending(db, serial, CertificateStatus::Abandoned, event).await
+/// A pending row left by a process that stopped before signing or before handing out, and the
+/// order waiting on it; in the caller's transaction. `Ok(None)` when the row was no longer pending.
+pub async fn abandon_pending(
+    conn: &mut Conn,
+    serial: &str,
+    now: &str,
+    event: &AuditEvent,
+) -> Result<Option<Settled>, StorageError> {
+    settle_pending(conn, serial, CertificateStatus::Abandoned, now, event).await
 }
 
+/// What settling a pending certificate row ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    /// The id of the pending order (product) that waited on the certificate, now `abandoned`.
+    pub product: Option<String>,
+}
+
+/// Settles a pending certificate row and the pending product waiting on it (by serial) together:
+/// the product and its certificate are one unit (issue 15, point 9).
 async fn settle_pending(
-    db: &Db,
+    conn: &mut Conn,
     serial: &str,
     status: CertificateStatus,
+    now: &str,
     event: &AuditEvent,
-) -> Result<bool, StorageError> {
-    let mut tx = db.begin_write().await?;
+) -> Result<Option<Settled>, StorageError> {
     let n = sqlx::query("UPDATE ca_certificates SET status = $1 WHERE serial = $2 AND status = 'pending'")
         .bind(status.as_str())
         .bind(serial)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
-    if n == 1 {
-        audit::append(&mut *tx, event).await?;
-        tx.commit().await?;
-    } else {
-        tx.rollback().await?;
+    if n != 1 {
+        return Ok(None);
     }
-    Ok(n == 1)
+    audit::append(&mut *conn, event).await?;
+    let product: Option<String> = sqlx::query_scalar("SELECT id FROM products WHERE serial = $1 AND state = 'pending'")
+        .bind(serial)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(id) = &product {
+        sqlx::query("UPDATE products SET state = 'abandoned', updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        audit::append(
+            &mut *conn,
+            &AuditEvent::new(&event.actor, "product.abandoned", &format!("product:{id}"))
+                .after(&serde_json::json!({ "certificate": serial, "certificate_status": status.as_str() })),
+        )
+        .await?;
+    }
+    Ok(Some(Settled { product }))
 }
 
 /// Records that the latest full CRL of CA `ca_id` includes every revocation (clears `crl_dirty`).

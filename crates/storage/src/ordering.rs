@@ -1,6 +1,8 @@
 //! Products of the ordering platform: one row per certificate ordered (migration 0004).
 
-use santepki_domain::values::{Channel, KeyOrigin, Offer, ProductProfile, ProductState, ProductUsage};
+use santepki_domain::values::{
+    CertificateStatus, Channel, KeyOrigin, Offer, ProductProfile, ProductState, ProductUsage,
+};
 use serde::Serialize;
 
 use crate::registration::Conn;
@@ -38,7 +40,7 @@ pub struct ProductRow {
     pub serial: String,
     /// End of the certificate's validity (notAfter), RFC 3339 UTC text.
     pub not_after: String,
-    /// Lifecycle state: `issued` or `revoked`.
+    /// Lifecycle state: `pending` (being signed), `issued`, `revoked`, or `abandoned` (never signed).
     #[sqlx(try_from = "crate::values::Text<ProductState>")]
     pub state: ProductState,
     /// Where the key pair came from: `csr` (supplied by the customer) or `generated` (online by the platform).
@@ -111,7 +113,8 @@ pub async fn products_of(
         return Ok((Vec::new(), 0));
     }
     let placeholders: Vec<String> = (0..structures.len()).map(|i| format!("${}", i + 1)).collect();
-    let mut filter = format!("structure IN ({})", placeholders.join(", "));
+    // Orders in flight and abandoned ones are not products an administrator has.
+    let mut filter = format!("structure IN ({}) AND state IN ('issued', 'revoked')", placeholders.join(", "));
     let n = structures.len();
     if state.is_some() {
         filter.push_str(&format!(" AND state = ${}", n + 1));
@@ -140,16 +143,87 @@ pub async fn products_of(
     Ok((rows, c.fetch_one(db.pool()).await?))
 }
 
-/// Sets a product's state. Takes the caller's transaction, so that the state change and its audit event are written
-/// together or not at all.
-pub async fn set_state(conn: &mut Conn, id: &str, state: ProductState, now: &str) -> Result<(), StorageError> {
-    sqlx::query("UPDATE products SET state = $1, updated_at = $2 WHERE id = $3")
-        .bind(state.as_str())
+/// Settles a pending product with its certificate (`issued`), in the caller's transaction — the
+/// one that records the signed certificate. Fails when the product is no longer pending.
+pub async fn settle_issued(conn: &mut Conn, id: &str, now: &str) -> Result<(), StorageError> {
+    let n = sqlx::query("UPDATE products SET state = 'issued', updated_at = $1 WHERE id = $2 AND state = 'pending'")
         .bind(now)
         .bind(id)
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+    if n != 1 {
+        return Err(StorageError::Corrupt(format!("product {id} is not pending")));
+    }
     Ok(())
+}
+
+/// Moves a product from `from` to `to` if it is still in `from` (the recovery pass, which may run
+/// on several nodes at once); `false` when it was not.
+pub async fn repair_state(
+    conn: &mut Conn,
+    id: &str,
+    from: ProductState,
+    to: ProductState,
+    now: &str,
+) -> Result<bool, StorageError> {
+    let n = sqlx::query("UPDATE products SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
+        .bind(to.as_str())
+        .bind(now)
+        .bind(id)
+        .bind(from.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// A product whose state disagrees with its certificate's, for the recovery pass: the product,
+/// and its certificate's status (`None` when the CA has no row for the serial).
+#[derive(Debug, Clone)]
+pub struct Disagreement {
+    /// The product.
+    pub product: ProductRow,
+    /// Its certificate's status, when the CA has a row for it.
+    pub certificate_status: Option<CertificateStatus>,
+}
+
+/// Products whose state does not match their certificate's (issue 15, point 10): a pending
+/// product whose certificate is no longer pending (or missing), an issued product whose
+/// certificate is revoked or was never issued. Rows of issuances in flight (pending with a
+/// pending certificate) agree.
+///
+/// `only_pending` limits the search to pending products (an indexed lookup, for the scheduler's
+/// frequent pass); otherwise every product is read (a scan, for start-up and `ca recover`).
+pub async fn disagreements(db: &Db, only_pending: bool, limit: i64) -> Result<Vec<Disagreement>, StorageError> {
+    let cols: Vec<String> = COLS.split(", ").map(|c| format!("p.{c}")).collect();
+    let scope = if only_pending { "p.state = 'pending' AND " } else { "" };
+    let sql = format!(
+        "SELECT {}, c.status AS certificate_status FROM products p LEFT JOIN ca_certificates c ON c.serial = p.serial \
+         WHERE {scope}((p.state = 'pending' AND (c.status IS NULL OR c.status <> 'pending')) \
+            OR (p.state = 'issued' AND (c.status IS NULL OR c.status <> 'issued')) \
+            OR (p.state = 'revoked' AND (c.status IS NULL OR c.status <> 'revoked'))) \
+         ORDER BY p.created_at, p.id LIMIT $1",
+        cols.join(", ")
+    );
+    let rows = sqlx::query(&sql).bind(limit).fetch_all(db.pool()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        use sqlx::{FromRow, Row};
+        let product = ProductRow::from_row(&row)?;
+        let status: Option<String> = row.try_get("certificate_status")?;
+        let certificate_status = match status {
+            None => None,
+            Some(s) => Some(s.parse().map_err(|_| StorageError::UnknownValue {
+                table: "ca_certificates",
+                column: "status".into(),
+                value: s.clone(),
+                set: "CertificateStatus",
+            })?),
+        };
+        out.push(Disagreement { product, certificate_status });
+    }
+    Ok(out)
 }
 
 /// Issued products expiring before `before` whose expiry notice was not sent.
@@ -301,7 +375,8 @@ fn like_pattern(text: &str) -> String {
 
 /// A page of an administrator's products (the portal's table and the API's list); `(rows, total)`.
 pub async fn product_page(db: &Db, q: &ProductQuery) -> Result<(Vec<ProductListRow>, i64), StorageError> {
-    let mut filter = vec![ADMINISTERED.to_owned()];
+    // Orders in flight and abandoned ones are not products an administrator has.
+    let mut filter = vec![ADMINISTERED.to_owned(), "p.state IN ('issued', 'revoked')".to_owned()];
     let mut binds: Vec<String> = vec![q.card.clone()];
     let push = |cond: &str, value: String, binds: &mut Vec<String>| {
         binds.push(value);

@@ -758,11 +758,14 @@ pub async fn oppose_card(conn: &mut Conn, number: &str, day: &str, now: &str) ->
 }
 
 /// Serials of the live card certificates of a card.
-pub async fn card_certificate_serials(db: &Db, number: &str) -> Result<Vec<String>, StorageError> {
+pub async fn card_certificate_serials<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    number: &str,
+) -> Result<Vec<String>, StorageError> {
     Ok(sqlx::query_scalar(
         "SELECT serial FROM ca_certificates WHERE card_number = $1 AND status = 'issued' ORDER BY serial",
     )
     .bind(number)
-    .fetch_all(db.pool())
+    .fetch_all(executor)
     .await?)
 }

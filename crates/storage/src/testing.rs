@@ -131,13 +131,35 @@ pub async fn set_products_not_after(db: &Db, product_ids: &[&str], not_after: &s
     Ok(())
 }
 
+/// Sets a product's stored state as a crash of an earlier version, or a direct edit, could leave
+/// it (the recovery pass's tests).
+pub async fn set_product_state(db: &Db, id: &str, state: &str) -> Result<(), StorageError> {
+    sqlx::query("UPDATE products SET state = $1 WHERE id = $2").bind(state).bind(id).execute(db.pool()).await?;
+    Ok(())
+}
+
+/// Certificates issued (or since revoked) for a structure, not for a card, that no product holds:
+/// what ordering must never leave (issue 15, point 9).
+pub async fn certificates_without_product(db: &Db) -> Result<Vec<String>, StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT c.serial FROM ca_certificates c WHERE c.card_number IS NULL AND c.status IN ('issued', 'revoked') \
+         AND NOT EXISTS (SELECT 1 FROM products p WHERE p.serial = c.serial) ORDER BY c.serial",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}
+
 /// Puts an issued certificate back in the state a process leaves when it dies between recording
 /// a certificate and signing it: `pending`, without DER.
 pub async fn make_certificate_pending(db: &Db, serial: &str) -> Result<(), StorageError> {
-    sqlx::query("UPDATE ca_certificates SET status = 'pending', der = NULL WHERE serial = $1")
-        .bind(serial)
-        .execute(db.pool())
-        .await?;
+    // Recorded by another process, of no node this process holds: settled only after the grace period.
+    sqlx::query(
+        "UPDATE ca_certificates SET status = 'pending', der = NULL, owner_node = NULL, owner_boot = 'another-process' \
+         WHERE serial = $1",
+    )
+    .bind(serial)
+    .execute(db.pool())
+    .await?;
     Ok(())
 }
 

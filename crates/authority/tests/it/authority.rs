@@ -363,6 +363,98 @@ async fn generated_keys_come_back_once_as_pkcs12_under_the_requesters_passphrase
     assert!(row.der.is_some() && row.status.as_str() == "issued");
 }
 
+/// Issue 15, point 11: a retry with the key of an attempt that can never be signed is not held
+/// back by the grace period. Here the attempt's future was dropped after its pending row was
+/// committed (a client that went away, a signature interrupted): the row is this process's and
+/// no longer in flight, so the retry settles it and is issued at once (R37 still holds).
+#[tokio::test]
+async fn r37_a_retry_after_an_attempt_that_can_never_be_signed_is_issued_at_once() {
+    let t = testing::sqlite().await;
+    directory(&t).await;
+    let keys = tempfile::tempdir().unwrap();
+    let ca = authority(&t, keys.path(), KeyAlgorithm::EcdsaP256).await;
+    let (der, _) = csr(KeyAlgorithm::EcdsaP256);
+    let prepared =
+        ca.prepare(request(Profile::OrgAuthCli, Some(CHU), None, None, service("A"), der.clone())).await.unwrap();
+    let mut tx = t.db.begin_write().await.unwrap();
+    let pending = ca.record_pending(&mut tx, prepared).await.unwrap();
+    tx.commit().await.unwrap();
+    let first = pending.serial().to_owned();
+    // While the attempt is in flight, the key is taken and the answer says when to retry.
+    let err = ca.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("A"), der.clone())).await;
+    match err {
+        Err(IssueError::EarlierAttemptPending { serial, retry_after }) => {
+            assert_eq!(serial, first);
+            assert!((1..=300).contains(&retry_after), "{retry_after}");
+        }
+        other => panic!("expected earlier_attempt_pending, got {:?}", other.map(|i| i.serial)),
+    }
+    drop(pending);
+    let got = ca.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("A"), der.clone())).await.unwrap();
+    assert_ne!(got.serial, first);
+    let row = santepki_storage::authority::certificate(&t.db, &first).await.unwrap().unwrap();
+    assert_eq!(row.status.as_str(), "abandoned");
+    let events = santepki_storage::audit::events_for(t.db.pool(), &format!("certificate:{first}")).await.unwrap();
+    assert!(events.iter().any(|e| e.action == "certificate.abandoned"));
+    // And the key is now in a live certificate: R37 refuses it.
+    let again = ca.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("A"), der)).await;
+    assert!(matches!(again, Err(IssueError::KeyInUse(s)) if s == got.serial));
+}
+
+/// Issue 15, point 11: rows an earlier process of the same node left pending (a SIGKILL, then a
+/// restart that claims the node again) are settled at once; rows of a process on another node
+/// wait for the grace period, and a retry meanwhile is told how long.
+#[tokio::test]
+async fn pending_rows_of_an_earlier_process_of_this_node_settle_at_once_others_after_the_grace() {
+    let t = testing::sqlite().await;
+    directory(&t).await;
+    let keys = tempfile::tempdir().unwrap();
+    let ca = authority(&t, keys.path(), KeyAlgorithm::EcdsaP256).await;
+    let settings = ca.settings().clone();
+    let custody = SoftwareCustody::new(keys.path(), Some("test passphrase".into()));
+    let leave_pending = |ca: Authority, service_name: &'static str| async move {
+        let (der, _) = csr(KeyAlgorithm::EcdsaP256);
+        let prepared = ca
+            .prepare(request(Profile::OrgAuthCli, Some(CHU), None, None, service(service_name), der.clone()))
+            .await
+            .unwrap();
+        let mut tx = ca.db().begin_write().await.unwrap();
+        let pending = ca.record_pending(&mut tx, prepared).await.unwrap();
+        tx.commit().await.unwrap();
+        // The process "dies" holding the attempt in flight: never dropped, never signed.
+        let serial = pending.serial().to_owned();
+        std::mem::forget(pending);
+        (serial, der)
+    };
+    // A process of node A and one of node B each leave a row pending.
+    let a1 = Authority::load(t.db.clone(), settings.clone(), &custody).await.unwrap();
+    assert!(a1.claim_node("host/127.0.0.1:8080".into()));
+    assert!(!a1.claim_node("another".into()), "a node is claimed once");
+    let (of_a, _) = leave_pending(a1, "A").await;
+    let b = Authority::load(t.db.clone(), settings.clone(), &custody).await.unwrap();
+    b.claim_node("other-host/127.0.0.1:8080".into());
+    let (of_b, key_b) = leave_pending(b, "B").await;
+    // Node A restarts: its earlier process's row settles at once, node B's does not.
+    let a2 = Authority::load(t.db.clone(), settings.clone(), &custody).await.unwrap();
+    a2.claim_node("host/127.0.0.1:8080".into());
+    a2.set_pending_grace_seconds(300);
+    assert_eq!(a2.resolve_pending(chrono::Duration::seconds(300), "test").await.unwrap(), 1);
+    let status = |serial: String| {
+        let db = t.db.clone();
+        async move { santepki_storage::authority::certificate(&db, &serial).await.unwrap().unwrap().status }
+    };
+    assert_eq!(status(of_a).await.as_str(), "abandoned");
+    assert_eq!(status(of_b.clone()).await.as_str(), "pending");
+    match a2.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("B"), key_b.clone())).await {
+        Err(e @ IssueError::EarlierAttemptPending { .. }) => assert_eq!(e.code(), "earlier_attempt_pending"),
+        other => panic!("expected earlier_attempt_pending, got {:?}", other.map(|i| i.serial)),
+    }
+    // After the grace period (here: none), the retry settles it and is issued.
+    a2.set_pending_grace_seconds(0);
+    a2.issue(request(Profile::OrgAuthCli, Some(CHU), None, None, service("B"), key_b)).await.unwrap();
+    assert_eq!(status(of_b).await.as_str(), "abandoned");
+}
+
 #[tokio::test]
 async fn pending_rows_left_by_a_crash_settle_as_abandoned_and_ocsp_says_unknown() {
     let t = testing::sqlite().await;

@@ -208,7 +208,7 @@ impl PageError {
         match e {
             RegError::NotFound { .. } => PageError { reason: code, ..PageError::not_found() },
             RegError::Forbidden { message, .. } => PageError::new(StatusCode::FORBIDDEN, code, "Accès refusé", message),
-            RegError::Conflict { message, .. } => {
+            RegError::Conflict { message, .. } | RegError::Busy { message, .. } => {
                 PageError::new(StatusCode::CONFLICT, code, "Action impossible", message)
             }
             RegError::Invalid { field, message, .. } => {

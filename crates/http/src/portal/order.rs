@@ -377,6 +377,8 @@ fn refusal(e: RegError) -> Result<(&'static str, HashMap<String, String>), super
             let message = format!("{message} ({})", rule.unwrap_or("R37"));
             Ok((step_of_field("csr"), one_error(form_field("csr"), message)))
         }
+        // An earlier attempt with this key is being settled: said beside the CSR, with when to retry.
+        RegError::Busy { message, .. } => Ok((step_of_field("csr"), one_error(form_field("csr"), message))),
         RegError::Forbidden { code: "not_habilitated", message, .. } => {
             Ok(("structure", one_error("structure", message)))
         }

@@ -1183,6 +1183,22 @@ async fn ordering_for_habilitated_structures() {
             assert!(sent[0].recipients.contains("it@pharmacie.test"), "{subject}: {mails:?}");
         }
 
+        // Issue 15, point 11: the key of an attempt another process may still sign (here: recorded
+        // pending by another process, within the grace period) is refused with when to retry.
+        let csr = csr_pem();
+        let body = json!({ "profile": "org-auth-cli", "structure": eg, "service": "DMP AUTHENTIFICATION", "actor_email": "it@pharmacie.test", "csr": csr });
+        let (s, v) = call(&w, Some(admin), "POST", "/products", Some(body.clone())).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let serial = v["product"]["serial"].as_str().unwrap();
+        testing::make_certificate_pending(&w.db.db, serial).await.unwrap();
+        let resp = client(Some(admin)).post(format!("{}/products", w.api)).json(&body).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::CONFLICT);
+        let retry_after: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!((v["error"].as_str(), v["rule"].as_str()), (Some("earlier_attempt_pending"), Some("R37")), "{v}");
+        assert_eq!(v["retry_after"].as_u64(), Some(retry_after));
+        assert!((1..=300).contains(&retry_after), "{retry_after}");
+
         // Issue 15, point 7 (R3): the operator terminates the pharmacy's contract; its
         // administrator no longer orders nor renews, and its live certificates are revoked.
         let pharmacy_contract = contract(&w, &format!("1{}", seed::PHARMACY_EJ), None).await;

@@ -149,7 +149,8 @@ pub struct CrlArgs {
 
 #[derive(Args)]
 pub struct RecoverArgs {
-    /// Settle pending rows older than this many seconds (default: ca.pending_grace_seconds).
+    /// Settle pending rows older than this many seconds (default: ca.pending_grace_seconds); rows an
+    /// earlier process of this node left are settled whatever their age only by `serve`.
     #[arg(long)]
     grace_seconds: Option<u32>,
 }
@@ -342,6 +343,18 @@ pub async fn run(cmd: CaCommand, config: Option<PathBuf>) -> Result<ExitCode> {
             let grace = args.grace_seconds.unwrap_or(loaded.config.ca.pending_grace_seconds);
             let n = ca.resolve_pending(chrono::Duration::seconds(i64::from(grace)), &actor).await?;
             println!("settled {n} pending issuance(s)");
+            // Then products and their certificates are made to agree (issue 15, points 9 and 10).
+            let reg = santepki_registration::Registration::new(
+                db.clone(),
+                loaded.config.directory.identifiers,
+                Some(ca.clone()),
+                super::serve::mail_settings(&loaded),
+            );
+            let r = reg.recover_orders(&actor, false).await?;
+            println!(
+                "products: {} completed, {} abandoned, {} set revoked; {} certificate(s) of revoked products revoked",
+                r.completed, r.abandoned, r.revoked_products, r.revoked_certificates
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -63,11 +63,7 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     santepki_storage::directory::ensure_indexes(&db).await.context("checking the directory indexes")?;
     let authority = super::ca::load(loaded, &db).await.context("loading the CA (ca.* settings)")?;
     if let Some(ca) = &authority {
-        let grace = chrono::Duration::seconds(i64::from(cfg.ca.pending_grace_seconds));
-        let n = ca.resolve_pending(grace, "serve").await.context("settling pending issuances")?;
-        if n > 0 {
-            eprintln!("settled {n} issuance(s) left pending by a stopped process");
-        }
+        ca.set_pending_grace_seconds(cfg.ca.pending_grace_seconds);
     }
     let registration = authority
         .as_ref()
@@ -85,6 +81,24 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
         format!("cannot listen on {} (ldap.listen): is another santepki or LDAP server running?", cfg.ldap.listen)
     })?;
     let ldap_url = format!("ldap://{}", ldap_listener.local_addr()?);
+    if let Some(ca) = &authority {
+        // This process holds the node now (no other live process can listen on this address of
+        // this host): what an earlier process of the node left pending is settled at once
+        // (issue 15, point 11), the rest after the grace period; then products and certificates
+        // are made to agree (points 9 and 10).
+        ca.claim_node(format!("{}/{local}", host_name()));
+        let grace = chrono::Duration::seconds(i64::from(cfg.ca.pending_grace_seconds));
+        let n = ca.resolve_pending(grace, "serve").await.context("settling pending issuances")?;
+        if n > 0 {
+            eprintln!("settled {n} issuance(s) left pending by a stopped process");
+        }
+    }
+    if let Some(reg) = &registration {
+        let recovered = reg.recover_orders("serve", false).await.context("reconciling products and certificates")?;
+        if !recovered.is_empty() {
+            eprintln!("recovery: {recovered:?}");
+        }
+    }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let stopped_signal = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
@@ -113,7 +127,7 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
             router(state.clone()),
             stopped_signal(stopped.clone()),
         )));
-        tokio::spawn(ca_jobs(ca.clone(), cfg.ca.pending_grace_seconds, stopped.clone()));
+        tokio::spawn(ca_jobs(ca.clone(), registration.clone(), cfg.ca.pending_grace_seconds, stopped.clone()));
     }
     if let Some(reg) = &registration {
         tokio::spawn(mail_job(reg.clone(), cfg.mail.expiry_notice_days, stopped.clone()));
@@ -126,6 +140,15 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
         stopped_signal(stopped),
     ));
     Ok(Running { http_url, ldap_url, portal_url, http, https, ldap, stop })
+}
+
+/// This host's name, for the node a serving process claims (`/proc/sys/kernel/hostname` on
+/// Linux, else `/etc/hostname`, else `localhost`).
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|f| std::fs::read_to_string(f).ok().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "localhost".into())
 }
 
 /// Mail settings from the configuration (`mail.*`).
@@ -182,7 +205,12 @@ async fn mail_job(reg: Registration, expiry_days: u32, mut stop: tokio::sync::wa
 /// The CA's time-based jobs. Each is safe on every node at once (CRL numbers are taken
 /// atomically, OCSP responses are stored conditionally, pending rows settle once), so every node
 /// runs them and none is special.
-async fn ca_jobs(ca: santepki_authority::Authority, grace_seconds: u32, mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn ca_jobs(
+    ca: santepki_authority::Authority,
+    registration: Option<Registration>,
+    grace_seconds: u32,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     const TICK: std::time::Duration = std::time::Duration::from_secs(30);
     loop {
         if let Err(e) = ca.publish_due_crls("scheduler").await {
@@ -193,6 +221,11 @@ async fn ca_jobs(ca: santepki_authority::Authority, grace_seconds: u32, mut stop
         }
         if let Err(e) = ca.resolve_pending(chrono::Duration::seconds(i64::from(grace_seconds)), "scheduler").await {
             tracing::error!(error = %e, "settling pending issuances failed");
+        }
+        if let Some(reg) = &registration {
+            if let Err(e) = reg.recover_orders("scheduler", true).await {
+                tracing::error!(error = %e, "reconciling products and certificates failed");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}

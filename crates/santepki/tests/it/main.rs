@@ -12,4 +12,5 @@ mod api_schemathesis;
 mod ca_crash;
 mod ca_validators;
 mod cli;
+mod order_crash;
 mod portal_e2e;

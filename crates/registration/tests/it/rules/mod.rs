@@ -9,4 +9,4 @@ mod ordering;
 mod sections;
 mod structures;
 mod workflow;
-mod world;
+pub(crate) mod world;
