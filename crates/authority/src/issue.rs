@@ -582,7 +582,10 @@ impl Authority {
                 if let Some(s) = &structure {
                     if req.profile.is_personal() {
                         let situations = directory::situations_of(db, &id, false).await?;
-                        if !situations.iter().any(|sit| sit.idnat_struct.as_deref() == Some(s.idnat_struct.as_str())) {
+                        let today = now.date_naive().to_string();
+                        if !situations.iter().any(|sit| sit.idnat_struct.as_deref() == Some(s.idnat_struct.as_str()))
+                            && !crate::holders::holds_structure_card_for(db, &id, &s.idnat_struct, &today).await?
+                        {
                             return Err(IssueError::Refused(
                                 format!("{id} has no practice at {} in the directory", s.idnat_struct),
                                 "ps_not_in_structure",

@@ -14,6 +14,7 @@ pub mod chain;
 pub mod crl;
 pub mod csr;
 pub mod hierarchy;
+mod holders;
 pub mod issue;
 pub mod keys;
 pub mod lint;

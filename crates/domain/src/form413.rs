@@ -183,8 +183,13 @@ pub struct Offers {
     /// ORG (legal person): AUTH_CLI, SIGN, CONF.
     #[serde(default)]
     pub org: bool,
-    /// SERVEUR SSL for a domain or one FQDN.
+    /// SERVEUR SSL for a domain name (« certificat pour le nom de domaine suivant »): the domain
+    /// and every name under it (R23).
     pub server_ssl_domain: Option<String>,
+    /// SERVEUR SSL restricted to one server (« certificat restreint au serveur suivant »): that
+    /// FQDN only. The seed's form fills one line or the other, never both (R23).
+    #[serde(default)]
+    pub server_ssl_host: Option<String>,
     /// SERVEUR S/MIME, SIGN, CONF for a mail domain.
     pub server_mail_domain: Option<String>,
     /// PRO (natural persons), with the mail domain it requires (R17).
@@ -192,6 +197,23 @@ pub struct Offers {
     pub pro: bool,
     /// The mail domain of the PRO offer (R17); empty without it (R19).
     pub pro_mail_domain: Option<String>,
+}
+
+/// Section 1 for a health establishment asking for the PRO offer (R17, seed 002): the
+/// beneficiary site as the paper form identifies it, beside its SIRET in section 2.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EstablishmentSite {
+    /// Dénomination (raison sociale) of the structure.
+    pub name: String,
+    /// FINESS géographique of the site (9 characters), when it has one (« si la structure n'a
+    /// pas de numéro de FINESS, ne rien indiquer »).
+    #[serde(default)]
+    pub finess_geographique: Option<String>,
+    /// Code postal of the site (5 digits).
+    pub postal_code: String,
+    /// Commune of the site.
+    pub town: String,
 }
 
 /// A whole form 413.
@@ -202,6 +224,10 @@ pub struct Form413 {
     pub case: StructureCase,
     /// Section 2: the structure identifiers (idNat_Struct form, e.g. `1060785003`, `3…`, `4…`).
     pub identifiers: Vec<String>,
+    /// Section 1 of the establishment case (R17): name, FINESS géographique if any, postal code
+    /// and town; empty in every other case (R19).
+    #[serde(default)]
+    pub site: Option<EstablishmentSite>,
     /// Section 3.2: the signer (R20).
     pub signer: Signer,
     /// Section 4.1: the technical administrators (R21).
@@ -210,6 +236,68 @@ pub struct Form413 {
     pub usage: Usage,
     /// Section 4.3: the offers (R23).
     pub offers: Offers,
+}
+
+fn trimmed(v: &str) -> String {
+    v.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn trimmed_opt(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(trimmed).filter(|s| !s.is_empty())
+}
+
+/// A domain of section 4.3 as declared: trimmed, lower case, without `@` nor the root's dot.
+fn domain_opt(v: &Option<String>) -> Option<String> {
+    trimmed_opt(v).map(|d| d.trim_start_matches('@').trim_end_matches('.').to_ascii_lowercase())
+}
+
+impl Person {
+    fn normalised(&self) -> Person {
+        Person {
+            last_name: trimmed(&self.last_name),
+            first_names: trimmed(&self.first_names),
+            phone: trimmed(&self.phone),
+            email: trimmed(&self.email),
+            card_number: trimmed(&self.card_number),
+        }
+    }
+}
+
+impl Form413 {
+    /// Rule R29's principle for forms: the form as it will be validated and stored, normalised
+    /// once at the door (`registration::forms`): every text trimmed with its white space runs made
+    /// one space, identifiers without spaces, empty optional fields absent, declared domains in
+    /// lower case without `@`. The signed content is computed from this form, so what the signer
+    /// signs is what is stored and what binds the orders (R23).
+    pub fn normalised(&self) -> Form413 {
+        let o = &self.offers;
+        Form413 {
+            case: self.case,
+            identifiers: self.identifiers.iter().map(|i| i.split_whitespace().collect()).collect(),
+            site: self.site.as_ref().map(|s| EstablishmentSite {
+                name: trimmed(&s.name),
+                finess_geographique: trimmed_opt(&s.finess_geographique),
+                postal_code: trimmed(&s.postal_code),
+                town: trimmed(&s.town),
+            }),
+            signer: Signer { role: self.signer.role, person: self.signer.person.normalised() },
+            administrators: self.administrators.iter().map(Person::normalised).collect(),
+            usage: Usage {
+                description: trimmed(&self.usage.description),
+                vendor: trimmed(&self.usage.vendor),
+                solution: trimmed(&self.usage.solution),
+                version: trimmed(&self.usage.version),
+            },
+            offers: Offers {
+                org: o.org,
+                server_ssl_domain: domain_opt(&o.server_ssl_domain),
+                server_ssl_host: domain_opt(&o.server_ssl_host),
+                server_mail_domain: domain_opt(&o.server_mail_domain),
+                pro: o.pro,
+                pro_mail_domain: domain_opt(&o.pro_mail_domain),
+            },
+        }
+    }
 }
 
 /// What the directory and the registers say about a structure identifier.
@@ -229,6 +317,15 @@ pub struct StructureFacts {
     pub legal_representative_cards: Vec<String>,
     /// Cards (numbers) of the entity's mandataires (R5).
     pub mandataire_cards: Vec<String>,
+    /// The directory row the identifier designates (an establishment named by its SIRET is its
+    /// FINESS row, R17).
+    pub row_id: String,
+    /// The postal code the directory gives for the structure, when it gives one (R17).
+    pub postal_code: Option<String>,
+    /// For the multi-site LBM cases (R11, R12): the FINESS géographique (idNat_Struct) of the
+    /// legal entity's main site, the one where its professionals' situations are registered,
+    /// when the directory shows one site holding more of them than any other.
+    pub main_site: Option<String>,
 }
 
 /// What the card register says about a card.
@@ -240,6 +337,9 @@ pub struct CardFacts {
     pub holder: String,
     /// Valid today and not opposed.
     pub valid: bool,
+    /// For a CPA (a vendor's card, R6): whether the vendor it works for holds an active contract
+    /// with the agency. `true` for other card types, which no vendor contract governs.
+    pub vendor_contract: bool,
 }
 
 /// Everything the rules need, looked up by the registration layer.
@@ -321,6 +421,7 @@ pub fn validate(form: &Form413, facts: &dyn Facts, mode: ValidationMode) -> Vec<
     check_administrators(&mut out, &form.administrators, facts);
     check_usage(&mut out, &form.usage);
     check_offers(&mut out, &form.offers);
+    check_site(&mut out, form, facts, mode);
     out
 }
 
@@ -419,6 +520,21 @@ fn check_structure(out: &mut Vec<Refusal>, at: &str, case: StructureCase, s: &St
             refuse(out, at, case.rule(), "il faut le FINESS juridique du gestionnaire, pas celui d'un établissement")
         }
         _ => {}
+    }
+    // R11, R12: a multi-site lab orders with its main site's FINESS géographique, never a
+    // secondary site's (one certificate serves every site).
+    if matches!(case, StructureCase::LbmSelas | StructureCase::LbmMultiSite) {
+        if let Some(main) = s.main_site.as_deref().filter(|m| *m != s.row_id) {
+            refuse(
+                out,
+                at,
+                case.rule(),
+                format!(
+                    "site secondaire : un laboratoire multi-site se déclare avec le FINESS géographique de son site principal ({})",
+                    main.get(1..).unwrap_or(main)
+                ),
+            );
+        }
     }
     if let Some(allowed) = case.sectors() {
         if !s.sectors.is_empty() && !s.sectors.iter().any(|sec| allowed.contains(&sec.as_str())) {
@@ -552,9 +668,14 @@ fn check_administrator_card(out: &mut Vec<Refusal>, at: &str, a: &Person, facts:
             "R2",
             format!("un administrateur technique détient une CPS, CPE ou CPA, pas une {}", c.card_type),
         ),
+        Some(c) if !c.vendor_contract => refuse(out, field, "R6", VENDOR_WITHOUT_CONTRACT),
         _ => {}
     }
 }
+
+/// Rule R6's refusal of a CPA whose vendor holds no active contract.
+pub const VENDOR_WITHOUT_CONTRACT: &str =
+    "cette CPA est celle d'un éditeur sans contrat actif avec l'Agence : un éditeur administrateur technique a son propre contrat";
 
 /// Section 4.2 (R22): the usage is described.
 fn check_usage(out: &mut Vec<Refusal>, usage: &Usage) {
@@ -566,11 +687,28 @@ fn check_usage(out: &mut Vec<Refusal>, usage: &Usage) {
 /// Section 4.3: at least one offer, valid domain names (R23), the PRO offer's mail domain (R17),
 /// left empty without the PRO offer (R19).
 fn check_offers(out: &mut Vec<Refusal>, o: &Offers) {
-    if !o.org && !o.pro && o.server_ssl_domain.is_none() && o.server_mail_domain.is_none() {
+    if !o.org
+        && !o.pro
+        && o.server_ssl_domain.is_none()
+        && o.server_ssl_host.is_none()
+        && o.server_mail_domain.is_none()
+    {
         refuse(out, "/offers", "R23", "choisissez au moins une offre");
+    }
+    if o.server_ssl_domain.is_some() && o.server_ssl_host.is_some() {
+        refuse(
+            out,
+            "/offers/server_ssl_host",
+            "R23",
+            "un nom de domaine OU un serveur restreint : une seule des deux lignes",
+        );
+    }
+    if o.server_ssl_host.as_deref().is_some_and(|h| h.trim().starts_with("*.")) {
+        refuse(out, "/offers/server_ssl_host", "R23", "un serveur se déclare par son nom complet, sans joker");
     }
     for (field, value) in [
         ("server_ssl_domain", &o.server_ssl_domain),
+        ("server_ssl_host", &o.server_ssl_host),
         ("server_mail_domain", &o.server_mail_domain),
         ("pro_mail_domain", &o.pro_mail_domain),
     ] {
@@ -586,6 +724,63 @@ fn check_offers(out: &mut Vec<Refusal>, o: &Offers) {
     }
     if !o.pro && o.pro_mail_domain.is_some() {
         refuse(out, "/offers/pro_mail_domain", "R19", "à laisser vide sans l'offre PRO");
+    }
+}
+
+/// Section 1 of the establishment case (R17): the site's name, postal code and town, and its
+/// FINESS géographique when it has one, which must be that establishment's; empty in every other
+/// case (R19).
+fn check_site(out: &mut Vec<Refusal>, form: &Form413, facts: &dyn Facts, mode: ValidationMode) {
+    let Some(site) = &form.site else {
+        if form.case == StructureCase::Establishment {
+            refuse(out, "/site", "R17", "indiquez la dénomination, le code postal et la commune de l'établissement");
+        }
+        return;
+    };
+    if form.case != StructureCase::Establishment {
+        refuse(out, "/site", "R19", "à laisser vide hors du cas établissement de santé (R17)");
+        return;
+    }
+    if site.name.trim().is_empty() {
+        refuse(out, "/site/name", "R17", "champ obligatoire");
+    }
+    if site.town.trim().is_empty() {
+        refuse(out, "/site/town", "R17", "champ obligatoire");
+    }
+    let postal = site.postal_code.trim();
+    if postal.len() != 5 || !postal.bytes().all(|b| b.is_ascii_digit()) {
+        refuse(out, "/site/postal_code", "R17", "le code postal a 5 chiffres");
+    }
+    // The SIRET of section 2, as the directory knows it.
+    let named = form.identifiers.first().and_then(|id| facts.structure(id.trim()));
+    if let Some(s) = &named {
+        if s.postal_code.as_deref().is_some_and(|p| !p.is_empty() && p != postal) {
+            refuse(out, "/site/postal_code", "R17", "ce n'est pas le code postal de l'établissement dans l'annuaire");
+        }
+    }
+    let Some(finess) = site.finess_geographique.as_deref().map(str::trim).filter(|f| !f.is_empty()) else {
+        return;
+    };
+    let id = format!("1{finess}");
+    if IdNatStruct::parse(&id, mode).is_err() {
+        refuse(out, "/site/finess_geographique", "R43", "FINESS invalide (9 caractères, clé de contrôle)");
+        return;
+    }
+    match facts.structure(&id) {
+        None => refuse(out, "/site/finess_geographique", "R8", "FINESS absent de l'annuaire"),
+        Some(f) if f.is_legal_entity => {
+            refuse(out, "/site/finess_geographique", "R17", "il faut le FINESS géographique, pas le FINESS juridique")
+        }
+        Some(f) => {
+            if named.as_ref().is_some_and(|s| s.row_id.starts_with('1') && s.row_id != f.row_id) {
+                refuse(
+                    out,
+                    "/site/finess_geographique",
+                    "R17",
+                    "ce FINESS n'est pas celui de l'établissement du SIRET",
+                );
+            }
+        }
     }
 }
 
@@ -705,6 +900,7 @@ mod tests {
             has_contract: true,
             legal_representative_cards: vec![LEGAL_REP_CARD.into()],
             mandataire_cards: vec![],
+            ..Default::default()
         };
         w.structures.insert(PHARMACY.into(), facts(&["SA06"], false));
         w.structures.insert("1750900011".into(), facts(&["SA06"], true));
@@ -713,23 +909,23 @@ mod tests {
         w.structures.insert("499700270616003".into(), facts(&["SA07"], false));
         w.cards.insert(
             LEGAL_REP_CARD.into(),
-            CardFacts { card_type: CardType::Cps, holder: "810000000041".into(), valid: true },
+            CardFacts { card_type: CardType::Cps, holder: "810000000041".into(), valid: true, vendor_contract: true },
         );
         w.cards.insert(
             ADMIN_CARD.into(),
-            CardFacts { card_type: CardType::Cpa, holder: "810000000100".into(), valid: true },
+            CardFacts { card_type: CardType::Cpa, holder: "810000000100".into(), valid: true, vendor_contract: true },
         );
         w.cards.insert(
             HOLDER_CARD.into(),
-            CardFacts { card_type: CardType::Cps, holder: "899700270616".into(), valid: true },
+            CardFacts { card_type: CardType::Cps, holder: "899700270616".into(), valid: true, vendor_contract: true },
         );
         w.cards.insert(
             "8000000090".into(),
-            CardFacts { card_type: CardType::Cps, holder: "810000000090".into(), valid: false },
+            CardFacts { card_type: CardType::Cps, holder: "810000000090".into(), valid: false, vendor_contract: true },
         );
         w.cards.insert(
             "8000000200".into(),
-            CardFacts { card_type: CardType::Cde, holder: "810000000200".into(), valid: true },
+            CardFacts { card_type: CardType::Cde, holder: "810000000200".into(), valid: true, vendor_contract: true },
         );
         w
     }
@@ -738,6 +934,7 @@ mod tests {
         Form413 {
             case: StructureCase::Pharmacy,
             identifiers: vec![PHARMACY.into()],
+            site: None,
             signer: Signer { role: SignerRole::LegalRepresentative, person: person(LEGAL_REP_CARD) },
             administrators: vec![person(ADMIN_CARD)],
             usage: Usage { description: "Accès au DP".into(), ..Default::default() },
@@ -797,6 +994,37 @@ mod tests {
         assert_eq!(validate(&form, &world(), ValidationMode::Test), vec![]);
         form.offers.pro = false;
         assert_eq!(rules(&validate(&form, &world(), ValidationMode::Test)), ["R19"]);
+    }
+
+    #[test]
+    fn r6_a_cpa_whose_vendor_has_no_contract_is_refused() {
+        let mut w = world();
+        w.cards.get_mut(ADMIN_CARD).unwrap().vendor_contract = false;
+        let r = validate(&pharmacy_form(), &w, ValidationMode::Test);
+        assert_eq!(rules(&r), ["R6"]);
+        assert_eq!(r[0].field, "/administrators/0/card_number");
+    }
+
+    #[test]
+    fn r11_a_secondary_site_is_refused() {
+        let mut w = world();
+        let site = |main: Option<&str>| StructureFacts {
+            open: true,
+            legal_entity: "1750900011".into(),
+            has_contract: true,
+            legal_representative_cards: vec![LEGAL_REP_CARD.into()],
+            row_id: "1750900037".into(),
+            main_site: main.map(str::to_owned),
+            ..Default::default()
+        };
+        w.structures.insert("1750900037".into(), site(Some("1750900029")));
+        let mut form = pharmacy_form();
+        form.case = StructureCase::LbmSelas;
+        form.identifiers = vec!["1750900037".into()];
+        let r = validate(&form, &w, ValidationMode::Test);
+        assert!(r.iter().any(|x| x.rule == "R11" && x.field == "/identifiers/0"), "{r:?}");
+        w.structures.insert("1750900037".into(), site(None));
+        assert_eq!(validate(&form, &w, ValidationMode::Test), vec![]);
     }
 
     #[test]

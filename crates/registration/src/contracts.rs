@@ -252,9 +252,20 @@ impl Registration {
         Ok(out)
     }
 
-    /// Ends a contract (operators only). Its habilitations stay as records but the form rules
-    /// refuse new forms without an active contract (R3).
+    /// Ends a contract (operators only), and with it everything it allowed (R3; see
+    /// `termination`): the habilitations on its structures are withdrawn and its pending forms
+    /// closed in the same transaction, then the structures' live certificates are revoked
+    /// (`cessationOfOperation`). Orders and renewals check the contract too.
     pub async fn terminate_contract(&self, actor: &Actor, id: &str) -> Result<ContractRow, RegError> {
+        Ok(self.terminate_contract_with_effects(actor, id).await?.0)
+    }
+
+    /// [`Self::terminate_contract`], with what the termination ended.
+    pub async fn terminate_contract_with_effects(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<(ContractRow, crate::termination::TerminationEffects), RegError> {
         self.require_operator(actor).await?;
         let before = store::contract(self.db(), id).await?.ok_or_else(|| RegError::not_found("contract", id))?;
         if before.state != ContractState::Active {
@@ -271,8 +282,10 @@ impl Registration {
                 .after(&after),
         )
         .await?;
+        let (mut effects, structures) = self.end_under_contract(&mut tx, actor, &before).await?;
         tx.commit().await?;
-        Ok(after)
+        self.revoke_after_termination(actor, &structures, &mut effects).await?;
+        Ok((after, effects))
     }
 
     /// Whether the actor holds a vendor-administrator role for this (vendor) entity.

@@ -1,8 +1,10 @@
-//! The doctrine checklist of a structure (R36, R38): which certificates its uses need, computed
-//! from its live products. The portal shows it per structure and the API serves it
+//! The doctrine checklist of a structure (R36, R38, R39): which certificates its uses need,
+//! computed from its live products, read through typed, normalised values ([`ServiceKind`],
+//! R29) rather than the stored text. The portal shows it per structure and the API serves it
 //! (`GET /api/v1/structures/{id}/doctrine`) so that vendors can automate the check.
 
 use santepki_domain::values::{ContractKind, ProductProfile};
+use santepki_storage::directory as dir;
 use santepki_storage::ordering::{self as store, ProductRow};
 use santepki_storage::registration as reg_store;
 use santepki_storage::time;
@@ -26,9 +28,9 @@ pub enum CheckStatus {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CheckItem {
     /// Stable machine name: `dmp-pair`, `insi-own-certificate`, `essms-three`, `not-vendor-name`,
-    /// `one-certificate-per-instance`.
+    /// `essms-eg-to-ej`.
     pub code: &'static str,
-    /// The rule of RULES.md the item checks (R36–R38).
+    /// The rule of RULES.md the item checks (R36–R39).
     pub rule: &'static str,
     /// Whether the structure meets the item.
     pub status: CheckStatus,
@@ -55,8 +57,44 @@ pub struct Doctrine {
     pub items: Vec<CheckItem>,
 }
 
+/// What a product's service applicatif (its CN, R29) is for, read from the normalised name:
+/// trimmed, white space runs made one space (the form orders store since issue 15; rows stored
+/// before may still carry `'INSI-AUTO '`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceKind {
+    /// `INSI-AUTO` or `INSI-MANU`, exactly: the INSi certificate (R36).
+    Insi,
+    /// A name meant for INSi but not exactly one of its two names (INSi refuses it, DESIR_560).
+    InsiMisnamed,
+    /// Anything else (`DMP AUTHENTIFICATION`, `SAMU 75`…), or no service.
+    Other,
+}
+
+impl ServiceKind {
+    /// The kind of a service applicatif as stored.
+    pub fn of(service: Option<&str>) -> ServiceKind {
+        let Some(raw) = service else { return ServiceKind::Other };
+        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name == "INSI-AUTO" || name == "INSI-MANU" {
+            return ServiceKind::Insi;
+        }
+        let squashed: String = name
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
+            .collect::<String>()
+            .to_ascii_uppercase();
+        if squashed == "INSIAUTO" || squashed == "INSIMANU" {
+            ServiceKind::InsiMisnamed
+        } else {
+            ServiceKind::Other
+        }
+    }
+}
+
+/// Whether a product is meant for INSi (R36: it does not count for the DMP), its name exact or
+/// not.
 fn is_insi(p: &ProductRow) -> bool {
-    matches!(p.service.as_deref(), Some("INSI-AUTO" | "INSI-MANU"))
+    ServiceKind::of(p.service.as_deref()) != ServiceKind::Other
 }
 
 /// The checklist from a structure's live products (pure: the rules of R36 and R38).
@@ -99,8 +137,15 @@ pub fn checklist(products: &[ProductRow], medico_social: bool, vendor_owned: boo
     let insi: Vec<&ProductRow> = products.iter().filter(|p| is_insi(p)).collect();
     let insi_wrong_profile: Vec<&ProductRow> =
         insi.iter().copied().filter(|p| p.profile != ProductProfile::OrgAuthCli).collect();
+    let misnamed = insi.iter().any(|p| ServiceKind::of(p.service.as_deref()) == ServiceKind::InsiMisnamed);
     let (status, message) = if !insi_wrong_profile.is_empty() {
         (CheckStatus::Warning, "un certificat nommé pour l'INSi n'est pas un ORG AUTH_CLI".to_owned())
+    } else if misnamed {
+        (
+            CheckStatus::Warning,
+            "un certificat INSi n'est pas nommé exactement « INSI-AUTO » ou « INSI-MANU » : l'INSi le refusera"
+                .to_owned(),
+        )
     } else if insi.is_empty() {
         (
             CheckStatus::Missing,
@@ -158,6 +203,30 @@ pub fn checklist(products: &[ProductRow], medico_social: bool, vendor_owned: boo
     items
 }
 
+/// Rule R39's item: the ESSMS's live certificates on a geographic establishment, which move to
+/// its legal entity `ej` at their renewal (`orders::renewal`).
+pub fn essms_move_to_legal_entity(on_egs: &[ProductRow], ej: &str) -> CheckItem {
+    let (status, message) = if on_egs.is_empty() {
+        (CheckStatus::Satisfied, format!("tous les certificats de l'ESSMS sont au FINESS juridique {ej}"))
+    } else {
+        (
+            CheckStatus::Warning,
+            format!(
+                "{} certificat(s) sur un FINESS géographique : ils passeront au FINESS juridique {ej} à leur renouvellement",
+                on_egs.len()
+            ),
+        )
+    };
+    CheckItem {
+        code: "essms-eg-to-ej",
+        rule: "R39",
+        status,
+        label: "ESSMS : certificats au niveau de l'entité juridique",
+        message,
+        products: on_egs.iter().map(|p| p.number.clone()).collect(),
+    }
+}
+
 impl Registration {
     /// The doctrine checklist of a structure (R36, R38), for whoever administers it, speaks for
     /// it, or an operator; anyone else gets "not found".
@@ -181,14 +250,33 @@ impl Registration {
                 .is_some_and(|c| c.kind == ContractKind::Vendor),
             None => false,
         };
-        let products = store::live_products_of_structure(self.db(), idnat, &time::now()).await?;
+        let now = time::now();
+        let products = store::live_products_of_structure(self.db(), idnat, &now).await?;
         let medico_social = structure_case.as_deref() == Some("medico-social-manager");
+        let mut items = checklist(&products, medico_social, vendor_owned);
+        // R39: an ESSMS's certificates still on an establishment (EG) move to its EJ at renewal.
+        let eg_products = match (&located, self.essms_legal_entity_of(idnat).await?) {
+            // An establishment of a declared ESSMS: its own certificates.
+            (_, Some(ej)) => Some((ej, products.clone())),
+            // The ESSMS's legal entity: the certificates of its establishments.
+            (Some(l), None) if medico_social && l.row.kind == "legal_entity" => {
+                let mut on_egs = Vec::new();
+                for eg in dir::establishments_of(self.db(), l.row.finess.as_deref().unwrap_or_default(), false).await? {
+                    on_egs.extend(store::live_products_of_structure(self.db(), &eg.idnat_struct, &now).await?);
+                }
+                Some((idnat.to_owned(), on_egs))
+            }
+            _ => None,
+        };
+        if let Some((ej, on_egs)) = eg_products {
+            items.push(essms_move_to_legal_entity(&on_egs, &ej));
+        }
         Ok(Doctrine {
             structure: idnat.to_owned(),
             structure_name: located.map(|l| l.row.name),
             structure_case,
             live_products: products.len(),
-            items: checklist(&products, medico_social, vendor_owned),
+            items,
         })
     }
 }
@@ -240,6 +328,14 @@ mod tests {
             checklist(&[product("org-sign", "DMP SIGNATURE"), product("org-auth-cli", "INSI-AUTO")], false, false);
         assert_eq!(status(&items, "dmp-pair"), Some(CheckStatus::Warning));
         assert_eq!(status(&items, "insi-own-certificate"), Some(CheckStatus::Satisfied));
+        // R29: a row stored before normalisation (`'INSI-AUTO '`) is still the INSi certificate.
+        let items =
+            checklist(&[product("org-sign", "DMP SIGNATURE"), product("org-auth-cli", "INSI-AUTO ")], false, false);
+        assert_eq!(status(&items, "dmp-pair"), Some(CheckStatus::Warning));
+        assert_eq!(status(&items, "insi-own-certificate"), Some(CheckStatus::Satisfied));
+        let items = checklist(&[product("org-auth-cli", "insi auto")], false, false);
+        assert_eq!(status(&items, "insi-own-certificate"), Some(CheckStatus::Warning));
+        assert_eq!(status(&items, "dmp-pair"), Some(CheckStatus::Missing));
         let full = [
             product("org-sign", "DMP SIGNATURE"),
             product("org-auth-cli", "DMP AUTHENTIFICATION"),

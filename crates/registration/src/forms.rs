@@ -298,6 +298,7 @@ impl Registration {
 
     /// Prepares a form 413: checks every rule, then keeps it waiting for its signer's signature.
     pub async fn prepare_form(&self, actor: &Actor, form: Form413) -> Result<FormView, RegError> {
+        let form = form.normalised();
         let legal_entity = self.legal_entity_of(&form).await?;
         if !self.may_prepare(actor, &form, &legal_entity).await? {
             return Err(RegError::forbidden(
@@ -342,6 +343,7 @@ impl Registration {
         let mut accepted_rows = Vec::new();
         let mut refused = Vec::new();
         for (index, form) in forms.into_iter().enumerate() {
+            let form = form.normalised();
             if !form.administrators.iter().any(|a| a.card_number.trim() == actor.card_number) {
                 refused.push(BulkRefused {
                     index,

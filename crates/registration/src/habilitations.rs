@@ -245,6 +245,7 @@ impl Registration {
                 ));
             }
         }
+        self.require_vendor_contract(to, "to_card").await?;
         let target = self.actor_for_card(to).await.map_err(|_| {
             RegError::invalid("card_invalid", "to_card", Some("R2"), format!("carte {to} expirée ou en opposition"))
         })?;
@@ -392,6 +393,7 @@ impl Registration {
                         format!("un administrateur technique détient une CPS, CPE ou CPA, pas une {}", a.card_type),
                     ));
                 }
+                self.require_vendor_contract(&a.card_number, "to_card").await?;
                 if current.iter().any(|h| h.card_number == a.card_number) {
                     return Err(RegError::conflict(
                         "already_administrator",

@@ -15,6 +15,7 @@
 pub mod actor;
 pub mod cards;
 pub mod contracts;
+pub mod declarations;
 pub mod doctrine;
 mod error;
 mod facts;
@@ -23,6 +24,7 @@ pub mod habilitations;
 pub mod mail;
 pub mod orders;
 pub mod roles;
+pub mod termination;
 #[cfg(feature = "testing")]
 pub mod testing;
 

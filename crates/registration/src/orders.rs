@@ -26,6 +26,7 @@ mod check;
 mod mails;
 mod notices;
 mod recovery;
+mod renewal;
 
 pub use recovery::Recovered;
 
@@ -507,7 +508,7 @@ impl Orders<'_> {
         let (dns, emails, upn) = (list("dns"), list("emails"), names["upn"].as_str().map(str::to_owned));
         let req = OrderRequest {
             profile: p.profile.to_string(),
-            structure: p.structure.clone(),
+            structure: self.renewal_structure(actor, &p).await?,
             service: p.service.clone(),
             dns,
             emails,

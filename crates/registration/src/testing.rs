@@ -6,7 +6,7 @@
 
 use santepki_authority::keys::SoftwareKey;
 use santepki_authority::KeyAlgorithm;
-use santepki_domain::form413::{Form413, Offers, Person, Signer, SignerRole, StructureCase, Usage};
+use santepki_domain::form413::{EstablishmentSite, Form413, Offers, Person, Signer, SignerRole, StructureCase, Usage};
 use santepki_storage::directory as dir;
 
 use crate::cards::NewCard;
@@ -117,6 +117,7 @@ pub fn form(
     Form413 {
         case,
         identifiers: identifiers.to_vec(),
+        site: None,
         signer: Signer { role, person: signer.person() },
         administrators: admins.iter().map(|a| a.person()).collect(),
         usage: Usage {
@@ -126,6 +127,21 @@ pub fn form(
             version: "1.0".into(),
         },
         offers: Offers { org: true, ..Default::default() },
+    }
+}
+
+/// Section 1 of an establishment's form 413 (R17) for the FINESS géographique `finess`, as the
+/// directory knows the establishment: its name, FINESS, postal code and town.
+pub async fn establishment_site(reg: &Registration, finess: &str) -> EstablishmentSite {
+    let row = dir::structure(reg.db(), &format!("1{finess}"))
+        .await
+        .expect("structure lookup")
+        .unwrap_or_else(|| panic!("establishment {finess} unknown"));
+    EstablishmentSite {
+        name: row.name,
+        finess_geographique: Some(finess.to_owned()),
+        postal_code: row.postal_code.unwrap_or_else(|| "75001".into()),
+        town: row.town.unwrap_or_else(|| "PARIS".into()),
     }
 }
 

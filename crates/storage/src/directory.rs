@@ -905,6 +905,15 @@ pub async fn sectors_at(db: &Db, idnat_struct: &str) -> Result<Vec<String>, Stor
     .await?)
 }
 
+/// How many open situations are registered at a structure (the main site of a multi-site
+/// lab is where its professionals are, R11, R12).
+pub async fn situation_count_at(db: &Db, idnat_struct: &str) -> Result<i64, StorageError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM situations WHERE idnat_struct = $1 AND closed_at IS NULL")
+        .bind(idnat_struct)
+        .fetch_one(db.pool())
+        .await?)
+}
+
 /// Upper bound of a prefix range: every key starting with `prefix` sorts below it.
 fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")

@@ -406,6 +406,18 @@ pub async fn forms_about(db: &Db, idnat_struct_or_entity: &str, limit: i64) -> R
     .await?)
 }
 
+/// The validated forms naming a structure identifier in section 2, oldest decision first: what
+/// the structure declared (offers, domain names, R23).
+pub async fn validated_forms_of_structure(db: &Db, idnat_struct: &str) -> Result<Vec<FormRow>, StorageError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {FORM_COLS} FROM forms413 WHERE state = 'validated' AND id IN \
+         (SELECT form_id FROM form413_structures WHERE idnat_struct = $1) ORDER BY decided_at, id"
+    ))
+    .bind(idnat_struct)
+    .fetch_all(db.pool())
+    .await?)
+}
+
 /// Forms a card prepared, must sign, or names as administrator (`card_needle` is `"card_number":"N"`).
 pub async fn forms_of_card(db: &Db, card: &str, limit: i64) -> Result<Vec<FormRow>, StorageError> {
     let needle = format!("%\"card_number\":\"{card}\"%");

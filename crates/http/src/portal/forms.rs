@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use santepki_domain::form413::{Form413, Offers, Person, Signer, SignerRole, StructureCase, Usage};
+use santepki_domain::form413::{EstablishmentSite, Form413, Offers, Person, Signer, SignerRole, StructureCase, Usage};
 use santepki_registration::forms::{Decision, Signature};
 use santepki_registration::RegError;
 use serde::Deserialize;
@@ -84,7 +84,12 @@ pub(crate) struct FormFields {
     offre_pro: String,
     pro_domaine: String,
     ssl_domaine: String,
+    ssl_serveur: String,
     messagerie_domaine: String,
+    site_nom: String,
+    site_finess: String,
+    site_code_postal: String,
+    site_commune: String,
 }
 
 fn case_name(c: StructureCase) -> String {
@@ -113,6 +118,17 @@ impl FormFields {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            // Section 1 of the establishment case (R17): sent only when something is filled in,
+            // so that the other cases keep it empty (R19).
+            site: [&self.site_nom, &self.site_finess, &self.site_code_postal, &self.site_commune]
+                .iter()
+                .any(|v| !v.trim().is_empty())
+                .then(|| EstablishmentSite {
+                    name: self.site_nom.trim().into(),
+                    finess_geographique: opt(&self.site_finess),
+                    postal_code: self.site_code_postal.trim().into(),
+                    town: self.site_commune.trim().into(),
+                }),
             signer: Signer {
                 role,
                 person: person(
@@ -141,6 +157,7 @@ impl FormFields {
                 pro: !self.offre_pro.is_empty(),
                 pro_mail_domain: opt(&self.pro_domaine),
                 server_ssl_domain: opt(&self.ssl_domaine),
+                server_ssl_host: opt(&self.ssl_serveur),
                 server_mail_domain: opt(&self.messagerie_domaine),
             },
         })

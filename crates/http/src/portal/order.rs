@@ -382,6 +382,19 @@ fn refusal(e: RegError) -> Result<(&'static str, HashMap<String, String>), super
         RegError::Forbidden { code: "not_habilitated", message, .. } => {
             Ok(("structure", one_error("structure", message)))
         }
+        // What the structure may order (its contract, R3; the offers it declared, R23; an ESSMS
+        // renewal moving to its legal entity, R39): said beside the structure, with the rule.
+        RegError::Forbidden {
+            code: "offer_not_declared" | "contract_not_active" | "renewal_moves_to_legal_entity",
+            message,
+            rule,
+        } => {
+            let message = match rule {
+                Some(r) => format!("{message} ({r})"),
+                None => message,
+            };
+            Ok(("structure", one_error("structure", message)))
+        }
         other => Err(page_err(other)),
     }
 }

@@ -418,6 +418,7 @@ async fn structure_rows_end_to_end() {
             t::form(StructureCase::Establishment, &[siret.clone()], &director, SignerRole::LegalRepresentative, &[&it]);
         f.offers.pro = true;
         f.offers.pro_mail_domain = Some("ch-montvert.fr".into());
+        f.site = Some(t::establishment_site(&w.reg, seed::HOSPITAL_EG).await);
         habilitate(&w, &it, &director, &f, Sign::Cms).await;
         assert_eq!(administrators(&w, &director, &siret).await, [it.number.clone()]);
 
@@ -1052,6 +1053,20 @@ async fn ordering_for_habilitated_structures() {
         )
         .await;
         assert_eq!((s, v["rule"].as_str()), (StatusCode::FORBIDDEN, Some("R27")), "{v}");
+        // Issue 15, point 1 (R23): the pharmacy declared the ORG offer only: no SERV SSL for a
+        // name it never declared, no PRO certificate.
+        let rpps = format!("8{}", seed::PHARMACIST_RPPS);
+        for body in [
+            json!({ "profile": "serv-ssl", "structure": eg, "dns": ["www.google.com"], "actor_email": "a@b.fr", "csr": csr_pem() }),
+            json!({ "profile": "pro-auth", "structure": eg, "professional": rpps, "actor_email": "a@b.fr", "csr": csr_pem() }),
+        ] {
+            let (s, v) = call(&w, Some(admin), "POST", "/products", Some(body)).await;
+            assert_eq!(
+                (s, v["error"].as_str(), v["rule"].as_str()),
+                (StatusCode::FORBIDDEN, Some("offer_not_declared"), Some("R23")),
+                "{v}"
+            );
+        }
 
         // Isolation: another administrator sees, downloads, renews and revokes nothing of these,
         // even with the product numbers.
@@ -1183,5 +1198,26 @@ async fn ordering_for_habilitated_structures() {
         assert_eq!((v["error"].as_str(), v["rule"].as_str()), (Some("earlier_attempt_pending"), Some("R37")), "{v}");
         assert_eq!(v["retry_after"].as_u64(), Some(retry_after));
         assert!((1..=300).contains(&retry_after), "{retry_after}");
+
+        // Issue 15, point 7 (R3): the operator terminates the pharmacy's contract; its
+        // administrator no longer orders nor renews, and its live certificates are revoked.
+        let pharmacy_contract = contract(&w, &format!("1{}", seed::PHARMACY_EJ), None).await;
+        let (s, v) = call(&w, Some(&w.op), "POST", &format!("/contracts/{pharmacy_contract}/termination"), None).await;
+        assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("terminated")), "{v}");
+        let (s, v) = call(
+            &w,
+            Some(admin),
+            "POST",
+            "/products",
+            Some(order(json!("DMP AUTHENTIFICATION"), json!("a@b.fr"), &eg)),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        let (s, v) =
+            call(&w, Some(admin), "POST", &format!("/products/{insi}/renewal"), Some(json!({ "csr": csr_pem() })))
+                .await;
+        assert!(s.is_client_error() && s != StatusCode::CREATED, "{s} {v}");
+        let row = santepki_storage::ordering::product(&w.db.db, &insi).await.unwrap().unwrap();
+        assert_eq!(row.state.as_str(), "revoked");
     }
 }

@@ -316,6 +316,7 @@ async fn demo_registration(reg: &Registration) -> Result<()> {
         let form = Form413 {
             case,
             identifiers: vec![format!("1{eg}")],
+            site: None,
             signer: Signer { role: SignerRole::LegalRepresentative, person: person(&lr) },
             administrators: vec![person(&admin)],
             usage: Usage {

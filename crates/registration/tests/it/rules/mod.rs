@@ -4,6 +4,7 @@
 //! over the wire; these prove the service holds them whatever the front end.
 
 mod actors;
+mod declared;
 mod ordering;
 mod sections;
 mod structures;

@@ -136,7 +136,7 @@ async fn r31_csr_uploaded_or_key_generated() {
 #[tokio::test]
 async fn r32_pro_optional_fields() {
     let w = world().await;
-    let p = w.habilitated_pharmacy().await;
+    let p = w.habilitated_pharmacy_with_pro().await;
     let admin = w.actor(&w.admin).await;
     let pro = |profile: &str| OrderRequest {
         profile: profile.into(),
@@ -290,7 +290,7 @@ async fn r37_renewal_needs_a_new_key_while_valid() {
 #[tokio::test]
 async fn r42_pro_certificate_names_its_professional() {
     let w = world().await;
-    let p = w.habilitated_pharmacy().await;
+    let p = w.habilitated_pharmacy_with_pro().await;
     let admin = w.actor(&w.admin).await;
     let req = OrderRequest {
         profile: "pro-auth".into(),

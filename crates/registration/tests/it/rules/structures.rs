@@ -61,6 +61,15 @@ async fn r11_lbm_selas_uses_main_site_finess() {
     let main = format!("1{}", seed::LBM_SELAS_MAIN_EG);
     let f =
         form(StructureCase::LbmSelas, std::slice::from_ref(&main), &lr, SignerRole::LegalRepresentative, &[&w.admin]);
+    // Issue 15, point 5: a secondary site of the SELAS is refused, naming the main site.
+    let secondary = form(
+        StructureCase::LbmSelas,
+        &[format!("1{}", seed::LBM_SELAS_SITES[1])],
+        &lr,
+        SignerRole::LegalRepresentative,
+        &[&w.admin],
+    );
+    assert_refused(w.prepare(&lr, &secondary).await, "R11", "/identifiers/0");
     assert_eq!(habilitated(&w, &lr, &lr, &f).await, [main]);
     assert!(w.administrators(&format!("1{}", seed::LBM_SELAS_SITES[1])).await.is_empty());
 }
@@ -79,6 +88,15 @@ async fn r12_lbm_multisite_uses_main_site_finess() {
         &[&w.admin],
     );
     assert_refused(w.prepare(&lr, &ej).await, "R12", "/identifiers/0");
+    // The same class as R11 (issue 15, point 5): the secondary site is refused.
+    let secondary = form(
+        StructureCase::LbmMultiSite,
+        &[format!("1{}", seed::LBM_MULTISITE_SITES[1])],
+        &lr,
+        SignerRole::LegalRepresentative,
+        &[&w.admin],
+    );
+    assert_refused(w.prepare(&lr, &secondary).await, "R12", "/identifiers/0");
     let main = format!("1{}", seed::LBM_MULTISITE_MAIN_EG);
     let f = form(
         StructureCase::LbmMultiSite,
@@ -209,6 +227,7 @@ async fn r17_establishment_pro_offer_needs_mail_domain() {
         &[&it],
     );
     f.offers.pro = true;
+    f.site = Some(super::declared::hospital_site(&w).await);
     assert_refused(w.prepare(&it, &f).await, "R17", "/offers/pro_mail_domain");
     f.offers.pro_mail_domain = Some("ch-montvert.fr".into());
     assert_eq!(habilitated(&w, &it, &director, &f).await, [siret]);

@@ -216,6 +216,16 @@ impl World {
         p
     }
 
+    /// The pharmacy, habilitated for `admin` with the ORG and PRO offers (R23), its PRO mail
+    /// domain `pharmacie.test` (R17).
+    pub async fn habilitated_pharmacy_with_pro(&self) -> Pharmacy {
+        let mut p = self.pharmacy().await;
+        p.form.offers.pro = true;
+        p.form.offers.pro_mail_domain = Some("pharmacie.test".into());
+        self.habilitate(&self.admin, &p.pharmacist, &p.form).await;
+        p
+    }
+
     /// The card numbers habilitated on a structure (as an operator sees them).
     pub async fn administrators(&self, idnat: &str) -> Vec<String> {
         let mut cards: Vec<String> = self
