@@ -233,13 +233,16 @@ pub async fn load(loaded: &Loaded, db: &Db) -> Result<Option<Authority>> {
         return Ok(None);
     }
     let custody = custody(loaded)?;
-    Ok(Some(Authority::load(db.clone(), settings(loaded)?, custody.as_ref()).await?))
+    let ca = Authority::load(db.clone(), settings(loaded)?, custody.as_ref()).await?;
+    ca.set_pending_grace_seconds(loaded.config.ca.pending_grace_seconds);
+    Ok(Some(ca))
 }
 
 /// Creates the hierarchy if needed and publishes its first CRLs.
 pub async fn init(loaded: &Loaded, db: &Db, actor: &str) -> Result<(Authority, bool)> {
     let custody = custody(loaded)?;
     let (ca, created) = Authority::init(db.clone(), settings(loaded)?, custody.as_ref(), actor).await?;
+    ca.set_pending_grace_seconds(loaded.config.ca.pending_grace_seconds);
     if created {
         ca.publish_due_crls(actor).await?;
     }

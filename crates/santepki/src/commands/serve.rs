@@ -65,9 +65,6 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
         .await
         .context("checking the directory's import runs and indexes")?;
     let authority = super::ca::load(loaded, &db).await.context("loading the CA (ca.* settings)")?;
-    if let Some(ca) = &authority {
-        ca.set_pending_grace_seconds(cfg.ca.pending_grace_seconds);
-    }
     let registration = authority
         .as_ref()
         .map(|ca| Registration::new(db.clone(), cfg.directory.identifiers, Some(ca.clone()), mail_settings(loaded)));

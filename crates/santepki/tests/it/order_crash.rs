@@ -5,8 +5,9 @@
 //! - every answered order, with its product and its certificate, the bytes the client received;
 //! - every answered revocation, on the product and on its certificate;
 //! - no certificate of a structure without a product (point 9);
-//! - products and certificates whose states agree (point 10), and nothing pending;
-//! and OCSP and the CRL must say what the database says. On SQLite and PostgreSQL.
+//! - products and certificates whose states agree (point 10), and nothing pending.
+//!
+//! And OCSP and the CRL must say what the database says. On SQLite and PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
