@@ -254,8 +254,8 @@ impl Registration {
 
     /// Ends a contract (operators only), and with it everything it allowed (R3; see
     /// `termination`): the habilitations on its structures are withdrawn and its pending forms
-    /// closed in the same transaction, then the structures' live certificates are revoked
-    /// (`cessationOfOperation`). Orders and renewals check the contract too.
+    /// closed and the structures' live certificates revoked (`cessationOfOperation`), in
+    /// the same transaction. Orders and renewals check the contract too.
     pub async fn terminate_contract(&self, actor: &Actor, id: &str) -> Result<ContractRow, RegError> {
         Ok(self.terminate_contract_with_effects(actor, id).await?.0)
     }
@@ -283,8 +283,13 @@ impl Registration {
         )
         .await?;
         let (mut effects, structures) = self.end_under_contract(&mut tx, actor, &before).await?;
+        let revoked = self.revoke_under_termination(&mut tx, actor, &structures, &mut effects).await?;
         tx.commit().await?;
-        self.revoke_after_termination(actor, &structures, &mut effects).await?;
+        if let Some(authority) = self.authority() {
+            for serial in &revoked {
+                authority.forget_status(serial);
+            }
+        }
         Ok((after, effects))
     }
 

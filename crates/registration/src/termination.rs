@@ -5,9 +5,9 @@
 //!   entity's structures is withdrawn (and, for a vendor's contract, every habilitation its
 //!   administrators hold through it, R6), forms awaiting their signature are withdrawn and signed
 //!   forms awaiting the agency's decision are rejected, each with its audit event;
-//! - then every live certificate of those structures is revoked through the CA with reason
-//!   `cessationOfOperation` (the structure no longer operates under the agency's scheme), and its
-//!   product marked revoked;
+//! - in that transaction too, every live certificate of those structures is revoked through the
+//!   CA with reason `cessationOfOperation` (the structure no longer operates under the agency's
+//!   scheme), and its product marked revoked;
 //! - and whatever slipped between, an order or renewal is refused at its check (`orders::check`,
 //!   `contract_not_active`), since the contract is read there too.
 
@@ -17,7 +17,7 @@ use santepki_domain::values::{ContractKind, FormState, HabilitationState, Produc
 use santepki_storage::audit::{self, AuditEvent};
 use santepki_storage::ordering::{self as order_store, ProductRow};
 use santepki_storage::registration::{self as store, ContractRow, HabilitationRow};
-use santepki_storage::time;
+use santepki_storage::{time, WriteTx};
 
 use crate::{Actor, RegError, Registration};
 
@@ -56,7 +56,7 @@ impl Registration {
 
     /// Step 1 of a termination, in the caller's transaction (the one that marks the contract
     /// terminated): habilitations withdrawn, pending forms closed. Returns what it ended and the
-    /// structures whose certificates [`Self::revoke_after_termination`] revokes next.
+    /// structures whose certificates [`Self::revoke_under_termination`] revokes.
     pub(crate) async fn end_under_contract(
         &self,
         conn: &mut store::Conn,
@@ -117,34 +117,35 @@ impl Registration {
         Ok((effects, structures))
     }
 
-    /// Step 2 of a termination, after its commit: every live certificate of the structures is
-    /// revoked through the CA (`cessationOfOperation`), which marks its product revoked in the same
-    /// transaction, with the product's audit event. A certificate that is not `issued` is left
-    /// alone: already revoked, or pending (an issuance in flight, which the recovery pass settles;
-    /// the order's check reads the contract, so no new order gets that far).
-    pub(crate) async fn revoke_after_termination(
+    /// Revokes the live certificates of the structures a termination ended, in the termination's
+    /// transaction (a crash cannot leave a terminated contract over live certificates, the class
+    /// of issue 15, point 10); returns their serials, whose cached status the caller drops after
+    /// the commit ([`santepki_authority::Authority::forget_status`]).
+    pub(crate) async fn revoke_under_termination(
         &self,
+        tx: &mut WriteTx,
         actor: &Actor,
         structures: &[String],
         effects: &mut TerminationEffects,
-    ) -> Result<(), RegError> {
-        let Some(authority) = self.authority() else { return Ok(()) };
+    ) -> Result<Vec<String>, RegError> {
+        let Some(authority) = self.authority() else { return Ok(Vec::new()) };
         let now = time::now();
+        let mut revoked = Vec::new();
         for s in structures {
             for p in order_store::live_products_of_structure(self.db(), s, &now).await? {
-                let mut tx = self.db().begin_write().await?;
+                // A certificate not `issued` (pending, already revoked) writes nothing here: the
+                // recovery pass settles it.
                 match authority
-                    .revoke_in(&mut tx, &p.serial, RevocationReason::CessationOfOperation, &actor.audit_id())
+                    .revoke_in(tx, &p.serial, RevocationReason::CessationOfOperation, &actor.audit_id())
                     .await
                 {
                     Ok(_) => {}
-                    // Dropping the transaction rolls it back.
                     Err(e) if matches!(e.code(), "already_revoked" | "not_issued") => continue,
                     Err(e) => return Err(RegError::Issue(e.to_string())),
                 }
                 let after = ProductRow { state: ProductState::Revoked, updated_at: now.clone(), ..p.clone() };
                 audit::append(
-                    &mut *tx,
+                    &mut **tx,
                     &AuditEvent::new(&actor.audit_id(), "product.revoked", &format!("product:{}", p.id))
                         .before(&p)
                         .after(
@@ -152,11 +153,10 @@ impl Registration {
                         ),
                 )
                 .await?;
-                tx.commit().await?;
-                authority.forget_status(&p.serial);
+                revoked.push(p.serial.clone());
                 effects.products.push(p.number);
             }
         }
-        Ok(())
+        Ok(revoked)
     }
 }
