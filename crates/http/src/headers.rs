@@ -33,3 +33,25 @@ pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// The request id of every request: the client's `x-request-id` when it is a sane token (a load
+/// balancer's or a caller's, so that logs can be joined), else a fresh random one. Audit events
+/// written while serving the request carry it, and the response echoes it.
+pub(crate) async fn request_id(request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
+        .map(str::to_owned);
+    let id = given.unwrap_or_else(|| {
+        let mut bytes = [0u8; 12];
+        rand::Rng::fill(&mut rand::thread_rng(), &mut bytes);
+        hex::encode(bytes)
+    });
+    let mut response = santepki_storage::audit::context::with_request_id(id.clone(), next.run(request)).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}

@@ -9,6 +9,7 @@
 //! one; a bad request is a 4xx, never a 500 or a panic.
 
 mod api;
+mod audit;
 mod directory;
 mod error;
 mod headers;
@@ -79,9 +80,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/portail", portal::routes())
         .route("/", get(portal::root))
         .merge(pki::routes())
+        .merge(audit::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn(headers::request_id))
         .with_state(state)
 }
 

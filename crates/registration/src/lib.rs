@@ -21,6 +21,7 @@ mod error;
 mod facts;
 pub mod forms;
 pub mod habilitations;
+pub mod history;
 pub mod mail;
 pub mod orders;
 pub mod roles;

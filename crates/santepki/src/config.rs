@@ -27,6 +27,23 @@ pub struct Config {
     pub ldap: LdapConfig,
     pub ca: CaConfig,
     pub mail: MailConfig,
+    pub audit: AuditConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The audit log's origin line and key name (`pki.example.fr/audit`), fixed when the log is
+    /// created (default: the CA's published host followed by `/audit`).
+    pub origin: Option<String>,
+    /// Seconds between signed checkpoints while events arrive (at most 60).
+    pub checkpoint_seconds: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig { origin: None, checkpoint_seconds: 10 }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -188,6 +205,7 @@ impl Default for Config {
             ldap: LdapConfig { listen: "127.0.0.1:3890".into() },
             ca: CaConfig::default(),
             mail: MailConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }

@@ -41,6 +41,9 @@ enum Command {
     /// The certificate authority: create the hierarchy, issue, revoke, publish CRLs.
     #[command(subcommand)]
     Ca(commands::ca::CaCommand),
+    /// The tamper-evident audit log: verify it, prove an event, show events.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
     /// Test cards (CPS, CPE, CPA, CDE, CDA) with card certificates from the PERSONNES CA.
     #[command(subcommand)]
     Card(commands::card::CardCommand),
@@ -76,6 +79,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => commands::serve::run(args, cli.config).await,
         Command::Directory(cmd) => commands::directory::run(*cmd, cli.config).await,
         Command::Ca(cmd) => commands::ca::run(cmd, cli.config).await,
+        Command::Audit(cmd) => commands::audit::run(cmd, cli.config).await,
         Command::Card(cmd) => commands::card::run_card(cmd, cli.config).await,
         Command::Operator(cmd) => commands::card::run_operator(cmd, cli.config).await,
         Command::Config => {

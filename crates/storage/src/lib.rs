@@ -16,6 +16,7 @@ pub mod directory;
 mod error;
 mod hash;
 pub mod ldap;
+pub mod leases;
 pub mod ordering;
 pub mod registration;
 #[cfg(feature = "testing")]

@@ -225,3 +225,99 @@ pub async fn professionals_with_open_situations(db: &Db) -> Result<Vec<String>, 
     .fetch_all(db.pool())
     .await?)
 }
+
+// --- the audit log, as someone with write access to the database would tamper with it --------
+
+/// Rewrites the action of the event at leaf `leaf` (an edited event).
+pub async fn audit_edit_leaf(db: &Db, leaf: i64, action: &str) {
+    sqlx::query("UPDATE audit_events SET action = $1 WHERE leaf_index = $2")
+        .bind(action)
+        .bind(leaf)
+        .execute(db.pool())
+        .await
+        .expect("edit an audit event");
+}
+
+/// Deletes the event at leaf `leaf`.
+pub async fn audit_delete_leaf(db: &Db, leaf: i64) {
+    sqlx::query("DELETE FROM audit_events WHERE leaf_index = $1").bind(leaf).execute(db.pool()).await.expect("delete");
+}
+
+/// Swaps the leaves of two events (reordering the log).
+pub async fn audit_swap_leaves(db: &Db, a: i64, b: i64) {
+    let mut tx = db.pool().begin().await.expect("begin");
+    for (from, to) in [(a, -1), (b, a), (-1, b)] {
+        sqlx::query("UPDATE audit_events SET leaf_index = $1 WHERE leaf_index = $2")
+            .bind(to)
+            .bind(from)
+            .execute(&mut *tx)
+            .await
+            .expect("swap leaves");
+    }
+    tx.commit().await.expect("commit");
+}
+
+/// Inserts a forged event at leaf `at`, moving the later ones up by one.
+pub async fn audit_insert_at(db: &Db, at: i64, event: &crate::audit::AuditEvent) {
+    let mut tx = db.pool().begin().await.expect("begin");
+    // Two steps: a unique index is checked row by row on PostgreSQL.
+    sqlx::query("UPDATE audit_events SET leaf_index = -leaf_index - 10 WHERE leaf_index >= $1")
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .expect("move");
+    sqlx::query("UPDATE audit_events SET leaf_index = -leaf_index - 9 WHERE leaf_index <= -10")
+        .execute(&mut *tx)
+        .await
+        .expect("move back");
+    crate::audit::append(&mut *tx, event).await.expect("insert");
+    sqlx::query("UPDATE audit_events SET leaf_index = $1 WHERE id = $2")
+        .bind(at)
+        .bind(&event.id)
+        .execute(&mut *tx)
+        .await
+        .expect("place");
+    tx.commit().await.expect("commit");
+}
+
+/// Deletes the events from leaf `from` on (a truncated tail), leaving the tree hashes.
+pub async fn audit_truncate_events(db: &Db, from: i64) {
+    sqlx::query("DELETE FROM audit_events WHERE leaf_index >= $1").bind(from).execute(db.pool()).await.expect("truncate");
+}
+
+/// Replaces the note of the checkpoint of `size`.
+pub async fn audit_replace_checkpoint(db: &Db, size: i64, note: &str) {
+    sqlx::query("UPDATE audit_checkpoints SET note = $1 WHERE tree_size = $2")
+        .bind(note)
+        .bind(size)
+        .execute(db.pool())
+        .await
+        .expect("replace a checkpoint");
+}
+
+/// Puts the log back as it was at `size` leaves, as restoring a backup taken then would: later
+/// events, hashes and checkpoints are gone.
+pub async fn audit_roll_back_to(db: &Db, size: i64, stored_hashes_at_size: i64) {
+    let mut tx = db.pool().begin().await.expect("begin");
+    sqlx::query("DELETE FROM audit_events WHERE leaf_index >= $1 OR leaf_index IS NULL")
+        .bind(size)
+        .execute(&mut *tx)
+        .await
+        .expect("events");
+    sqlx::query("DELETE FROM audit_tree_hashes WHERE stored_index >= $1")
+        .bind(stored_hashes_at_size)
+        .execute(&mut *tx)
+        .await
+        .expect("hashes");
+    sqlx::query("DELETE FROM audit_checkpoints WHERE tree_size > $1").bind(size).execute(&mut *tx).await.expect("cps");
+    tx.commit().await.expect("commit");
+}
+
+/// Expires the lease `name` (its holder was killed long enough ago).
+pub async fn expire_lease(db: &Db, name: &str) {
+    sqlx::query("UPDATE leases SET expires_at = '2000-01-01T00:00:00Z' WHERE name = $1")
+        .bind(name)
+        .execute(db.pool())
+        .await
+        .expect("expire a lease");
+}

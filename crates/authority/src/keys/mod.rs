@@ -34,6 +34,10 @@ pub enum KeyAlgorithm {
     EcdsaP256,
     /// ECDSA on NIST P-384.
     EcdsaP384,
+    /// Ed25519 (RFC 8032): the audit log's checkpoint key, because C2SP signed notes are
+    /// Ed25519-signed. Never a CA or requester key, so not in [`KeyAlgorithm::ALL`] and not
+    /// accepted by `FromStr`.
+    Ed25519,
 }
 
 impl KeyAlgorithm {
@@ -54,6 +58,7 @@ impl KeyAlgorithm {
             KeyAlgorithm::Rsa4096 => "rsa4096",
             KeyAlgorithm::EcdsaP256 => "p256",
             KeyAlgorithm::EcdsaP384 => "p384",
+            KeyAlgorithm::Ed25519 => "ed25519",
         }
     }
 
@@ -72,6 +77,9 @@ impl KeyAlgorithm {
         }
     }
 
+    /// The object identifier of an Ed25519 key and signature (RFC 8410).
+    pub const ID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+
     /// The named curve of an ECDSA key.
     pub fn curve(self) -> Option<ObjectIdentifier> {
         match self {
@@ -88,6 +96,8 @@ impl KeyAlgorithm {
         match self {
             KeyAlgorithm::EcdsaP256 => AlgorithmIdentifierOwned { oid: rfc5912::ECDSA_WITH_SHA_256, parameters: None },
             KeyAlgorithm::EcdsaP384 => AlgorithmIdentifierOwned { oid: rfc5912::ECDSA_WITH_SHA_384, parameters: None },
+            // RFC 8410: no parameters.
+            KeyAlgorithm::Ed25519 => AlgorithmIdentifierOwned { oid: Self::ID_ED25519, parameters: None },
             // RSA PKCS#1 v1.5 algorithm identifiers carry an explicit NULL parameter.
             _ => AlgorithmIdentifierOwned {
                 oid: rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
@@ -197,6 +207,7 @@ pub struct SoftwareKey {
 enum SoftwareKeyInner {
     Rsa(aws_lc_rs::rsa::KeyPair),
     Ecdsa(aws_lc_rs::signature::EcdsaKeyPair),
+    Ed25519(aws_lc_rs::signature::Ed25519KeyPair),
 }
 
 impl SoftwareKey {
@@ -223,6 +234,9 @@ impl SoftwareKey {
                 EcdsaKeyPair::generate(&ECDSA_P384_SHA384_ASN1_SIGNING)
                     .map_err(|e| KeyError::Generate(e.to_string()))?,
             ),
+            KeyAlgorithm::Ed25519 => SoftwareKeyInner::Ed25519(
+                aws_lc_rs::signature::Ed25519KeyPair::generate().map_err(|e| KeyError::Generate(e.to_string()))?,
+            ),
         };
         Self::from_inner(algorithm, inner)
     }
@@ -237,6 +251,10 @@ impl SoftwareKey {
             ),
             KeyAlgorithm::EcdsaP384 => SoftwareKeyInner::Ecdsa(
                 EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_ASN1_SIGNING, pkcs8).map_err(|e| bad(e.to_string()))?,
+            ),
+            KeyAlgorithm::Ed25519 => SoftwareKeyInner::Ed25519(
+                aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8)
+                    .map_err(|e| bad(e.to_string()))?,
             ),
             _ => SoftwareKeyInner::Rsa(aws_lc_rs::rsa::KeyPair::from_pkcs8(pkcs8).map_err(|e| bad(e.to_string()))?),
         };
@@ -253,6 +271,7 @@ impl SoftwareKey {
             SoftwareKeyInner::Ecdsa(k) => {
                 k.public_key().as_der().map_err(|e| KeyError::Generate(e.to_string()))?.as_ref().to_vec()
             }
+            SoftwareKeyInner::Ed25519(k) => ed25519_spki(k.public_key().as_ref())?,
         };
         Ok(SoftwareKey { algorithm, inner, public_key_der })
     }
@@ -267,6 +286,9 @@ impl SoftwareKey {
                 .as_ref()
                 .to_vec(),
             SoftwareKeyInner::Ecdsa(k) => {
+                k.to_pkcs8v1().map_err(|e| KeyError::Generate(e.to_string()))?.as_ref().to_vec()
+            }
+            SoftwareKeyInner::Ed25519(k) => {
                 k.to_pkcs8v1().map_err(|e| KeyError::Generate(e.to_string()))?.as_ref().to_vec()
             }
         };
@@ -295,10 +317,31 @@ impl CaSigner for SoftwareKey {
             SoftwareKeyInner::Ecdsa(k) => {
                 Ok(k.sign(&rng, message).map_err(|e| KeyError::Sign(e.to_string()))?.as_ref().to_vec())
             }
+            SoftwareKeyInner::Ed25519(k) => Ok(k.sign(message).as_ref().to_vec()),
         }
     }
 
     fn backend(&self) -> &'static str {
         "software"
     }
+}
+
+/// The DER SubjectPublicKeyInfo of a raw 32-byte Ed25519 public key (RFC 8410, section 4).
+pub fn ed25519_spki(public_key: &[u8]) -> Result<Vec<u8>, KeyError> {
+    use der::Encode;
+    let spki = spki::SubjectPublicKeyInfoOwned {
+        algorithm: AlgorithmIdentifierOwned { oid: KeyAlgorithm::ID_ED25519, parameters: None },
+        subject_public_key: der::asn1::BitString::from_bytes(public_key).map_err(|e| KeyError::Generate(e.to_string()))?,
+    };
+    spki.to_der().map_err(|e| KeyError::Generate(e.to_string()))
+}
+
+/// The raw 32-byte public key of an Ed25519 SubjectPublicKeyInfo; `None` for any other key.
+pub fn ed25519_public_key(spki_der: &[u8]) -> Option<[u8; 32]> {
+    use der::Decode;
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    if spki.algorithm.oid != KeyAlgorithm::ID_ED25519 {
+        return None;
+    }
+    spki.subject_public_key.as_bytes()?.try_into().ok()
 }

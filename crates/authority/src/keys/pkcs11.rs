@@ -31,6 +31,7 @@ use const_oid::db::rfc5912;
 use const_oid::ObjectIdentifier;
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
+use cryptoki::mechanism::eddsa::{EddsaParams, EddsaSignatureScheme};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, SessionState, UserType};
@@ -459,6 +460,13 @@ impl KeyCustody for Pkcs11Custody {
             Attribute::Sign(true),
         ]);
         let mechanism = match (algorithm.rsa_bits(), algorithm.curve()) {
+            _ if algorithm == KeyAlgorithm::Ed25519 => {
+                // RFC 8410's OID names the curve (PKCS#11 3.0 accepts it as CKA_EC_PARAMS, as does SoftHSM 2.6).
+                let params = KeyAlgorithm::ID_ED25519.to_der().map_err(|e| KeyError::Generate(e.to_string()))?;
+                public.push(Attribute::EcParams(params));
+                private.push(Attribute::Derive(false));
+                Mechanism::EccEdwardsKeyPairGen
+            }
             (Some(bits), _) => {
                 // A signing key only: no decryption or key transport with a CA key.
                 public.extend([
@@ -612,6 +620,27 @@ fn read_public_key(
         }
         return Ok(rsa_spki(n, e).map_err(|e| unreadable(label, e)));
     }
+    if algorithm == KeyAlgorithm::Ed25519 {
+        let attrs = s.get_attributes(object, &[AttributeType::KeyType, AttributeType::EcPoint])?;
+        let (Some(Attribute::KeyType(kt)), Some(Attribute::EcPoint(point))) =
+            (attribute(&attrs, AttributeType::KeyType), attribute(&attrs, AttributeType::EcPoint))
+        else {
+            return Ok(Err(unreadable(label, "the key has no EC point")));
+        };
+        if *kt != KeyType::EC_EDWARDS {
+            return Ok(Err(unreadable(label, format!("expected an Ed25519 key, the token holds a {kt} key"))));
+        }
+        // CKA_EC_POINT of an Edwards key: the 32 bytes, bare or DER OCTET STRING-wrapped.
+        let raw = if point.len() == 32 {
+            point.as_slice()
+        } else {
+            match OctetStringRef::from_der(point) {
+                Ok(o) if o.as_bytes().len() == 32 => o.as_bytes(),
+                _ => return Ok(Err(unreadable(label, "CKA_EC_POINT is not a 32-byte Ed25519 key"))),
+            }
+        };
+        return Ok(super::ed25519_spki(raw));
+    }
     let Some(curve) = algorithm.curve() else {
         return Ok(Err(unreadable(label, format!("{algorithm:?} is neither RSA nor an elliptic curve"))));
     };
@@ -721,6 +750,8 @@ impl CaSigner for Pkcs11Key {
             KeyAlgorithm::EcdsaP384 => {
                 (Mechanism::Ecdsa, digest::digest(&digest::SHA384, message).as_ref().to_vec(), 48)
             }
+            // Pure Ed25519 signs the message itself.
+            KeyAlgorithm::Ed25519 => (Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure)), message.to_vec(), 0),
             _ => (Mechanism::Sha256RsaPkcs, message.to_vec(), 0),
         };
         let raw = self
@@ -744,7 +775,7 @@ impl CaSigner for Pkcs11Key {
                 KeyError::Pkcs11(m) => KeyError::Sign(m),
                 e => e,
             })?;
-        if self.algorithm.is_rsa() {
+        if self.algorithm.is_rsa() || self.algorithm == KeyAlgorithm::Ed25519 {
             Ok(raw)
         } else {
             ecdsa_raw_to_der(&raw, field)

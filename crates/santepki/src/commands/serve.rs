@@ -81,12 +81,16 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
         format!("cannot listen on {} (ldap.listen): is another santepki or LDAP server running?", cfg.ldap.listen)
     })?;
     let ldap_url = format!("ldap://{}", ldap_listener.local_addr()?);
+    // This node's name in audit events and leases (no other live process listens on this
+    // address of this host).
+    let node = format!("{}/{local}", host_name());
+    santepki_storage::audit::context::set_node(node.clone());
     if let Some(ca) = &authority {
         // This process holds the node now (no other live process can listen on this address of
         // this host): what an earlier process of the node left pending is settled at once
         // (issue 15, point 11), the rest after the grace period; then products and certificates
         // are made to agree (points 9 and 10).
-        ca.claim_node(format!("{}/{local}", host_name()));
+        ca.claim_node(node.clone());
         let grace = chrono::Duration::seconds(i64::from(cfg.ca.pending_grace_seconds));
         let n = ca.resolve_pending(grace, "serve").await.context("settling pending issuances")?;
         if n > 0 {
@@ -128,6 +132,10 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
             stopped_signal(stopped.clone()),
         )));
         tokio::spawn(ca_jobs(ca.clone(), registration.clone(), cfg.ca.pending_grace_seconds, stopped.clone()));
+        // The audit log lives with the CA: its key is held like the CA keys.
+        let log = super::audit::open_log(loaded, &db, "serve").await?;
+        let every = std::time::Duration::from_secs(u64::from(cfg.audit.checkpoint_seconds.clamp(1, 60)));
+        tokio::spawn(super::audit::sequencer_job(log, node.clone(), every, stopped.clone()));
     }
     tokio::spawn(directory_job(db.clone(), stopped.clone()));
     if let Some(reg) = &registration {
@@ -145,7 +153,7 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
 
 /// This host's name, for the node a serving process claims (`/proc/sys/kernel/hostname` on
 /// Linux, else `/etc/hostname`, else `localhost`).
-fn host_name() -> String {
+pub fn host_name() -> String {
     ["/proc/sys/kernel/hostname", "/etc/hostname"]
         .iter()
         .find_map(|f| std::fs::read_to_string(f).ok().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()))
