@@ -182,6 +182,26 @@ fn keys_generated_in_the_token_sign_verifiably() {
     }
 }
 
+/// The audit log's checkpoint key (issue 18) is held like the CA keys: an Ed25519 key made in the
+/// token signs C2SP notes, and the signature verifies with the public key the token gives.
+#[test]
+fn ed25519_audit_keys_generate_sign_and_reopen_in_the_token() {
+    let keys = TestKeys::new();
+    let custody = custody();
+    let label = keys.label("ed25519");
+    let key = custody.generate(&label, KeyAlgorithm::Ed25519).unwrap();
+    let public = santepki_authority::keys::ed25519_public_key(key.public_key_der()).expect("an Ed25519 SPKI");
+    let sig = key.sign(b"santepki.test/audit\n42\nroot\n").unwrap();
+    assert_eq!(sig.len(), 64, "a raw Ed25519 signature");
+    let verifier = UnparsedPublicKey::new(&signature::ED25519, public);
+    verifier.verify(b"santepki.test/audit\n42\nroot\n", &sig).expect("the token's Ed25519 signature verifies");
+    assert!(verifier.verify(b"another note", &sig).is_err());
+    let reopened = custody.open(&label, KeyAlgorithm::Ed25519).unwrap();
+    assert_eq!(reopened.public_key_der(), key.public_key_der());
+    // Opened as another type, the key is refused.
+    assert!(custody.open(&label, KeyAlgorithm::EcdsaP256).is_err());
+}
+
 #[test]
 fn rsa_4096_keys_generate_and_sign() {
     let keys = TestKeys::new();

@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_schemathesis;
+mod audit_log;
 mod ca_crash;
 mod ca_validators;
 mod cli;
