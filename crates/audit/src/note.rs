@@ -65,7 +65,8 @@ pub fn sign_checkpoint(origin: &str, size: u64, root: Hash, key: Arc<dyn CaSigne
 /// Checks `note`'s signature by the key `vkey` and returns the checkpoint it signs.
 pub fn open_checkpoint(note: &str, vkey: &str) -> Result<Checkpoint, AuditError> {
     let verifier = StandardVerifier::new(vkey).map_err(|e| AuditError::Checkpoint(format!("verifier key: {e}")))?;
-    let note = Note::from_bytes(note.as_bytes()).map_err(|e| AuditError::Checkpoint(format!("not a signed note: {e}")))?;
+    let note =
+        Note::from_bytes(note.as_bytes()).map_err(|e| AuditError::Checkpoint(format!("not a signed note: {e}")))?;
     note.verify(&VerifierList::new(vec![Box::new(verifier)]))
         .map_err(|e| AuditError::Checkpoint(format!("not signed by the audit key: {e}")))?;
     Checkpoint::from_bytes(note.text()).map_err(|e| AuditError::Checkpoint(format!("not a checkpoint: {e}")))

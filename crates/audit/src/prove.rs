@@ -42,9 +42,12 @@ pub async fn prove(db: &Db, event_id: &str) -> Result<InclusionProof, AuditError
         return Err(AuditError::NotYetSigned(event_id.into()));
     }
     let proof = with_stored_hashes(Source::Db(db), |r| prove_record(size, index, r)).await?;
-    let root = Hash(hex::decode(&latest.root_hash).ok().and_then(|v| v.try_into().ok()).ok_or_else(|| {
-        AuditError::Checkpoint(format!("the stored root of checkpoint {size} is not a hash"))
-    })?);
+    let root = Hash(
+        hex::decode(&latest.root_hash)
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| AuditError::Checkpoint(format!("the stored root of checkpoint {size} is not a hash")))?,
+    );
     Ok(InclusionProof {
         event_id: event.id.clone(),
         leaf_index: index,

@@ -82,6 +82,11 @@ impl Sequencer {
     /// Gives up to [`BATCH`] events their leaves in one transaction; returns how many.
     async fn sequence_batch(&self) -> Result<u64, AuditError> {
         let db = self.log.db();
+        // Renewed before each batch: a long catch-up (a million events after an outage) must not
+        // outlive the lease.
+        if !leases::try_acquire(db.pool(), store::SEQUENCER_LEASE, &self.holder, LEASE_SECONDS).await? {
+            return Ok(0);
+        }
         let mut tx = db.begin_write().await?;
         if !leases::still_held(&mut *tx, store::SEQUENCER_LEASE, &self.holder).await? {
             // Our lease ran out (a long pause): whoever holds it now carries on.
@@ -106,8 +111,12 @@ impl Sequencer {
             Ok(out)
         })
         .await?;
-        for (i, e) in events.iter().enumerate() {
-            store::assign_leaf(&mut *tx, &e.id, size + i as u64).await?;
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+        let assigned = store::assign_leaves(&mut tx, size, &ids).await?;
+        if assigned != ids.len() as u64 {
+            // Another sequencer gave some of them leaves (impossible under the lease): touch nothing.
+            tx.rollback().await?;
+            return Ok(0);
         }
         let raw: Vec<TreeHash> = new_hashes.iter().map(|h| h.0).collect();
         store::store_hashes(&mut tx, stored_hash_count(size), &raw).await?;

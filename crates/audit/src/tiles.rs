@@ -44,14 +44,16 @@ pub async fn read(db: &Db, path: &str) -> Result<TileAnswer, AuditError> {
         None => return Ok(TileAnswer::NotFound),
     };
     // The leaves the tile covers end at (N·256 + W)·256^L, which the checkpoint must include.
-    let end = (tile.level_index() * 256 + u64::from(tile.width()))
-        .checked_mul(1u64.checked_shl(8 * u32::from(tile.level())).unwrap_or(u64::MAX))
-        .unwrap_or(u64::MAX);
+    let end = tile
+        .level_index()
+        .saturating_mul(256)
+        .saturating_add(u64::from(tile.width()))
+        .saturating_mul(1u64.checked_shl(8 * u32::from(tile.level())).unwrap_or(u64::MAX));
     if end > size {
         return Ok(TileAnswer::NotFound);
     }
     if tile.is_data() {
-        let first = tile.level_index() * 256;
+        let first = tile.level_index().saturating_mul(256);
         let events = store::events_from_leaf(db.pool(), first, i64::from(tile.width())).await?;
         let mut bundle = Vec::new();
         for (i, e) in events.iter().enumerate() {

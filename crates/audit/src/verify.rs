@@ -233,12 +233,8 @@ async fn recompute(db: &Db, findings: &mut Vec<Finding>) -> Result<(DenseHashes,
         let Some(last) = events.last() else { break };
         let last_leaf = last.leaf_index.unwrap_or_default() as u64;
         // The hashes stored for these leaves when they were sequenced (level 0 only).
-        let stored = store::hashes_between(
-            db.pool(),
-            stored_hash_index(0, next),
-            stored_hash_index(0, last_leaf) + 1,
-        )
-        .await?;
+        let stored =
+            store::hashes_between(db.pool(), stored_hash_index(0, next), stored_hash_index(0, last_leaf) + 1).await?;
         let stored: std::collections::HashMap<u64, Option<store::TreeHash>> = stored.into_iter().collect();
         for e in &events {
             let index = e.leaf_index.unwrap_or_default() as u64;

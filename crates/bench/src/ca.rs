@@ -75,7 +75,7 @@ pub(crate) async fn new_authority(
     Ok(ca)
 }
 
-fn request(csr: Vec<u8>, i: usize) -> santepki_authority::IssueRequest {
+pub(crate) fn request(csr: Vec<u8>, i: usize) -> santepki_authority::IssueRequest {
     santepki_authority::IssueRequest {
         profile: Profile::OrgAuthCli,
         structure: Some(STRUCTURE.into()),
@@ -88,7 +88,7 @@ fn request(csr: Vec<u8>, i: usize) -> santepki_authority::IssueRequest {
 }
 
 /// P-256 CSRs, generated before any timing.
-fn csrs(n: usize) -> Vec<Vec<u8>> {
+pub(crate) fn csrs(n: usize) -> Vec<Vec<u8>> {
     (0..n).map(|_| santepki_authority::testing::csr(KeyAlgorithm::EcdsaP256).0).collect()
 }
 
@@ -164,7 +164,11 @@ pub async fn issue(
     Ok(())
 }
 
-async fn issue_run(ca: &Authority, batch: Vec<Vec<u8>>, concurrency: usize) -> Result<(Histogram<u64>, Duration)> {
+pub(crate) async fn issue_run(
+    ca: &Authority,
+    batch: Vec<Vec<u8>>,
+    concurrency: usize,
+) -> Result<(Histogram<u64>, Duration)> {
     let n = batch.len();
     let batch: Arc<Vec<std::sync::Mutex<Option<Vec<u8>>>>> =
         Arc::new(batch.into_iter().map(|c| std::sync::Mutex::new(Some(c))).collect());

@@ -13,6 +13,7 @@ use anyhow::{Context, Result};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod audit;
 mod ca;
 mod ldap;
 mod products;
@@ -164,6 +165,27 @@ enum Command {
         #[arg(long)]
         post: bool,
     },
+    /// Issue 18: issuance throughput without and with the audit sequencer running as in `serve`
+    /// (runs alternated), and the sequencer's own rate.
+    AuditIssue {
+        #[arg(long, default_value = "bench-data/audit")]
+        dir: PathBuf,
+        #[arg(long, default_value = "rsa4096")]
+        algorithm: KeyAlgorithm,
+        /// Certificates per run.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Pairs of runs (without, with).
+        #[arg(long, default_value_t = 3)]
+        pairs: usize,
+    },
+    /// Issue 18: N audit events inserted, sequenced in one catch-up, then `audit verify`.
+    AuditVerify {
+        #[arg(long, default_value = "bench-data/audit")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+    },
     /// A full CRL of a CA with N revoked certificates (inserted with SQL): `publish_crl`
     /// end to end (read, build, sign, store), then the database read and `crl::build` alone.
     CaCrl {
@@ -218,6 +240,8 @@ async fn main() -> Result<()> {
             ca::ocsp_setup(&ca::OcspSetup { dir, listen, count, concurrency, algorithm }).await
         }
         Command::CaOcspCheck { dir, url, sample, post } => ca::ocsp_check(&dir, &url, sample, post).await,
+        Command::AuditIssue { dir, algorithm, count, pairs } => audit::issue_cost(&dir, algorithm, count, pairs).await,
+        Command::AuditVerify { dir, events } => audit::verify_large(&dir, events).await,
         Command::CaCrl { dir, algorithm, entries, runs, reuse } => {
             ca::crl_bench(&dir, algorithm, entries, runs, reuse).await
         }

@@ -70,7 +70,9 @@ async fn tile(
             bytes,
         )
             .into_response()),
-        TileAnswer::BadPath => Err(ApiError::bad_request("invalid_path", "path", format!("{path:?} is not a tile path"))),
+        TileAnswer::BadPath => {
+            Err(ApiError::bad_request("invalid_path", "path", format!("{path:?} is not a tile path")))
+        }
         TileAnswer::NotFound => Err(ApiError::not_found("no such tile in the latest checkpoint")),
     }
 }

@@ -8,7 +8,9 @@
 ALTER TABLE audit_events ADD COLUMN request_id TEXT;
 ALTER TABLE audit_events ADD COLUMN node TEXT;
 ALTER TABLE audit_events ADD COLUMN leaf_index BIGINT;
-CREATE UNIQUE INDEX audit_events_leaf ON audit_events (leaf_index);
+-- Both indexes are partial so that a query on `leaf_index IS NULL` can only take the second (in
+-- id order: the sequencer's next batch at once), never walk the first and sort.
+CREATE UNIQUE INDEX audit_events_leaf ON audit_events (leaf_index) WHERE leaf_index IS NOT NULL;
 -- What the sequencer reads: the events not sequenced yet, oldest id first.
 CREATE INDEX audit_events_unsequenced ON audit_events (id) WHERE leaf_index IS NULL;
 CREATE INDEX audit_events_actor ON audit_events (actor, at);

@@ -48,7 +48,11 @@ pub async fn still_held<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Gives the lease up (a clean stop), so another node need not wait for it to expire.
-pub async fn release<'e, E: Executor<'e, Database = Any>>(exec: E, name: &str, holder: &str) -> Result<(), StorageError> {
+pub async fn release<'e, E: Executor<'e, Database = Any>>(
+    exec: E,
+    name: &str,
+    holder: &str,
+) -> Result<(), StorageError> {
     sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2").bind(name).bind(holder).execute(exec).await?;
     Ok(())
 }

@@ -282,7 +282,11 @@ pub async fn audit_insert_at(db: &Db, at: i64, event: &crate::audit::AuditEvent)
 
 /// Deletes the events from leaf `from` on (a truncated tail), leaving the tree hashes.
 pub async fn audit_truncate_events(db: &Db, from: i64) {
-    sqlx::query("DELETE FROM audit_events WHERE leaf_index >= $1").bind(from).execute(db.pool()).await.expect("truncate");
+    sqlx::query("DELETE FROM audit_events WHERE leaf_index >= $1")
+        .bind(from)
+        .execute(db.pool())
+        .await
+        .expect("truncate");
 }
 
 /// Replaces the note of the checkpoint of `size`.
@@ -320,4 +324,31 @@ pub async fn expire_lease(db: &Db, name: &str) {
         .execute(db.pool())
         .await
         .expect("expire a lease");
+}
+
+/// Inserts `n` plausible audit events quickly (benchmarks), none sequenced.
+pub async fn insert_audit_events(db: &Db, n: usize) {
+    let mut tx = db.pool().begin().await.expect("begin");
+    let mut done = 0;
+    while done < n {
+        let k = (n - done).min(500);
+        let mut sql = String::from(
+            "INSERT INTO audit_events (id, at, actor, action, subject, before_json, after_json, request_id, node) VALUES ",
+        );
+        for i in 0..k {
+            let j = done + i;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "('{:020}-bench-{j:010}', '2026-12-05T00:00:00Z', 'card:2000000103', 'certificate.issued', \
+                 'certificate:{j:032x}', NULL, '{{\"ca\":\"ACI-EL-ORG\",\"not_after\":\"2029-12-05T00:00:00Z\"}}', \
+                 'req-{j:012}', 'bench/127.0.0.1:8080')",
+                j
+            ));
+        }
+        sqlx::query(&sql).execute(&mut *tx).await.expect("insert events");
+        done += k;
+    }
+    tx.commit().await.expect("commit");
 }

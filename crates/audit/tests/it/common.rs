@@ -12,7 +12,6 @@ pub const ORIGIN: &str = "santepki.test/audit";
 
 pub struct Fixture {
     pub log: AuditLog,
-    pub custody: SoftwareCustody,
     _keys: tempfile::TempDir,
 }
 
@@ -20,7 +19,7 @@ pub async fn fixture(db: &Db) -> Fixture {
     let keys = tempfile::tempdir().unwrap();
     let custody = SoftwareCustody::new(keys.path(), Some("audit test passphrase".into()));
     let log = AuditLog::open_or_create(db, &custody, ORIGIN, "test").await.unwrap();
-    Fixture { log, custody, _keys: keys }
+    Fixture { log, _keys: keys }
 }
 
 /// Appends `n` events about `thing:<tag>-<i>`.

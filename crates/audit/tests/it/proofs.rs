@@ -53,10 +53,7 @@ async fn proofs_check_in_rust_and_in_python() {
         }
         // An event not yet signed has no proof.
         let late = append(&t.db, "late", 1).await;
-        assert!(matches!(
-            prove::prove(&t.db, &late[0]).await,
-            Err(santepki_audit::AuditError::NotYetSigned(_))
-        ));
+        assert!(matches!(prove::prove(&t.db, &late[0]).await, Err(santepki_audit::AuditError::NotYetSigned(_))));
     }
 }
 

@@ -25,9 +25,18 @@ async fn an_edited_event_is_named() {
         let f = three_checkpoints(&t.db).await;
         testing::audit_edit_leaf(&t.db, 7, "thing.never_happened").await;
         let r = verify(&t.db, &f, &[]).await;
-        assert!(matches!(r.findings.first(), Some(Finding::LeafAltered { index: 7, .. })), "{}: {:?}", t.label(), r.findings);
+        assert!(
+            matches!(r.findings.first(), Some(Finding::LeafAltered { index: 7, .. })),
+            "{}: {:?}",
+            t.label(),
+            r.findings
+        );
         // Every checkpoint from the edit on no longer matches the events.
-        assert!(r.findings.iter().any(|x| matches!(x, Finding::RootMismatch { size: 11, from: 0, .. })), "{:?}", r.findings);
+        assert!(
+            r.findings.iter().any(|x| matches!(x, Finding::RootMismatch { size: 11, from: 0, .. })),
+            "{:?}",
+            r.findings
+        );
     }
 }
 
@@ -117,7 +126,6 @@ async fn a_checkpoint_signed_by_another_key_is_named() {
     }
 }
 
-
 /// The database is restored from a backup taken at 21 leaves and written again: alone, it is a
 /// consistent log, but a checkpoint saved outside it (a mirror's copy of size 31) contradicts it.
 #[tokio::test]
@@ -130,11 +138,18 @@ async fn a_rolled_back_and_rewritten_log_is_a_fork() {
         append(&t.db, "after-restore", 15).await;
         sequencer(&f, "node-a").round(true).await.unwrap();
         let alone = verify(&t.db, &f, &[]).await;
-        assert!(alone.ok(), "{}: without outside knowledge the rewritten log is consistent: {:?}", t.label(), alone.findings);
+        assert!(
+            alone.ok(),
+            "{}: without outside knowledge the rewritten log is consistent: {:?}",
+            t.label(),
+            alone.findings
+        );
         let mirror = Signed { source: "mirror.checkpoint".into(), note: saved.note };
         let r = verify(&t.db, &f, &[mirror]).await;
         assert!(
-            r.findings.iter().any(|x| matches!(x, Finding::RootMismatch { source, size: 31, from: 21 } if source == "mirror.checkpoint")),
+            r.findings.iter().any(
+                |x| matches!(x, Finding::RootMismatch { source, size: 31, from: 21 } if source == "mirror.checkpoint")
+            ),
             "{}: {:?}",
             t.label(),
             r.findings

@@ -331,7 +331,8 @@ pub fn ed25519_spki(public_key: &[u8]) -> Result<Vec<u8>, KeyError> {
     use der::Encode;
     let spki = spki::SubjectPublicKeyInfoOwned {
         algorithm: AlgorithmIdentifierOwned { oid: KeyAlgorithm::ID_ED25519, parameters: None },
-        subject_public_key: der::asn1::BitString::from_bytes(public_key).map_err(|e| KeyError::Generate(e.to_string()))?,
+        subject_public_key: der::asn1::BitString::from_bytes(public_key)
+            .map_err(|e| KeyError::Generate(e.to_string()))?,
     };
     spki.to_der().map_err(|e| KeyError::Generate(e.to_string()))
 }

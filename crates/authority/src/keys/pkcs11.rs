@@ -751,7 +751,9 @@ impl CaSigner for Pkcs11Key {
                 (Mechanism::Ecdsa, digest::digest(&digest::SHA384, message).as_ref().to_vec(), 48)
             }
             // Pure Ed25519 signs the message itself.
-            KeyAlgorithm::Ed25519 => (Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure)), message.to_vec(), 0),
+            KeyAlgorithm::Ed25519 => {
+                (Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure)), message.to_vec(), 0)
+            }
             _ => (Mechanism::Sha256RsaPkcs, message.to_vec(), 0),
         };
         let raw = self

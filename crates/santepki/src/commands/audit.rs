@@ -246,7 +246,10 @@ pub async fn run(cmd: AuditCommand, config: Option<PathBuf>) -> Result<ExitCode>
                 eprintln!("audit proof: {e}");
                 return Ok(ExitCode::from(EXIT_TAMPERED));
             }
-            eprintln!("event {} is leaf {} of the signed tree of size {}", proof.event_id, proof.leaf_index, proof.tree_size);
+            eprintln!(
+                "event {} is leaf {} of the signed tree of size {}",
+                proof.event_id, proof.leaf_index, proof.tree_size
+            );
         }
         AuditCommand::Checkpoint => match santepki_storage::audit::log::latest_checkpoint(db.pool()).await? {
             Some(c) => print!("{}", c.note),

@@ -35,11 +35,21 @@ fn santepki(dir: &Path) -> Command {
 
 fn output(mut c: Command) -> (i32, String, String) {
     let o = c.output().unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
 }
 
 /// curl with a demo card; returns (status, body).
-fn curl(facts: &serde_json::Value, card: &str, method: &str, url: &str, body: Option<&serde_json::Value>) -> (u16, String) {
+fn curl(
+    facts: &serde_json::Value,
+    card: &str,
+    method: &str,
+    url: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, String) {
     let card = facts["cards"].as_array().unwrap().iter().find(|c| c["card_number"] == card).unwrap();
     let mut c = Command::new("curl");
     c.args(["-sS", "--max-time", "60", "--cacert", facts["portal_certificate"].as_str().unwrap()])
@@ -55,7 +65,10 @@ fn curl(facts: &serde_json::Value, card: &str, method: &str, url: &str, body: Op
 }
 
 fn plain_get(url: &str) -> (u16, Vec<u8>) {
-    let out = Command::new("curl").args(["-sS", "--max-time", "30", "-o", "-", "-w", "\n%{http_code}", url]).output().unwrap();
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "30", "-o", "-", "-w", "\n%{http_code}", url])
+        .output()
+        .unwrap();
     let split = out.stdout.iter().rposition(|b| *b == b'\n').unwrap();
     let code = String::from_utf8_lossy(&out.stdout[split + 1..]).trim().parse().unwrap();
     (code, out.stdout[..split].to_vec())
@@ -187,7 +200,12 @@ fn the_demos_audit_log_verifies_proves_and_catches_an_edit() {
         .arg(&key)
         .output()
         .unwrap();
-    assert!(python.status.success(), "{}{}", String::from_utf8_lossy(&python.stdout), String::from_utf8_lossy(&python.stderr));
+    assert!(
+        python.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&python.stdout),
+        String::from_utf8_lossy(&python.stderr)
+    );
 
     // Tiles: hashes for anyone, entries for operators only.
     let (code, tile) = plain_get(&format!("{http}/audit/log/tile/0/000.p/2"));

@@ -330,12 +330,16 @@ async fn audit_log_survived(d: &Path, db_url: &str, db: &Db, seen: &Seen) {
         if log::unsequenced_count(db.pool()).await.unwrap() == 0 && signed == size && size > 0 {
             break;
         }
-        assert!(waited.elapsed() < Duration::from_secs(90), "the audit log did not catch up: {size} leaves, {signed} signed");
+        assert!(
+            waited.elapsed() < Duration::from_secs(90),
+            "the audit log did not catch up: {size} leaves, {signed} signed"
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
     for a in &seen.orders {
         let events = audit::events_for(db.pool(), &format!("certificate:{}", a.serial)).await.unwrap();
-        let issued = events.iter().find(|e| e.action == "certificate.issued").unwrap_or_else(|| panic!("{a:?}: no event"));
+        let issued =
+            events.iter().find(|e| e.action == "certificate.issued").unwrap_or_else(|| panic!("{a:?}: no event"));
         assert!(issued.leaf_index.is_some(), "{}: not sequenced", issued.id);
         // Written while serving an API request, on a named node.
         assert!(issued.request_id.is_some() && issued.node.is_some(), "{issued:?}");

@@ -67,7 +67,8 @@ pub async fn set_identity<'e, E: Executor<'e, Database = Any>>(exec: E, id: &Log
 
 /// The number of leaves: one more than the highest leaf index given.
 pub async fn tree_size<'e, E: Executor<'e, Database = Any>>(exec: E) -> Result<u64, StorageError> {
-    let (n,): (Option<i64>,) = sqlx::query_as("SELECT MAX(leaf_index) FROM audit_events").fetch_one(exec).await?;
+    let (n,): (Option<i64>,) =
+        sqlx::query_as("SELECT MAX(leaf_index) FROM audit_events WHERE leaf_index IS NOT NULL").fetch_one(exec).await?;
     Ok(n.map_or(0, |n| n as u64 + 1))
 }
 
@@ -90,27 +91,34 @@ pub async fn unsequenced_count<'e, E: Executor<'e, Database = Any>>(exec: E) -> 
     Ok(n as u64)
 }
 
-/// Gives the event `event_id` the leaf `index`. Fails (unique index) if the leaf is taken; does
-/// nothing and returns `false` if the event has a leaf already.
-pub async fn assign_leaf<'e, E: Executor<'e, Database = Any>>(
-    exec: E,
-    event_id: &str,
-    index: u64,
-) -> Result<bool, StorageError> {
-    let r = sqlx::query("UPDATE audit_events SET leaf_index = $1 WHERE id = $2 AND leaf_index IS NULL")
-        .bind(index as i64)
-        .bind(event_id)
-        .execute(exec)
-        .await?;
-    Ok(r.rows_affected() == 1)
+/// Gives the events `ids` the leaves `first`, `first + 1`… in that order. Fails (unique index)
+/// if a leaf is taken; returns how many events got a leaf. The caller holds the sequencer lease
+/// and read the ids unsequenced in the same transaction.
+pub async fn assign_leaves(conn: &mut sqlx::AnyConnection, first: u64, ids: &[String]) -> Result<u64, StorageError> {
+    let mut assigned = 0;
+    // One statement per chunk: a CASE maps each id to its leaf.
+    for (chunk_no, chunk) in ids.chunks(200).enumerate() {
+        let base = first + (chunk_no * 200) as u64;
+        let mut sql = String::from("UPDATE audit_events SET leaf_index = CASE id");
+        for (i, _) in chunk.iter().enumerate() {
+            sql.push_str(&format!(" WHEN ${} THEN {}", i + 1, base + i as u64));
+        }
+        // By id alone (the primary key): the caller read these ids unsequenced in this
+        // transaction under the sequencer's lease.
+        sql.push_str(" END WHERE id IN (");
+        sql.push_str(&(1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(","));
+        sql.push(')');
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        assigned += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(assigned)
 }
 
 /// Stores tree hashes, from stored index `first` on.
-pub async fn store_hashes(
-    conn: &mut sqlx::AnyConnection,
-    first: u64,
-    hashes: &[TreeHash],
-) -> Result<(), StorageError> {
+pub async fn store_hashes(conn: &mut sqlx::AnyConnection, first: u64, hashes: &[TreeHash]) -> Result<(), StorageError> {
     // Several rows per statement: a batch of leaves stores about twice as many hashes.
     for (chunk_no, chunk) in hashes.chunks(200).enumerate() {
         let base = first + (chunk_no * 200) as u64;
@@ -210,11 +218,9 @@ pub async fn insert_checkpoint<'e, E: Executor<'e, Database = Any>>(
 
 /// Every checkpoint, smallest tree first.
 pub async fn checkpoints<'e, E: Executor<'e, Database = Any>>(exec: E) -> Result<Vec<CheckpointRow>, StorageError> {
-    Ok(sqlx::query_as(
-        "SELECT tree_size, root_hash, note, signed_at, node FROM audit_checkpoints ORDER BY tree_size",
-    )
-    .fetch_all(exec)
-    .await?)
+    Ok(sqlx::query_as("SELECT tree_size, root_hash, note, signed_at, node FROM audit_checkpoints ORDER BY tree_size")
+        .fetch_all(exec)
+        .await?)
 }
 
 /// The checkpoint of the largest tree.
