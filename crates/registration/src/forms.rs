@@ -179,7 +179,13 @@ fn parse_body(row: &FormRow) -> Result<Form413, RegError> {
 }
 
 fn audit_view(row: &FormRow) -> serde_json::Value {
-    serde_json::json!({ "id": row.id, "state": row.state, "reference": row.reference, "signer_card": row.signer_card, "decided_by": row.decided_by, "reason": row.decision_reason })
+    // The legal entity and the structures the form is for, so that a structure's audit history
+    // (events that mention it, issue 18) holds its forms.
+    let structures = serde_json::from_str::<serde_json::Value>(&row.body)
+        .ok()
+        .and_then(|b| b.get("identifiers").cloned())
+        .unwrap_or(serde_json::Value::Null);
+    serde_json::json!({ "id": row.id, "state": row.state, "reference": row.reference, "legal_entity": row.legal_entity, "structures": structures, "signer_card": row.signer_card, "decided_by": row.decided_by, "reason": row.decision_reason })
 }
 
 /// Recipients of a form's mails: the signer and every administrator (R24, R25).

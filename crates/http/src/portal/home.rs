@@ -1,5 +1,6 @@
-//! « Mes habilitations » (the portal's home), a structure's doctrine checklist (R36, R38) and the
-//! expiry schedule (R35) of an administrator managing many structures.
+//! « Mes habilitations » (the portal's home), a structure's doctrine checklist (R36, R38), the
+//! expiry schedule (R35) of an administrator managing many structures, and a structure's audit
+//! history for the Agency's operators.
 
 use askama::Template;
 use axum::extract::Path;
@@ -105,6 +106,30 @@ pub(crate) async fn doctrine(portal: Portal, Path(id): Path<String>) -> PageResu
     let d = reg.doctrine(&portal.actor, &id).await.map_err(page_err)?;
     let title = format!("Doctrine de {}", d.structure_name.clone().unwrap_or_else(|| d.structure.clone()));
     Ok(portal.page(&DoctrinePage { l: portal.layout(title, "habilitations"), d }))
+}
+
+#[derive(Template)]
+#[template(path = "portal/history.html")]
+struct HistoryPage {
+    l: Layout,
+    structure: String,
+    events: Vec<santepki_storage::audit::AuditEvent>,
+    truncated: bool,
+}
+
+/// Events shown at most (the newest).
+const HISTORY_LIMIT: i64 = 500;
+
+/// A structure's audit history: every event that names it (operators only, checked by the
+/// registration service).
+pub(crate) async fn history(portal: Portal, Path(id): Path<String>) -> PageResult {
+    let reg = portal.reg()?;
+    let filter =
+        santepki_storage::audit::EventFilter { mentions: Some(id.clone()), limit: HISTORY_LIMIT, ..Default::default() };
+    let events = reg.audit_events(&portal.actor, &filter).await.map_err(page_err)?;
+    let truncated = events.len() as i64 >= HISTORY_LIMIT;
+    let title = format!("Historique de la structure {id}");
+    Ok(portal.page(&HistoryPage { l: portal.layout(title, "file"), structure: id, events, truncated }))
 }
 
 pub(crate) struct Bar {

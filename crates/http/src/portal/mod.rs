@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/produits/{id}/revocation", get(products::revocation_confirm).post(products::revoke))
         .route("/commander", get(order::wizard_get).post(order::wizard_post))
         .route("/structures/{id}/doctrine", get(home::doctrine))
+        .route("/structures/{id}/historique", get(home::history))
         .route("/echeancier", get(home::schedule))
         .route("/formulaires", get(forms::list).post(forms::create))
         .route("/formulaires/nouveau", get(forms::new_form))

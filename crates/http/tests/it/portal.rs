@@ -702,6 +702,22 @@ async fn portal_end_to_end() {
         assert_eq!(row.state.as_str(), "validated");
         let p = b.get("/portail").await;
         assert!(p.html.contains(seed::PHARMACY_NAME), "admin B is now habilitated");
+
+        // Issue 18: the operator sees the structure's audit history (the form's signature and
+        // validation among it); nobody else does.
+        let structure = w.eg.clone();
+        let p = op.get(&format!("/portail/file/{form_id}")).await;
+        assert!(p.html.contains(&format!("/portail/structures/{structure}/historique")), "{}", p.html);
+        let p = op.get(&format!("/portail/structures/{structure}/historique")).await;
+        assert!(
+            p.status == StatusCode::OK
+                && p.html.contains(&format!("Historique de la structure {structure}"))
+                && p.html.contains("form413.validated")
+                && p.html.contains("form413.signed"),
+            "{}",
+            p.html
+        );
+        assert_eq!(a.get(&format!("/portail/structures/{structure}/historique")).await.status, StatusCode::FORBIDDEN);
     }
 }
 
