@@ -43,6 +43,12 @@ fn help_on_every_subcommand() {
         &["ca", "revoke", "--help"],
         &["ca", "crl", "--help"],
         &["ca", "recover", "--help"],
+        &["audit", "--help"],
+        &["audit", "verify", "--help"],
+        &["audit", "prove", "--help"],
+        &["audit", "check-proof", "--help"],
+        &["audit", "show", "--help"],
+        &["audit", "sequence", "--help"],
     ] {
         let mut c = santepki(dir.path());
         c.args(args);
