@@ -16,6 +16,11 @@ use crate::ca::{csrs, fresh_db, import_demo_directory, issue_run, new_authority,
 
 const ORIGIN: &str = "bench.santepki.invalid/audit";
 
+async fn store_is_empty(db: &santepki_storage::Db) -> Result<bool> {
+    Ok(santepki_storage::audit::log::tree_size(db.pool()).await? == 0
+        && santepki_storage::audit::log::unsequenced_count(db.pool()).await? == 0)
+}
+
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -99,9 +104,22 @@ pub async fn issue_cost(dir: &Path, algorithm: KeyAlgorithm, count: usize, pairs
     Ok(())
 }
 
-/// N events inserted, sequenced in one catch-up, then verified.
-pub async fn verify_large(dir: &Path, events: usize) -> Result<()> {
-    let db = fresh_db(dir, "audit-verify.db").await?;
+/// N events inserted, sequenced in one catch-up, then verified; on a fresh SQLite file, or on
+/// an empty PostgreSQL database given by URL.
+pub async fn verify_large(dir: &Path, events: usize, database_url: Option<&str>) -> Result<()> {
+    let db = match database_url {
+        Some(url) => {
+            let db = santepki_storage::Db::connect(url).await?;
+            ensure!(
+                store_is_empty(&db).await?,
+                "{} already holds audit events: give an empty database",
+                santepki_storage::redact_url(url)
+            );
+            db
+        }
+        None => fresh_db(dir, "audit-verify.db").await?,
+    };
+    println!("backend: {}", db.backend().name());
     let custody = SoftwareCustody::new(dir.join("audit-verify-keys"), Some("bench".into()));
     let _ = std::fs::remove_dir_all(dir.join("audit-verify-keys"));
     let log = AuditLog::open_or_create(&db, &custody, ORIGIN, "bench").await?;

@@ -185,6 +185,9 @@ enum Command {
         dir: PathBuf,
         #[arg(long, default_value_t = 1_000_000)]
         events: usize,
+        /// An empty PostgreSQL database instead of a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// A full CRL of a CA with N revoked certificates (inserted with SQL): `publish_crl`
     /// end to end (read, build, sign, store), then the database read and `crl::build` alone.
@@ -241,7 +244,9 @@ async fn main() -> Result<()> {
         }
         Command::CaOcspCheck { dir, url, sample, post } => ca::ocsp_check(&dir, &url, sample, post).await,
         Command::AuditIssue { dir, algorithm, count, pairs } => audit::issue_cost(&dir, algorithm, count, pairs).await,
-        Command::AuditVerify { dir, events } => audit::verify_large(&dir, events).await,
+        Command::AuditVerify { dir, events, database_url } => {
+            audit::verify_large(&dir, events, database_url.as_deref()).await
+        }
         Command::CaCrl { dir, algorithm, entries, runs, reuse } => {
             ca::crl_bench(&dir, algorithm, entries, runs, reuse).await
         }

@@ -17,6 +17,7 @@ use santepki_audit::tiles::{self, TileAnswer};
 use santepki_storage::audit::log as store;
 use santepki_storage::audit::{AuditEvent, EventFilter};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::registration::{registration, ApiResult, Card};
 use crate::{ApiError, AppState};
@@ -77,30 +78,50 @@ async fn tile(
     }
 }
 
-/// The search of `GET /api/v1/audit/events`.
-#[derive(Deserialize)]
-struct EventQuery {
+/// The search of `GET /api/v1/audit/events`; every parameter narrows.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct EventQuery {
+    /// Events by this actor (`card:<number>`, `cli:<user>`…).
     actor: Option<String>,
+    /// Events about this subject (`product:<id>`), or about every subject of a kind (`product:`).
     subject: Option<String>,
+    /// Events whose subject, before or after mention this text (a structure's identifier, a serial).
     mentions: Option<String>,
+    /// Events of this action (`form413.signed`), or under it (`form413.`).
     action: Option<String>,
+    /// From this time (RFC 3339).
     since: Option<String>,
+    /// Before this time (RFC 3339).
     until: Option<String>,
+    /// At most this many, the newest (default 1000, at most 100000).
     limit: Option<i64>,
 }
 
 /// One audit event as the API shows it.
-#[derive(Serialize)]
-struct Event {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Event {
+    /// Time-ordered id.
     id: String,
+    /// When (RFC 3339).
     at: String,
+    /// Who (`card:<number>`…).
     actor: String,
+    /// What (`form413.validated`…).
     action: String,
+    /// On what (`<kind>:<id>`).
     subject: String,
+    /// The subject's fields before.
+    #[schema(value_type = Option<Object>)]
     before: Option<serde_json::Value>,
+    /// The subject's fields after.
+    #[schema(value_type = Option<Object>)]
     after: Option<serde_json::Value>,
+    /// The HTTP request that made the change.
     request_id: Option<String>,
+    /// The node that wrote the event.
     node: Option<String>,
+    /// Its leaf in the audit Merkle tree, once sequenced.
     leaf_index: Option<i64>,
 }
 
@@ -122,13 +143,22 @@ impl From<AuditEvent> for Event {
     }
 }
 
-#[derive(Serialize)]
-struct Events {
+/// Audit events, oldest first.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Events {
     events: Vec<Event>,
 }
 
-/// The audit events matching the query, oldest first (operators only).
-async fn events(State(s): State<AppState>, Card(actor): Card, Query(q): Query<EventQuery>) -> ApiResult<Json<Events>> {
+/// The audit events matching the query, oldest first (the Agency's operators only).
+#[utoipa::path(get, path = "/api/v1/audit/events", tag = "back-office", params(EventQuery),
+    responses((status = 200, description = "The matching events", body = Events),
+        (status = 400, description = "A bad time or query", body = ApiError),
+        (status = 403, description = "Operators only", body = ApiError)))]
+pub(crate) async fn events(
+    State(s): State<AppState>,
+    Card(actor): Card,
+    Query(q): Query<EventQuery>,
+) -> ApiResult<Json<Events>> {
     // Stored times are RFC 3339 UTC text compared as text: bring the bounds to the same form.
     let time = |field: &str, value: Option<String>| -> ApiResult<Option<String>> {
         value

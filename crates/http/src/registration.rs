@@ -794,7 +794,8 @@ async fn oppose_card(
         my_habilitations, withdraw_habilitation, structure_habilitations, change_administrator, vendor_habilitations, transfer_habilitations,
         create_contract, contracts, contract, terminate_contract, request_role, role_requests, decide_role, end_role, register_card, card, oppose_card,
         crate::orders::order, crate::orders::products, crate::orders::product, crate::orders::certificate, crate::orders::renew, crate::orders::revoke,
-        crate::orders::doctrine, crate::orders::expiries
+        crate::orders::doctrine, crate::orders::expiries,
+        crate::audit::events
     ),
     components(schemas(ApiError, crate::orders::CertificateFormat)),
     modifiers(&CardAuthentication)
