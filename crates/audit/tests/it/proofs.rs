@@ -9,11 +9,23 @@ use santepki_storage::testing;
 
 use crate::common::*;
 
-#[tokio::test]
-async fn proofs_check_in_rust_and_in_python() {
+/// Runs scripts/audit_check_proof.py on `proof` with the verifier key `vkey`.
+fn python_check(dir: &std::path::Path, proof: &prove::InclusionProof, vkey: &str) -> std::process::Output {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let python = root.join("target/test-venv/bin/python");
     assert!(python.is_file(), "{} missing: run scripts/install-deps.sh", python.display());
+    let file = dir.join("proof.json");
+    std::fs::write(&file, serde_json::to_vec(proof).unwrap()).unwrap();
+    std::process::Command::new(&python)
+        .arg(root.join("scripts/audit_check_proof.py"))
+        .arg(&file)
+        .arg(vkey)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn proofs_check_in_rust_and_in_python() {
     for t in testing::both().await {
         let f = fixture(&t.db).await;
         let ids = append(&t.db, "p", 40).await;
@@ -23,14 +35,7 @@ async fn proofs_check_in_rust_and_in_python() {
             let p = prove::prove(&t.db, id).await.unwrap();
             assert_eq!(p.tree_size, 41);
             prove::check(&p, f.log.verifier_key()).unwrap();
-            let file = dir.path().join("proof.json");
-            std::fs::write(&file, serde_json::to_vec(&p).unwrap()).unwrap();
-            let out = std::process::Command::new(&python)
-                .arg(root.join("scripts/audit_check_proof.py"))
-                .arg(&file)
-                .arg(f.log.verifier_key())
-                .output()
-                .unwrap();
+            let out = python_check(dir.path(), &p, f.log.verifier_key());
             assert!(
                 out.status.success(),
                 "{}: {}{}",
@@ -42,13 +47,7 @@ async fn proofs_check_in_rust_and_in_python() {
             let mut wrong = p.clone();
             wrong.leaf_index = (p.leaf_index + 1) % 41;
             assert!(prove::check(&wrong, f.log.verifier_key()).is_err());
-            std::fs::write(&file, serde_json::to_vec(&wrong).unwrap()).unwrap();
-            let out = std::process::Command::new(&python)
-                .arg(root.join("scripts/audit_check_proof.py"))
-                .arg(&file)
-                .arg(f.log.verifier_key())
-                .output()
-                .unwrap();
+            let out = python_check(dir.path(), &wrong, f.log.verifier_key());
             assert!(!out.status.success(), "python accepted a proof for the wrong index");
         }
         // An event not yet signed has no proof.
