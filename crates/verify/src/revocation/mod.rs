@@ -1,0 +1,364 @@
+//! Revocation (RFC 5280 §6.3, RFC 6960): OCSP first, then the full CRL with its delta, for each
+//! certificate of a validated path; a cache of checked answers; and the hard-fail / soft-fail
+//! policy when no status could be had.
+//!
+//! rustls-webpki checks full CRLs only (no deltas, no OCSP), so this is the verifier's own code
+//! over the RustCrypto ASN.1 types; signatures go through webpki's algorithms
+//! ([`crate::signature`]).
+
+mod crl;
+mod ocsp;
+mod source;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use const_oid::db::rfc5280;
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    AuthorityInfoAccessSyntax, BasicConstraints, CrlDistributionPoints, CrlReason, FreshestCrl,
+};
+use x509_cert::time::Time;
+use x509_cert::Certificate;
+
+pub use source::{Fetch, HttpSource, Offline, RevocationSource};
+
+use crate::verdict::{RevocationCheck, RevocationStatus, StatusSource};
+use crl::{CheckedCrl, Kind};
+
+/// What to do when no revocation status can be had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationPolicy {
+    /// Refuse the certificate.
+    HardFail,
+    /// Accept it with a warning.
+    SoftFail,
+    /// Do not check revocation.
+    Off,
+}
+
+impl FromStr for RevocationPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "hard-fail" | "hard" => Ok(RevocationPolicy::HardFail),
+            "soft-fail" | "soft" => Ok(RevocationPolicy::SoftFail),
+            "off" | "none" => Ok(RevocationPolicy::Off),
+            other => Err(format!("unknown revocation policy {other:?}: expected hard-fail, soft-fail or off")),
+        }
+    }
+}
+
+/// A certificate's issuer: its DER (for signature checks) and its parsed form.
+pub(crate) struct Issuer<'a> {
+    pub der: &'a [u8],
+    pub cert: &'a Certificate,
+}
+
+/// A status found.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Status {
+    Good(StatusSource),
+    Revoked { source: StatusSource, at: DateTime<Utc>, reason: Option<CrlReason> },
+    Unknown,
+}
+
+/// Cached OCSP answers and CRLs, and the CRLs and responses the caller supplied. Answers are
+/// kept until their nextUpdate, and never longer than `max_age`.
+pub(crate) struct Store {
+    supplied_crls: Vec<Vec<u8>>,
+    supplied_ocsp: Vec<Vec<u8>>,
+    crls: Mutex<HashMap<CrlKey, Cached<Arc<CheckedCrl>>>>,
+    ocsp: Mutex<HashMap<OcspKey, Cached<Status>>>,
+    max_age: chrono::Duration,
+}
+
+/// A CRL is cached per issuer key (name and key: two CAs may share a name) and kind.
+type CrlKey = (Vec<u8>, Kind);
+/// An OCSP answer per issuer key and serial.
+type OcspKey = (Vec<u8>, Vec<u8>);
+
+struct Cached<T> {
+    value: T,
+    until: DateTime<Utc>,
+}
+
+/// Bound on cached OCSP answers; the cache is emptied when reached.
+const OCSP_CACHE_MAX: usize = 1_000_000;
+
+impl Store {
+    pub(crate) fn new(supplied_crls: Vec<Vec<u8>>, supplied_ocsp: Vec<Vec<u8>>, max_age: chrono::Duration) -> Self {
+        Store { supplied_crls, supplied_ocsp, crls: Mutex::default(), ocsp: Mutex::default(), max_age }
+    }
+
+    /// Checks one certificate of a path: OCSP first (when it names a responder or a response was
+    /// supplied), then its full CRL and the delta over it. Records each attempt.
+    pub(crate) async fn check(
+        &self,
+        cert: &Certificate,
+        issuer: &Issuer<'_>,
+        source: &dyn RevocationSource,
+        now: DateTime<Utc>,
+    ) -> RevocationCheck {
+        let mut attempts = Vec::new();
+        let mut status = self.ocsp(cert, issuer, source, now, &mut attempts).await;
+        if matches!(status, Status::Unknown) {
+            status = self.crl(cert, issuer, source, now, &mut attempts).await;
+        }
+        let (status, source, revoked_at, reason) = match status {
+            Status::Good(s) => (RevocationStatus::Good, Some(s), None, None),
+            Status::Revoked { source, at, reason } => (
+                RevocationStatus::Revoked,
+                Some(source),
+                Some(at.to_rfc3339()),
+                reason.map(|r| crl::reason_name(r).to_owned()),
+            ),
+            Status::Unknown => (RevocationStatus::Unknown, None, None, None),
+        };
+        RevocationCheck {
+            subject: cert.tbs_certificate.subject.to_string(),
+            serial: hex::encode(cert.tbs_certificate.serial_number.as_bytes()),
+            status,
+            source,
+            revoked_at,
+            reason,
+            attempts,
+        }
+    }
+
+    async fn ocsp(
+        &self,
+        cert: &Certificate,
+        issuer: &Issuer<'_>,
+        source: &dyn RevocationSource,
+        now: DateTime<Utc>,
+        attempts: &mut Vec<String>,
+    ) -> Status {
+        let serial = &cert.tbs_certificate.serial_number;
+        let key: OcspKey = (issuer_key(issuer), crl::trim(serial.as_bytes()).to_vec());
+        if let Some(c) = lock(&self.ocsp).get(&key).filter(|c| c.until > now) {
+            return c.value;
+        }
+        let mut answer = None;
+        for der in &self.supplied_ocsp {
+            match ocsp::check(der, issuer, serial, now, self.max_age) {
+                Ok(Some(a)) => {
+                    attempts.push("OCSP response given: checked".to_owned());
+                    answer = Some(a);
+                    break;
+                }
+                Ok(None) => {}
+                Err(e) => attempts.push(format!("OCSP response given: {e}")),
+            }
+        }
+        if answer.is_none() {
+            let urls = ocsp_urls(cert);
+            if !urls.is_empty() {
+                match ocsp::request(issuer, serial) {
+                    Ok(request) => {
+                        for url in urls {
+                            match source.fetch(Fetch::Ocsp { url: &url, request: &request }).await {
+                                Ok(der) => match ocsp::check(&der, issuer, serial, now, self.max_age) {
+                                    Ok(Some(a)) => {
+                                        attempts.push(format!("OCSP {url}: checked"));
+                                        answer = Some(a);
+                                        break;
+                                    }
+                                    Ok(None) => attempts.push(format!("OCSP {url}: no answer for this certificate")),
+                                    Err(e) => attempts.push(format!("OCSP {url}: {e}")),
+                                },
+                                Err(e) => attempts.push(format!("OCSP: {e}")),
+                            }
+                        }
+                    }
+                    Err(e) => attempts.push(format!("OCSP request: {e}")),
+                }
+            }
+        }
+        let Some(answer) = answer else { return Status::Unknown };
+        if matches!(answer.status, Status::Unknown) {
+            attempts.push("OCSP: the responder does not know the certificate".to_owned());
+        }
+        let mut cache = lock(&self.ocsp);
+        if cache.len() >= OCSP_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(key, Cached { value: answer.status, until: answer.valid_until.min(now + self.max_age) });
+        answer.status
+    }
+
+    async fn crl(
+        &self,
+        cert: &Certificate,
+        issuer: &Issuer<'_>,
+        source: &dyn RevocationSource,
+        now: DateTime<Utc>,
+        attempts: &mut Vec<String>,
+    ) -> Status {
+        let is_ca = cert.tbs_certificate.get::<BasicConstraints>().ok().flatten().is_some_and(|(_, bc)| bc.ca);
+        let cdp_urls = cert
+            .tbs_certificate
+            .get::<CrlDistributionPoints>()
+            .ok()
+            .flatten()
+            .map(|(_, d)| urls_of(&d.0))
+            .unwrap_or_default();
+        let Some(full) = self.load(issuer, Kind::Full, &cdp_urls, source, now, attempts).await else {
+            return Status::Unknown;
+        };
+        if !full.covers(is_ca) {
+            attempts.push("the full CRL does not cover this kind of certificate".to_owned());
+            return Status::Unknown;
+        }
+        let mut delta_urls =
+            cert.tbs_certificate.get::<FreshestCrl>().ok().flatten().map(|(_, f)| urls_of(&f.0)).unwrap_or_default();
+        delta_urls.extend(full.freshest.iter().filter(|u| !delta_urls.contains(u)).cloned().collect::<Vec<_>>());
+        let serial = cert.tbs_certificate.serial_number.as_bytes();
+        let delta = if delta_urls.is_empty() && self.supplied_crls.is_empty() {
+            None
+        } else {
+            self.load(issuer, Kind::Delta, &delta_urls, source, now, attempts).await.filter(|d| {
+                let applies = d.applies_over(&full) && d.covers(is_ca);
+                if !applies {
+                    attempts.push("the delta CRL does not apply over the full CRL (RFC 5280 §5.2.4)".to_owned());
+                }
+                applies
+            })
+        };
+        let in_delta = delta.as_ref().and_then(|d| d.entry(serial));
+        // removeFromCRL in the delta releases a certificate on hold in the full CRL (RFC 5280 §5.3.1).
+        if in_delta.is_some_and(|e| e.reason == Some(CrlReason::RemoveFromCRL)) {
+            return Status::Good(StatusSource::DeltaCrl);
+        }
+        // A certificate listed in both is reported from the full CRL, where it appeared first.
+        for (listed, source) in [(full.entry(serial), StatusSource::Crl), (in_delta, StatusSource::DeltaCrl)] {
+            if let Some(e) = listed.filter(|e| e.reason != Some(CrlReason::RemoveFromCRL)) {
+                return Status::Revoked { source, at: e.revoked_at, reason: e.reason };
+            }
+        }
+        Status::Good(if delta.is_some() { StatusSource::DeltaCrl } else { StatusSource::Crl })
+    }
+
+    /// The freshest usable CRL of `kind` from `issuer`: cached, supplied, or fetched from `urls`.
+    async fn load(
+        &self,
+        issuer: &Issuer<'_>,
+        kind: Kind,
+        urls: &[String],
+        source: &dyn RevocationSource,
+        now: DateTime<Utc>,
+        attempts: &mut Vec<String>,
+    ) -> Option<Arc<CheckedCrl>> {
+        let key: CrlKey = (issuer_key(issuer), kind);
+        if let Some(c) = lock(&self.crls).get(&key).filter(|c| c.until > now) {
+            return Some(c.value.clone());
+        }
+        let what = match kind {
+            Kind::Full => "CRL",
+            Kind::Delta => "delta CRL",
+        };
+        let mut best: Option<CheckedCrl> = None;
+        let keep = |crl: CheckedCrl, best: &mut Option<CheckedCrl>| {
+            if best.as_ref().is_none_or(|b| crl::cmp_numbers(&crl.number, &b.number).is_gt()) {
+                *best = Some(crl);
+            }
+        };
+        for der in &self.supplied_crls {
+            // Supplied CRLs of other issuers or kinds are simply not this one.
+            if let Ok(crl) = CheckedCrl::check(der, issuer, kind, now) {
+                attempts.push(format!("{what} given: number {}, {} entries", hex::encode(&crl.number), crl.len()));
+                keep(crl, &mut best);
+            }
+        }
+        if best.is_none() {
+            for url in urls {
+                match source.fetch(Fetch::Crl { url }).await {
+                    Ok(der) => match CheckedCrl::check(&der, issuer, kind, now) {
+                        Ok(crl) => {
+                            attempts.push(format!(
+                                "{what} {url}: number {}, {} entries",
+                                hex::encode(&crl.number),
+                                crl.len()
+                            ));
+                            keep(crl, &mut best);
+                            break;
+                        }
+                        Err(e) => attempts.push(format!("{what} {url}: {e}")),
+                    },
+                    Err(e) => attempts.push(format!("{what}: {e}")),
+                }
+            }
+        }
+        let Some(crl) = best else {
+            if urls.is_empty() && kind == Kind::Full {
+                attempts.push("no CRL distribution point and no CRL given".to_owned());
+            }
+            return None;
+        };
+        let crl = Arc::new(crl);
+        let until = crl.next_update.unwrap_or(now + self.max_age).min(now + self.max_age);
+        lock(&self.crls).insert(key, Cached { value: crl.clone(), until });
+        Some(crl)
+    }
+}
+
+/// A mutex that a panicking holder left is still usable: the maps hold checked answers only.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The issuer's identity in cache keys: its subject and key.
+fn issuer_key(issuer: &Issuer<'_>) -> Vec<u8> {
+    use der::Encode;
+    let tbs = &issuer.cert.tbs_certificate;
+    let mut key = tbs.subject.to_der().unwrap_or_default();
+    key.extend_from_slice(tbs.subject_public_key_info.subject_public_key.raw_bytes());
+    key
+}
+
+/// The URIs of distribution points' full names.
+pub(crate) fn urls_of(points: &[DistributionPoint]) -> Vec<String> {
+    points
+        .iter()
+        .filter_map(|p| match &p.distribution_point {
+            Some(DistributionPointName::FullName(names)) => Some(names),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|n| match n {
+            GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The OCSP responders the certificate names (AIA id-ad-ocsp).
+fn ocsp_urls(cert: &Certificate) -> Vec<String> {
+    cert.tbs_certificate
+        .get::<AuthorityInfoAccessSyntax>()
+        .ok()
+        .flatten()
+        .map(|(_, aia)| {
+            aia.0
+                .into_iter()
+                .filter(|a| a.access_method == rfc5280::ID_AD_OCSP)
+                .filter_map(|a| match a.access_location {
+                    GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(crate) fn time_of(t: &Time) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.to_unix_duration().as_secs() as i64, 0).unwrap_or_default()
+}
+
+pub(crate) fn generalized(t: &der::asn1::GeneralizedTime) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.to_unix_duration().as_secs() as i64, 0).unwrap_or_default()
+}
