@@ -19,6 +19,7 @@ mod pki;
 mod portal;
 pub mod registration;
 pub mod tls;
+pub mod verify;
 
 use std::net::SocketAddr;
 
@@ -47,12 +48,21 @@ pub struct AppState {
     /// The registration authority (forms 413, habilitations, cards), when the CA is initialised:
     /// card authentication needs it.
     pub registration: Option<Registration>,
+    /// The relying party's verifier (`POST /api/v1/verify`), made on first use.
+    pub verify: verify::VerifyService,
 }
 
 impl AppState {
     /// State without CA nor registration authority; add them with the `with_*` methods.
     pub fn new(db: Db, mode: ValidationMode) -> Self {
-        AppState { directory: Directory::new(db.clone()), db, mode, authority: None, registration: None }
+        AppState {
+            directory: Directory::new(db.clone()),
+            db,
+            mode,
+            authority: None,
+            registration: None,
+            verify: verify::VerifyService::default(),
+        }
     }
 
     /// Sets the CA (OCSP, CRLs and CA certificates are served only when it is present).
@@ -81,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(portal::root))
         .merge(pki::routes())
         .merge(audit::routes())
+        .merge(verify::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -75,7 +75,8 @@ impl utoipa::Modify for CardAuthentication {
         crate::pki::ocsp_post,
         crate::pki::ocsp_get,
         crate::pki::crl,
-        crate::pki::ca_file
+        crate::pki::ca_file,
+        crate::verify::verify
     ),
     components(schemas(
         crate::api::ids::Finess,
@@ -87,7 +88,14 @@ impl utoipa::Modify for CardAuthentication {
         crate::api::ids::StructureId,
         crate::api::ids::CardNumber,
         crate::api::directory::SearchKind,
-        crate::api::ids::IdNatStruct
+        crate::api::ids::IdNatStruct,
+        crate::api::verify::VerifyRequest,
+        crate::api::verify::VerifyResponse,
+        crate::api::verify::CoherenceModeApi,
+        crate::api::verify::RevocationPolicyApi,
+        crate::api::verify::RefusalApi,
+        crate::api::verify::RevocationCheckApi,
+        crate::api::verify::CoherenceApi
     ))
 )]
 pub struct PublicDoc;

@@ -26,7 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ca/{file}", get(ca_file))
 }
 
-fn authority(state: &AppState) -> Result<&santepki_authority::Authority, ApiError> {
+pub(crate) fn authority(state: &AppState) -> Result<&santepki_authority::Authority, ApiError> {
     state.authority.as_ref().ok_or_else(|| ApiError {
         status: StatusCode::SERVICE_UNAVAILABLE,
         error: "ca_not_initialised",

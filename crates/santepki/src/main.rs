@@ -44,6 +44,9 @@ enum Command {
     /// The tamper-evident audit log: verify it, prove an event, show events.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),
+    /// Check a certificate as a relying party: path to the IGC-Santé roots, revocation (OCSP,
+    /// CRLs), the use's rules (DMP, INSi, MSSanté, DP) and the structure's coherence (R40).
+    Verify(Box<commands::verify::VerifyArgs>),
     /// Test cards (CPS, CPE, CPA, CDE, CDA) with card certificates from the PERSONNES CA.
     #[command(subcommand)]
     Card(commands::card::CardCommand),
@@ -80,6 +83,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Directory(cmd) => commands::directory::run(*cmd, cli.config).await,
         Command::Ca(cmd) => commands::ca::run(cmd, cli.config).await,
         Command::Audit(cmd) => commands::audit::run(cmd, cli.config).await,
+        Command::Verify(args) => commands::verify::run(*args, cli.config).await,
         Command::Card(cmd) => commands::card::run_card(cmd, cli.config).await,
         Command::Operator(cmd) => commands::card::run_operator(cmd, cli.config).await,
         Command::Config => {

@@ -299,15 +299,19 @@ impl Verifier {
 
 /// Reads one or more certificates from PEM (any number of `CERTIFICATE` blocks) or one DER.
 pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    if bytes.starts_with(&[0x30]) {
-        return Ok(vec![bytes.to_vec()]);
-    }
-    let certs: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(bytes)
-        .map(|c| c.map(|c| c.to_vec()))
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("PEM: {e}"))?;
+    let certs: Vec<Vec<u8>> = if bytes.starts_with(&[0x30]) {
+        vec![bytes.to_vec()]
+    } else {
+        CertificateDer::pem_slice_iter(bytes)
+            .map(|c| c.map(|c| c.to_vec()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("PEM: {e}"))?
+    };
     if certs.is_empty() {
         return Err("no certificate found (expected PEM CERTIFICATE blocks or DER)".into());
+    }
+    for (i, der) in certs.iter().enumerate() {
+        Certificate::from_der(der).map_err(|e| format!("certificate {}: not an X.509 certificate: {e}", i + 1))?;
     }
     Ok(certs)
 }

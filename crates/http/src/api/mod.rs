@@ -10,6 +10,7 @@ pub mod directory;
 pub mod ids;
 pub mod products;
 pub mod registration;
+pub mod verify;
 
 /// Declares `From<$from> for $to` moving the listed fields as they are (both types name them
 /// alike), so that each API type lists its fields once.

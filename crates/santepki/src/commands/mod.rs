@@ -4,6 +4,7 @@ pub mod card;
 pub mod demo;
 pub mod directory;
 pub mod serve;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 

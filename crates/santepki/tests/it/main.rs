@@ -13,5 +13,7 @@ mod audit_log;
 mod ca_crash;
 mod ca_validators;
 mod cli;
+mod demo_platform;
 mod order_crash;
 mod portal_e2e;
+mod verify_demo;
