@@ -18,6 +18,7 @@ mod ca;
 mod ldap;
 mod products;
 mod registration;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
@@ -179,6 +180,24 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         pairs: usize,
     },
+    /// Issue 19: verifications per second with warm revocation caches: santepki-verify,
+    /// `openssl verify` and pyhanko-certvalidator on the same certificates and CRLs.
+    Verify {
+        #[arg(long, default_value = "bench-data/verify")]
+        dir: PathBuf,
+        /// Certificates issued.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Of which revoked (listed in the full CRL).
+        #[arg(long, default_value_t = 100)]
+        revoked: usize,
+        /// Times each certificate is verified.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// The Python with pyhanko-certvalidator.
+        #[arg(long, default_value = "target/test-venv/bin/python")]
+        python: PathBuf,
+    },
     /// Issue 18: N audit events inserted, sequenced in one catch-up, then `audit verify`.
     AuditVerify {
         #[arg(long, default_value = "bench-data/audit")]
@@ -244,6 +263,9 @@ async fn main() -> Result<()> {
         }
         Command::CaOcspCheck { dir, url, sample, post } => ca::ocsp_check(&dir, &url, sample, post).await,
         Command::AuditIssue { dir, algorithm, count, pairs } => audit::issue_cost(&dir, algorithm, count, pairs).await,
+        Command::Verify { dir, count, revoked, rounds, python } => {
+            verify::verify_bench(&dir, count, revoked, rounds, &python).await
+        }
         Command::AuditVerify { dir, events, database_url } => {
             audit::verify_large(&dir, events, database_url.as_deref()).await
         }

@@ -33,6 +33,10 @@ pub trait StructureDirectory: Send + Sync {
     /// The idNat_Struct of the legal entity `id_nat_struct` belongs to (itself for a legal
     /// entity), or `None` when the directory does not know the structure.
     fn legal_entity<'a>(&'a self, id_nat_struct: &'a str) -> BoxFuture<'a, Result<Option<String>, String>>;
+
+    /// Whether the directory knows the professional `id_nat_ps` (the holder a PRO or card
+    /// certificate names).
+    fn knows_professional<'a>(&'a self, id_nat_ps: &'a str) -> BoxFuture<'a, Result<bool, String>>;
 }
 
 /// The directory in santepki's database.
@@ -62,6 +66,10 @@ impl StructureDirectory for StoredDirectory {
             }))
         }
         .boxed()
+    }
+
+    fn knows_professional<'a>(&'a self, id_nat_ps: &'a str) -> BoxFuture<'a, Result<bool, String>> {
+        async move { Ok(store::professional(&self.db, id_nat_ps).await.map_err(|e| e.to_string())?.is_some()) }.boxed()
     }
 }
 

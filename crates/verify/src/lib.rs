@@ -217,6 +217,9 @@ impl Verifier {
         if let Some(u) = request.usage {
             usage::check_key_usage(u, &content, &mut refusals);
             usage::check_product(u, &content, &mut refusals);
+            if u == Use::Dp {
+                self.check_holder(&content, &mut refusals).await;
+            }
         }
 
         // 5. The structure that claims to act (R40).
@@ -247,6 +250,19 @@ impl Verifier {
             coherence,
             refusals,
             warnings,
+        }
+    }
+
+    /// A natural person's certificate names a professional the directory knows (R43).
+    async fn check_holder(&self, content: &usage::Content, refusals: &mut Vec<Refusal>) {
+        let (Some(directory), Some(cn)) = (&self.directory, content.cn.as_deref()) else { return };
+        if !usage::is_idnat_ps(cn) {
+            return;
+        }
+        match directory.knows_professional(cn).await {
+            Ok(true) => {}
+            Ok(false) => refusals.push(Refusal::new(Code::Holder, format!("the directory knows no professional {cn}"))),
+            Err(e) => refusals.push(Refusal::new(Code::Holder, format!("directory lookup of {cn}: {e}"))),
         }
     }
 

@@ -26,10 +26,10 @@ enum Eku {
 }
 
 impl ExtendedKeyUsageValidator for Eku {
-    fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+    fn validate(&self, mut iter: KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
         match self {
             Eku::Required(k) => k.validate(iter),
-            Eku::Any => iter.map(|id| id.map(|_| ())).collect(),
+            Eku::Any => iter.try_for_each(|id| id.map(|_| ())),
         }
     }
 }

@@ -276,3 +276,44 @@ pub(crate) fn is_idnat_ps(s: &str) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uses_parse_by_name_in_any_case_and_with_underscores() {
+        for u in Use::ALL {
+            assert_eq!(u.name().parse::<Use>(), Ok(u));
+            assert_eq!(u.name().to_uppercase().replace('-', "_").parse::<Use>(), Ok(u));
+        }
+        assert!("dmp".parse::<Use>().unwrap_err().contains("dmp-auth, dmp-sign"));
+    }
+
+    #[test]
+    fn r43_id_nat_ps_is_8_and_rpps_or_0_and_adeli() {
+        assert!(is_idnat_ps("899700270616"));
+        assert!(is_idnat_ps("0751234567"));
+        assert!(!is_idnat_ps("99700270616"), "an RPPS without its type digit");
+        assert!(!is_idnat_ps("8997002706"), "too short");
+        assert!(!is_idnat_ps("1330900028"), "a structure");
+        assert!(!is_idnat_ps("DMP AUTHENTIFICATION"));
+        assert!(!is_idnat_ps(""));
+    }
+
+    #[test]
+    fn r29_near_misses_of_a_service_name_normalise_alike() {
+        for near in ["insi-auto", "INSI AUTO", "INSI_AUTO", "Insi-Auto"] {
+            assert_eq!(normalize(near), normalize("INSI-AUTO"), "{near}");
+        }
+        assert_ne!(normalize("INSI-MANU"), normalize("INSI-AUTO"));
+    }
+
+    #[test]
+    fn health_services_hard_fail_and_tls_servers_soft_fail() {
+        for u in Use::ALL {
+            let expected = if u == Use::TlsServer { RevocationPolicy::SoftFail } else { RevocationPolicy::HardFail };
+            assert_eq!(u.default_revocation(), expected, "{u}");
+        }
+    }
+}

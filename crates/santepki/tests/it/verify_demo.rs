@@ -148,6 +148,17 @@ fn the_demos_lbm_certificate_is_coherent_with_its_sites_and_refused_elsewhere() 
     let (code, v) = post_verify(http, &serde_json::json!({"certificat": cert_pem}));
     assert_eq!((code, v["error"].as_str()), (400, Some("invalid_json")), "{v}");
 
+    // Rate-limited per address: a burst, then 429 with Retry-After.
+    let client = reqwest::blocking::Client::new();
+    let body = serde_json::json!({"certificate": cert_pem, "use": "dmp-auth"});
+    let limited = (0..500)
+        .map(|_| client.post(format!("{http}/api/v1/verify")).json(&body).send().unwrap())
+        .find(|r| r.status() == 429)
+        .expect("no 429 after 500 verifications");
+    assert!(limited.headers().get("retry-after").is_some());
+    assert_eq!(limited.json::<serde_json::Value>().unwrap()["error"], "rate_limited");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+
     // Revoked: both front ends refuse it within the caches' lifetime.
     let id = ordered["product"]["id"].as_str().unwrap();
     let (code, body) = curl(

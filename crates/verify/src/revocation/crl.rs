@@ -186,3 +186,38 @@ pub(crate) fn reason_name(reason: CrlReason) -> &'static str {
         CrlReason::AaCompromise => "aACompromise",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_compare_as_unsigned_integers() {
+        use std::cmp::Ordering::*;
+        assert_eq!(cmp_numbers(&[0x02], &[0x01, 0x00]), Less);
+        assert_eq!(cmp_numbers(&[0x01, 0x00], &[0xff]), Greater);
+        assert_eq!(cmp_numbers(trim(&[0x00, 0x05]), &[0x05]), Equal);
+        assert_eq!(trim(&[0, 0, 0]), &[] as &[u8]);
+    }
+
+    fn crl(number: u8, base: Option<u8>) -> CheckedCrl {
+        CheckedCrl {
+            number: vec![number],
+            base: base.map(|b| vec![b]),
+            next_update: None,
+            freshest: Vec::new(),
+            only_ca: false,
+            only_users: false,
+            entries: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_delta_applies_over_a_full_crl_at_least_as_new_as_its_base_and_older_than_itself() {
+        // RFC 5280 §5.2.4: base <= full number < delta number.
+        assert!(crl(5, Some(4)).applies_over(&crl(4, None)));
+        assert!(crl(7, Some(4)).applies_over(&crl(6, None)), "a full CRL newer than the base still works");
+        assert!(!crl(5, Some(6)).applies_over(&crl(4, None)), "the delta needs a newer full CRL");
+        assert!(!crl(4, Some(3)).applies_over(&crl(4, None)), "a full CRL as new as the delta");
+    }
+}

@@ -504,6 +504,15 @@ async fn corpus_agrees_with_pyhanko_and_openssl() {
             "openssl verify -crl_check_all has no soft-fail: a missing CRL is an error, while santepki \
              and pyhanko accept a TLS server certificate whose status cannot be had (soft-fail)",
         ),
+        // A revoked answer whose signature was tampered with is ignored (RFC 6960 §3.2); the
+        // CRLs, published before the revocation, answer good.
+        Case::new("ocsp-bad-signature-ignored", &revoked_ocsp.der, Some(Use::DmpAuth), &[])
+            .source(StatusSource::DeltaCrl)
+            .explained(
+                "openssl",
+                "the oracle's `openssl ocsp -respin` step fails on the tampered response, while \
+                 santepki and pyhanko set it aside and take the CRLs' answer",
+            ),
         Case::new("expired", &expired, Some(Use::DmpAuth), &[Code::Expired]),
         Case::new("not-yet-valid", &not_yet_valid, Some(Use::DmpAuth), &[Code::NotYetValid]),
         Case::new("wrong-policy", &wrong_policy, Some(Use::DmpAuth), &[Code::Policy]),
@@ -535,6 +544,11 @@ async fn corpus_agrees_with_pyhanko_and_openssl() {
     }) {
         case.ocsp = Some(ocsp_of(issued).await);
     }
+    // The tampered response: the last byte of the revoked answer's signature flipped.
+    let tampered = cases.iter_mut().find(|c| c.name == "ocsp-bad-signature-ignored").unwrap();
+    let mut response = ocsp_of(&revoked_ocsp).await;
+    *response.last_mut().unwrap() ^= 0x01;
+    tampered.ocsp = Some(response);
     // openssl verify reads no OCSP: the response is checked with `openssl ocsp` after it, which
     // turns "valid" into "revoked" for the one case only OCSP knows. Nothing to explain there.
 
@@ -542,7 +556,8 @@ async fn corpus_agrees_with_pyhanko_and_openssl() {
     let mut config = Config::new(vec![published.root.clone()], Arc::new(Offline));
     config.intermediates = published.issuing.clone();
     config.crls = published.crls.clone();
-    config.ocsp_responses = cases.iter().filter_map(|c| c.ocsp.clone()).collect();
+    config.ocsp_responses =
+        cases.iter().filter(|c| c.name != "ocsp-bad-signature-ignored").filter_map(|c| c.ocsp.clone()).collect();
     config.directory = Some(Arc::new(StoredDirectory::new(t.db.clone())));
     let verifier = Verifier::new(config).unwrap();
     // A relying party cut off from every CRL and responder.
@@ -563,7 +578,18 @@ async fn corpus_agrees_with_pyhanko_and_openssl() {
             revocation: None,
             at: None,
         };
-        let verdict = if case.revinfo { &verifier } else { &cut_off }.verify(&request).await;
+        let verdict = if !case.revinfo {
+            cut_off.verify(&request).await
+        } else if case.name == "ocsp-bad-signature-ignored" {
+            // Alone with the tampered response: the verifier's store would find the genuine one.
+            let mut config = Config::new(vec![published.root.clone()], Arc::new(Offline));
+            config.intermediates = published.issuing.clone();
+            config.crls = published.crls.clone();
+            config.ocsp_responses = case.ocsp.iter().cloned().collect();
+            Verifier::new(config).unwrap().verify(&request).await
+        } else {
+            verifier.verify(&request).await
+        };
         if let Some(source) = case.source {
             let found = verdict.revocation.checks.first().and_then(|c| c.source);
             if found != Some(source) {
