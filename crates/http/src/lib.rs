@@ -71,6 +71,12 @@ impl AppState {
         self
     }
 
+    /// Sets the verification service (its added trust anchors and fetching).
+    pub fn with_verify(mut self, verify: verify::VerifyService) -> Self {
+        self.verify = verify;
+        self
+    }
+
     /// Sets the registration authority, needed for card authentication and forms 413.
     pub fn with_registration(mut self, registration: Option<Registration>) -> Self {
         self.registration = registration;

@@ -1,11 +1,12 @@
 //! `POST /api/v1/verify`: the relying party's check (santepki-verify) as a service, without a
 //! card, rate-limited per client address.
 //!
-//! The server trusts this CA's root and knows its issuing CAs. It fetches nothing over the
-//! network: a verification service that fetched the URLs of any certificate posted to it would
-//! let anyone make it call arbitrary hosts (SSRF). Revocation comes in-process from this CA
-//! (its OCSP answers and its published CRLs); certificates of other hierarchies do not chain to
-//! the anchor and are refused before revocation is looked at.
+//! The server trusts this CA's root (and the anchors added by `verify.anchors`) and knows its
+//! issuing CAs. Revocation of this CA's certificates comes in-process (its OCSP answers and its
+//! published CRLs). Other URLs are fetched only for certificates whose path to an added anchor
+//! verified (`verify.fetch`): a verification service that fetched the URLs of any certificate
+//! posted to it would let anyone make it call the hosts of their choice (SSRF), and revocation
+//! is looked up only after the path.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -23,7 +24,8 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use santepki_authority::crl::CrlKind;
 use santepki_authority::Authority;
 use santepki_verify::{
-    CoherenceMode, Config, Fetch, Request, RevocationPolicy, RevocationSource, StoredDirectory, Use, Verifier,
+    CoherenceMode, Config, Fetch, HttpSource, Request, RevocationPolicy, RevocationSource, StoredDirectory, Use,
+    Verifier,
 };
 
 use crate::api::verify::{CoherenceModeApi, RevocationPolicyApi, VerifyRequest, VerifyResponse};
@@ -42,17 +44,33 @@ const CACHE_SECONDS: i64 = 5;
 /// The verifier of a node and its rate limiter, made on first use.
 #[derive(Clone, Default)]
 pub struct VerifyService {
+    /// Trust anchors added to this CA's root (DER).
+    anchors: Arc<Vec<Vec<u8>>>,
+    /// Whether revocation data of other CAs is fetched.
+    fetch: bool,
     inner: Arc<OnceLock<(Arc<Verifier>, DefaultKeyedRateLimiter<IpAddr>)>>,
 }
 
 impl VerifyService {
+    /// A service trusting `anchors` besides this CA's root, fetching other CAs' revocation data
+    /// when `fetch`.
+    pub fn new(anchors: Vec<Vec<u8>>, fetch: bool) -> Self {
+        VerifyService { anchors: Arc::new(anchors), fetch, inner: Arc::default() }
+    }
+
     fn get(&self, state: &AppState) -> ApiResult<&(Arc<Verifier>, DefaultKeyedRateLimiter<IpAddr>)> {
         if let Some(v) = self.inner.get() {
             return Ok(v);
         }
         let authority = crate::pki::authority(state)?;
-        let mut config =
-            Config::new(vec![authority.root().der.clone()], Arc::new(LocalSource { authority: authority.clone() }));
+        let fallback = if self.fetch {
+            Some(HttpSource::new(std::time::Duration::from_secs(10)).map_err(ApiError::internal)?)
+        } else {
+            None
+        };
+        let mut anchors = vec![authority.root().der.clone()];
+        anchors.extend(self.anchors.iter().cloned());
+        let mut config = Config::new(anchors, Arc::new(LocalSource { authority: authority.clone(), fallback }));
         config.intermediates =
             authority.cas().iter().filter(|c| c.parent_id.is_some()).map(|c| c.der.clone()).collect();
         config.policy = Some(authority.settings().policy_oid);
@@ -65,9 +83,10 @@ impl VerifyService {
     }
 }
 
-/// Revocation data from this CA, in-process.
+/// Revocation data from this CA, in-process; other CAs' over HTTP when fetching is on.
 struct LocalSource {
     authority: Authority,
+    fallback: Option<HttpSource>,
 }
 
 impl LocalSource {
@@ -78,7 +97,7 @@ impl LocalSource {
                 Ok(self.authority.ocsp(request).await.der.to_vec())
             }
             Fetch::Crl { url } => {
-                let (id, kind) = self
+                let found = self
                     .authority
                     .cas()
                     .iter()
@@ -91,7 +110,11 @@ impl LocalSource {
                             None
                         }
                     })
-                    .ok_or_else(|| format!("{url}: not a CRL of this CA (the server fetches nothing else)"))?;
+                    .ok_or(url);
+                let (id, kind) = match found {
+                    Ok(found) => found,
+                    Err(url) => return self.fetch_other(fetch, url).await,
+                };
                 let served = match self.authority.served_crl(&id, kind).await.map_err(|e| e.to_string())? {
                     Some(c) => c,
                     None => {
@@ -106,7 +129,14 @@ impl LocalSource {
                 };
                 Ok(served.der.to_vec())
             }
-            Fetch::Ocsp { url, .. } => Err(format!("{url}: not this CA's responder (the server fetches nothing else)")),
+            Fetch::Ocsp { url, .. } => self.fetch_other(fetch, url).await,
+        }
+    }
+
+    async fn fetch_other(&self, fetch: Fetch<'_>, url: &str) -> Result<Vec<u8>, String> {
+        match &self.fallback {
+            Some(http) => http.fetch(fetch).await,
+            None => Err(format!("{url}: not this CA's (verify.fetch is off)")),
         }
     }
 }

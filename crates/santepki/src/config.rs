@@ -28,6 +28,27 @@ pub struct Config {
     pub ca: CaConfig,
     pub mail: MailConfig,
     pub audit: AuditConfig,
+    pub verify: VerifyConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyConfig {
+    /// Trust anchors added to this CA's root for `santepki verify` and `POST /api/v1/verify`
+    /// (PEM or DER root certificates, relative to the configuration file): e.g. the real
+    /// IGC-Santé test and production roots.
+    pub anchors: Vec<String>,
+    /// Whether the server fetches the CRLs and OCSP answers of certificates that chain to an added
+    /// anchor (this CA's own come in-process). Only certificates whose path to a trusted anchor
+    /// verified are looked up, so a posted certificate cannot make the server call a host of its
+    /// choosing.
+    pub fetch: bool,
+}
+
+impl Default for VerifyConfig {
+    fn default() -> Self {
+        VerifyConfig { anchors: Vec::new(), fetch: true }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -206,6 +227,7 @@ impl Default for Config {
             ca: CaConfig::default(),
             mail: MailConfig::default(),
             audit: AuditConfig::default(),
+            verify: VerifyConfig::default(),
         }
     }
 }
@@ -286,6 +308,21 @@ impl Loaded {
     /// The folder relative paths are resolved against: the configuration file's, or the current.
     pub fn base_dir(&self) -> PathBuf {
         self.file.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The added trust anchors of `verify.anchors` (DER), read from their files.
+    pub fn verify_anchors(&self) -> anyhow::Result<Vec<Vec<u8>>> {
+        let mut anchors = Vec::new();
+        for f in &self.config.verify.anchors {
+            let path = self.base_dir().join(f);
+            let bytes =
+                std::fs::read(&path).map_err(|e| anyhow::anyhow!("verify.anchors: reading {}: {e}", path.display()))?;
+            anchors.extend(
+                santepki_verify::read_certificates(&bytes)
+                    .map_err(|e| anyhow::anyhow!("verify.anchors: {}: {e}", path.display()))?,
+            );
+        }
+        Ok(anchors)
     }
 
     /// The database URL with a relative SQLite path made relative to the configuration file.

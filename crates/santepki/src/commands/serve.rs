@@ -68,9 +68,11 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     let registration = authority
         .as_ref()
         .map(|ca| Registration::new(db.clone(), cfg.directory.identifiers, Some(ca.clone()), mail_settings(loaded)));
+    let verify = santepki_http::verify::VerifyService::new(loaded.verify_anchors()?, cfg.verify.fetch);
     let state = AppState::new(db.clone(), cfg.directory.identifiers)
         .with_authority(authority.clone())
-        .with_registration(registration.clone());
+        .with_registration(registration.clone())
+        .with_verify(verify);
     let listener = tokio::net::TcpListener::bind(&cfg.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen): is another santepki running?", cfg.http.listen))?;

@@ -32,10 +32,13 @@ pub struct VerifyArgs {
     /// Compare --structure by strict equality instead of legal entity.
     #[arg(long, requires = "structure")]
     strict: bool,
-    /// A trust anchor (root certificate file, PEM or DER; repeat for more), e.g. the real
-    /// IGC-Santé test or production roots. Default: this CA's root.
+    /// A trust anchor added to this CA's root and to `verify.anchors` (root certificate file,
+    /// PEM or DER; repeat for more), e.g. the real IGC-Santé test or production roots.
     #[arg(long, value_name = "FILE")]
     anchor: Vec<PathBuf>,
+    /// Trust only the --anchor files, not this CA's root nor `verify.anchors`.
+    #[arg(long, requires = "anchor")]
+    anchors_only: bool,
     /// A CRL to use before fetching any (full or delta, PEM or DER; repeat for more).
     #[arg(long, value_name = "FILE")]
     crl: Vec<PathBuf>,
@@ -95,11 +98,12 @@ pub async fn run(args: VerifyArgs, config: Option<PathBuf>) -> Result<ExitCode> 
     // This CA's root is the default anchor, its issuing CAs the default intermediates.
     let cas = santepki_storage::authority::authorities(&db).await?;
     let mut anchors = Vec::new();
+    if !args.anchors_only {
+        anchors.extend(cas.iter().filter(|c| c.parent_id.is_none()).map(|c| c.certificate.clone()));
+        anchors.extend(loaded.verify_anchors()?);
+    }
     for f in &args.anchor {
         anchors.extend(certificates(f, "--anchor")?);
-    }
-    if anchors.is_empty() {
-        anchors = cas.iter().filter(|c| c.parent_id.is_none()).map(|c| c.certificate.clone()).collect();
     }
     if anchors.is_empty() {
         bail!("--anchor: no trust anchor: this database holds no CA; give the root certificate with --anchor FILE");

@@ -104,9 +104,15 @@ fn the_demos_lbm_certificate_is_coherent_with_its_sites_and_refused_elsewhere() 
     assert_eq!(code, 3, "{v}");
     assert!(codes(&v).contains(&"extended_key_usage".to_owned()), "{v}");
     // Another trust anchor: no path. Offline without CRLs: no status, hard-fail.
+    let (code, v, _) = verify(
+        d,
+        &["--use", "dmp-auth", "--anchors-only", "--anchor", facts["portal_certificate"].as_str().unwrap(), "lbm.pem"],
+    );
+    assert_eq!((code, codes(&v)), (3, vec!["unknown_issuer".to_owned()]), "{v}");
+    // An anchor added to this CA's root leaves the certificate accepted.
     let (code, v, _) =
         verify(d, &["--use", "dmp-auth", "--anchor", facts["portal_certificate"].as_str().unwrap(), "lbm.pem"]);
-    assert_eq!((code, codes(&v)), (3, vec!["unknown_issuer".to_owned()]), "{v}");
+    assert_eq!(code, 0, "{v}");
     let (code, v, _) = verify(d, &["--use", "dmp-auth", "--offline", "lbm.pem"]);
     assert_eq!(code, 3, "{v}");
     assert!(codes(&v).iter().all(|c| c == "revocation_unknown"), "{v}");
