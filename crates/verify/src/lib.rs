@@ -178,8 +178,14 @@ impl Verifier {
             };
         };
         let tbs = &cert.tbs_certificate;
-        let mut intermediates = self.intermediates.clone();
-        intermediates.extend(request.chain.iter().cloned().map(CertificateDer::from));
+        // The configured intermediates as they are, unless the request brings its own.
+        let intermediates: std::borrow::Cow<'_, [CertificateDer<'static>]> = if request.chain.is_empty() {
+            std::borrow::Cow::Borrowed(&self.intermediates)
+        } else {
+            let mut all = self.intermediates.clone();
+            all.extend(request.chain.iter().cloned().map(CertificateDer::from));
+            std::borrow::Cow::Owned(all)
+        };
 
         // 1-2. The path and its policy.
         let mut path: Vec<(Vec<u8>, Certificate)> = Vec::new();
@@ -194,9 +200,8 @@ impl Verifier {
                 }
                 path.push(self.anchor_certs[anchor].clone());
                 if let Some(required) = self.policy {
-                    let below_anchor: Vec<Certificate> =
-                        path[..path.len() - 1].iter().map(|(_, c)| c.clone()).collect();
-                    refusals.extend(policy::check(&below_anchor, required));
+                    let below_anchor = path[..path.len() - 1].iter().map(|(_, c)| c);
+                    refusals.extend(policy::check(below_anchor, required));
                 }
             }
             Err(r) => refusals.push(r),

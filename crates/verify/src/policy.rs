@@ -13,7 +13,7 @@ use x509_cert::Certificate;
 use crate::verdict::{Code, Refusal};
 
 /// Checks `required` along `path` (end entity first, anchor excluded).
-pub(crate) fn check(path: &[Certificate], required: ObjectIdentifier) -> Option<Refusal> {
+pub(crate) fn check<'a>(path: impl Iterator<Item = &'a Certificate>, required: ObjectIdentifier) -> Option<Refusal> {
     for cert in path {
         let tbs = &cert.tbs_certificate;
         let constrains = tbs.extensions.as_deref().unwrap_or_default().iter().any(|e| {
