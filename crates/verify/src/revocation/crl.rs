@@ -40,6 +40,9 @@ pub(crate) struct CheckedCrl {
     pub freshest: Vec<String>,
     only_ca: bool,
     only_users: bool,
+    /// The URLs of its issuing distribution point, when it names one: the CRL covers only the
+    /// certificates whose distribution points name one of them (RFC 5280 §6.3.3 (b)(2)).
+    scope: Vec<String>,
     /// Revoked serials (big-endian, no leading zeros).
     entries: HashMap<Vec<u8>, Entry>,
 }
@@ -59,6 +62,7 @@ impl CheckedCrl {
         let mut base = None;
         let mut freshest = Vec::new();
         let (mut only_ca, mut only_users) = (false, false);
+        let mut scope = Vec::new();
         for ext in tbs.crl_extensions.as_deref().unwrap_or_default() {
             let value = ext.extn_value.as_bytes();
             match ext.extn_id {
@@ -80,6 +84,11 @@ impl CheckedCrl {
                         return Err("indirect and reason-partitioned CRLs are not supported".into());
                     }
                     (only_ca, only_users) = (idp.only_contains_ca_certs, idp.only_contains_user_certs);
+                    if let Some(x509_cert::ext::pkix::name::DistributionPointName::FullName(names)) =
+                        &idp.distribution_point
+                    {
+                        scope = super::uris(names);
+                    }
                 }
                 id if ext.critical && id != rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER => {
                     return Err(format!("unknown critical CRL extension {id} (RFC 5280 §5.2)"))
@@ -133,13 +142,16 @@ impl CheckedCrl {
             freshest,
             only_ca,
             only_users,
+            scope,
             entries,
         })
     }
 
-    /// Whether the CRL covers a certificate (its issuing distribution point's scope).
-    pub(crate) fn covers(&self, is_ca: bool) -> bool {
-        !(self.only_ca && !is_ca || self.only_users && is_ca)
+    /// Whether the CRL covers a certificate that is a CA or not and names `distribution_points`
+    /// (its issuing distribution point's scope, RFC 5280 §6.3.3 (b)).
+    pub(crate) fn covers(&self, is_ca: bool, distribution_points: &[String]) -> bool {
+        let kind = !(self.only_ca && !is_ca || self.only_users && is_ca);
+        kind && (self.scope.is_empty() || distribution_points.iter().any(|u| self.scope.contains(u)))
     }
 
     /// The entry of `serial`, if listed.
@@ -208,6 +220,7 @@ mod tests {
             freshest: Vec::new(),
             only_ca: false,
             only_users: false,
+            scope: Vec::new(),
             entries: HashMap::new(),
         }
     }
@@ -219,5 +232,18 @@ mod tests {
         assert!(crl(7, Some(4)).applies_over(&crl(6, None)), "a full CRL newer than the base still works");
         assert!(!crl(5, Some(6)).applies_over(&crl(4, None)), "the delta needs a newer full CRL");
         assert!(!crl(4, Some(3)).applies_over(&crl(4, None)), "a full CRL as new as the delta");
+    }
+
+    #[test]
+    fn rfc5280_6_3_3_b_a_crl_scoped_to_a_distribution_point_covers_only_its_certificates() {
+        let mut scoped = crl(1, None);
+        scoped.scope = vec!["http://ca/a.crl".into()];
+        assert!(scoped.covers(false, &["http://ca/a.crl".into()]));
+        assert!(!scoped.covers(false, &["http://ca/b.crl".into()]));
+        assert!(!scoped.covers(false, &[]), "a certificate without distribution points");
+        assert!(crl(1, None).covers(false, &[]), "an unscoped CRL covers all");
+        let mut users_only = crl(1, None);
+        users_only.only_users = true;
+        assert!(users_only.covers(false, &[]) && !users_only.covers(true, &[]));
     }
 }

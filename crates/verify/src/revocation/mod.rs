@@ -210,19 +210,23 @@ impl Store {
         let Some(full) = self.load(issuer, Kind::Full, &cdp_urls, source, now, attempts).await else {
             return Status::Unknown;
         };
-        if !full.covers(is_ca) {
-            attempts.push("the full CRL does not cover this kind of certificate".to_owned());
+        if !full.covers(is_ca, &cdp_urls) {
+            attempts.push(
+                "the full CRL does not cover this certificate (its issuing distribution point's scope)".to_owned(),
+            );
             return Status::Unknown;
         }
         let mut delta_urls =
             cert.tbs_certificate.get::<FreshestCrl>().ok().flatten().map(|(_, f)| urls_of(&f.0)).unwrap_or_default();
         delta_urls.extend(full.freshest.iter().filter(|u| !delta_urls.contains(u)).cloned().collect::<Vec<_>>());
         let serial = cert.tbs_certificate.serial_number.as_bytes();
+        // A delta's scope is its complete CRL's (the certificate's distribution points) or its own URL.
+        let delta_scope: Vec<String> = cdp_urls.iter().chain(&delta_urls).cloned().collect();
         let delta = if delta_urls.is_empty() && self.supplied_crls.is_empty() {
             None
         } else {
             self.load(issuer, Kind::Delta, &delta_urls, source, now, attempts).await.filter(|d| {
-                let applies = d.applies_over(&full) && d.covers(is_ca);
+                let applies = d.applies_over(&full) && d.covers(is_ca, &delta_scope);
                 if !applies {
                     attempts.push("the delta CRL does not apply over the full CRL (RFC 5280 §5.2.4)".to_owned());
                 }
@@ -325,10 +329,17 @@ pub(crate) fn urls_of(points: &[DistributionPoint]) -> Vec<String> {
     points
         .iter()
         .filter_map(|p| match &p.distribution_point {
-            Some(DistributionPointName::FullName(names)) => Some(names),
+            Some(DistributionPointName::FullName(names)) => Some(uris(names)),
             _ => None,
         })
         .flatten()
+        .collect()
+}
+
+/// The URIs among general names.
+pub(crate) fn uris(names: &[GeneralName]) -> Vec<String> {
+    names
+        .iter()
         .filter_map(|n| match n {
             GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
             _ => None,
