@@ -23,6 +23,7 @@ use futures::FutureExt;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use santepki_authority::crl::CrlKind;
 use santepki_authority::Authority;
+use santepki_domain::ids::IdNatStruct;
 use santepki_verify::{
     CoherenceMode, Config, Fetch, HttpSource, Request, RevocationPolicy, RevocationSource, StoredDirectory, Use,
     Verifier,
@@ -37,9 +38,14 @@ const PER_SECOND: u32 = 20;
 const BURST: u32 = 40;
 /// Addresses remembered by the limiter before the idle ones are forgotten.
 const TRACKED_ADDRESSES: usize = 10_000;
-/// Checked CRLs and OCSP answers are reused this long: a revocation made on any node shows in
+/// This CA's CRLs and OCSP answers are reused this long: a revocation made on any node shows in
 /// verifications within this time (the CA's own OCSP cache adds its 2 seconds).
-const CACHE_SECONDS: i64 = 5;
+const LOCAL_CACHE_SECONDS: i64 = 5;
+/// Other CAs' answers are reused until their nextUpdate, at most this long.
+const REMOTE_CACHE_SECONDS: i64 = 3600;
+/// Other CAs' CRLs larger than this are refused (the server fetches them for anyone who posts
+/// one of their certificates).
+const REMOTE_MAX_CRL_BYTES: usize = 32 * 1024 * 1024;
 
 /// The verifier of a node and its rate limiter, made on first use.
 #[derive(Clone, Default)]
@@ -53,9 +59,12 @@ pub struct VerifyService {
 
 impl VerifyService {
     /// A service trusting `anchors` besides this CA's root, fetching other CAs' revocation data
-    /// when `fetch`.
-    pub fn new(anchors: Vec<Vec<u8>>, fetch: bool) -> Self {
-        VerifyService { anchors: Arc::new(anchors), fetch, inner: Arc::default() }
+    /// when `fetch`. Fails when an anchor is not a usable root certificate.
+    pub fn new(anchors: Vec<Vec<u8>>, fetch: bool) -> Result<Self, santepki_verify::SetupError> {
+        if !anchors.is_empty() {
+            Verifier::new(Config::new(anchors.clone(), Arc::new(santepki_verify::Offline)))?;
+        }
+        Ok(VerifyService { anchors: Arc::new(anchors), fetch, inner: Arc::default() })
     }
 
     fn get(&self, state: &AppState) -> ApiResult<&(Arc<Verifier>, DefaultKeyedRateLimiter<IpAddr>)> {
@@ -64,7 +73,10 @@ impl VerifyService {
         }
         let authority = crate::pki::authority(state)?;
         let fallback = if self.fetch {
-            Some(HttpSource::new(std::time::Duration::from_secs(10)).map_err(ApiError::internal)?)
+            Some(
+                HttpSource::new(std::time::Duration::from_secs(10), REMOTE_MAX_CRL_BYTES)
+                    .map_err(ApiError::internal)?,
+            )
         } else {
             None
         };
@@ -74,7 +86,7 @@ impl VerifyService {
         config.intermediates =
             authority.cas().iter().filter(|c| c.parent_id.is_some()).map(|c| c.der.clone()).collect();
         config.policy = Some(authority.settings().policy_oid);
-        config.cache_max_age = chrono::Duration::seconds(CACHE_SECONDS);
+        config.cache_max_age = chrono::Duration::seconds(REMOTE_CACHE_SECONDS);
         config.directory = Some(Arc::new(StoredDirectory::new(state.db.clone())));
         let verifier = Verifier::new(config).map_err(ApiError::internal)?;
         let quota = Quota::per_second(NonZeroU32::new(PER_SECOND).unwrap_or(NonZeroU32::MIN))
@@ -141,9 +153,29 @@ impl LocalSource {
     }
 }
 
+impl LocalSource {
+    /// Whether `url` is one of this CA's (its responder, its CRLs).
+    fn is_local(&self, url: &str) -> bool {
+        let settings = self.authority.settings();
+        url == settings.ocsp_url()
+            || self
+                .authority
+                .cas()
+                .iter()
+                .any(|c| settings.crl_url(&c.id) == url || settings.delta_crl_url(&c.id) == url)
+    }
+}
+
 impl RevocationSource for LocalSource {
     fn fetch<'a>(&'a self, fetch: Fetch<'a>) -> BoxFuture<'a, Result<Vec<u8>, String>> {
         self.fetch_local(fetch).boxed()
+    }
+
+    fn cache_for(&self, fetch: Fetch<'_>) -> Option<chrono::Duration> {
+        let url = match fetch {
+            Fetch::Crl { url } | Fetch::Ocsp { url, .. } => url,
+        };
+        self.is_local(url).then(|| chrono::Duration::seconds(LOCAL_CACHE_SECONDS))
     }
 }
 
@@ -178,7 +210,7 @@ fn certificates(text: &str, field: &str) -> ApiResult<Vec<Vec<u8>>> {
 /// `POST /api/v1/verify`: is this certificate acceptable for this use?
 #[utoipa::path(post, path = "/api/v1/verify", tag = "verify", request_body = VerifyRequest,
     responses((status = 200, description = "The verdict, accepted or refused with its reasons", body = VerifyResponse),
-        (status = 400, description = "Not a certificate (`invalid_certificate`), an unknown use (`invalid_use`), a malformed body (`invalid_json`)", body = ApiError),
+        (status = 400, description = "Not a certificate (`invalid_certificate`), an unknown use (`invalid_use`), not an idNat_Struct (`invalid_structure`), a malformed body (`invalid_json`)", body = ApiError),
         (status = 429, description = "Too many verifications from this address (`rate_limited`, with `retry_after` and a `Retry-After` header)", body = ApiError),
         (status = 503, description = "The CA is not initialised (`ca_not_initialised`)", body = ApiError)))]
 pub(crate) async fn verify(
@@ -209,6 +241,14 @@ pub(crate) async fn verify(
     for (i, c) in body.chain.iter().enumerate() {
         chain.extend(certificates(c, &format!("chain[{i}]"))?);
     }
+    let structure = match body.structure.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            IdNatStruct::parse(s, state.mode)
+                .map_err(|e| ApiError::bad_request("invalid_structure", "structure", e.to_string()))?
+                .to_string(),
+        ),
+        None => None,
+    };
     let usage = match body.usage.as_deref() {
         Some(u) => Some(u.parse::<Use>().map_err(|e| ApiError::bad_request("invalid_use", "use", e))?),
         None => None,
@@ -217,7 +257,7 @@ pub(crate) async fn verify(
         certificate,
         chain,
         usage,
-        structure: body.structure.filter(|s| !s.trim().is_empty()),
+        structure,
         coherence: match body.coherence {
             Some(CoherenceModeApi::Strict) => CoherenceMode::Strict,
             _ => CoherenceMode::LegalEntity,

@@ -212,9 +212,13 @@ impl Verifier {
             .revocation
             .unwrap_or_else(|| request.usage.map_or(RevocationPolicy::HardFail, Use::default_revocation));
         let revocation = if path.is_empty() || policy == RevocationPolicy::Off {
+            if policy == RevocationPolicy::Off {
+                warnings.push("revocation not checked (revocation policy off)".to_owned());
+            }
             Revocation { status: RevocationStatus::NotChecked, checks: Vec::new() }
         } else {
-            self.revocation(&path, at, policy, &mut refusals, &mut warnings).await
+            let cx = revocation::Context { source: self.source.as_ref(), at, cache: request.at.is_none() };
+            self.revocation(&path, &cx, policy, &mut refusals, &mut warnings).await
         };
 
         // 4. The use's own rules.
@@ -274,7 +278,7 @@ impl Verifier {
     async fn revocation(
         &self,
         path: &[(Vec<u8>, Certificate)],
-        at: DateTime<Utc>,
+        cx: &revocation::Context<'_>,
         policy: RevocationPolicy,
         refusals: &mut Vec<Refusal>,
         warnings: &mut Vec<String>,
@@ -283,7 +287,7 @@ impl Verifier {
         for pair in path.windows(2) {
             let [(_, cert), (issuer_der, issuer)] = pair else { continue };
             let issuer = revocation::Issuer { der: issuer_der, cert: issuer };
-            checks.push(self.store.check(cert, &issuer, self.source.as_ref(), at).await);
+            checks.push(self.store.check(cert, &issuer, cx).await);
         }
         let status = if checks.iter().any(|c| c.status == RevocationStatus::Revoked) {
             RevocationStatus::Revoked
@@ -337,12 +341,30 @@ pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     Ok(certs)
 }
 
-/// Reads a CRL from PEM (`X509 CRL`) or DER.
+/// Reads an OCSP response (DER, or base64 of it), checking that it is one.
+pub fn read_ocsp_response(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    let der = if bytes.starts_with(&[0x30]) {
+        bytes.to_vec()
+    } else {
+        let text: String = String::from_utf8_lossy(bytes).chars().filter(|c| !c.is_whitespace()).collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|_| "neither a DER OCSP response nor base64 of one".to_owned())?
+    };
+    x509_ocsp::OcspResponse::from_der(&der).map_err(|e| format!("not an OCSP response: {e}"))?;
+    Ok(der)
+}
+
+/// Reads a CRL from PEM (`X509 CRL`) or DER, checking that it is one.
 pub fn read_crl(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    if bytes.starts_with(&[0x30]) {
-        return Ok(bytes.to_vec());
-    }
-    rustls_pki_types::CertificateRevocationListDer::from_pem_slice(bytes)
-        .map(|c| c.to_vec())
-        .map_err(|e| format!("PEM CRL: {e}"))
+    let der = if bytes.starts_with(&[0x30]) {
+        bytes.to_vec()
+    } else {
+        rustls_pki_types::CertificateRevocationListDer::from_pem_slice(bytes)
+            .map(|c| c.to_vec())
+            .map_err(|e| format!("PEM CRL: {e}"))?
+    };
+    x509_cert::crl::CertificateList::from_der(&der).map_err(|e| format!("not a CRL: {e}"))?;
+    Ok(der)
 }

@@ -68,7 +68,8 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     let registration = authority
         .as_ref()
         .map(|ca| Registration::new(db.clone(), cfg.directory.identifiers, Some(ca.clone()), mail_settings(loaded)));
-    let verify = santepki_http::verify::VerifyService::new(loaded.verify_anchors()?, cfg.verify.fetch);
+    let verify = santepki_http::verify::VerifyService::new(loaded.verify_anchors()?, cfg.verify.fetch)
+        .context("verify.anchors")?;
     let state = AppState::new(db.clone(), cfg.directory.identifiers)
         .with_authority(authority.clone())
         .with_registration(registration.clone())

@@ -13,6 +13,8 @@ use santepki_verify::{
     Verifier,
 };
 
+use santepki_domain::ids::IdNatStruct;
+
 use super::ca::EXIT_REFUSED;
 
 #[derive(Args)]
@@ -111,7 +113,8 @@ pub async fn run(args: VerifyArgs, config: Option<PathBuf>) -> Result<ExitCode> 
     let source: Arc<dyn RevocationSource> = if args.offline {
         Arc::new(Offline)
     } else {
-        Arc::new(HttpSource::new(Duration::from_secs(args.timeout.max(1))).map_err(anyhow::Error::msg)?)
+        let timeout = Duration::from_secs(args.timeout.max(1));
+        Arc::new(HttpSource::new(timeout, santepki_verify::revocation::MAX_CRL_BYTES).map_err(anyhow::Error::msg)?)
     };
     let mut config = Config::new(anchors, source);
     config.intermediates = cas.iter().filter(|c| c.parent_id.is_some()).map(|c| c.certificate.clone()).collect();
@@ -120,10 +123,14 @@ pub async fn run(args: VerifyArgs, config: Option<PathBuf>) -> Result<ExitCode> 
         oid => Some(oid.parse().map_err(|e| anyhow::anyhow!("--policy: {oid:?} is not an OID: {e}"))?),
     };
     for f in &args.crl {
-        config.crls.push(santepki_verify::read_crl(&read(f, "--crl")?).map_err(|e| anyhow::anyhow!("--crl: {e}"))?);
+        let crl = santepki_verify::read_crl(&read(f, "--crl")?)
+            .map_err(|e| anyhow::anyhow!("--crl: {}: {e}", f.display()))?;
+        config.crls.push(crl);
     }
     for f in &args.ocsp_response {
-        config.ocsp_responses.push(read(f, "--ocsp-response")?);
+        let response = santepki_verify::read_ocsp_response(&read(f, "--ocsp-response")?)
+            .map_err(|e| anyhow::anyhow!("--ocsp-response: {}: {e}", f.display()))?;
+        config.ocsp_responses.push(response);
     }
     config.directory = Some(Arc::new(StoredDirectory::new(db.clone())));
     let verifier = Verifier::new(config).context("--anchor")?;
@@ -135,11 +142,19 @@ pub async fn run(args: VerifyArgs, config: Option<PathBuf>) -> Result<ExitCode> 
         ),
         None => None,
     };
+    let structure = match &args.structure {
+        Some(s) => Some(
+            IdNatStruct::parse(s.trim(), loaded.config.directory.identifiers)
+                .map_err(|e| anyhow::anyhow!("--structure: {e}"))?
+                .to_string(),
+        ),
+        None => None,
+    };
     let request = Request {
         certificate,
         chain,
         usage: args.usage,
-        structure: args.structure.clone(),
+        structure,
         coherence: if args.strict { CoherenceMode::Strict } else { CoherenceMode::LegalEntity },
         revocation: args.revocation,
         at,

@@ -126,6 +126,13 @@ fn the_demos_lbm_certificate_is_coherent_with_its_sites_and_refused_elsewhere() 
     assert!(err.contains("the certificate") && err.contains("missing.pem"), "{err}");
     let (code, _, err) = output({
         let mut c = santepki(d);
+        c.args(["verify", "--use", "dmp-auth", "--structure", "330900036", "lbm.pem"]);
+        c
+    });
+    assert_eq!(code, 1);
+    assert!(err.contains("--structure"), "{err}");
+    let (code, _, err) = output({
+        let mut c = santepki(d);
         c.args(["verify", "--use", "dmp", "lbm.pem"]);
         c
     });
@@ -151,6 +158,8 @@ fn the_demos_lbm_certificate_is_coherent_with_its_sites_and_refused_elsewhere() 
     );
     let (code, v) = post_verify(http, &serde_json::json!({"certificate": cert_pem, "use": "dmp"}));
     assert_eq!((code, v["error"].as_str(), v["field"].as_str()), (400, Some("invalid_use"), Some("use")));
+    let (code, v) = post_verify(http, &serde_json::json!({"certificate": cert_pem, "structure": "330900036"}));
+    assert_eq!((code, v["error"].as_str(), v["field"].as_str()), (400, Some("invalid_structure"), Some("structure")));
     let (code, v) = post_verify(http, &serde_json::json!({"certificat": cert_pem}));
     assert_eq!((code, v["error"].as_str()), (400, Some("invalid_json")), "{v}");
 

@@ -35,7 +35,8 @@ pub(crate) struct CheckedCrl {
     pub number: Vec<u8>,
     /// The delta's BaseCRLNumber.
     pub base: Option<Vec<u8>>,
-    pub next_update: Option<DateTime<Utc>>,
+    this_update: DateTime<Utc>,
+    next_update: Option<DateTime<Utc>>,
     /// Where to find the delta CRLs of a full CRL (its FreshestCRL extension).
     pub freshest: Vec<String>,
     only_ca: bool,
@@ -107,10 +108,9 @@ impl CheckedCrl {
             return Err(format!("not valid before {this_update}"));
         }
         let next_update = tbs.next_update.as_ref().map(time_of);
-        if let Some(next) = next_update {
-            if next < now {
-                return Err(format!("expired at {next} (nextUpdate)"));
-            }
+        let valid_until = next_update.unwrap_or(this_update + super::NO_NEXT_UPDATE_FRESHNESS);
+        if valid_until < now {
+            return Err(format!("expired at {valid_until} (nextUpdate, or a day after thisUpdate without one)"));
         }
         let tbs_der = signature::to_be_signed(der).ok_or("not a CRL")?;
         let Some(sig) = crl.signature.as_bytes() else { return Err("unaligned signature".into()) };
@@ -138,6 +138,7 @@ impl CheckedCrl {
         Ok(CheckedCrl {
             number: trim(number.as_bytes()).to_vec(),
             base: base.map(|b| trim(b.as_bytes()).to_vec()),
+            this_update,
             next_update,
             freshest,
             only_ca,
@@ -145,6 +146,12 @@ impl CheckedCrl {
             scope,
             entries,
         })
+    }
+
+    /// Until when the CRL may be used: its nextUpdate (RFC 5280 §5.1.2.5), or a day after its
+    /// thisUpdate when it has none.
+    pub(crate) fn valid_until(&self) -> DateTime<Utc> {
+        self.next_update.unwrap_or(self.this_update + super::NO_NEXT_UPDATE_FRESHNESS)
     }
 
     /// Whether the CRL covers a certificate that is a CA or not and names `distribution_points`
@@ -216,6 +223,7 @@ mod tests {
         CheckedCrl {
             number: vec![number],
             base: base.map(|b| vec![b]),
+            this_update: DateTime::<Utc>::default(),
             next_update: None,
             freshest: Vec::new(),
             only_ca: false,

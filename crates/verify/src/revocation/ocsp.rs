@@ -67,6 +67,7 @@ pub(crate) fn request(issuer: &Issuer<'_>, serial: &SerialNumber) -> Result<Vec<
 /// A checked answer about one certificate, and until when it may be used.
 pub(crate) struct Answer {
     pub status: Status,
+    pub this_update: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
 }
 
@@ -77,7 +78,6 @@ pub(crate) fn check(
     issuer: &Issuer<'_>,
     serial: &SerialNumber,
     now: DateTime<Utc>,
-    max_age: chrono::Duration,
 ) -> Result<Option<Answer>, String> {
     let response = OcspResponse::from_der(der).map_err(|e| format!("not an OCSP response: {e}"))?;
     if response.response_status != OcspResponseStatus::Successful {
@@ -105,7 +105,7 @@ pub(crate) fn check(
     }
     let valid_until = match &single.next_update {
         Some(next) => super::generalized(&next.0),
-        None => this_update + max_age,
+        None => this_update + super::NO_NEXT_UPDATE_FRESHNESS,
     };
     if valid_until < now {
         return Err(format!("stale: nextUpdate {valid_until} has passed (RFC 6960 §3.2)"));
@@ -119,7 +119,7 @@ pub(crate) fn check(
         },
         CertStatus::Unknown(_) => Status::Unknown,
     };
-    Ok(Some(Answer { status, valid_until }))
+    Ok(Some(Answer { status, this_update, valid_until }))
 }
 
 fn matches_cert(id: &CertId, issuer: &Issuer<'_>, serial: &SerialNumber) -> bool {

@@ -27,6 +27,12 @@ pub enum Fetch<'a> {
 pub trait RevocationSource: Send + Sync {
     /// Fetches what `fetch` asks for.
     fn fetch<'a>(&'a self, fetch: Fetch<'a>) -> BoxFuture<'a, Result<Vec<u8>, String>>;
+
+    /// How long an answer from `fetch` may be reused at most, when the source knows better than
+    /// the verifier's `cache_max_age` (an in-process source is cheap to ask again).
+    fn cache_for(&self, _fetch: Fetch<'_>) -> Option<chrono::Duration> {
+        None
+    }
 }
 
 /// No source: only CRLs and OCSP responses supplied to the verifier are used.
@@ -39,8 +45,9 @@ impl RevocationSource for Offline {
     }
 }
 
-/// CRLs larger than this are refused (a national CRL with 100,000 entries is about 4 MB).
-const MAX_CRL_BYTES: usize = 256 * 1024 * 1024;
+/// CRLs larger than this are refused by default (a national CRL with 100,000 entries is about
+/// 4 MB; santepki's million-entry CRL about 40 MB).
+pub const MAX_CRL_BYTES: usize = 256 * 1024 * 1024;
 /// OCSP responses larger than this are refused (one response is a few kilobytes).
 const MAX_OCSP_BYTES: usize = 64 * 1024;
 
@@ -49,22 +56,25 @@ const MAX_OCSP_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct HttpSource {
     client: reqwest::Client,
+    max_crl_bytes: usize,
 }
 
 impl HttpSource {
-    /// A source whose requests each give up after `timeout`.
-    pub fn new(timeout: Duration) -> Result<Self, String> {
+    /// A source whose requests each give up after `timeout`, refusing CRLs over `max_crl_bytes`.
+    /// Redirects are not followed: a distribution point names where its CRL is.
+    pub fn new(timeout: Duration, max_crl_bytes: usize) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("santepki-verify/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
-        Ok(HttpSource { client })
+        Ok(HttpSource { client, max_crl_bytes })
     }
 
     async fn get(&self, fetch: Fetch<'_>) -> Result<Vec<u8>, String> {
         let (url, limit) = match fetch {
-            Fetch::Crl { url } => (url, MAX_CRL_BYTES),
+            Fetch::Crl { url } => (url, self.max_crl_bytes),
             Fetch::Ocsp { url, .. } => (url, MAX_OCSP_BYTES),
         };
         if !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -70,6 +70,10 @@ struct Case {
     ocsp: Option<Vec<u8>>,
     /// Whether the CRLs and OCSP responses are given (a relying party cut off from them when not).
     revinfo: bool,
+    /// The case's own CRLs instead of those the CA published; with them, and for a case that
+    /// brings its own OCSP response, santepki verifies with only the case's data.
+    crls: Option<Vec<Vec<u8>>>,
+    isolated: bool,
     /// Where santepki must find the end entity's status, when it is checked.
     source: Option<StatusSource>,
     /// Why an oracle is expected to disagree with santepki's RFC 5280 verdict: (oracle, reason).
@@ -88,6 +92,8 @@ impl Case {
             expect: expect.to_vec(),
             ocsp: None,
             revinfo: true,
+            crls: None,
+            isolated: false,
             source: None,
             explained: Vec::new(),
         }
@@ -95,6 +101,13 @@ impl Case {
 
     fn source(mut self, source: StatusSource) -> Self {
         self.source = Some(source);
+        self
+    }
+
+    /// With these CRLs only.
+    fn with_crls(mut self, crls: Vec<Vec<u8>>) -> Self {
+        self.crls = Some(crls);
+        self.isolated = true;
         self
     }
 
@@ -431,6 +444,13 @@ async fn corpus_agrees_with_pyhanko_and_openssl() {
 
     let published = Published { root: ca.root().der.clone(), issuing: vec![org.der.clone(), pp.der.clone()], crls };
 
+    // CRL sets for the cases that bring their own: index 2 is the issuing CA's full CRL, 3 its delta.
+    let published_crls = published.crls.clone();
+    let mut bad_signature_crls = published.crls.clone();
+    *bad_signature_crls[2].last_mut().unwrap() ^= 0x01;
+    let mut no_delta_crls = published.crls.clone();
+    no_delta_crls.remove(3);
+
     use CoherenceMode::{LegalEntity, Strict};
     let secondary_site = format!("1{}", seed_cases::LBM_SELAS_SITES[1]);
     let other_entity = format!("1{}", seed_cases::PHARMACY_EG);
@@ -507,11 +527,34 @@ async fn corpus_agrees_with_pyhanko_and_openssl() {
         // A revoked answer whose signature was tampered with is ignored (RFC 6960 §3.2); the
         // CRLs, published before the revocation, answer good.
         Case::new("ocsp-bad-signature-ignored", &revoked_ocsp.der, Some(Use::DmpAuth), &[])
+            .with_crls(published_crls.clone())
             .source(StatusSource::DeltaCrl)
             .explained(
                 "openssl",
                 "the oracle's `openssl ocsp -respin` step fails on the tampered response, while \
                  santepki and pyhanko set it aside and take the CRLs' answer",
+            ),
+        // A revoked answer signed by a responder the issuer did not delegate (RFC 6960 §4.2.2.2) is
+        // ignored; the CRLs answer good.
+        Case::new("ocsp-unauthorized-responder", &revoked_ocsp.der, Some(Use::DmpAuth), &[])
+            .with_crls(published_crls.clone())
+            .source(StatusSource::DeltaCrl)
+            .explained(
+                "openssl",
+                "the oracle's `openssl ocsp -respin` step refuses the response, while santepki and pyhanko set \
+                 it aside and take the CRLs' answer",
+            ),
+        // The issuing CA's full CRL with a broken signature: no status for the end entity.
+        Case::new("crl-bad-signature", &revoked_full.der, Some(Use::DmpAuth), &[Code::RevocationUnknown])
+            .with_crls(bad_signature_crls),
+        // The delta CRL the full CRL announces is missing: the full CRL alone could hide a day of
+        // revocations (this certificate's), so there is no status.
+        Case::new("delta-crl-missing", &revoked_delta.der, Some(Use::DmpAuth), &[Code::RevocationUnknown])
+            .with_crls(no_delta_crls)
+            .explained(
+                "openssl",
+                "openssl verify -use_deltas uses a delta CRL only when one is given; without it the full CRL \
+                 answers and the revocation since it goes unseen, where santepki and pyhanko find no status",
             ),
         Case::new("expired", &expired, Some(Use::DmpAuth), &[Code::Expired]),
         Case::new("not-yet-valid", &not_yet_valid, Some(Use::DmpAuth), &[Code::NotYetValid]),
@@ -549,6 +592,21 @@ async fn corpus_agrees_with_pyhanko_and_openssl() {
     let mut response = ocsp_of(&revoked_ocsp).await;
     *response.last_mut().unwrap() ^= 0x01;
     tampered.ocsp = Some(response);
+    // The genuine revoked answer re-signed by a foreign key, naming a foreign responder it embeds.
+    let genuine = x509_ocsp::OcspResponse::from_der(&ocsp_of(&revoked_ocsp).await).unwrap();
+    let mut bytes = genuine.response_bytes.clone().unwrap();
+    let mut basic = x509_ocsp::BasicOcspResponse::from_der(bytes.response.as_bytes()).unwrap();
+    let responder_key = SoftwareKey::generate(KeyAlgorithm::Rsa2048).unwrap();
+    let responder = forged_ca(&org, "RESPONDEUR OCSP ETRANGER", &responder_key, None);
+    let responder = Certificate::from_der(&responder).unwrap();
+    basic.tbs_response_data.responder_id = x509_ocsp::ResponderId::ByName(responder.tbs_certificate.subject.clone());
+    basic.signature_algorithm = responder_key.algorithm().signature_algorithm();
+    let signature = responder_key.sign(&basic.tbs_response_data.to_der().unwrap()).unwrap();
+    basic.signature = BitString::from_bytes(&signature).unwrap();
+    basic.certs = Some(vec![responder]);
+    bytes.response = OctetString::new(basic.to_der().unwrap()).unwrap();
+    let forged = x509_ocsp::OcspResponse { response_status: genuine.response_status, response_bytes: Some(bytes) };
+    cases.iter_mut().find(|c| c.name == "ocsp-unauthorized-responder").unwrap().ocsp = Some(forged.to_der().unwrap());
     // openssl verify reads no OCSP: the response is checked with `openssl ocsp` after it, which
     // turns "valid" into "revoked" for the one case only OCSP knows. Nothing to explain there.
 
@@ -556,8 +614,7 @@ async fn corpus_agrees_with_pyhanko_and_openssl() {
     let mut config = Config::new(vec![published.root.clone()], Arc::new(Offline));
     config.intermediates = published.issuing.clone();
     config.crls = published.crls.clone();
-    config.ocsp_responses =
-        cases.iter().filter(|c| c.name != "ocsp-bad-signature-ignored").filter_map(|c| c.ocsp.clone()).collect();
+    config.ocsp_responses = cases.iter().filter(|c| !c.isolated).filter_map(|c| c.ocsp.clone()).collect();
     config.directory = Some(Arc::new(StoredDirectory::new(t.db.clone())));
     let verifier = Verifier::new(config).unwrap();
     // A relying party cut off from every CRL and responder.
@@ -580,11 +637,11 @@ async fn corpus_agrees_with_pyhanko_and_openssl() {
         };
         let verdict = if !case.revinfo {
             cut_off.verify(&request).await
-        } else if case.name == "ocsp-bad-signature-ignored" {
-            // Alone with the tampered response: the verifier's store would find the genuine one.
+        } else if case.isolated {
+            // Alone with the case's data: the shared store would find the genuine responses and CRLs.
             let mut config = Config::new(vec![published.root.clone()], Arc::new(Offline));
             config.intermediates = published.issuing.clone();
-            config.crls = published.crls.clone();
+            config.crls = case.crls.clone().unwrap_or_else(|| published.crls.clone());
             config.ocsp_responses = case.ocsp.iter().cloned().collect();
             Verifier::new(config).unwrap().verify(&request).await
         } else {
@@ -676,7 +733,15 @@ fn run_pyhanko(work: &Path, published: &Published, cases: &[Case]) -> Vec<(Pkix,
             "cert": cert,
             "intermediates": intermediates,
             "anchors": [root],
-            "crls": if case.revinfo { crls.clone() } else { Vec::new() },
+            "crls": match (&case.crls, case.revinfo) {
+                (_, false) => Vec::new(),
+                (None, true) => crls.clone(),
+                (Some(own), true) => own
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| write(&dir.join(format!("{}-crl{i}.der", case.name)), c))
+                    .collect(),
+            },
             "ocsp": ocsp,
             "policy": POLICY,
             "key_usage": key_usage,
@@ -744,9 +809,15 @@ fn run_openssl(work: &Path, published: &Published, cases: &[Case]) -> Vec<(Pkix,
                 POLICY.as_ref(),
                 "-explicit_policy".as_ref(),
             ];
+            let own_crls = case.crls.as_ref().map(|own| {
+                write(
+                    &dir.join(format!("{}-crls.pem", case.name)),
+                    own.iter().map(|c| pem("X509 CRL", c)).collect::<String>(),
+                )
+            });
             if case.revinfo {
                 args.push("-CRLfile".as_ref());
-                args.push(crls.as_os_str());
+                args.push(own_crls.as_ref().unwrap_or(&crls).as_os_str());
             }
             if let Some(p) = purpose {
                 args.push("-purpose".as_ref());
