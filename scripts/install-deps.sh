@@ -33,6 +33,7 @@ PACKAGES=(
                       # /usr/lib/softhsm/libsofthsm2.so; token set up by scripts/services.sh)
   chromium            # the portal's end-to-end tests (Playwright drives /usr/bin/chromium)
   fonts-dejavu-core   # a font for chromium's screenshots of the portal
+  prometheus          # scrapes a running node's /metrics in the operations test
 )
 
 full=1

@@ -163,6 +163,22 @@ impl Authority {
         self.inner.cas.iter().map(|c| c.pem()).collect()
     }
 
+    /// OCSP requests this node answered from its cache, and not: (hits, misses).
+    pub fn ocsp_cache_counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = &self.inner.ocsp_cache;
+        (c.hits.load(Relaxed), c.misses.load(Relaxed))
+    }
+
+    /// Signs a probe with every CA key: whether the keys are usable (an HSM reachable, its
+    /// session open). The error names the CA whose key failed.
+    pub fn probe_keys(&self) -> Result<(), String> {
+        for ca in self.cas() {
+            ca.signer.sign(b"santepki readiness probe").map_err(|e| format!("the key of CA {}: {e}", ca.id))?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn ocsp_cache(&self) -> &ocsp::Cache {
         &self.inner.ocsp_cache
     }

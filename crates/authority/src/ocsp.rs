@@ -62,12 +62,18 @@ const UNKNOWN_SIGNATURES_PER_SECOND: u32 = 50;
 pub(crate) struct Cache {
     entries: RwLock<HashMap<String, (Instant, Reply)>>,
     unknown_budget: std::sync::Mutex<Option<(Instant, u32)>>,
+    /// Requests answered from the cache, and not (for `/metrics`).
+    pub(crate) hits: std::sync::atomic::AtomicU64,
+    pub(crate) misses: std::sync::atomic::AtomicU64,
 }
 
 impl Cache {
     fn get(&self, key: &str) -> Option<Reply> {
+        use std::sync::atomic::Ordering::Relaxed;
         let map = self.entries.read().ok()?;
-        map.get(key).filter(|(at, _)| at.elapsed() < CACHE_TTL).map(|(_, r)| r.clone())
+        let found = map.get(key).filter(|(at, _)| at.elapsed() < CACHE_TTL).map(|(_, r)| r.clone());
+        if found.is_some() { &self.hits } else { &self.misses }.fetch_add(1, Relaxed);
+        found
     }
 
     fn put(&self, key: String, reply: Reply) {

@@ -13,6 +13,7 @@ mod audit;
 mod directory;
 mod error;
 mod headers;
+mod metrics;
 mod openapi;
 mod orders;
 mod pki;
@@ -90,6 +91,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(metrics::readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/v1/openapi.json", get(openapi))
         .nest("/api/v1/directory", directory::routes())
         .nest("/api/v1", registration::routes().merge(orders::routes()))
@@ -100,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(verify::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::json_errors))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(axum::middleware::from_fn(headers::request_id))
         .with_state(state)

@@ -305,8 +305,33 @@ async fn handle(stream: TcpStream, store: LdapStore, opts: Arc<LdapOptions>, mut
     }
 }
 
+/// LDAP operations answered, by kind, in the process's Prometheus registry (`/metrics`).
+#[allow(clippy::expect_used, reason = "the metric definition is a constant: a bad one fails every test at once")]
+static OPERATIONS: std::sync::LazyLock<prometheus::IntCounterVec> = std::sync::LazyLock::new(|| {
+    let c = prometheus::IntCounterVec::new(
+        prometheus::Opts::new("santepki_ldap_operations_total", "LDAP operations answered, by operation"),
+        &["operation"],
+    )
+    .expect("metric");
+    prometheus::default_registry().register(Box::new(c.clone())).expect("registration");
+    c
+});
+
+fn operation_name(op: &LdapOp) -> &'static str {
+    match op {
+        LdapOp::BindRequest(_) => "bind",
+        LdapOp::UnbindRequest => "unbind",
+        LdapOp::SearchRequest(_) => "search",
+        LdapOp::CompareRequest(_) => "compare",
+        LdapOp::ExtendedRequest(_) => "extended",
+        LdapOp::AbandonRequest(_) => "abandon",
+        _ => "other",
+    }
+}
+
 /// The response to one request.
 async fn process(store: &LdapStore, opts: &LdapOptions, msg: LdapMsg) -> Reply {
+    OPERATIONS.with_label_values(&[operation_name(&msg.op)]).inc();
     let id = msg.msgid;
     let one = |op: LdapOp| Reply::Send(vec![LdapMsg::new(id, op)]);
     let read_only = || result(LdapResultCode::UnwillingToPerform, "this directory is read-only");

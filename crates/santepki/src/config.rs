@@ -29,6 +29,31 @@ pub struct Config {
     pub mail: MailConfig,
     pub audit: AuditConfig,
     pub verify: VerifyConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` (for people) or `json` (one JSON object per line, for log collectors).
+    pub format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { format: LogFormat::Text }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -228,6 +253,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             audit: AuditConfig::default(),
             verify: VerifyConfig::default(),
+            log: LogConfig::default(),
         }
     }
 }

@@ -59,7 +59,11 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    // The log format is read before anything logs; a configuration that does not load is
+    // reported by the command itself.
+    let json = config::load(config::discover(cli.config.as_deref()))
+        .is_ok_and(|l| l.config.log.format == config::LogFormat::Json);
+    init_logging(json);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -98,8 +102,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Logs go to stderr; `SANTEPKI_LOG` (or `RUST_LOG`) sets the filter, `info` by default.
-fn init_logging() {
+/// Logs go to stderr, as text or one JSON object per line (`log.format`); `SANTEPKI_LOG` (or
+/// `RUST_LOG`) sets the filter, `info` by default.
+fn init_logging(json: bool) {
     use tracing_subscriber::EnvFilter;
     let asked = std::env::var("SANTEPKI_LOG").or_else(|_| std::env::var("RUST_LOG")).ok();
     let mut filter =
@@ -111,5 +116,10 @@ fn init_logging() {
             filter = filter.add_directive(quiet);
         }
     }
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().with_current_span(false).init();
+    } else {
+        builder.with_target(false).init();
+    }
 }

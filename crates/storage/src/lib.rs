@@ -17,6 +17,7 @@ mod error;
 mod hash;
 pub mod ldap;
 pub mod leases;
+pub mod monitoring;
 pub mod ordering;
 pub mod registration;
 #[cfg(feature = "testing")]

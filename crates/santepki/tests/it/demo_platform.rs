@@ -65,6 +65,11 @@ impl Demo {
     /// Starts `santepki demo` in `dir` with the listeners on free ports and `env` set; returns
     /// once demo.json is written, with its facts. The demo stops when the value is dropped.
     pub fn start(dir: &Path, env: &[(&str, &str)]) -> (Demo, serde_json::Value) {
+        Demo::start_logging_to(dir, env, Stdio::null())
+    }
+
+    /// [`Demo::start`] with the demo's standard error (its logs) going to `stderr`.
+    pub fn start_logging_to(dir: &Path, env: &[(&str, &str)], stderr: Stdio) -> (Demo, serde_json::Value) {
         let mut c = santepki(dir);
         c.arg("demo")
             .env("SANTEPKI_HTTP__LISTEN", "127.0.0.1:0")
@@ -72,7 +77,7 @@ impl Demo {
             .env("SANTEPKI_PORTAL__LISTEN", "127.0.0.1:0")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(stderr);
         let demo = Demo(c.spawn().unwrap());
         let facts_path = dir.join("santepki-demo/demo.json");
         let started = Instant::now();

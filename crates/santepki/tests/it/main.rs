@@ -14,6 +14,7 @@ mod ca_crash;
 mod ca_validators;
 mod cli;
 mod demo_platform;
+mod operations;
 mod order_crash;
 mod portal_e2e;
 mod verify_demo;
