@@ -53,6 +53,10 @@ enum Command {
     /// Agency operators (back office).
     #[command(subcommand)]
     Operator(commands::card::OperatorCommand),
+    /// Back the database up while servers run (SQLite online backup, or pg_dump).
+    Backup(commands::backup::BackupArgs),
+    /// Restore a backup (servers stopped); CRL numbers then move past anything published since.
+    Restore(commands::backup::RestoreArgs),
     /// Show the configuration in effect (file and environment merged).
     Config,
 }
@@ -87,6 +91,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Directory(cmd) => commands::directory::run(*cmd, cli.config).await,
         Command::Ca(cmd) => commands::ca::run(cmd, cli.config).await,
         Command::Audit(cmd) => commands::audit::run(cmd, cli.config).await,
+        Command::Backup(args) => commands::backup::backup(args, cli.config).await,
+        Command::Restore(args) => commands::backup::restore(args, cli.config).await,
         Command::Verify(args) => commands::verify::run(*args, cli.config).await,
         Command::Card(cmd) => commands::card::run_card(cmd, cli.config).await,
         Command::Operator(cmd) => commands::card::run_operator(cmd, cli.config).await,

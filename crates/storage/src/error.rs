@@ -30,6 +30,9 @@ pub enum StorageError {
     /// A read outside sqlx (the LDAP server's own SQLite connections) failed.
     #[error("database read error: {0}")]
     Read(String),
+    /// A backup or a restore failed.
+    #[error("backup: {0}")]
+    Backup(String),
     /// Stored data that cannot be what the code wrote.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),

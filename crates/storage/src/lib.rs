@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod authority;
+pub mod backup;
 pub mod directory;
 mod error;
 mod hash;

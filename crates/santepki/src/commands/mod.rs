@@ -1,4 +1,5 @@
 pub mod audit;
+pub mod backup;
 pub mod ca;
 pub mod card;
 pub mod demo;

@@ -10,6 +10,7 @@
 
 mod api_schemathesis;
 mod audit_log;
+mod backup_restore;
 mod ca_crash;
 mod ca_validators;
 mod cli;
