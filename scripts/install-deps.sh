@@ -34,6 +34,7 @@ PACKAGES=(
   chromium            # the portal's end-to-end tests (Playwright drives /usr/bin/chromium)
   fonts-dejavu-core   # a font for chromium's screenshots of the portal
   prometheus          # scrapes a running node's /metrics in the operations test
+  faketime            # runs a node with its clock off (the CA refuses to sign CRLs and OCSP then)
 )
 
 full=1

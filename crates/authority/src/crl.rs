@@ -210,6 +210,7 @@ impl Authority {
     /// is published first when there is none.
     pub async fn publish_crl(&self, ca_id: &str, kind: CrlKind, actor: &str) -> Result<Published, AuthorityError> {
         let ca = self.ca(ca_id).ok_or_else(|| AuthorityError::Config(format!("no CA {ca_id:?}")))?.clone();
+        self.check_clock().await?;
         let db = self.db();
         let now = Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now);
         let now_text = santepki_storage::time::format(now);

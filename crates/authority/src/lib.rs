@@ -11,6 +11,7 @@
 pub mod cards;
 pub mod certificate;
 pub mod chain;
+pub mod clock;
 pub mod crl;
 pub mod csr;
 pub mod hierarchy;
@@ -61,6 +62,9 @@ pub enum AuthorityError {
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// This node's clock is too far from the database's to sign CRLs or OCSP responses.
+    #[error("clock: {0}")]
+    Clock(String),
     /// DER encoding or decoding failed.
     #[error("encoding: {0}")]
     Der(#[from] der::Error),
@@ -80,6 +84,7 @@ struct Inner {
     settings: CaSettings,
     cas: Vec<Arc<LoadedCa>>,
     ocsp_cache: ocsp::Cache,
+    clock_check: clock::ClockCheck,
     crl_cache: crl::CrlCache,
     process: process::Process,
     pending_grace_seconds: std::sync::atomic::AtomicU32,
@@ -121,6 +126,7 @@ impl Authority {
                 settings,
                 cas,
                 ocsp_cache: ocsp::Cache::default(),
+                clock_check: clock::ClockCheck::default(),
                 crl_cache: Default::default(),
                 process: process::Process::new(),
                 pending_grace_seconds: std::sync::atomic::AtomicU32::new(DEFAULT_PENDING_GRACE_SECONDS),
@@ -177,6 +183,10 @@ impl Authority {
             ca.signer.sign(b"santepki readiness probe").map_err(|e| format!("the key of CA {}: {e}", ca.id))?;
         }
         Ok(())
+    }
+
+    pub(crate) fn clock_check(&self) -> &clock::ClockCheck {
+        &self.inner.clock_check
     }
 
     pub(crate) fn ocsp_cache(&self) -> &ocsp::Cache {

@@ -292,6 +292,7 @@ impl Authority {
         this: DateTime<Utc>,
         next: DateTime<Utc>,
     ) -> Result<Vec<u8>, AuthorityError> {
+        self.check_clock().await?;
         let ca = ca.clone();
         let status = match status {
             Status::Good => Status::Good,

@@ -149,7 +149,8 @@ const KEY_PROBE_TTL: Duration = Duration::from_secs(30);
 static KEY_PROBE: Mutex<Option<Instant>> = Mutex::new(None);
 
 /// `GET /readyz`: 200 when this node can serve (the database answers within 2 seconds, every CA
-/// key signs), 503 otherwise, with each check and the job leases in the body.
+/// key signs, its clock is within a minute of the database's), 503 otherwise, with each check and
+/// the job leases in the body.
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let database = match tokio::time::timeout(Duration::from_secs(2), monitoring::ping(&state.db)).await {
         Ok(Ok(())) => Ok(()),
@@ -175,11 +176,18 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
             }
         }
     };
+    let clock = match (&state.authority, &database) {
+        (Some(ca), Ok(())) => {
+            ca.check_clock().await.map(|()| "within a minute of the database's".to_owned()).map_err(|e| e.to_string())
+        }
+        (None, _) => Ok("no CA loaded".to_owned()),
+        (_, Err(_)) => Err("the database's clock cannot be read".to_owned()),
+    };
     let leases = match &database {
         Ok(()) => monitoring::leases(&state.db).await.unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    let ready = database.is_ok() && keys.is_ok();
+    let ready = database.is_ok() && keys.is_ok() && clock.is_ok();
     let check = |r: &Result<String, String>| match r {
         Ok(s) => serde_json::json!({ "ok": true, "detail": s }),
         Err(e) => serde_json::json!({ "ok": false, "detail": e }),
@@ -189,6 +197,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         "checks": {
             "database": check(&database.map(|()| "reachable".to_owned())),
             "ca_keys": check(&keys),
+            "clock": check(&clock),
         },
         "leases": leases.iter().map(|(name, holder, expires)| serde_json::json!({
             "name": name, "holder": holder, "expires_at": expires,

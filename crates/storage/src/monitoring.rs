@@ -32,3 +32,13 @@ pub async fn outbox_backlog(db: &Db) -> Result<i64, StorageError> {
 pub async fn leases(db: &Db) -> Result<Vec<(String, String, String)>, StorageError> {
     Ok(sqlx::query_as("SELECT name, holder, expires_at FROM leases ORDER BY name").fetch_all(db.pool()).await?)
 }
+
+/// The database server's clock, in Unix seconds: the reference every node's clock is compared
+/// with before it signs what carries a time (CRLs, OCSP responses).
+pub async fn database_now(db: &Db) -> Result<i64, StorageError> {
+    let sql = match db.backend() {
+        crate::Backend::Postgres => "SELECT CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS BIGINT)",
+        crate::Backend::Sqlite => "SELECT CAST(strftime('%s', 'now') AS INTEGER)",
+    };
+    Ok(sqlx::query_scalar(sql).fetch_one(db.pool()).await?)
+}

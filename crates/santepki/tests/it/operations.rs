@@ -208,3 +208,38 @@ fn readyz_is_unready_while_the_database_is_gone_and_ready_when_it_is_back() {
     });
     drop(serve);
 }
+
+#[test]
+fn a_node_whose_clock_is_off_publishes_no_crl() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = rt.block_on(santepki_storage::testing::postgres_url());
+    let dir = tempfile::tempdir().unwrap();
+    let run = |faked: Option<&str>, args: &[&str]| {
+        let mut c = match faked {
+            Some(offset) => {
+                let mut c = Command::new("faketime");
+                c.args(["-f", offset]).arg(env!("CARGO_BIN_EXE_santepki"));
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_santepki")),
+        };
+        c.current_dir(dir.path())
+            .env_remove("SANTEPKI_CONFIG")
+            .env("SANTEPKI_LOG", "warn")
+            .env("SANTEPKI_DATABASE__URL", &url)
+            .env("SANTEPKI_CA__KEY_PASSPHRASE", "clock test passphrase")
+            .env("SANTEPKI_CA__KEY_ALGORITHM", "p256")
+            .args(args);
+        let out = c.output().expect("faketime (Debian package `faketime`, installed by scripts/install-deps.sh)");
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = run(None, &["ca", "init"]);
+    assert_eq!(code, 0, "{err}");
+    for (offset, word) in [("+10m", "ahead of"), ("-10m", "behind")] {
+        let (code, err) = run(Some(offset), &["ca", "crl", "--ca", "ACI-EL-ORG"]);
+        assert_ne!(code, 0, "a node {offset} published a CRL");
+        assert!(err.contains("clock") && err.contains(word), "{offset}: {err}");
+    }
+    let (code, err) = run(None, &["ca", "crl", "--ca", "ACI-EL-ORG"]);
+    assert_eq!(code, 0, "{err}");
+}
