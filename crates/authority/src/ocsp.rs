@@ -232,6 +232,11 @@ impl Authority {
                 self.ocsp_cache().put(key, reply.clone());
                 reply
             }
+            // A node whose clock is off signs nothing: the client asks again (another node).
+            Err(AuthorityError::Clock(e)) => {
+                tracing::warn!(error = %e, serial, "OCSP response not signed");
+                Reply::error(OcspResponse::try_later())
+            }
             Err(e) => {
                 tracing::error!(error = %e, serial, "OCSP response failed");
                 Reply::error(OcspResponse::internal_error())

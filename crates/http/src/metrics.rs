@@ -47,7 +47,17 @@ static HTTP: LazyLock<HttpMetrics> = LazyLock::new(|| {
 /// would make one series per certificate), and logs one line with its request id.
 pub(crate) async fn track(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    // Standard methods only: any other token would make a new series (memory without bound).
+    let method = match *request.method() {
+        axum::http::Method::GET
+        | axum::http::Method::HEAD
+        | axum::http::Method::POST
+        | axum::http::Method::PUT
+        | axum::http::Method::DELETE
+        | axum::http::Method::PATCH
+        | axum::http::Method::OPTIONS => request.method().as_str().to_owned(),
+        _ => "OTHER".to_owned(),
+    };
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
     let response = next.run(request).await;
     let elapsed = started.elapsed();
@@ -71,7 +81,7 @@ struct Facts {
     expiring: IntGauge,
     outbox: IntGauge,
     lease_seconds: IntGaugeVec,
-    ocsp_cache: IntGaugeVec,
+    ocsp_cache: IntCounterVec,
 }
 
 #[allow(clippy::expect_used, reason = "the metric definitions are constants: a bad one fails every test at once")]
@@ -87,8 +97,11 @@ static FACTS: LazyLock<Facts> = LazyLock::new(|| {
         &["lease", "holder"],
     )
     .expect("metric");
-    let ocsp_cache = IntGaugeVec::new(
-        Opts::new("santepki_ocsp_cache_lookups", "OCSP requests this node answered from its cache (hit) or not (miss)"),
+    let ocsp_cache = IntCounterVec::new(
+        Opts::new(
+            "santepki_ocsp_cache_lookups_total",
+            "OCSP requests this node answered from its cache (hit) or not (miss)",
+        ),
         &["result"],
     )
     .expect("metric");
@@ -112,16 +125,24 @@ pub(crate) async fn metrics(State(state): State<AppState>, request: Request) -> 
     }
     let facts = &*FACTS;
     LazyLock::force(&HTTP);
-    match monitoring::certificates_expiring(&state.db, chrono::Duration::days(30)).await {
-        Ok(n) => facts.expiring.set(n),
-        Err(e) => tracing::warn!(error = %e, "metrics: expiring certificates"),
+    // Each database read gets 2 seconds: with the database gone, the node's own counters are still
+    // served within Prometheus's scrape timeout.
+    let expiring = monitoring::certificates_expiring(&state.db, chrono::Duration::days(30));
+    match tokio::time::timeout(Duration::from_secs(2), expiring).await {
+        Ok(Ok(n)) => facts.expiring.set(n),
+        Ok(Err(e)) => tracing::warn!(error = %e, "metrics: expiring certificates"),
+        Err(_) => tracing::warn!("metrics: expiring certificates: no answer within 2 s"),
     }
-    match monitoring::outbox_backlog(&state.db).await {
-        Ok(n) => facts.outbox.set(n),
-        Err(e) => tracing::warn!(error = %e, "metrics: outbox backlog"),
+    match tokio::time::timeout(Duration::from_secs(2), monitoring::outbox_backlog(&state.db)).await {
+        Ok(Ok(n)) => facts.outbox.set(n),
+        Ok(Err(e)) => tracing::warn!(error = %e, "metrics: outbox backlog"),
+        Err(_) => tracing::warn!("metrics: outbox backlog: no answer within 2 s"),
     }
     facts.lease_seconds.reset();
-    match monitoring::leases(&state.db).await {
+    match tokio::time::timeout(Duration::from_secs(2), monitoring::leases(&state.db))
+        .await
+        .unwrap_or_else(|_| Err(santepki_storage::StorageError::Read("no answer within 2 s".into())))
+    {
         Ok(leases) => {
             let now = chrono::Utc::now();
             for (name, holder, expires) in leases {
@@ -132,9 +153,12 @@ pub(crate) async fn metrics(State(state): State<AppState>, request: Request) -> 
         Err(e) => tracing::warn!(error = %e, "metrics: leases"),
     }
     if let Some(ca) = &state.authority {
+        // The authority counts; the counters catch up with it at each scrape.
         let (hits, misses) = ca.ocsp_cache_counts();
-        facts.ocsp_cache.with_label_values(&["hit"]).set(i64::try_from(hits).unwrap_or(i64::MAX));
-        facts.ocsp_cache.with_label_values(&["miss"]).set(i64::try_from(misses).unwrap_or(i64::MAX));
+        for (label, total) in [("hit", hits), ("miss", misses)] {
+            let c = facts.ocsp_cache.with_label_values(&[label]);
+            c.inc_by(total.saturating_sub(c.get()));
+        }
     }
     let mut body = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&prometheus::gather(), &mut body) {
@@ -164,7 +188,15 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
             if fresh {
                 Ok("usable".to_owned())
             } else {
-                match ca.probe_keys() {
+                // Off the async workers, and bounded: a stuck HSM must not hold them.
+                let ca = ca.clone();
+                let probe =
+                    tokio::time::timeout(Duration::from_secs(5), tokio::task::spawn_blocking(move || ca.probe_keys()))
+                        .await
+                        .map_err(|_| "the CA keys did not sign within 5 s".to_owned())
+                        .and_then(|joined| joined.map_err(|e| e.to_string()))
+                        .and_then(|r| r);
+                match probe {
                     Ok(()) => {
                         if let Ok(mut g) = KEY_PROBE.lock() {
                             *g = Some(Instant::now());

@@ -247,6 +247,20 @@ fn prepare_sqlite_url(url: &str) -> Result<String, StorageError> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
+/// The file of a SQLite database URL, without opening it; `None` for PostgreSQL and in-memory
+/// SQLite.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    prepare_sqlite_url(url).ok().and_then(|u| sqlite_file_of(&u))
+}
+
+/// The newest migration this build knows (a backup from a newer build is refused).
+pub(crate) fn latest_migration() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 /// The file of a prepared SQLite URL, unless the database is in memory.
 fn sqlite_file_of(prepared: &str) -> Option<std::path::PathBuf> {
     let rest = prepared.trim_start_matches("sqlite://");

@@ -6,7 +6,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use santepki_storage::{backup, redact_url, Backend, Db};
+use santepki_storage::{backup, redact_url, Db};
 
 use crate::config;
 
@@ -50,28 +50,44 @@ fn run_tool(mut c: Command, tool: &str) -> Result<()> {
     Ok(())
 }
 
+/// A PostgreSQL tool for the database `url`, its password passed in `PGPASSWORD` rather than on
+/// the command line (where every local user can read it).
+fn pg_tool(tool: &str, url: &str) -> Command {
+    let mut c = Command::new(tool);
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let url = match rest.split_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, password)) => {
+                c.env("PGPASSWORD", password);
+                format!("{scheme}://{user}@{host}")
+            }
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    };
+    c.arg(format!("--dbname={url}"));
+    c
+}
+
 pub async fn backup(args: BackupArgs, config_file: Option<PathBuf>) -> Result<ExitCode> {
-    let (loaded, db) = super::open(config_file).await?;
+    let loaded = config::load(config::discover(config_file.as_deref()))?;
+    let url = loaded.database_url();
     if args.out.exists() {
         bail!("--out: {} exists already", args.out.display());
     }
-    match db.backend() {
-        Backend::Sqlite => {
-            let file = db.sqlite_file().context("an in-memory SQLite database has nothing to back up")?;
-            backup::sqlite_backup(file, &args.out).await?;
+    if url.starts_with("postgres") {
+        create_private(&args.out)?;
+        let mut c = pg_tool("pg_dump", &url);
+        c.args(["--format=custom", "--no-owner", "--file"]).arg(&args.out);
+        if let Err(e) = run_tool(c, "pg_dump") {
+            let _ = std::fs::remove_file(&args.out);
+            return Err(e);
         }
-        Backend::Postgres => {
-            create_private(&args.out)?;
-            let url = loaded.database_url();
-            let mut c = Command::new("pg_dump");
-            c.args(["--format=custom", "--no-owner", "--file"]).arg(&args.out).arg(format!("--dbname={url}"));
-            if let Err(e) = run_tool(c, "pg_dump") {
-                let _ = std::fs::remove_file(&args.out);
-                return Err(e);
-            }
-        }
+    } else {
+        let file = santepki_storage::sqlite_path(&url)
+            .context("database.url: an in-memory SQLite database has nothing to back up")?;
+        backup::sqlite_backup(&file, &args.out).await.with_context(|| format!("--out {}", args.out.display()))?;
     }
-    db.close().await;
     eprintln!("backed up to {}", args.out.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -90,29 +106,43 @@ pub async fn restore(args: RestoreArgs, config_file: Option<PathBuf>) -> Result<
     if args.after_recovery {
         // The data is already there: PostgreSQL's recovery brought it back.
     } else if url.starts_with("postgres") {
-        let mut c = Command::new("pg_restore");
-        c.args(["--clean", "--if-exists", "--no-owner", "--single-transaction"])
-            .arg(format!("--dbname={url}"))
-            .arg(&from);
-        run_tool(c, "pg_restore").with_context(|| format!("restoring {} into {}", from.display(), redact_url(&url)))?;
+        let mut c = pg_tool("pg_restore", &url);
+        c.args(["--clean", "--if-exists", "--no-owner", "--single-transaction"]).arg(&from);
+        run_tool(c, "pg_restore")
+            .with_context(|| format!("--from {}: restoring into {}", from.display(), redact_url(&url)))?;
     } else {
-        let db = Db::connect(&url).await.with_context(|| format!("opening the database {}", redact_url(&url)))?;
-        let file = db.sqlite_file().context("an in-memory SQLite database cannot be restored into")?.to_path_buf();
-        db.close().await;
-        backup::sqlite_restore(&from, &file).await?;
+        // The path from the URL: the current database may be too damaged to open.
+        let file = santepki_storage::sqlite_path(&url)
+            .context("database.url: an in-memory SQLite database cannot be restored into")?;
+        backup::sqlite_restore(&from, &file).await.with_context(|| format!("--from {}", from.display()))?;
     }
-    // Migrations bring an older backup up to date; then the CRL counters move past anything
-    // published after the backup.
-    let db = Db::connect(&url).await.with_context(|| format!("opening the database {}", redact_url(&url)))?;
-    let counters = backup::after_restore(&db, &super::ca::actor(), &from.display().to_string()).await?;
+    finish_restore(&loaded, &url, &from, args.after_recovery).await.context(
+        "the data is back but the restore is not complete: run `santepki restore --after-recovery --yes` before \
+         starting any server, or the CA could publish CRL numbers again",
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// After the data is back: migrations (an older backup), the CRL counters past anything
+/// published since the backup, then new full and delta CRLs for every CA so that relying parties
+/// at once see a number above those they fetched.
+async fn finish_restore(loaded: &config::Loaded, url: &str, from: &Path, after_recovery: bool) -> Result<()> {
+    let db = Db::connect(url).await.with_context(|| format!("opening the database {}", redact_url(url)))?;
+    let actor = super::ca::actor();
+    backup::after_restore(&db, &actor, &from.display().to_string()).await?;
+    if let Some(ca) = super::ca::load(loaded, &db).await.context("loading the CA to publish new CRLs")? {
+        for c in ca.cas().to_vec() {
+            for kind in [santepki_authority::crl::CrlKind::Full, santepki_authority::crl::CrlKind::Delta] {
+                let p = ca.publish_crl(&c.id, kind, &actor).await?;
+                eprintln!("  {}: {} CRL number {}", p.ca_id, p.kind.as_str(), p.number);
+            }
+        }
+    }
     db.close().await;
-    if args.after_recovery {
+    if after_recovery {
         eprintln!("completed the recovery");
     } else {
         eprintln!("restored {}", from.display());
     }
-    for (ca, n) in counters {
-        eprintln!("  {ca}: the next CRL number is above {n}");
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -95,8 +95,21 @@ fn round_trip(dir: &Path, url: &str) {
     let (code, _, err) = output(cli(dir, url, &["restore", "--from", "backup.file"]));
     assert_eq!(code, 1);
     assert!(err.contains("--yes"), "{err}");
+    // Neither an empty file nor another program's database is restored.
+    std::fs::write(dir.join("empty.file"), b"").unwrap();
+    let (code, _, err) = output(cli(dir, url, &["restore", "--from", "empty.file", "--yes"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--from"), "{err}");
+    assert_ne!(issued_count(dir, url), count_at_backup, "the refused restore changed nothing");
     let (_, err) = ok(dir, url, &["restore", "--from", "backup.file", "--yes"]);
-    assert!(err.contains("ACI-EL-ORG: the next CRL number is above"), "{err}");
+    // New full CRLs at once, numbered past everything published after the backup.
+    let full_after_restore: i64 = err
+        .lines()
+        .filter(|l| l.contains("ACI-EL-ORG: full CRL number"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse().ok())
+        .next()
+        .unwrap_or_else(|| panic!("no full CRL published by the restore: {err}"));
+    assert!(full_after_restore > published_after, "{err}");
 
     // What was there at the backup is there; what came after is not.
     assert_eq!(issued_count(dir, url), count_at_backup);
