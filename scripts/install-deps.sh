@@ -35,9 +35,6 @@ PACKAGES=(
   fonts-dejavu-core   # a font for chromium's screenshots of the portal
   prometheus          # scrapes a running node's /metrics in the operations test
   faketime            # runs a node with its clock off (the CA refuses to sign CRLs and OCSP then)
-  patroni             # scripts/cluster.sh: the failover drills (PostgreSQL managed by Patroni,
-  etcd-server         #   leader election in etcd, clients through HAProxy); not used by the tests
-  haproxy
 )
 
 full=1
