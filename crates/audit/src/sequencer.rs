@@ -50,7 +50,7 @@ impl Sequencer {
     /// when the tree grew and the last one is older than `checkpoint_every` (or `force`).
     pub async fn round(&self, force_checkpoint: bool) -> Result<Round, AuditError> {
         let db = self.log.db();
-        if !leases::try_acquire(db.pool(), store::SEQUENCER_LEASE, &self.holder, LEASE_SECONDS).await? {
+        if leases::try_acquire(db, store::SEQUENCER_LEASE, &self.holder, LEASE_SECONDS).await?.is_none() {
             return Ok(Round::default());
         }
         let mut round = Round { leader: true, ..Round::default() };
@@ -84,11 +84,11 @@ impl Sequencer {
         let db = self.log.db();
         // Renewed before each batch: a long catch-up (a million events after an outage) must not
         // outlive the lease.
-        if !leases::try_acquire(db.pool(), store::SEQUENCER_LEASE, &self.holder, LEASE_SECONDS).await? {
+        let Some(lease) = leases::try_acquire(db, store::SEQUENCER_LEASE, &self.holder, LEASE_SECONDS).await? else {
             return Ok(0);
-        }
+        };
         let mut tx = db.begin_write().await?;
-        if !leases::still_held(&mut *tx, store::SEQUENCER_LEASE, &self.holder).await? {
+        if !leases::holds(&mut *tx, db.backend(), &lease).await? {
             // Our lease ran out (a long pause): whoever holds it now carries on.
             return Ok(0);
         }

@@ -10,6 +10,7 @@ use der::asn1::{ContextSpecificRef, OctetString, Uint};
 use der::{Encode, Header, Tag, TagMode, TagNumber};
 use santepki_storage::audit::AuditEvent;
 use santepki_storage::authority::{self as store, CrlRow, RevokedEntry};
+use santepki_storage::leases::Lease;
 use x509_cert::crl::TbsCertList;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
@@ -209,6 +210,18 @@ impl Authority {
     /// Publishes a CRL of `kind` for CA `ca_id` now. A delta needs a full CRL to complete; one
     /// is published first when there is none.
     pub async fn publish_crl(&self, ca_id: &str, kind: CrlKind, actor: &str) -> Result<Published, AuthorityError> {
+        self.publish_crl_under(ca_id, kind, actor, None).await
+    }
+
+    /// [`publish_crl`](Self::publish_crl) as a leased job: the CRL is stored only if `lease`
+    /// is still held when it commits (a node that lost its lease mid-job publishes nothing).
+    async fn publish_crl_under(
+        &self,
+        ca_id: &str,
+        kind: CrlKind,
+        actor: &str,
+        lease: Option<&Lease>,
+    ) -> Result<Published, AuthorityError> {
         let ca = self.ca(ca_id).ok_or_else(|| AuthorityError::Config(format!("no CA {ca_id:?}")))?.clone();
         self.check_clock().await?;
         let db = self.db();
@@ -220,7 +233,7 @@ impl Authority {
                 let full = match store::latest_crl_times(db, &ca.id, CrlKind::Full).await? {
                     Some(f) => f,
                     None => {
-                        Box::pin(self.publish_crl(ca_id, CrlKind::Full, actor)).await?;
+                        Box::pin(self.publish_crl_under(ca_id, CrlKind::Full, actor, lease)).await?;
                         store::latest_crl_times(db, &ca.id, CrlKind::Full)
                             .await?
                             .ok_or_else(|| AuthorityError::Corrupt("full CRL vanished".into()))?
@@ -276,7 +289,14 @@ impl Authority {
         let event = AuditEvent::new(actor, "crl.published", &format!("ca:{}", ca.id)).after(
             &serde_json::json!({ "kind": kind.as_str(), "number": number, "base": base, "entries": entries_len }),
         );
-        store::insert_crl(db, &row, KEEP, &event).await?;
+        if let Err(e) = store::insert_crl(db, &row, KEEP, &event, lease).await {
+            // Not published (a lost lease, the database gone): the revocations it held reach
+            // the next CRL.
+            if kind == CrlKind::Full {
+                store::mark_crl_dirty(db, &ca.id).await?;
+            }
+            return Err(e.into());
+        }
         Ok(Published { ca_id: ca.id.clone(), kind, number, entries: entries_len, der_len: row.der.len() })
     }
 
@@ -284,6 +304,20 @@ impl Authority {
     /// older than the period or close to its nextUpdate; a delta CRL after revocations (the
     /// dirty flag) or when the last delta nears its nextUpdate.
     pub async fn publish_due_crls(&self, actor: &str) -> Result<Vec<Published>, AuthorityError> {
+        self.publish_due_crls_under(actor, None).await
+    }
+
+    /// [`publish_due_crls`](Self::publish_due_crls) under the CA jobs' lease (`serve`): each CRL
+    /// is stored only if the lease is still held, with the same fencing number, when it commits.
+    pub async fn publish_due_crls_leased(&self, actor: &str, lease: &Lease) -> Result<Vec<Published>, AuthorityError> {
+        self.publish_due_crls_under(actor, Some(lease)).await
+    }
+
+    async fn publish_due_crls_under(
+        &self,
+        actor: &str,
+        lease: Option<&Lease>,
+    ) -> Result<Vec<Published>, AuthorityError> {
         let mut out = Vec::new();
         let now = Utc::now();
         for ca in self.cas().to_vec() {
@@ -297,8 +331,8 @@ impl Authority {
                 }
             };
             if full_due {
-                out.push(self.publish_crl(&ca.id, CrlKind::Full, actor).await?);
-                out.push(self.publish_crl(&ca.id, CrlKind::Delta, actor).await?);
+                out.push(self.publish_crl_under(&ca.id, CrlKind::Full, actor, lease).await?);
+                out.push(self.publish_crl_under(&ca.id, CrlKind::Delta, actor, lease).await?);
                 continue;
             }
             let dirty = store::authorities(self.db()).await?.iter().any(|a| a.id == ca.id && a.crl_dirty != 0);
@@ -314,7 +348,7 @@ impl Authority {
             if delta_due {
                 // Cleared before the entries are read: a revocation meanwhile sets it again.
                 store::clear_crl_dirty(self.db(), &ca.id).await?;
-                match self.publish_crl(&ca.id, CrlKind::Delta, actor).await {
+                match self.publish_crl_under(&ca.id, CrlKind::Delta, actor, lease).await {
                     Ok(p) => out.push(p),
                     Err(e) => {
                         store::mark_crl_dirty(self.db(), &ca.id).await?;

@@ -19,6 +19,7 @@ use der::asn1::OctetString;
 use der::{Decode, Encode};
 use santepki_domain::values::{CertificateStatus, OcspStatus};
 use santepki_storage::authority::{self as store, OcspRow};
+use santepki_storage::leases::{self, Lease};
 use x509_cert::ext::pkix::CrlReason;
 use x509_ocsp::{
     BasicOcspResponse, CertId, CertStatus, OcspGeneralizedTime, OcspRequest, OcspResponse, ResponderId, ResponseData,
@@ -252,10 +253,13 @@ impl Authority {
         sha1: bool,
     ) -> Result<Reply, AuthorityError> {
         let now = Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now);
-        let row = store::certificate(self.db(), serial).await?.filter(|r| r.ca_id == ca.id);
+        // The standbys when `database.read_url` is set: a revocation shows here within the
+        // replication delay (none on a synchronous standby with remote_apply; docs/operations.md).
+        let reads = self.db().for_reads();
+        let row = store::certificate(&reads, serial).await?.filter(|r| r.ca_id == ca.id);
         let status = row.as_ref().map_or(Status::Unknown, |r| status_of(r, now));
         if sha1 && !matches!(status, Status::Unknown) {
-            if let Some(stored) = store::ocsp_response(self.db(), serial).await? {
+            if let Some(stored) = store::ocsp_response(&reads, serial).await? {
                 let next = santepki_storage::time::parse(&stored.next_update);
                 let fresh = next.is_some_and(|n| n - now > self.settings().ocsp_refresh_before / 2);
                 if Some(stored.status) == status.stored() && fresh {
@@ -312,6 +316,16 @@ impl Authority {
     /// The pre-signing job, safe on every node: signs responses that are missing or end within
     /// `ocsp_refresh_before`, at most `limit` per call. Returns how many it signed.
     pub async fn refresh_ocsp(&self, limit: i64) -> Result<usize, AuthorityError> {
+        self.refresh_ocsp_under(limit, None).await
+    }
+
+    /// [`refresh_ocsp`](Self::refresh_ocsp) under the CA jobs' lease (`serve`): each response is
+    /// stored only while the lease is held with the same fencing number.
+    pub async fn refresh_ocsp_leased(&self, limit: i64, lease: &Lease) -> Result<usize, AuthorityError> {
+        self.refresh_ocsp_under(limit, Some(lease)).await
+    }
+
+    async fn refresh_ocsp_under(&self, limit: i64, lease: Option<&Lease>) -> Result<usize, AuthorityError> {
         let now = Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now);
         let due = store::ocsp_due(
             self.db(),
@@ -326,13 +340,19 @@ impl Authority {
             let Some(ca) = self.ca(&row.ca_id).cloned() else { continue };
             let cert_id = sha1_cert_id(&ca, &serial)?;
             // Drop any stale stored response so the lookup signs a new one.
-            self.ocsp_lookup_fresh(&ca, cert_id, &serial).await?;
+            self.ocsp_lookup_fresh(&ca, cert_id, &serial, lease).await?;
             n += 1;
         }
         Ok(n)
     }
 
-    async fn ocsp_lookup_fresh(&self, ca: &Arc<LoadedCa>, cert_id: CertId, serial: &str) -> Result<(), AuthorityError> {
+    async fn ocsp_lookup_fresh(
+        &self,
+        ca: &Arc<LoadedCa>,
+        cert_id: CertId,
+        serial: &str,
+        lease: Option<&Lease>,
+    ) -> Result<(), AuthorityError> {
         let now = Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now);
         let Some(r) = store::certificate(self.db(), serial).await? else { return Ok(()) };
         let status = status_of(&r, now);
@@ -346,7 +366,17 @@ impl Authority {
             next_update: santepki_storage::time::format(next_update),
             der,
         };
-        store::store_ocsp_response(self.db().pool(), &row).await?;
+        match lease {
+            None => {
+                store::store_ocsp_response(self.db().pool(), &row).await?;
+            }
+            Some(lease) => {
+                let mut tx = self.db().begin_write().await?;
+                leases::check(&mut *tx, self.db().backend(), lease).await?;
+                store::store_ocsp_response(&mut *tx, &row).await?;
+                tx.commit().await?;
+            }
+        }
         Ok(())
     }
 }

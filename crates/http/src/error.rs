@@ -13,7 +13,7 @@ pub struct ApiError {
     pub status: StatusCode,
     /// The machine-readable reason (`card_required`, `invalid_json`, `not_found`, `form_refused`…; the
     /// framework's own answers: `invalid_path`, `invalid_query`, `method_not_allowed`, `body_too_large`,
-    /// `uri_too_long`, `unsupported_media_type`, `headers_too_large`, `internal_error`).
+    /// `uri_too_long`, `unsupported_media_type`, `headers_too_large`, `internal_error`, `database_unavailable`).
     #[schema(example = "invalid_json")]
     pub error: &'static str,
     /// For people (French or English).
@@ -76,10 +76,29 @@ impl ApiError {
         }
     }
 
-    /// A directory search error: 500 for storage, else 400 on `field`.
+    /// A database error: 503 `database_unavailable` with `Retry-After` when the database is
+    /// failing over or the outcome of a write is unknown (the client retries, and a retried
+    /// order finds its earlier attempt settled, R37), else 500.
+    pub fn storage(e: &santepki_storage::StorageError) -> Self {
+        if e.is_transient() || matches!(e, santepki_storage::StorageError::CommitOutcomeUnknown(_)) {
+            tracing::warn!(error = %e, "database unavailable");
+            ApiError {
+                retry_after: Some(2),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "la base de données est momentanément indisponible : réessayez",
+                )
+            }
+        } else {
+            ApiError::internal(e)
+        }
+    }
+
+    /// A directory search error: 500 (or 503) for storage, else 400 on `field`.
     pub fn from_search(e: SearchError, field: &str) -> Self {
         match e {
-            SearchError::Storage(s) => ApiError::internal(s),
+            SearchError::Storage(s) => ApiError::storage(&s),
             other => ApiError::bad_request(other.code(), field, other.to_string()),
         }
     }
@@ -133,7 +152,8 @@ impl ApiError {
                 }
             }
             R::Unavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, m),
-            R::Storage(_) | R::Issue(_) | R::Template(_) => ApiError::internal(e),
+            R::Storage(ref s) => ApiError::storage(s),
+            R::Issue(_) | R::Template(_) => ApiError::internal(e),
         }
     }
 }

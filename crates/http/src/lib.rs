@@ -57,7 +57,7 @@ impl AppState {
     /// State without CA nor registration authority; add them with the `with_*` methods.
     pub fn new(db: Db, mode: ValidationMode) -> Self {
         AppState {
-            directory: Directory::new(db.clone()),
+            directory: Directory::new(db.for_reads()),
             db,
             mode,
             authority: None,

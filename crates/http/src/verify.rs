@@ -87,7 +87,7 @@ impl VerifyService {
             authority.cas().iter().filter(|c| c.parent_id.is_some()).map(|c| c.der.clone()).collect();
         config.policy = Some(authority.settings().policy_oid);
         config.cache_max_age = chrono::Duration::seconds(REMOTE_CACHE_SECONDS);
-        config.directory = Some(Arc::new(StoredDirectory::new(state.db.clone())));
+        config.directory = Some(Arc::new(StoredDirectory::new(state.db.for_reads())));
         let verifier = Verifier::new(config).map_err(ApiError::internal)?;
         let quota = Quota::per_second(NonZeroU32::new(PER_SECOND).unwrap_or(NonZeroU32::MIN))
             .allow_burst(NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN));

@@ -127,3 +127,11 @@ impl RegError {
         }
     }
 }
+
+impl santepki_storage::retry::Transient for RegError {
+    /// A database failover's error, the operation not committed: see
+    /// [`StorageError::is_transient`].
+    fn is_transient(&self) -> bool {
+        matches!(self, RegError::Storage(s) if s.is_transient())
+    }
+}

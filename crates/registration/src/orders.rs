@@ -16,7 +16,8 @@ use santepki_storage::authority as ca_store;
 use santepki_storage::ordering::{self as store, ProductRow};
 pub use santepki_storage::ordering::{ProductListRow, ProductSort};
 use santepki_storage::registration as reg_store;
-use santepki_storage::{time, Db, WriteTx};
+use santepki_storage::retry::retrying;
+use santepki_storage::{time, Db, StorageError, WriteTx};
 use serde::{Deserialize, Serialize};
 
 use crate::facts::Located;
@@ -185,6 +186,11 @@ pub struct ProductPage {
 }
 
 fn issue_error(e: IssueError) -> RegError {
+    // The database's own errors stay typed: a failover's are replayed (see `retry`).
+    let e = match e {
+        IssueError::Authority(santepki_authority::AuthorityError::Storage(s)) => return RegError::Storage(s),
+        other => other,
+    };
     if !e.is_client_error() {
         return RegError::Issue(e.to_string());
     }
@@ -323,9 +329,10 @@ impl Orders<'_> {
 }
 
 impl Orders<'_> {
-    /// Orders a certificate (R27–R32).
+    /// Orders a certificate (R27–R32). Replayed across a database failover while nothing of it
+    /// is committed (see [`order_inner`](Self::order_inner)).
     pub async fn order(self, actor: &Actor, req: OrderRequest) -> Result<Ordered, RegError> {
-        self.order_inner(actor, req, None).await
+        retrying("order a certificate", || self.order_inner(actor, req.clone(), None)).await
     }
 
     /// An order in steps: check the request (once, into a [`CheckedOrder`]); prepare the
@@ -333,6 +340,13 @@ impl Orders<'_> {
     /// pending product in one transaction; sign; record the issued certificate, the issued product
     /// and its notices in one transaction. A crash at any point leaves either nothing, or a
     /// pending pair that recovery abandons together (nothing was handed out), or the whole.
+    ///
+    /// Across a database failover: until the pending pair is committed, the order fails with a
+    /// transient error and the caller replays it whole. Once the certificate is signed, only the
+    /// last transaction is replayed (the signature is kept); if the database stays away longer
+    /// than the back-off, or the COMMIT's outcome is unknown and a re-read cannot tell, the
+    /// answer is 503 and never a transient error: a replay would sign a second certificate for
+    /// the key, while recovery settles this one.
     async fn order_inner(
         &self,
         actor: &Actor,
@@ -348,13 +362,42 @@ impl Orders<'_> {
         let product = record_pending_product(&mut tx, actor, order, &pending, generated, renewal_of).await?;
         tx.commit().await?;
         let signed = authority.sign(pending).await.map_err(issue_error)?;
-        let mut tx = self.db().begin_write().await?;
-        authority.record_issued(&mut tx, &signed).await.map_err(issue_error)?;
-        let product = settle_product(&mut tx, actor, product, renewal_of.is_some()).await?;
-        notify_ordered(&mut tx, actor, &product, renewal_of.is_some()).await?;
-        tx.commit().await?;
+        let renewal = renewal_of.is_some();
+        let recorded = retrying("record an issued certificate", || async {
+            let mut tx = self.db().begin_write().await?;
+            authority.record_issued(&mut tx, &signed).await.map_err(issue_error)?;
+            let product = settle_product(&mut tx, actor, product.clone(), renewal).await?;
+            notify_ordered(&mut tx, actor, &product, renewal).await?;
+            tx.commit().await?;
+            Ok(product)
+        })
+        .await;
+        let product = match recorded {
+            Ok(p) => p,
+            Err(RegError::Storage(e)) if e.is_transient() || matches!(e, StorageError::CommitOutcomeUnknown(_)) => {
+                self.settled_after_failover(&product.id, e).await?
+            }
+            Err(e) => return Err(e),
+        };
         let issued = signed.into_issued();
         Ok(Ordered { product, certificate_pem: issued.pem(), pkcs12: issued.pkcs12 })
+    }
+
+    /// After the last transaction of an order failed on the database (outcome unknown, or gone
+    /// for longer than the back-off): the product if that transaction did commit, else a 503
+    /// that is not replayed.
+    async fn settled_after_failover(&self, product_id: &str, cause: StorageError) -> Result<ProductRow, RegError> {
+        let stored = retrying("re-read an order after a failover", || store::product(self.db(), product_id)).await;
+        match stored {
+            Ok(Some(p)) if p.state == ProductState::Issued => Ok(p),
+            _ => {
+                tracing::error!(product = product_id, error = %cause, "an order's certificate was signed but not recorded");
+                Err(RegError::Unavailable(format!(
+                    "la base de données est indisponible : la commande {product_id} n'a pas abouti et sera annulée \
+                     par la reprise ; réessayez dans quelques instants"
+                )))
+            }
+        }
     }
 
     /// The product table of the portal (R33): the products of the structures the actor
@@ -444,7 +487,12 @@ impl Orders<'_> {
     /// Revokes a product's certificate (final) with an RFC 5280 reason: the certificate, the
     /// product and their audit events in one transaction (issue 15, point 10), so that a crash
     /// cannot leave a revoked certificate under a product shown as issued.
+    /// Replayed across a database failover (one transaction).
     pub async fn revoke_product(self, actor: &Actor, id: &str, reason: &str) -> Result<ProductRow, RegError> {
+        retrying("revoke a product", || self.revoke_product_once(actor, id, reason)).await
+    }
+
+    async fn revoke_product_once(self, actor: &Actor, id: &str, reason: &str) -> Result<ProductRow, RegError> {
         let p = self.product(actor, id).await?;
         let reason =
             santepki_authority::parse_reason(reason).map_err(|m| RegError::invalid("reason", "reason", None, m))?;
@@ -471,7 +519,20 @@ impl Orders<'_> {
 
     /// Renews a product (R37): only while its certificate is valid, with a new key (the CA
     /// refuses a key already in a live certificate). The order data are the product's.
+    ///
+    /// Replayed across a database failover while nothing of it is committed, as [`order`](Self::order).
     pub async fn renew_product(
+        self,
+        actor: &Actor,
+        id: &str,
+        csr: Option<String>,
+        generate: Option<Generate>,
+        channel: Channel,
+    ) -> Result<Ordered, RegError> {
+        retrying("renew a product", || self.renew_product_once(actor, id, csr.clone(), generate.clone(), channel)).await
+    }
+
+    async fn renew_product_once(
         self,
         actor: &Actor,
         id: &str,

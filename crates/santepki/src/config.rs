@@ -97,6 +97,11 @@ impl Default for AuditConfig {
 pub struct DatabaseConfig {
     /// `sqlite://FILE` (relative to the configuration file's folder) or `postgres://…`.
     pub url: String,
+    /// Optional, PostgreSQL only: the standbys (for example HAProxy's replica port), for the
+    /// reads that tolerate replication lag: OCSP status, LDAP, directory search. A revocation
+    /// shows there within the replication delay (docs/operations.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -238,7 +243,7 @@ impl Default for CaConfig {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            database: DatabaseConfig { url: "sqlite://santepki.db".into() },
+            database: DatabaseConfig { url: "sqlite://santepki.db".into(), read_url: None },
             directory: DirectoryConfig { identifiers: ValidationMode::Strict },
             http: HttpConfig { listen: "127.0.0.1:8080".into(), public_url: None },
             portal: PortalConfig {
@@ -319,6 +324,7 @@ impl Config {
     pub fn redacted(&self) -> Config {
         let mut shown = self.clone();
         shown.database.url = santepki_storage::redact_url(&self.database.url);
+        shown.database.read_url = self.database.read_url.as_deref().map(santepki_storage::redact_url);
         shown
     }
 }

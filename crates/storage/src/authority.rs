@@ -441,9 +441,19 @@ pub async fn mark_crl_dirty(db: &Db, ca_id: &str) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// Stores a published CRL and keeps the last `keep` of its kind.
-pub async fn insert_crl(db: &Db, crl: &CrlRow, keep: i64, event: &AuditEvent) -> Result<(), StorageError> {
+/// Stores a published CRL and keeps the last `keep` of its kind. Under a job's `lease`, only
+/// if the lease is still held with the same fencing number ([`crate::leases::check`]).
+pub async fn insert_crl(
+    db: &Db,
+    crl: &CrlRow,
+    keep: i64,
+    event: &AuditEvent,
+    lease: Option<&crate::leases::Lease>,
+) -> Result<(), StorageError> {
     let mut tx = db.begin_write().await?;
+    if let Some(lease) = lease {
+        crate::leases::check(&mut *tx, db.backend(), lease).await?;
+    }
     sqlx::query(
         "INSERT INTO ca_crls (ca_id, number, kind, base_number, this_update, next_update, entries, der) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

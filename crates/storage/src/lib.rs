@@ -21,6 +21,7 @@ pub mod leases;
 pub mod monitoring;
 pub mod ordering;
 pub mod registration;
+pub mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
@@ -69,6 +70,9 @@ impl Backend {
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    /// A pool of read-only connections to standbys (`database.read_url`), for the reads that
+    /// may lag the primary by the replication delay: OCSP, LDAP, directory search.
+    read_pool: Option<AnyPool>,
     backend: Backend,
     /// The database file, for SQLite on disk: read paths that must not pay sqlx's per-query
     /// thread hand-offs (the LDAP server) open their own connections to it.
@@ -81,6 +85,12 @@ impl Db {
     /// Connects to `url` (`sqlite://path/to/file.db` or `postgres://…`), creating the SQLite
     /// file and its folder if needed, and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Db, StorageError> {
+        Db::connect_with_reader(url, None).await
+    }
+
+    /// [`connect`](Db::connect), with a second pool on `read_url` (PostgreSQL standbys, for
+    /// example through HAProxy's replica port) for the reads that tolerate replication lag.
+    pub async fn connect_with_reader(url: &str, read_url: Option<&str>) -> Result<Db, StorageError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let url = match backend {
@@ -112,6 +122,16 @@ impl Db {
                         // each page once however often it changed since the last one.
                         conn.execute("PRAGMA temp_store = MEMORY").await?;
                         conn.execute("PRAGMA wal_autocheckpoint = 8192").await?;
+                    } else {
+                        // Writes go to the primary only: a connection that lands on a standby
+                        // (HAProxy's health check lagging a switchover) is refused here, and
+                        // the operation retried (see `retry`), instead of failing later with
+                        // read_only_sql_transaction in the middle of its work.
+                        let standby: bool =
+                            sqlx::query_scalar("SELECT pg_is_in_recovery()").fetch_one(&mut *conn).await?;
+                        if standby {
+                            return Err(sqlx::Error::Protocol("connected to a standby, not the primary".into()));
+                        }
                     }
                     Ok(())
                 })
@@ -119,12 +139,38 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(|e| StorageError::Connect(redact_url(&url), e.to_string()))?;
-        MIGRATOR.run(&pool).await.map_err(|e| StorageError::Migrate(e.to_string()))?;
+        // Rolling upgrades: a node of the previous version keeps running on a database a newer
+        // node has migrated (migrations only add tables, columns with defaults and indexes), so
+        // migrations this build does not know are tolerated rather than refused.
+        let mut migrator = sqlx::migrate!("./migrations");
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await.map_err(|e| StorageError::Migrate(e.to_string()))?;
         let sqlite_file = match backend {
             Backend::Sqlite => sqlite_file_of(&url),
             Backend::Postgres => None,
         };
-        let db = Db { pool, backend, sqlite_file };
+        let read_pool = match read_url {
+            None => None,
+            Some(r) if Backend::from_url(r)? != Backend::Postgres || backend != Backend::Postgres => {
+                return Err(StorageError::Connect(
+                    redact_url(r),
+                    "database.read_url is for PostgreSQL standbys beside a PostgreSQL database.url".into(),
+                ))
+            }
+            Some(r) => {
+                let options = AnyConnectOptions::from_str(r)
+                    .map_err(|e| StorageError::Connect(redact_url(r), e.to_string()))?
+                    .log_statements(tracing::log::LevelFilter::Trace);
+                Some(
+                    AnyPoolOptions::new()
+                        .max_connections(16)
+                        .connect_with(options)
+                        .await
+                        .map_err(|e| StorageError::Connect(redact_url(r), e.to_string()))?,
+                )
+            }
+        };
+        let db = Db { pool, read_pool, backend, sqlite_file };
         match backend {
             Backend::Postgres => db.postgres_fixups().await?,
             Backend::Sqlite => db.sqlite_read_indexes().await?,
@@ -170,12 +216,32 @@ impl Db {
     /// `SQLITE_BUSY_SNAPSHOT` when another connection committed in between, an error the busy
     /// timeout does not retry; an immediate one waits for the lock under the busy timeout
     /// instead, so concurrent orders, signatures and decisions queue rather than fail.
+    ///
+    /// Beginning is retried across a failover ([`retry`]): nothing is written yet.
     pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
-        Ok(WriteTx(tx))
+        retry::retrying("begin a write transaction", || async {
+            let tx = match self.backend {
+                Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                Backend::Postgres => self.pool.begin().await?,
+            };
+            Ok(WriteTx(tx))
+        })
+        .await
+    }
+
+    /// This database for the reads that tolerate replication lag (OCSP status, LDAP, directory
+    /// search): the standbys' pool when `database.read_url` is set, else this same pool. Only
+    /// for reading: a write through it fails on a standby.
+    pub fn for_reads(&self) -> Db {
+        match &self.read_pool {
+            None => self.clone(),
+            Some(r) => Db { pool: r.clone(), read_pool: None, backend: self.backend, sqlite_file: None },
+        }
+    }
+
+    /// Whether reads that tolerate lag go to a separate pool of standbys.
+    pub fn has_read_pool(&self) -> bool {
+        self.read_pool.is_some()
     }
 
     /// Which database this is.
@@ -190,6 +256,9 @@ impl Db {
 
     /// Closes the pool's connections (waiting for those in use).
     pub async fn close(&self) {
+        if let Some(r) = &self.read_pool {
+            r.close().await;
+        }
         self.pool.close().await;
     }
 }
@@ -201,9 +270,16 @@ impl Db {
 pub struct WriteTx(sqlx::Transaction<'static, sqlx::Any>);
 
 impl WriteTx {
-    /// Commits the transaction.
+    /// Commits the transaction. A connection lost during COMMIT gives
+    /// [`StorageError::CommitOutcomeUnknown`]: the transaction may have committed.
     pub async fn commit(self) -> Result<(), StorageError> {
-        Ok(self.0.commit().await?)
+        self.0.commit().await.map_err(|e| {
+            if error::commit_outcome_unknown(&e) {
+                StorageError::CommitOutcomeUnknown(e)
+            } else {
+                e.into()
+            }
+        })
     }
 
     /// Rolls the transaction back (dropping it does too, without waiting for the database).

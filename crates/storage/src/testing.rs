@@ -352,3 +352,17 @@ pub async fn insert_audit_events(db: &Db, n: usize) {
     }
     tx.commit().await.expect("commit");
 }
+
+/// Runs `sql` on the test PostgreSQL server as its administrator, outside any test database's
+/// pool (to play a failover: cut connections, make a database read-only).
+pub async fn postgres_admin(sql: &str) {
+    let admin = std::env::var(POSTGRES_URL_VAR).expect("the test PostgreSQL server");
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("administrator connection");
+    conn.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.close().await.ok();
+}
+
+/// The database name at the end of a PostgreSQL URL.
+pub fn database_name(url: &str) -> &str {
+    url.rsplit('/').next().unwrap_or(url)
+}

@@ -547,3 +547,41 @@ async fn a_flood_of_unknown_serials_cannot_keep_the_ca_key_busy() {
     assert!((50..=100).contains(&signed), "{signed} signed");
     assert_eq!(signed + try_later, 200);
 }
+
+/// Issue 17, drill 4: a node that lost the CA jobs' lease mid-job (paused, partitioned) publishes
+/// no CRL and stores no OCSP response under its stale fencing number; the new holder publishes,
+/// under a higher CRL number than any the stale node took.
+#[tokio::test]
+async fn a_node_that_lost_the_ca_jobs_lease_publishes_nothing() {
+    use santepki_storage::leases;
+    for t in testing::both().await {
+        directory(&t).await;
+        let keys = tempfile::tempdir().unwrap();
+        let ca = authority(&t, keys.path(), KeyAlgorithm::EcdsaP256).await;
+        let stale = leases::try_acquire(&t.db, "ca-jobs", "node-a", 60).await.unwrap().unwrap();
+        // node-a pauses past its lease; node-b takes the jobs over.
+        testing::expire_lease(&t.db, "ca-jobs").await;
+        let holder = leases::try_acquire(&t.db, "ca-jobs", "node-b", 60).await.unwrap().unwrap();
+        assert!(holder.fence > stale.fence);
+
+        let late = ca.publish_due_crls_leased("node-a", &stale).await;
+        assert!(
+            matches!(
+                late,
+                Err(santepki_authority::AuthorityError::Storage(santepki_storage::StorageError::LeaseLost { .. }))
+            ),
+            "{}: {late:?}",
+            t.label()
+        );
+        for c in ca.cas() {
+            assert!(ca.latest_crl(&c.id, CrlKind::Full).await.unwrap().is_none(), "{}: nothing published", t.label());
+        }
+        let published = ca.publish_due_crls_leased("node-b", &holder).await.unwrap();
+        assert!(!published.is_empty(), "{}", t.label());
+        // The stale node took number 1 of the first CA before its write was refused.
+        assert_eq!((published[0].kind, published[0].number), (CrlKind::Full, 2), "{}", t.label());
+        let stored = ca.latest_crl(&published[0].ca_id, CrlKind::Full).await.unwrap().unwrap();
+        assert_eq!(stored.number, 2, "{}", t.label());
+        assert_eq!(ca.refresh_ocsp_leased(10, &holder).await.unwrap(), 0, "{}: nothing issued yet", t.label());
+    }
+}

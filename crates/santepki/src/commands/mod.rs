@@ -18,7 +18,10 @@ use crate::config::{self, Loaded};
 pub async fn open(config_file: Option<PathBuf>) -> Result<(Loaded, Db)> {
     let loaded = config::load(config::discover(config_file.as_deref()))?;
     let url = loaded.database_url();
-    let db = Db::connect(&url).await.with_context(|| format!("opening the database {}", redact_url(&url)))?;
+    let read_url = loaded.config.database.read_url.clone();
+    let db = Db::connect_with_reader(&url, read_url.as_deref())
+        .await
+        .with_context(|| format!("opening the database {}", redact_url(&url)))?;
     Ok((loaded, db))
 }
 

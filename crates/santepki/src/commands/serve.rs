@@ -134,7 +134,13 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
             router(state.clone()),
             stopped_signal(stopped.clone()),
         )));
-        tokio::spawn(ca_jobs(ca.clone(), registration.clone(), cfg.ca.pending_grace_seconds, stopped.clone()));
+        tokio::spawn(ca_jobs(
+            ca.clone(),
+            registration.clone(),
+            node.clone(),
+            cfg.ca.pending_grace_seconds,
+            stopped.clone(),
+        ));
         // The audit log lives with the CA: its key is held like the CA keys.
         let log = super::audit::open_log(loaded, &db, "serve").await?;
         let every = std::time::Duration::from_secs(u64::from(cfg.audit.checkpoint_seconds.clamp(1, 60)));
@@ -142,12 +148,13 @@ pub async fn start(loaded: &Loaded, db: Db) -> Result<Running> {
     }
     tokio::spawn(directory_job(db.clone(), stopped.clone()));
     if let Some(reg) = &registration {
-        tokio::spawn(mail_job(reg.clone(), cfg.mail.expiry_notice_days, stopped.clone()));
+        tokio::spawn(mail_job(reg.clone(), node.clone(), cfg.mail.expiry_notice_days, stopped.clone()));
     }
     let http = tokio::spawn(santepki_http::serve(listener, router(state), stopped_signal(stopped.clone())));
     let ldap = tokio::spawn(santepki_ldap::serve(
         ldap_listener,
-        db,
+        // LDAP only reads: the standbys when `database.read_url` is set.
+        db.for_reads(),
         santepki_ldap::LdapOptions::default(),
         stopped_signal(stopped),
     ));
@@ -212,54 +219,104 @@ async fn directory_job(db: Db, mut stop: tokio::sync::watch::Receiver<bool>) {
     }
 }
 
-/// Queues the expiry notices due (R35) and delivers queued mail. Safe on every node at once:
-/// each notice and each mail is claimed before it is queued or sent.
-async fn mail_job(reg: Registration, expiry_days: u32, mut stop: tokio::sync::watch::Receiver<bool>) {
-    const TICK: std::time::Duration = std::time::Duration::from_secs(2);
+/// Runs `round` on this node while it holds the lease `name`, every `tick`; a node that does
+/// not hold it asks again every [`LEASE_POLL`], so a crashed holder's job is taken over within
+/// its lease period and one poll. A clean stop gives the lease up at once.
+async fn leased_job<F, Fut>(
+    db: Db,
+    name: &'static str,
+    node: String,
+    lease_seconds: i64,
+    tick: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    mut round: F,
+) where
+    F: FnMut(santepki_storage::leases::Lease) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut held = None;
     loop {
+        let wait = match santepki_storage::leases::try_acquire(&db, name, &node, lease_seconds).await {
+            Ok(Some(lease)) => {
+                if held.as_ref() != Some(&lease) {
+                    tracing::info!(lease = name, fence = lease.fence, "this node now runs the job");
+                }
+                held = Some(lease.clone());
+                round(lease).await;
+                tick
+            }
+            Ok(None) => {
+                held = None;
+                LEASE_POLL
+            }
+            Err(e) => {
+                tracing::error!(lease = name, error = %e, "cannot take or renew the job's lease");
+                LEASE_POLL
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.wait_for(|s| *s) => break,
+        }
+    }
+    if let Some(lease) = held {
+        if let Err(e) = santepki_storage::leases::release(&db, &lease).await {
+            tracing::warn!(lease = name, error = %e, "could not give the job's lease up");
+        }
+    }
+}
+
+/// How often a node that does not run a leased job checks whether its holder is gone.
+const LEASE_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Queues the expiry notices due (R35) and delivers queued mail, on the node that holds the
+/// `mail` lease. Each notice and each mail is also claimed before it is queued or sent, so a
+/// holder that lost its lease mid-round sends nothing twice.
+async fn mail_job(reg: Registration, node: String, expiry_days: u32, stop: tokio::sync::watch::Receiver<bool>) {
+    let db = reg.db().clone();
+    let reg = &reg;
+    leased_job(db, "mail", node, 30, std::time::Duration::from_secs(2), stop, |_lease| async move {
         if let Err(e) = reg.orders().send_expiry_notices(expiry_days).await {
             tracing::error!(error = %e, "expiry notices failed");
         }
         if let Err(e) = reg.deliver_mail().await {
             tracing::error!(error = %e, "mail delivery round failed");
         }
-        tokio::select! {
-            _ = tokio::time::sleep(TICK) => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-    }
+    })
+    .await;
 }
 
-/// The CA's time-based jobs. Each is safe on every node at once (CRL numbers are taken
-/// atomically, OCSP responses are stored conditionally, pending rows settle once), so every node
-/// runs them and none is special.
+/// The CA's time-based jobs, on the node that holds the `ca-jobs` lease: CRL publication and
+/// OCSP pre-signing store their results only while the lease is held under the same fencing
+/// number, so a node that lost it mid-job (paused, partitioned) publishes nothing late; CRL
+/// numbers are taken atomically besides. Settling pending issuances and reconciling products
+/// are safe on any node (each row settles once).
 async fn ca_jobs(
     ca: santepki_authority::Authority,
     registration: Option<Registration>,
+    node: String,
     grace_seconds: u32,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    const TICK: std::time::Duration = std::time::Duration::from_secs(30);
-    loop {
-        if let Err(e) = ca.publish_due_crls("scheduler").await {
+    let db = ca.db().clone();
+    let (ca, registration) = (&ca, &registration);
+    leased_job(db, "ca-jobs", node, 60, std::time::Duration::from_secs(30), stop, |lease| async move {
+        if let Err(e) = ca.publish_due_crls_leased("scheduler", &lease).await {
             tracing::error!(error = %e, "CRL publication failed");
         }
-        if let Err(e) = ca.refresh_ocsp(1000).await {
+        if let Err(e) = ca.refresh_ocsp_leased(1000, &lease).await {
             tracing::error!(error = %e, "OCSP pre-signing failed");
         }
         if let Err(e) = ca.resolve_pending(chrono::Duration::seconds(i64::from(grace_seconds)), "scheduler").await {
             tracing::error!(error = %e, "settling pending issuances failed");
         }
-        if let Some(reg) = &registration {
+        if let Some(reg) = registration {
             if let Err(e) = reg.recover_orders("scheduler", true).await {
                 tracing::error!(error = %e, "reconciling products and certificates failed");
             }
         }
-        tokio::select! {
-            _ = tokio::time::sleep(TICK) => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-    }
+    })
+    .await;
 }
 
 /// Completes on Ctrl-C or SIGTERM.
